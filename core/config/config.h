@@ -1,0 +1,89 @@
+// The server's configuration (SPEC §7): where it is found, what it holds, and how a job's
+// backend is chosen. Loading is strict: an unknown key is an error naming its path.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "claude_jobs/result.h"
+
+namespace cj::config {
+
+struct BackendConfig {
+    std::string name;          // the key under "backends", e.g. "local"
+    std::string plugin;        // module name, e.g. "local-detached"
+    nlohmann::json settings;   // the backend's object without "plugin" (passed to the module)
+};
+
+struct Route {
+    std::string workFolder;  // glob over the real path: "*" within a segment, "**" any depth
+    std::string backend;
+};
+
+struct ClaudeConfig {
+    std::string path = "claude";                 // $CLAUDE_CLI_PATH overrides the default
+    std::string permissionMode = "bypassPermissions";  // "" = pass no permission flag
+    std::vector<std::string> extraArgs;
+    std::map<std::string, std::string> env;      // added to every job's environment
+    std::vector<std::string> removeEnv;          // names dropped from the server's environment
+};
+
+struct Limits {
+    std::int64_t maxPromptBytes = 1 << 20;
+    std::int64_t maxMessageBytes = 8 << 20;
+};
+
+struct Config {
+    std::string sourcePath;  // the file it came from; "" for built-in defaults
+    std::string stateDir;    // resolved (SPEC §3.4 order), absolute
+    std::string defaultBackend = "local";
+    std::vector<BackendConfig> backends;  // file order; built-in: {"local", "local-detached"}
+    std::vector<Route> routes;
+    std::vector<std::string> pluginDirs;          // "~" expanded; searched before the built-in dir
+    std::vector<std::string> allowedWorkFolders;  // "~" expanded; empty = any folder
+    std::string defaultWorkFolder;  // $CLAUDE_ASYNC_DEFAULT_CWD, else "" (the server's cwd)
+    ClaudeConfig claude;
+    int maxConcurrentJobs = 4;
+    std::int64_t defaultTimeoutSec = 14400;  // 0 = none
+    std::int64_t maxTimeoutSec = 86400;      // 0 = none
+    int maxDepth = 2;
+    int retentionDays = 7;                   // 0 = keep forever
+    Limits limits;
+    std::string logLevel = "info";
+    std::string logFile;
+
+    const BackendConfig* find_backend(const std::string& name) const;
+};
+
+// The environment the loader reads: HOME, XDG_*, CLAUDE_JOBS_CONFIG, CLAUDE_CLI_PATH,
+// CLAUDE_ASYNC_JOB_DIR, CLAUDE_ASYNC_DEFAULT_CWD. Passed in so tests need not touch the
+// process environment.
+using Environment = std::map<std::string, std::string>;
+Environment current_environment();
+
+// Finds and parses the config: cliPath, else $CLAUDE_JOBS_CONFIG, else
+// $XDG_CONFIG_HOME/claude-jobs/config.json, else ~/.config/claude-jobs/config.json; none of
+// them existing means built-in defaults. A named file (cliPath or $CLAUDE_JOBS_CONFIG) that
+// does not exist is an error. Errors are InvalidArgument with the file and key path, e.g.
+// "/home/me/.config/claude-jobs/config.json: backends.watch.plugn: unknown key".
+claude_jobs::Result<Config> load(const std::optional<std::string>& cliPath, const Environment& env);
+
+// Parses config text (the same checks, no lookup); `origin` names it in messages.
+claude_jobs::Result<Config> parse(const std::string& text, const std::string& origin,
+                                  const Environment& env);
+
+// The backend for a job: `requested` if non-empty, else the first route whose glob matches
+// workFolder, else defaultBackend. Unknown names are the caller's to refuse.
+std::string choose_backend(const Config& config, const std::string& requested,
+                           const std::string& workFolder);
+
+// Glob match used by routes: '*' any run of characters but '/', '**' any run including '/',
+// '?' one character but '/'. "/a/**" matches "/a" itself and everything below it.
+bool glob_match(const std::string& pattern, const std::string& path);
+
+}  // namespace cj::config

@@ -1,0 +1,40 @@
+// The MCP server over stdio (SPEC §5): JSON-RPC 2.0 framing, the initialize gate and version
+// negotiation, ping, tools/list and tools/call, notifications/cancelled, concurrent requests,
+// and a prompt, clean stop at stdin EOF. It knows tools, not jobs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/tools/tool.h"
+
+namespace cj::protocol {
+
+struct ServerOptions {
+    std::string name = "claude-jobs";
+    std::string version;
+    std::string instructions;              // initialize result "instructions"; "" = omitted
+    std::int64_t maxMessageBytes = 8 << 20;  // longer lines are refused, and skipped whole
+    int maxConcurrentRequests = 64;        // beyond it, requests get an error, not a hang
+};
+
+// Thread-safety: serve() is called once, from one thread; it runs each request on a worker
+// thread and serializes everything written to outFd.
+class McpServer {
+public:
+    McpServer(std::vector<tools::Tool> tools, ServerOptions options);
+
+    // Reads requests from inFd until EOF, answers on outFd. At EOF it cancels every request
+    // in flight (their CancelTokens fire), writes their answers, and returns 0.
+    int serve(int inFd, int outFd);
+
+private:
+    std::vector<tools::Tool> tools_;
+    ServerOptions options_;
+};
+
+// The protocol versions this server speaks, newest first.
+const std::vector<std::string>& supported_protocol_versions();
+
+}  // namespace cj::protocol

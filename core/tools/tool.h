@@ -1,0 +1,30 @@
+// A tool as the MCP layer sees it: a name, schemas, and a call. The protocol layer lists
+// tools and routes tools/call here; it knows nothing of jobs.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/protocol/request_context.h"
+
+namespace cj::tools {
+
+struct ToolResult {
+    nlohmann::json structured;  // becomes structuredContent and, dumped, the text block
+    bool isError = false;       // a tool-level failure: structured holds {"error": {...}}
+};
+
+struct Tool {
+    std::string name;
+    std::string title;
+    std::string description;
+    nlohmann::json inputSchema;
+    nlohmann::json outputSchema;
+    // Called on a worker thread; may block (bounded) and should honour ctx.cancel.
+    // May throw only for bugs; the protocol layer turns an exception into an internal error.
+    std::function<ToolResult(const nlohmann::json& args, protocol::RequestContext& ctx)> call;
+};
+
+}  // namespace cj::tools
