@@ -1,0 +1,160 @@
+#include "core/app/selftest.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "core/app/app.h"
+#include "core/util/files.h"
+
+namespace cj::app {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kChildVar = "CLAUDE_JOBS_SELFTEST_CHILD";
+
+class Steps {
+public:
+    bool step(const std::string& what, bool ok, const std::string& detail = "") {
+        double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() -
+                                                              start_)
+                        .count();
+        std::printf("%9.1f ms  %-4s %s%s%s\n", ms, ok ? "ok" : "FAIL", what.c_str(),
+                    detail.empty() ? "" : ": ", detail.c_str());
+        std::fflush(stdout);
+        if (!ok) failed_ = true;
+        return ok;
+    }
+    bool failed() const { return failed_; }
+
+private:
+    std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+    bool failed_ = false;
+};
+
+// Polls the job through the service, as a client would, until it ends or time runs out.
+json poll_until_done(jobs::JobService& service, const std::string& id, int seconds) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    protocol::CancelToken never;
+    for (;;) {
+        auto waited = service.wait({id}, jobs::WaitMode::Any, std::chrono::milliseconds(500),
+                                   never, nullptr);
+        if (waited && !waited->done.empty()) return waited->done.front();
+        if (std::chrono::steady_clock::now() >= deadline) {
+            auto view = service.check(id, {});
+            return view ? *view : json{{"status", "unknown"}};
+        }
+    }
+}
+
+}  // namespace
+
+bool is_selftest_child() { return std::getenv(kChildVar) != nullptr; }
+
+int run_selftest_child() {
+    std::string prompt((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    std::string session = "00000000-0000-4000-8000-000000000001";
+    auto emit = [](const json& j) {
+        std::cout << j.dump() << "\n" << std::flush;
+    };
+    emit({{"type", "system"}, {"subtype", "init"}, {"session_id", session}, {"model", "selftest"}});
+    if (prompt.find("sleep") != std::string::npos) {
+        emit({{"type", "assistant"},
+              {"message", {{"id", "msg_1"}, {"content", {{{"type", "text"}, {"text", "sleeping"}}}}}},
+              {"session_id", session}});
+        for (int i = 0; i < 600; ++i) ::usleep(100 * 1000);  // killed long before this ends
+    }
+    std::string text = "selftest ok: " + std::to_string(prompt.size()) + " bytes of prompt";
+    emit({{"type", "assistant"},
+          {"message", {{"id", "msg_2"}, {"content", {{{"type", "text"}, {"text", text}}}}}},
+          {"session_id", session}});
+    emit({{"type", "result"},     {"subtype", "success"}, {"is_error", false},
+          {"result", text},       {"session_id", session}, {"num_turns", 1},
+          {"total_cost_usd", 0.0}, {"duration_ms", 1},     {"permission_denials", json::array()}});
+    return 0;
+}
+
+int run_selftest(const std::optional<std::string>& configPath) {
+    Steps steps;
+    auto env = config::current_environment();
+    auto loaded = config::load(configPath, env);
+    if (!steps.step("config", static_cast<bool>(loaded),
+                    loaded ? (loaded->sourcePath.empty() ? "built-in defaults" : loaded->sourcePath)
+                           : loaded.error().message))
+        return 1;
+    config::Config config = *loaded;
+
+    char tmpl[] = "/tmp/claude-jobs-selftest-XXXXXX";
+    if (!steps.step("throwaway state dir", ::mkdtemp(tmpl) != nullptr, tmpl)) return 1;
+    config.stateDir = tmpl;
+    Layout layout = Layout::discover();
+    config.claude.path = layout.binDir + "/claude-jobs";
+    config.claude.extraArgs.clear();
+    config.claude.env[kChildVar] = "1";
+    config.defaultWorkFolder = tmpl;
+    config.allowedWorkFolders.clear();
+    config.routes.clear();
+    config.maxConcurrentJobs = 4;
+    config.defaultTimeoutSec = 120;
+    config.maxDepth = 1000;
+    // Only the local backend, whatever the user's config adds.
+    config.backends = {{"local", "local-detached", json::object()}};
+    config.defaultBackend = "local";
+
+    auto app = App::create(config, layout);
+    if (!steps.step("job index and plugins", static_cast<bool>(app),
+                    app ? layout.pluginDir : app.error().message))
+        return 1;
+    auto& service = (*app)->service();
+    int loaded_modules = 0;
+    for (const auto& m : (*app)->plugins().reports()) loaded_modules += m.loaded;
+    steps.step("plugin modules loaded", loaded_modules > 0, std::to_string(loaded_modules));
+    bool runner_ok = ::access(layout.runnerPath.c_str(), X_OK) == 0;
+    steps.step("supervisor present", runner_ok, layout.runnerPath);
+    (*app)->start_housekeeping();
+
+    jobs::StartRequest request;
+    request.prompt = "say hello from the selftest";
+    request.label = "selftest";
+    auto started = service.start(request);
+    if (!steps.step("start job", static_cast<bool>(started),
+                    started ? started->job.id + " " + jobs::state_name(started->job.state)
+                            : started.error().message))
+        return 1;
+    json view = poll_until_done(service, started->job.id, 60);
+    std::string status = view.value("status", "");
+    steps.step("job detached, polled and ended", status == "completed",
+               status + (view.contains("reason") ? " (" + view["reason"].get<std::string>() + ")" : ""));
+    std::string text = view.contains("result") ? view["result"].value("text", "") : "";
+    steps.step("result read back", text.rfind("selftest ok", 0) == 0, text);
+    std::string dir = service.job_dir(started->job.id);
+    steps.step("exit record written by the supervisor", util::file_size(dir + "/exit.json").has_value(),
+               dir + "/exit.json");
+
+    request.prompt = "sleep";
+    auto slow = service.start(request);
+    if (steps.step("start a long job", static_cast<bool>(slow),
+                   slow ? slow->job.id : slow.error().message)) {
+        protocol::CancelToken never;
+        auto cancelled = service.cancel(slow->job.id, 2, never);
+        std::string st = cancelled ? cancelled->value("status", "") : cancelled.error().message;
+        steps.step("cancel ends it", st == "cancelled", st);
+    }
+    (*app)->stop_housekeeping();
+    app->reset();
+    util::remove_tree(tmpl);
+    steps.step("cleanup", true, tmpl);
+    std::printf("%s\n", steps.failed() ? "selftest FAILED" : "selftest passed");
+    return steps.failed() ? 1 : 0;
+}
+
+}  // namespace cj::app

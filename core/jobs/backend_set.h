@@ -1,0 +1,57 @@
+// The configured backend instances: each config entry's module, created and configured once
+// at start-up. An entry whose module is missing, refused, or misconfigured stays listed with
+// the reason, so the others keep serving and claude_backends can say what is wrong.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "claude_jobs/job_backend.h"
+#include "core/config/config.h"
+#include "core/plugins/plugin_loader.h"
+
+namespace cj::jobs {
+
+struct BackendEntry {
+    std::string name;
+    std::string plugin;
+    std::shared_ptr<claude_jobs::IJobBackend> backend;  // null when unusable
+    claude_jobs::Capabilities capabilities;
+    claude_jobs::BackendInfo info;
+    std::string error;  // why it is unusable ("" when usable)
+};
+
+// Thread-safe: entries are fixed after construction; recovery bookkeeping has a mutex.
+class BackendSet {
+public:
+    BackendSet(const config::Config& config, const plugins::PluginRegistry& registry,
+               const claude_jobs::HostContext& host);
+
+    const std::vector<BackendEntry>& entries() const { return entries_; }
+    const BackendEntry* find(const std::string& name) const;
+    std::string names() const;  // "local, watch" for messages
+
+    // Whether health() passes now, re-asked each time (a binary may appear or vanish).
+    claude_jobs::Result<void> health(const BackendEntry& entry) const;
+
+    // Makes sure this process's instance knows the job (recover() once per job; the
+    // process that started it already does).
+    claude_jobs::Result<void> ensure_known(const BackendEntry& entry,
+                                           const claude_jobs::JobHandle& handle);
+    void mark_known(const std::string& jobId);
+    void forget(const std::string& jobId);
+
+private:
+    std::vector<BackendEntry> entries_;
+    std::mutex mutex_;
+    std::set<std::string> known_;
+};
+
+// JobHandle <-> JSON text, as the job index stores it.
+std::string handle_to_json(const claude_jobs::JobHandle& handle);
+std::optional<claude_jobs::JobHandle> handle_from_json(const std::string& text);
+
+}  // namespace cj::jobs

@@ -1,0 +1,237 @@
+#include "core/jobs/events.h"
+
+namespace cj::jobs {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kShortText = 300;
+constexpr std::size_t kToolLine = 200;
+// Lines longer than this are not parsed for the summary (a huge tool result, say); their
+// type is still recognised from the prefix.
+constexpr std::size_t kMaxParsedLine = 4 << 20;
+
+std::string str(const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// The event's "type", read from the start of the line without parsing all of it.
+std::string_view event_type(std::string_view line) {
+    auto pos = line.substr(0, 200).find("\"type\":\"");
+    if (pos == std::string_view::npos) return {};
+    auto start = pos + 8;
+    auto end = line.find('"', start);
+    if (end == std::string_view::npos) return {};
+    return line.substr(start, end - start);
+}
+
+// One line describing a tool call: "▸ Bash: ls -la" — the most telling input field.
+std::string tool_line(const json& block) {
+    std::string name = str(block, "name");
+    const json& input = block.contains("input") ? block["input"] : json();
+    std::string detail;
+    for (const char* key : {"command", "file_path", "path", "pattern", "url", "query",
+                            "description", "prompt"}) {
+        if (input.is_object() && input.contains(key) && input[key].is_string()) {
+            detail = input[key].get<std::string>();
+            break;
+        }
+    }
+    if (detail.empty() && input.is_object() && !input.empty()) detail = input.dump();
+    return one_line(detail.empty() ? name : name + ": " + detail, kToolLine);
+}
+
+}  // namespace
+
+json ResultSummary::to_json() const {
+    json j = {{"text", text},         {"sessionId", sessionId},   {"isError", isError},
+              {"subtype", subtype},   {"numTurns", numTurns},     {"costUsd", costUsd},
+              {"durationMs", durationMs}, {"permissionDenials", permissionDenials}};
+    return j;
+}
+
+std::optional<ResultSummary> ResultSummary::from_json(const json& j) {
+    if (!j.is_object()) return std::nullopt;
+    ResultSummary r;
+    // Accepts both the job view's names and the CLI's own event fields.
+    if (j.contains("type")) {
+        r.text = str(j, "result");
+        r.sessionId = str(j, "session_id");
+        r.isError = j.value("is_error", false);
+        r.subtype = str(j, "subtype");
+        r.numTurns = j.value("num_turns", std::int64_t{0});
+        r.costUsd = j.value("total_cost_usd", 0.0);
+        r.durationMs = j.value("duration_ms", std::int64_t{0});
+        if (j.contains("permission_denials") && j["permission_denials"].is_array())
+            r.permissionDenials = j["permission_denials"];
+        if (j.contains("api_error_status") && !j["api_error_status"].is_null())
+            r.apiErrorStatus = j["api_error_status"].is_string()
+                                   ? j["api_error_status"].get<std::string>()
+                                   : j["api_error_status"].dump();
+        return r;
+    }
+    r.text = str(j, "text");
+    r.sessionId = str(j, "sessionId");
+    r.isError = j.value("isError", false);
+    r.subtype = str(j, "subtype");
+    r.numTurns = j.value("numTurns", std::int64_t{0});
+    r.costUsd = j.value("costUsd", 0.0);
+    r.durationMs = j.value("durationMs", std::int64_t{0});
+    if (j.contains("permissionDenials") && j["permissionDenials"].is_array())
+        r.permissionDenials = j["permissionDenials"];
+    return r;
+}
+
+void EventScanner::feed(std::string_view chunk) {
+    while (!chunk.empty()) {
+        auto nl = chunk.find('\n');
+        if (nl == std::string_view::npos) {
+            partial_.append(chunk);
+            return;
+        }
+        if (partial_.empty()) {
+            line(chunk.substr(0, nl));
+        } else {
+            partial_.append(chunk.substr(0, nl));
+            line(partial_);
+            partial_.clear();
+        }
+        chunk.remove_prefix(nl + 1);
+    }
+}
+
+void EventScanner::line(std::string_view text) {
+    consumed_ += text.size() + 1;
+    std::string_view type = event_type(text);
+    if (type != "assistant" && type != "result" && type != "system") return;
+    if (text.size() > kMaxParsedLine) {
+        if (type == "assistant") ++activity_.turns;
+        return;
+    }
+    json event = json::parse(text, nullptr, false);
+    if (event.is_discarded() || !event.is_object()) return;
+    if (type == "system") {
+        if (str(event, "subtype") == "init") sessionId_ = str(event, "session_id");
+        return;
+    }
+    if (type == "result") {
+        result_ = ResultSummary::from_json(event);
+        if (result_ && !result_->sessionId.empty()) sessionId_ = result_->sessionId;
+        return;
+    }
+    const json& message = event.contains("message") ? event["message"] : json();
+    if (!message.is_object()) return;
+    // The CLI emits one event per content block; blocks of one message share its id.
+    std::string id = str(message, "id");
+    if (id.empty() || id != lastMessageId_) ++activity_.turns;
+    lastMessageId_ = id;
+    if (!message.contains("content") || !message["content"].is_array()) return;
+    for (const json& block : message["content"]) {
+        std::string kind = str(block, "type");
+        if (kind == "text") {
+            std::string t = str(block, "text");
+            if (!t.empty()) activity_.lastText = one_line(t, kShortText);
+        } else if (kind == "tool_use") {
+            activity_.lastTool = tool_line(block);
+        }
+    }
+}
+
+std::string render_event(std::string_view line) {
+    if (line.empty()) return {};
+    json event = json::parse(line, nullptr, false);
+    if (event.is_discarded() || !event.is_object()) {
+        return one_line(std::string(line), 2000) + "\n";  // not JSON: show it as it is
+    }
+    std::string type = str(event, "type");
+    std::string subtype = str(event, "subtype");
+    if (type == "system") {
+        if (subtype == "init") {
+            return "[session " + str(event, "session_id") + ", model " + str(event, "model") +
+                   "]\n";
+        }
+        if (subtype == "api_retry") {
+            return "[API retry " + event.value("attempt", json()).dump() + ": " +
+                   one_line(event.contains("error") ? event["error"].dump() : "", 200) + "]\n";
+        }
+        return {};
+    }
+    if (type == "assistant") {
+        std::string out;
+        const json& message = event.contains("message") ? event["message"] : json();
+        if (!message.is_object() || !message.contains("content") ||
+            !message["content"].is_array())
+            return {};
+        for (const json& block : message["content"]) {
+            std::string kind = str(block, "type");
+            if (kind == "text") {
+                std::string t = str(block, "text");
+                if (!t.empty()) out += t + (t.back() == '\n' ? "" : "\n");
+            } else if (kind == "tool_use") {
+                out += "▸ " + tool_line(block) + "\n";
+            }
+        }
+        return out;
+    }
+    if (type == "result") {
+        std::string outcome = event.value("is_error", false) ? "error" : "done";
+        std::string text = "[" + outcome + ": " + subtype;
+        if (event.contains("num_turns")) text += ", " + event["num_turns"].dump() + " turns";
+        if (event.contains("total_cost_usd") && event["total_cost_usd"].is_number()) {
+            char cost[32];
+            std::snprintf(cost, sizeof cost, ", $%.4f", event["total_cost_usd"].get<double>());
+            text += cost;
+        }
+        return text + "]\n";
+    }
+    return {};
+}
+
+RenderedSpan render_lines(std::string_view chunk, std::size_t maxBytes) {
+    RenderedSpan out;
+    while (!chunk.empty()) {
+        auto nl = chunk.find('\n');
+        if (nl == std::string_view::npos) break;  // an unfinished line: wait for the rest
+        std::string text = render_event(chunk.substr(0, nl));
+        if (!out.text.empty() && out.text.size() + text.size() > maxBytes) break;
+        out.text += text;
+        out.consumed += nl + 1;
+        chunk.remove_prefix(nl + 1);
+    }
+    return out;
+}
+
+std::string utf8_tail(const std::string& text, std::size_t maxBytes) {
+    if (text.size() <= maxBytes) return text;
+    std::size_t start = text.size() - maxBytes;
+    while (start < text.size() && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80)
+        ++start;
+    return text.substr(start);
+}
+
+std::string utf8_head(const std::string& text, std::size_t maxBytes) {
+    if (text.size() <= maxBytes) return text;
+    std::size_t end = maxBytes;
+    while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+    return text.substr(0, end);
+}
+
+std::string one_line(const std::string& text, std::size_t maxBytes) {
+    std::string out;
+    out.reserve(std::min(text.size(), maxBytes + 4));
+    for (char c : text) {
+        if (c == '\n' || c == '\r' || c == '\t') {
+            if (!out.empty() && out.back() != ' ') out.push_back(' ');
+        } else if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f) {
+            out.push_back(c);
+        }
+        if (out.size() > maxBytes + 4) break;
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    if (out.size() > maxBytes) out = utf8_head(out, maxBytes - 3) + "...";
+    return out;
+}
+
+}  // namespace cj::jobs

@@ -1,0 +1,77 @@
+// Reading claude's stream-json events (events.jsonl): the live activity summary, the final
+// result, and the readable transcript a person or a model reads instead of raw JSON.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace cj::jobs {
+
+// The `result` event, as the job view shows it.
+struct ResultSummary {
+    std::string text;
+    std::string sessionId;
+    bool isError = false;
+    std::string subtype;
+    std::int64_t numTurns = 0;
+    double costUsd = 0;
+    std::int64_t durationMs = 0;
+    nlohmann::json permissionDenials = nlohmann::json::array();
+    std::string apiErrorStatus;  // as the CLI reports it, "" when none
+
+    nlohmann::json to_json() const;
+    static std::optional<ResultSummary> from_json(const nlohmann::json& j);
+};
+
+struct Activity {
+    std::int64_t turns = 0;  // assistant messages so far
+    std::string lastText;    // the last assistant text, short
+    std::string lastTool;    // the last tool call, one line
+};
+
+// Accumulates a summary over the event stream, fed in arbitrary chunks (a job's log grows;
+// the scanner is kept per job and fed only what is new).
+class EventScanner {
+public:
+    void feed(std::string_view chunk);
+    std::uint64_t consumed() const { return consumed_; }  // bytes of complete lines seen
+
+    const Activity& activity() const { return activity_; }
+    const std::string& sessionId() const { return sessionId_; }
+    const std::optional<ResultSummary>& result() const { return result_; }
+
+private:
+    void line(std::string_view text);
+
+    std::string partial_;
+    std::uint64_t consumed_ = 0;
+    Activity activity_;
+    std::string lastMessageId_;
+    std::string sessionId_;
+    std::optional<ResultSummary> result_;
+};
+
+// One event line as transcript text ("" for events a reader need not see). Every line
+// it returns ends with '\n'.
+std::string render_event(std::string_view line);
+
+// Renders the complete lines of `chunk` (bytes starting at a line start) until the rendered
+// text would pass maxBytes. Returns the text and how many bytes of `chunk` it covered.
+struct RenderedSpan {
+    std::string text;
+    std::uint64_t consumed = 0;
+};
+RenderedSpan render_lines(std::string_view chunk, std::size_t maxBytes);
+
+// Keeps the last maxBytes of text, cut at a UTF-8 character boundary.
+std::string utf8_tail(const std::string& text, std::size_t maxBytes);
+// Keeps the first maxBytes, likewise.
+std::string utf8_head(const std::string& text, std::size_t maxBytes);
+// One line: newlines and tabs become spaces, control characters go, at most maxBytes.
+std::string one_line(const std::string& text, std::size_t maxBytes);
+
+}  // namespace cj::jobs

@@ -1,0 +1,442 @@
+#include "core/jobs/job_index.h"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "core/util/clock.h"
+
+namespace cj::jobs {
+
+using claude_jobs::Error;
+using claude_jobs::ErrorCode;
+using claude_jobs::make_error;
+using claude_jobs::Result;
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 10000;
+constexpr int kSchemaVersion = 1;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS jobs (
+    seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+    id               TEXT NOT NULL UNIQUE,
+    state            TEXT NOT NULL,
+    backend          TEXT NOT NULL,
+    label            TEXT NOT NULL DEFAULT '',
+    prompt_preview   TEXT NOT NULL DEFAULT '',
+    work_folder      TEXT NOT NULL,
+    spec             TEXT NOT NULL,
+    idempotency_key  TEXT UNIQUE,
+    created_at       INTEGER NOT NULL,
+    claimed_at       INTEGER NOT NULL DEFAULT 0,
+    started_at       INTEGER NOT NULL DEFAULT 0,
+    ended_at         INTEGER NOT NULL DEFAULT 0,
+    exit_code        INTEGER,
+    reason           TEXT NOT NULL DEFAULT '',
+    result           TEXT NOT NULL DEFAULT '',
+    session_id       TEXT NOT NULL DEFAULT '',
+    handle           TEXT NOT NULL DEFAULT '',
+    cancel_requested INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, seq);
+CREATE INDEX IF NOT EXISTS jobs_by_end ON jobs(ended_at);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+)sql";
+
+constexpr const char* kColumns =
+    "seq, id, state, backend, label, prompt_preview, work_folder, spec, "
+    "COALESCE(idempotency_key, ''), created_at, claimed_at, started_at, ended_at, exit_code, "
+    "reason, result, session_id, handle, cancel_requested";
+
+Error db_error(sqlite3* db, const std::string& what) {
+    int code = sqlite3_errcode(db);
+    bool busy = code == SQLITE_BUSY || code == SQLITE_LOCKED;
+    bool full = code == SQLITE_FULL;
+    std::string message = "job index: " + what + ": " + sqlite3_errmsg(db);
+    if (busy) message += " (another claude-jobs process holds it; try again)";
+    if (full) message += " (the disk is full; free some space)";
+    return make_error(busy || full ? ErrorCode::Unavailable : ErrorCode::Internal, message, 0,
+                      busy || full);
+}
+
+// One prepared statement; finalized on scope exit.
+class Statement {
+public:
+    Statement(sqlite3* db, const char* sql) : db_(db) {
+        rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+    }
+    ~Statement() { sqlite3_finalize(stmt_); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    bool ok() const { return rc_ == SQLITE_OK; }
+    Statement& bind(int i, const std::string& v) {
+        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Statement& bind(int i, std::int64_t v) {
+        sqlite3_bind_int64(stmt_, i, v);
+        return *this;
+    }
+    Statement& bind_null(int i) {
+        sqlite3_bind_null(stmt_, i);
+        return *this;
+    }
+    // SQLITE_ROW, SQLITE_DONE or an error code.
+    int step() { return sqlite3_step(stmt_); }
+    std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+    bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+    std::string text(int col) const {
+        const unsigned char* p = sqlite3_column_text(stmt_, col);
+        return p ? std::string(reinterpret_cast<const char*>(p),
+                               static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+                 : std::string();
+    }
+
+private:
+    sqlite3* db_;
+    sqlite3_stmt* stmt_ = nullptr;
+    int rc_;
+};
+
+JobRecord read_row(const Statement& s) {
+    JobRecord r;
+    r.seq = s.int64(0);
+    r.id = s.text(1);
+    r.state = parse_state(s.text(2)).value_or(JobState::Failed);
+    r.backend = s.text(3);
+    r.label = s.text(4);
+    r.promptPreview = s.text(5);
+    r.workFolder = s.text(6);
+    r.spec = s.text(7);
+    r.idempotencyKey = s.text(8);
+    r.createdAt = s.int64(9);
+    r.claimedAt = s.int64(10);
+    r.startedAt = s.int64(11);
+    r.endedAt = s.int64(12);
+    if (!s.is_null(13)) r.exitCode = static_cast<int>(s.int64(13));
+    r.reason = s.text(14);
+    r.result = s.text(15);
+    r.sessionId = s.text(16);
+    r.handle = s.text(17);
+    r.cancelRequested = s.int64(18) != 0;
+    return r;
+}
+
+Result<void> exec(sqlite3* db, const char* sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string message = err ? err : "unknown error";
+        sqlite3_free(err);
+        return db_error(db, message);
+    }
+    return {};
+}
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back unless committed. IMMEDIATE takes the write lock
+// up front, so two processes cannot both read "3 running" and both start a fourth.
+class WriteTransaction {
+public:
+    explicit WriteTransaction(sqlite3* db) : db_(db) {
+        begun_ = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+    }
+    ~WriteTransaction() {
+        if (begun_ && !done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    bool begun() const { return begun_; }
+    Result<void> commit() {
+        done_ = true;
+        if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
+            Error e = db_error(db_, "commit");
+            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+            return e;
+        }
+        return {};
+    }
+
+private:
+    sqlite3* db_;
+    bool begun_ = false;
+    bool done_ = false;
+};
+
+Result<std::optional<JobRecord>> query_one(sqlite3* db, const std::string& where,
+                                           const std::string& arg) {
+    std::string sql = std::string("SELECT ") + kColumns + " FROM jobs WHERE " + where;
+    Statement s(db, sql.c_str());
+    if (!s.ok()) return db_error(db, "prepare");
+    s.bind(1, arg);
+    int rc = s.step();
+    if (rc == SQLITE_ROW) return std::optional<JobRecord>(read_row(s));
+    if (rc == SQLITE_DONE) return std::optional<JobRecord>();
+    return db_error(db, "read job");
+}
+
+Result<std::int64_t> count_state(sqlite3* db, JobState state) {
+    Statement s(db, "SELECT COUNT(*) FROM jobs WHERE state = ?");
+    if (!s.ok()) return db_error(db, "prepare");
+    s.bind(1, std::string(state_name(state)));
+    if (s.step() != SQLITE_ROW) return db_error(db, "count jobs");
+    return s.int64(0);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<JobIndex>> JobIndex::open(const std::string& path) {
+    sqlite3* db = nullptr;
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                SQLITE_OPEN_NOFOLLOW;
+    if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+        std::string message = db ? sqlite3_errmsg(db) : "out of memory";
+        sqlite3_close(db);
+        return make_error(ErrorCode::Unavailable,
+                          "cannot open the job index " + path + ": " + message);
+    }
+    std::unique_ptr<JobIndex> index(new JobIndex(db));
+    ::chmod(path.c_str(), 0600);  // WAL and SHM files take the database file's mode
+    sqlite3_busy_timeout(db, kBusyTimeoutMs);
+    if (auto r = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !r)
+        return r.error();
+    {
+        WriteTransaction tx(db);
+        if (!tx.begun()) return db_error(db, "begin");
+        if (auto r = exec(db, kSchema); !r) return r.error();
+        Statement s(db, "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?)");
+        s.bind(1, std::to_string(kSchemaVersion));
+        if (s.step() != SQLITE_DONE) return db_error(db, "write schema version");
+        if (auto r = tx.commit(); !r) return r.error();
+    }
+    return index;
+}
+
+JobIndex::~JobIndex() { sqlite3_close_v2(db_); }
+
+Result<InsertOutcome> JobIndex::insert(JobRecord draft, int maxRunning) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    WriteTransaction tx(db_);
+    if (!tx.begun()) return db_error(db_, "begin");
+    if (!draft.idempotencyKey.empty()) {
+        auto existing = query_one(db_, "idempotency_key = ?", draft.idempotencyKey);
+        if (!existing) return existing.error();
+        if (*existing) return InsertOutcome{std::move(**existing), true};
+    }
+    auto same_id = query_one(db_, "id = ?", draft.id);
+    if (!same_id) return same_id.error();
+    if (*same_id)
+        return make_error(ErrorCode::AlreadyExists, "a job with id " + draft.id + " exists");
+
+    auto running = count_state(db_, JobState::Running);
+    if (!running) return running.error();
+    auto queued = count_state(db_, JobState::Queued);
+    if (!queued) return queued.error();
+    bool slot = *running < maxRunning && *queued == 0;
+    draft.state = slot ? JobState::Running : JobState::Queued;
+    draft.claimedAt = slot ? draft.createdAt : 0;
+
+    Statement s(db_,
+                "INSERT INTO jobs(id, state, backend, label, prompt_preview, work_folder, spec, "
+                "idempotency_key, created_at, claimed_at) VALUES(?,?,?,?,?,?,?,?,?,?)");
+    if (!s.ok()) return db_error(db_, "prepare");
+    s.bind(1, draft.id)
+        .bind(2, std::string(state_name(draft.state)))
+        .bind(3, draft.backend)
+        .bind(4, draft.label)
+        .bind(5, draft.promptPreview)
+        .bind(6, draft.workFolder)
+        .bind(7, draft.spec);
+    if (draft.idempotencyKey.empty())
+        s.bind_null(8);
+    else
+        s.bind(8, draft.idempotencyKey);
+    s.bind(9, draft.createdAt).bind(10, draft.claimedAt);
+    if (s.step() != SQLITE_DONE) return db_error(db_, "insert job");
+    draft.seq = sqlite3_last_insert_rowid(db_);
+    if (auto r = tx.commit(); !r) return r.error();
+    return InsertOutcome{std::move(draft), false};
+}
+
+Result<std::optional<JobRecord>> JobIndex::get(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return query_one(db_, "id = ?", id);
+}
+
+Result<std::optional<JobRecord>> JobIndex::find_by_idempotency_key(const std::string& key) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return query_one(db_, "idempotency_key = ?", key);
+}
+
+Result<std::optional<JobRecord>> JobIndex::promote_next(int maxRunning) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    WriteTransaction tx(db_);
+    if (!tx.begun()) return db_error(db_, "begin");
+    auto running = count_state(db_, JobState::Running);
+    if (!running) return running.error();
+    if (*running >= maxRunning) return std::optional<JobRecord>();
+    std::string sql = std::string("SELECT ") + kColumns +
+                      " FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT 1";
+    JobRecord job;
+    {
+        Statement s(db_, sql.c_str());
+        if (!s.ok()) return db_error(db_, "prepare");
+        int rc = s.step();
+        if (rc == SQLITE_DONE) return std::optional<JobRecord>();
+        if (rc != SQLITE_ROW) return db_error(db_, "read queue");
+        job = read_row(s);
+    }
+    job.state = JobState::Running;
+    job.claimedAt = util::now_ms();
+    Statement u(db_, "UPDATE jobs SET state = 'running', claimed_at = ? WHERE id = ?");
+    u.bind(1, job.claimedAt).bind(2, job.id);
+    if (u.step() != SQLITE_DONE) return db_error(db_, "claim queued job");
+    if (auto r = tx.commit(); !r) return r.error();
+    return std::optional<JobRecord>(std::move(job));
+}
+
+Result<void> JobIndex::set_launched(const std::string& id, const std::string& handle,
+                                    std::int64_t startedAt) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Statement s(db_, "UPDATE jobs SET handle = ?, started_at = ? WHERE id = ?");
+    s.bind(1, handle).bind(2, startedAt).bind(3, id);
+    if (s.step() != SQLITE_DONE) return db_error(db_, "record launch");
+    return {};
+}
+
+Result<bool> JobIndex::finish(const std::string& id, JobState state, std::optional<int> exitCode,
+                              const std::string& reason, const std::string& result,
+                              const std::string& sessionId, std::int64_t endedAt) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Statement s(db_,
+                "UPDATE jobs SET state = ?, exit_code = ?, reason = ?, result = ?, "
+                "session_id = CASE WHEN ? = '' THEN session_id ELSE ? END, ended_at = ? "
+                "WHERE id = ? AND state IN ('queued', 'running')");
+    s.bind(1, std::string(state_name(state)));
+    if (exitCode)
+        s.bind(2, static_cast<std::int64_t>(*exitCode));
+    else
+        s.bind_null(2);
+    s.bind(3, reason).bind(4, result).bind(5, sessionId).bind(6, sessionId).bind(7, endedAt);
+    s.bind(8, id);
+    if (s.step() != SQLITE_DONE) return db_error(db_, "record the end of job " + id);
+    return sqlite3_changes(db_) > 0;
+}
+
+Result<bool> JobIndex::cancel_queued(const std::string& id, const std::string& reason,
+                                     std::int64_t endedAt) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Statement s(db_,
+                "UPDATE jobs SET state = 'cancelled', reason = ?, ended_at = ?, "
+                "cancel_requested = 1 WHERE id = ? AND state = 'queued'");
+    s.bind(1, reason).bind(2, endedAt).bind(3, id);
+    if (s.step() != SQLITE_DONE) return db_error(db_, "cancel queued job");
+    return sqlite3_changes(db_) > 0;
+}
+
+Result<void> JobIndex::set_cancel_requested(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Statement s(db_, "UPDATE jobs SET cancel_requested = 1 WHERE id = ?");
+    s.bind(1, id);
+    if (s.step() != SQLITE_DONE) return db_error(db_, "record cancel request");
+    return {};
+}
+
+Result<void> JobIndex::set_session_id(const std::string& id, const std::string& sessionId) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Statement s(db_, "UPDATE jobs SET session_id = ? WHERE id = ?");
+    s.bind(1, sessionId).bind(2, id);
+    if (s.step() != SQLITE_DONE) return db_error(db_, "record session id");
+    return {};
+}
+
+Result<std::vector<JobRecord>> JobIndex::active() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::string sql = std::string("SELECT ") + kColumns +
+                      " FROM jobs WHERE state IN ('queued', 'running') ORDER BY seq";
+    Statement s(db_, sql.c_str());
+    if (!s.ok()) return db_error(db_, "prepare");
+    std::vector<JobRecord> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_row(s));
+    if (rc != SQLITE_DONE) return db_error(db_, "list active jobs");
+    return out;
+}
+
+Result<ListOutcome> JobIndex::list(const ListFilter& filter) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    // Built from fixed fragments only; every value is bound.
+    std::string where = "1";
+    if (!filter.label.empty()) where += " AND label = ?1";
+    std::string page_where = where;
+    if (!filter.states.empty()) {
+        page_where += " AND state IN (";
+        for (std::size_t i = 0; i < filter.states.size(); ++i)
+            page_where += (i ? ",'" : "'") + std::string(state_name(filter.states[i])) + "'";
+        page_where += ")";
+    }
+    if (filter.beforeSeq > 0) page_where += " AND seq < ?2";
+
+    ListOutcome out;
+    std::string sql = std::string("SELECT ") + kColumns + " FROM jobs WHERE " + page_where +
+                      " ORDER BY seq DESC LIMIT ?3";
+    Statement s(db_, sql.c_str());
+    if (!s.ok()) return db_error(db_, "prepare");
+    if (!filter.label.empty()) s.bind(1, filter.label);
+    if (filter.beforeSeq > 0) s.bind(2, filter.beforeSeq);
+    s.bind(3, static_cast<std::int64_t>(filter.limit) + 1);
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.jobs.push_back(read_row(s));
+    if (rc != SQLITE_DONE) return db_error(db_, "list jobs");
+    if (out.jobs.size() > static_cast<std::size_t>(filter.limit)) {
+        out.jobs.pop_back();
+        out.nextBeforeSeq = out.jobs.back().seq;
+    }
+
+    std::string count_sql = "SELECT state, COUNT(*) FROM jobs WHERE " + where + " GROUP BY state";
+    Statement c(db_, count_sql.c_str());
+    if (!c.ok()) return db_error(db_, "prepare");
+    if (!filter.label.empty()) c.bind(1, filter.label);
+    while ((rc = c.step()) == SQLITE_ROW) {
+        if (auto st = parse_state(c.text(0))) out.counts.emplace_back(*st, c.int64(1));
+    }
+    if (rc != SQLITE_DONE) return db_error(db_, "count jobs");
+    return out;
+}
+
+Result<std::vector<std::string>> JobIndex::ended_before(std::int64_t cutoffMs) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Statement s(db_,
+                "SELECT id FROM jobs WHERE state NOT IN ('queued', 'running') AND ended_at > 0 "
+                "AND ended_at < ?");
+    s.bind(1, cutoffMs);
+    std::vector<std::string> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
+    if (rc != SQLITE_DONE) return db_error(db_, "find expired jobs");
+    return out;
+}
+
+Result<void> JobIndex::remove(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Statement s(db_, "DELETE FROM jobs WHERE id = ? AND state NOT IN ('queued', 'running')");
+    s.bind(1, id);
+    if (s.step() != SQLITE_DONE) return db_error(db_, "remove job");
+    return {};
+}
+
+Result<std::string> JobIndex::integrity_check() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Statement s(db_, "PRAGMA quick_check");
+    std::string out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        std::string line = s.text(0);
+        if (line != "ok") out += (out.empty() ? "" : "; ") + line;
+    }
+    if (rc != SQLITE_DONE) return db_error(db_, "integrity check");
+    return out;
+}
+
+}  // namespace cj::jobs

@@ -1,0 +1,95 @@
+// The job index: one SQLite database (WAL) per state dir, shared by every server process
+// that uses the dir. It is the single source of truth for which jobs exist and their states;
+// the concurrency cap, the FIFO queue and idempotency are enforced inside its transactions.
+//
+// Thread-safety: every method may be called from any thread (one connection, one mutex).
+// Errors: Result errors; SQLITE_BUSY beyond the busy timeout is Unavailable + retryable.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "claude_jobs/result.h"
+#include "core/jobs/job_record.h"
+
+struct sqlite3;
+
+namespace cj::jobs {
+
+struct InsertOutcome {
+    JobRecord job;
+    bool existing = false;  // the idempotency key named an earlier job: nothing was inserted
+};
+
+struct ListFilter {
+    std::vector<JobState> states;  // empty = all
+    std::string label;             // "" = any
+    int limit = 50;
+    std::int64_t beforeSeq = 0;    // cursor: only jobs older than this (0 = from the newest)
+};
+
+struct ListOutcome {
+    std::vector<JobRecord> jobs;
+    std::vector<std::pair<JobState, std::int64_t>> counts;  // per state, for the filter's label
+    std::int64_t nextBeforeSeq = 0;                          // 0 = no more
+};
+
+class JobIndex {
+public:
+    // Opens (creating if needed, 0600) the database at path.
+    static claude_jobs::Result<std::unique_ptr<JobIndex>> open(const std::string& path);
+    ~JobIndex();
+
+    // Records a new job. In one write transaction: an existing job with the same
+    // idempotency key is returned instead (existing=true); an id in use is AlreadyExists;
+    // the job becomes Running (a launch slot taken, claimedAt set) when fewer than
+    // maxRunning jobs run and none is queued, else Queued.
+    claude_jobs::Result<InsertOutcome> insert(JobRecord draft, int maxRunning);
+
+    claude_jobs::Result<std::optional<JobRecord>> get(const std::string& id);
+    claude_jobs::Result<std::optional<JobRecord>> find_by_idempotency_key(const std::string& key);
+
+    // Takes a launch slot for the oldest queued job, if fewer than maxRunning run.
+    // Returns the job now Running (claimedAt set), or nullopt.
+    claude_jobs::Result<std::optional<JobRecord>> promote_next(int maxRunning);
+
+    // The backend launched it: store its handle and start time.
+    claude_jobs::Result<void> set_launched(const std::string& id, const std::string& handle,
+                                           std::int64_t startedAt);
+
+    // Moves a non-terminal job to a terminal state. false when it was already terminal
+    // (someone else recorded the end first; terminal states never change).
+    claude_jobs::Result<bool> finish(const std::string& id, JobState state,
+                                     std::optional<int> exitCode, const std::string& reason,
+                                     const std::string& result, const std::string& sessionId,
+                                     std::int64_t endedAt);
+
+    // Queued -> Cancelled, in one step. false when it was not queued (any more).
+    claude_jobs::Result<bool> cancel_queued(const std::string& id, const std::string& reason,
+                                            std::int64_t endedAt);
+
+    claude_jobs::Result<void> set_cancel_requested(const std::string& id);
+    claude_jobs::Result<void> set_session_id(const std::string& id, const std::string& sessionId);
+
+    // Jobs that are queued or running, oldest first.
+    claude_jobs::Result<std::vector<JobRecord>> active();
+
+    claude_jobs::Result<ListOutcome> list(const ListFilter& filter);
+
+    // Ids of terminal jobs that ended before cutoffMs.
+    claude_jobs::Result<std::vector<std::string>> ended_before(std::int64_t cutoffMs);
+    claude_jobs::Result<void> remove(const std::string& id);
+
+    // PRAGMA quick_check: "" when fine, else what it found.
+    claude_jobs::Result<std::string> integrity_check();
+
+private:
+    explicit JobIndex(sqlite3* db) : db_(db) {}
+    sqlite3* db_;
+    std::mutex mutex_;
+};
+
+}  // namespace cj::jobs

@@ -1,0 +1,44 @@
+#include "core/jobs/job_record.h"
+
+namespace cj::jobs {
+
+namespace {
+struct StateName {
+    JobState state;
+    const char* name;
+};
+constexpr StateName kStates[] = {
+    {JobState::Queued, "queued"},       {JobState::Running, "running"},
+    {JobState::Completed, "completed"}, {JobState::Failed, "failed"},
+    {JobState::Cancelled, "cancelled"}, {JobState::TimedOut, "timed_out"},
+    {JobState::Orphaned, "orphaned"},
+};
+}  // namespace
+
+const char* state_name(JobState state) {
+    for (const auto& s : kStates)
+        if (s.state == state) return s.name;
+    return "failed";
+}
+
+std::optional<JobState> parse_state(const std::string& name) {
+    for (const auto& s : kStates)
+        if (name == s.name) return s.state;
+    return std::nullopt;
+}
+
+bool is_terminal(JobState state) {
+    return state != JobState::Queued && state != JobState::Running;
+}
+
+const char* task_status(JobState state) {
+    switch (state) {
+        case JobState::Queued:
+        case JobState::Running: return "working";
+        case JobState::Completed: return "completed";
+        case JobState::Cancelled: return "cancelled";
+        default: return "failed";
+    }
+}
+
+}  // namespace cj::jobs

@@ -1,0 +1,41 @@
+// A job as the job index stores it: one row, plain data.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace cj::jobs {
+
+// SPEC §3.2. Terminal states never change.
+enum class JobState { Queued, Running, Completed, Failed, Cancelled, TimedOut, Orphaned };
+
+const char* state_name(JobState state);
+std::optional<JobState> parse_state(const std::string& name);
+bool is_terminal(JobState state);
+// The MCP task status a state maps to: working, completed, failed, cancelled.
+const char* task_status(JobState state);
+
+struct JobRecord {
+    std::int64_t seq = 0;  // insertion order: FIFO for the queue, newest-first for listing
+    std::string id;
+    JobState state = JobState::Queued;
+    std::string backend;        // configured backend name
+    std::string label;
+    std::string promptPreview;  // first line(s) of the prompt, short
+    std::string workFolder;
+    std::string spec;           // JSON: the accepted start arguments (see JobService)
+    std::string idempotencyKey; // "" = none
+    std::int64_t createdAt = 0;  // ms since epoch
+    std::int64_t claimedAt = 0;  // when a launch slot was taken (0 = never)
+    std::int64_t startedAt = 0;  // when the backend launched it (0 = not yet)
+    std::int64_t endedAt = 0;
+    std::optional<int> exitCode;
+    std::string reason;          // one line, set for terminal jobs
+    std::string result;          // JSON of the result summary, "" when none
+    std::string sessionId;
+    std::string handle;          // JSON of the backend's JobHandle, "" until launched
+    bool cancelRequested = false;
+};
+
+}  // namespace cj::jobs

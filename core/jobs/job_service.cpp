@@ -1,0 +1,682 @@
+#include "core/jobs/job_service.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "core/jobs/outcome.h"
+#include "core/util/clock.h"
+#include "core/util/files.h"
+#include "core/util/ids.h"
+
+namespace cj::jobs {
+
+using claude_jobs::ErrorCode;
+using claude_jobs::make_error;
+using claude_jobs::Result;
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kPreviewBytes = 120;
+constexpr std::size_t kStderrTailBytes = 2000;
+constexpr std::size_t kExitRecordMaxBytes = 64 * 1024;
+constexpr std::uint64_t kScanChunk = 4 << 20;
+constexpr std::size_t kMaxTailWindow = 4 << 20;
+// A running row without a handle is a launch in progress; past this, its launcher died.
+constexpr std::int64_t kLaunchGraceMs = 120 * 1000;
+constexpr auto kWaitPoll = std::chrono::milliseconds(10);
+constexpr std::size_t kMaxScanCache = 2000;
+
+std::string preview(const std::string& prompt) { return one_line(prompt, kPreviewBytes); }
+
+bool is_uuid(const std::string& s) {
+    static const std::regex re("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                               "[0-9a-fA-F]{12}$");
+    return std::regex_match(s, re);
+}
+
+bool inside(const std::string& path, const std::string& root) {
+    if (root == "/") return true;
+    return path == root || (path.size() > root.size() && path.compare(0, root.size(), root) == 0 &&
+                            path[root.size()] == '/');
+}
+
+std::string real_path(const std::string& path) {
+    char buf[PATH_MAX];
+    if (!::realpath(path.c_str(), buf)) return {};
+    return buf;
+}
+
+}  // namespace
+
+JobService::JobService(config::Config config, JobIndex& index, BackendSet& backends, int depth,
+                       std::vector<std::string> baseEnv)
+    : config_(std::move(config)),
+      index_(index),
+      backends_(backends),
+      depth_(depth),
+      baseEnv_(std::move(baseEnv)) {}
+
+std::string JobService::job_dir(const std::string& id) const {
+    return config_.stateDir + "/jobs/" + id;
+}
+
+Result<std::string> JobService::resolve_work_folder(const std::string& requested) {
+    std::string folder = requested;
+    if (folder.empty()) folder = config_.defaultWorkFolder;
+    if (folder.empty()) {
+        char buf[PATH_MAX];
+        if (!::getcwd(buf, sizeof buf))
+            return make_error(ErrorCode::InvalidArgument, "no workFolder given and no default");
+        folder = buf;
+    }
+    if (folder.find('\0') != std::string::npos)
+        return make_error(ErrorCode::InvalidArgument, "workFolder contains a NUL character");
+    if (folder[0] != '/')
+        return make_error(ErrorCode::InvalidArgument,
+                          "workFolder must be an absolute path, got \"" + one_line(folder, 200) +
+                              "\"");
+    std::error_code ec;
+    if (!std::filesystem::is_directory(folder, ec))
+        return make_error(ErrorCode::InvalidArgument,
+                          "workFolder \"" + one_line(folder, 200) + "\" is not an existing folder");
+    std::string real = real_path(folder);
+    if (real.empty())
+        return make_error(ErrorCode::InvalidArgument,
+                          "workFolder \"" + one_line(folder, 200) + "\" cannot be resolved");
+    if (!config_.allowedWorkFolders.empty()) {
+        bool ok = false;
+        for (const auto& root : config_.allowedWorkFolders) {
+            std::string real_root = real_path(root);
+            if (!real_root.empty() && inside(real, real_root)) ok = true;
+        }
+        if (!ok) {
+            std::string roots;
+            for (const auto& r : config_.allowedWorkFolders) roots += (roots.empty() ? "" : ", ") + r;
+            return make_error(ErrorCode::PermissionDenied,
+                              "workFolder " + real + " is outside allowedWorkFolders (" + roots +
+                                  ")");
+        }
+    }
+    return real;
+}
+
+Result<std::string> JobService::resolve_resume(const StartRequest& r) {
+    if (!r.resumeSessionId.empty() && !r.resumeJobId.empty())
+        return make_error(ErrorCode::InvalidArgument,
+                          "give resumeSessionId or resumeJobId, not both");
+    if (!r.resumeSessionId.empty()) {
+        if (!is_uuid(r.resumeSessionId))
+            return make_error(ErrorCode::InvalidArgument,
+                              "resumeSessionId must be a session UUID (as in result.sessionId)");
+        return r.resumeSessionId;
+    }
+    if (!r.resumeJobId.empty()) {
+        if (!util::is_valid_job_id(r.resumeJobId))
+            return make_error(ErrorCode::NotFound, "no job " + one_line(r.resumeJobId, 80));
+        auto job = load(r.resumeJobId);
+        if (!job) return job.error();
+        std::string session = job->sessionId;
+        if (session.empty()) session = scan(job->id).sessionId;
+        if (session.empty())
+            return make_error(ErrorCode::InvalidArgument,
+                              "job " + job->id + " has no session to resume yet (it is " +
+                                  state_name(job->state) + " and claude has not started a session)");
+        return session;
+    }
+    if (r.forkSession)
+        return make_error(ErrorCode::InvalidArgument,
+                          "forkSession needs resumeSessionId or resumeJobId");
+    return std::string();
+}
+
+Result<StartOutcome> JobService::start(const StartRequest& r) {
+    if (depth_ >= config_.maxDepth)
+        return make_error(ErrorCode::LimitReached,
+                          "this server runs inside a job at depth " + std::to_string(depth_) +
+                              " (maxDepth " + std::to_string(config_.maxDepth) +
+                              "): it starts no further jobs, to stop runaway recursion");
+    if (!r.idempotencyKey.empty()) {
+        auto existing = index_.find_by_idempotency_key(r.idempotencyKey);
+        if (!existing) return existing.error();
+        if (*existing) {
+            StartOutcome out;
+            out.job = **existing;
+            out.existing = true;
+            return out;
+        }
+    }
+    if (r.prompt.empty())
+        return make_error(ErrorCode::InvalidArgument, "prompt must not be empty");
+    if (static_cast<std::int64_t>(r.prompt.size()) > config_.limits.maxPromptBytes)
+        return make_error(ErrorCode::InvalidArgument,
+                          "prompt is " + std::to_string(r.prompt.size()) + " bytes; the limit is " +
+                              std::to_string(config_.limits.maxPromptBytes));
+    std::string id = r.jobId;
+    if (id.empty()) {
+        id = util::new_job_id();
+    } else if (!util::is_valid_job_id(id)) {
+        return make_error(ErrorCode::InvalidArgument,
+                          "jobId must match ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
+    }
+    auto folder = resolve_work_folder(r.workFolder);
+    if (!folder) return folder.error();
+    std::string backend = config::choose_backend(config_, r.backend, *folder);
+    const BackendEntry* entry = backends_.find(backend);
+    if (!entry)
+        return make_error(ErrorCode::InvalidArgument, "unknown backend \"" + one_line(backend, 80) +
+                                                          "\"; configured: " + backends_.names());
+    if (auto h = backends_.health(*entry); !h) return h.error();
+    auto session = resolve_resume(r);
+    if (!session) return session.error();
+
+    JobSettings settings;
+    settings.model = r.model;
+    settings.permissionMode = r.permissionMode.value_or(config_.claude.permissionMode);
+    settings.allowedTools = r.allowedTools;
+    settings.disallowedTools = r.disallowedTools;
+    settings.resumeSessionId = *session;
+    settings.forkSession = r.forkSession;
+    settings.maxBudgetUsd = r.maxBudgetUsd;
+    settings.timeoutSec = config_.defaultTimeoutSec;
+    if (r.timeoutSec) {
+        if (*r.timeoutSec <= 0)
+            return make_error(ErrorCode::InvalidArgument, "timeoutSec must be positive");
+        if (config_.maxTimeoutSec > 0 && *r.timeoutSec > config_.maxTimeoutSec)
+            return make_error(ErrorCode::InvalidArgument,
+                              "timeoutSec " + std::to_string(*r.timeoutSec) +
+                                  " is over the limit of " + std::to_string(config_.maxTimeoutSec));
+        settings.timeoutSec = *r.timeoutSec;
+    }
+
+    // The folder and prompt come first: a row that any server may launch must find them.
+    std::string dir = job_dir(id);
+    if (auto made = util::make_private_dirs(config_.stateDir + "/jobs"); !made) return made.error();
+    if (::mkdir(dir.c_str(), 0700) != 0) {
+        if (errno == EEXIST)
+            return make_error(ErrorCode::AlreadyExists, "a job with id " + id + " exists");
+        return make_error(ErrorCode::Unavailable,
+                          "cannot create job folder " + dir + ": " + std::strerror(errno), errno);
+    }
+    if (auto w = util::write_new_file(dir + "/prompt.txt", r.prompt); !w) {
+        util::remove_tree(dir);
+        return w.error();
+    }
+
+    JobRecord draft;
+    draft.id = id;
+    draft.backend = backend;
+    draft.label = r.label;
+    draft.promptPreview = preview(r.prompt);
+    draft.workFolder = *folder;
+    draft.spec = settings.to_json().dump();
+    draft.idempotencyKey = r.idempotencyKey;
+    draft.createdAt = util::now_ms();
+    auto inserted = index_.insert(draft, config_.maxConcurrentJobs);
+    if (!inserted) {
+        util::remove_tree(dir);
+        return inserted.error();
+    }
+    StartOutcome out;
+    out.existing = inserted->existing;
+    if (inserted->existing) {
+        util::remove_tree(dir);  // lost a race with the same key: that job is the answer
+        out.job = inserted->job;
+        return out;
+    }
+    out.job = inserted->job;
+    if (out.job.state == JobState::Running) {
+        launch(out.job);
+        auto now = load(id);
+        if (!now) return now.error();
+        out.job = *now;
+        if (out.job.state == JobState::Failed)
+            return make_error(ErrorCode::Unavailable,
+                              "job " + id + " could not be launched: " + out.job.reason);
+    } else {
+        auto active = index_.active();
+        if (active) {
+            std::int64_t position = 0;
+            for (const auto& j : *active)
+                if (j.state == JobState::Queued) {
+                    ++position;
+                    if (j.id == id) break;
+                }
+            out.queuePosition = position;
+        }
+    }
+    if (entry->capabilities.attach && entry->backend)
+        if (auto a = entry->backend->attachCommand(id)) out.attach = *a;
+    return out;
+}
+
+void JobService::launch(JobRecord job) {
+    std::lock_guard<std::mutex> lock(launchMutex_);
+    const BackendEntry* entry = backends_.find(job.backend);
+    auto fail = [&](const std::string& why) { record_end(job, JobState::Failed, std::nullopt, why); };
+    if (!entry || !entry->backend) {
+        fail("could not launch: backend \"" + job.backend + "\" is not available here");
+        return;
+    }
+    JobSettings settings = JobSettings::from_json(json::parse(job.spec, nullptr, false));
+    claude_jobs::JobSpec spec;
+    spec.jobId = job.id;
+    spec.jobDir = job_dir(job.id);
+    spec.workFolder = job.workFolder;
+    spec.claudePath = config_.claude.path;
+    spec.claudeArgs = claude_args(settings, config_.claude);
+    spec.env = job_environment(baseEnv_, config_.claude, job.id, depth_ + 1);
+    spec.timeoutSec = settings.timeoutSec;
+    spec.label = job.label;
+    auto handle = entry->backend->start(spec);
+    if (!handle) {
+        fail("could not launch: " + handle.error().message);
+        return;
+    }
+    backends_.mark_known(job.id);
+    if (auto r = index_.set_launched(job.id, handle_to_json(*handle), util::now_ms()); !r) {
+        spdlog::error("job {}: launched but not recorded: {}", job.id, r.error().message);
+        entry->backend->stop(job.id, 0);
+        fail("could not record the launch: " + r.error().message);
+        return;
+    }
+    spdlog::info("job {} launched on backend {}", job.id, job.backend);
+    // A cancel that arrived while launching had no handle to act on: act now.
+    if (auto now = index_.get(job.id); now && *now && (*now)->cancelRequested)
+        entry->backend->stop(job.id, 10);
+}
+
+Result<JobRecord> JobService::load(const std::string& id) {
+    if (!util::is_valid_job_id(id))
+        return make_error(ErrorCode::NotFound, "no job \"" + one_line(id, 80) + "\"");
+    auto row = index_.get(id);
+    if (!row) return row.error();
+    if (!*row) return make_error(ErrorCode::NotFound, "no job " + id);
+    return **row;
+}
+
+JobRecord JobService::record_end(const JobRecord& job, JobState state,
+                                 std::optional<int> exitCode, const std::string& reason) {
+    auto snap = scan(job.id);
+    std::string result = snap.result ? snap.result->to_json().dump() : "";
+    auto changed = index_.finish(job.id, state, exitCode, one_line(reason, 500), result,
+                                 snap.sessionId, util::now_ms());
+    if (!changed) spdlog::error("job {}: cannot record its end: {}", job.id, changed.error().message);
+    if (changed && *changed) {
+        spdlog::info("job {} {}: {}", job.id, state_name(state), reason);
+        if (const BackendEntry* entry = backends_.find(job.backend); entry && entry->backend)
+            entry->backend->destroy(job.id);
+        backends_.forget(job.id);
+    }
+    auto now = index_.get(job.id);
+    return now && *now ? **now : job;
+}
+
+Result<JobRecord> JobService::finalize_from_exit(const JobRecord& job, const std::string& exitText) {
+    auto exit = parse_exit_record(exitText);
+    if (!exit) {
+        // Written atomically, so a bad record was damaged after the fact: say so.
+        return record_end(job, JobState::Failed, std::nullopt,
+                          "the exit record exit.json is unreadable");
+    }
+    auto snap = scan(job.id);
+    auto err = util::read_file(job_dir(job.id) + "/stderr.log", 1 << 20);
+    std::string stderr_text = err && *err ? utf8_tail(**err, kStderrTailBytes) : "";
+    Outcome outcome = decide_outcome(*exit, snap.result, job.cancelRequested, stderr_text);
+    return record_end(job, outcome.state, outcome.exitCode, outcome.reason);
+}
+
+Result<JobRecord> JobService::refresh(JobRecord job) {
+    if (job.state != JobState::Running) return job;
+    std::string dir = job_dir(job.id);
+    auto read_exit = [&]() { return util::read_file(dir + "/exit.json", kExitRecordMaxBytes); };
+    auto exit_text = read_exit();
+    if (exit_text && *exit_text) return finalize_from_exit(job, **exit_text);
+    if (job.handle.empty()) {
+        if (job.claimedAt > 0 && util::now_ms() - job.claimedAt > kLaunchGraceMs)
+            return record_end(job, JobState::Failed, std::nullopt,
+                              "the server stopped while launching it");
+        return job;
+    }
+    const BackendEntry* entry = backends_.find(job.backend);
+    if (!entry || !entry->backend) return job;  // nothing here can judge it
+    auto handle = handle_from_json(job.handle);
+    if (!handle)
+        return record_end(job, JobState::Orphaned, std::nullopt,
+                          "its backend handle in the job index is unreadable");
+    if (auto known = backends_.ensure_known(*entry, *handle); !known)
+        return record_end(job, JobState::Orphaned, std::nullopt,
+                          "cannot recover it: " + known.error().message);
+    auto status = entry->backend->status(job.id);
+    if (!status) return job;
+    if (status->state == claude_jobs::RunState::Running) return job;
+    // It ended: the supervisor may have written its record just after the first look.
+    exit_text = read_exit();
+    if (exit_text && *exit_text) return finalize_from_exit(job, **exit_text);
+    if (status->state == claude_jobs::RunState::Exited) {
+        ExitRecord exit;
+        if (status->signal) exit.signal = status->signal;
+        else exit.exitCode = status->exitCode;
+        auto snap = scan(job.id);
+        Outcome outcome = decide_outcome(exit, snap.result, job.cancelRequested, "");
+        return record_end(job, outcome.state, outcome.exitCode, outcome.reason);
+    }
+    entry->backend->stop(job.id, 0);  // end whatever the vanished supervisor left running
+    if (job.cancelRequested)
+        return record_end(job, JobState::Cancelled, std::nullopt,
+                          "cancelled by request (" + status->reason + ")");
+    return record_end(job, JobState::Orphaned, std::nullopt,
+                      status->reason.empty() ? "its supervisor vanished" : status->reason);
+}
+
+JobService::ScanSnapshot JobService::scan(const std::string& id) {
+    std::shared_ptr<ScanState> state;
+    {
+        std::lock_guard<std::mutex> lock(scanMutex_);
+        auto& slot = scans_[id];
+        if (!slot) {
+            if (scans_.size() > kMaxScanCache) {
+                scans_.clear();
+                slot = scans_[id];
+            }
+            slot = std::make_shared<ScanState>();
+        }
+        state = slot;
+    }
+    std::lock_guard<std::mutex> lock(state->mutex);
+    std::string path = job_dir(id) + "/events.jsonl";
+    auto size = util::file_size(path).value_or(0);
+    if (size < state->fed) {  // the file was replaced: start over
+        state->scanner = EventScanner();
+        state->fed = 0;
+    }
+    while (state->fed < size) {
+        auto chunk = util::read_range(path, state->fed,
+                                      static_cast<std::size_t>(std::min(kScanChunk, size - state->fed)));
+        if (!chunk || chunk->empty()) break;
+        state->scanner.feed(*chunk);
+        state->fed += chunk->size();
+    }
+    return ScanSnapshot{state->scanner.activity(), state->scanner.sessionId(),
+                        state->scanner.result()};
+}
+
+json JobService::view(const JobRecord& job, const ViewOptions& options) {
+    std::string dir = job_dir(job.id);
+    json v;
+    v["jobId"] = job.id;
+    v["status"] = state_name(job.state);
+    if (!job.reason.empty()) v["reason"] = job.reason;
+    if (job.exitCode) v["exitCode"] = *job.exitCode;
+    v["backend"] = job.backend;
+    v["workFolder"] = job.workFolder;
+    if (!job.label.empty()) v["label"] = job.label;
+    v["createdAt"] = util::iso8601(job.createdAt);
+    if (job.startedAt) v["startedAt"] = util::iso8601(job.startedAt);
+    if (job.endedAt) v["endedAt"] = util::iso8601(job.endedAt);
+    std::int64_t from = job.startedAt ? job.startedAt : job.createdAt;
+    std::int64_t to = job.endedAt ? job.endedAt : util::now_ms();
+    v["elapsedMs"] = std::max<std::int64_t>(0, to - from);
+
+    auto snap = scan(job.id);
+    std::optional<ResultSummary> result = snap.result;
+    if (!result && !job.result.empty())
+        result = ResultSummary::from_json(json::parse(job.result, nullptr, false));
+    if (result) v["result"] = result->to_json();
+    std::string session = !job.sessionId.empty() ? job.sessionId : snap.sessionId;
+    if (!session.empty()) v["sessionId"] = session;
+    v["activity"] = {{"turns", snap.activity.turns},
+                     {"lastText", snap.activity.lastText},
+                     {"lastTool", snap.activity.lastTool}};
+
+    // The readable transcript: a bounded window of the event log, rendered.
+    std::string events = dir + "/events.jsonl";
+    std::uint64_t size = util::file_size(events).value_or(0);
+    std::size_t tail = options.tailBytes;
+    std::string output;
+    std::uint64_t next = size;
+    if (options.sinceOffset) {
+        std::uint64_t start = std::min<std::uint64_t>(*options.sinceOffset, size);
+        std::size_t window = static_cast<std::size_t>(
+            std::min<std::uint64_t>(size - start, std::max<std::size_t>(tail * 4, 1 << 20)));
+        window = std::min(window, kMaxTailWindow);
+        auto chunk = util::read_range(events, start, window);
+        RenderedSpan span = chunk ? render_lines(*chunk, std::max<std::size_t>(tail, 1))
+                                  : RenderedSpan{};
+        output = utf8_head(span.text, std::max<std::size_t>(tail, 1));
+        next = start + span.consumed;
+    } else if (tail > 0) {
+        std::size_t window = std::min(kMaxTailWindow, std::max<std::size_t>(tail * 8, 256 << 10));
+        std::uint64_t start = size > window ? size - window : 0;
+        auto chunk = util::read_range(events, start, static_cast<std::size_t>(size - start));
+        std::string_view text = chunk ? std::string_view(*chunk) : std::string_view();
+        if (start > 0) {  // begin at the first whole line of the window
+            auto nl = text.find('\n');
+            text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+        }
+        RenderedSpan span = render_lines(text, SIZE_MAX);
+        output = utf8_tail(span.text, tail);
+        next = size - (text.size() - span.consumed);
+    }
+    v["output"] = output;
+    v["nextOffset"] = next;
+    auto err = util::file_size(dir + "/stderr.log").value_or(0);
+    auto err_tail = util::read_range(dir + "/stderr.log", err > kStderrTailBytes ? err - kStderrTailBytes : 0,
+                                     kStderrTailBytes);
+    v["stderrTail"] = err_tail ? utf8_tail(*err_tail, kStderrTailBytes) : "";
+    if (const BackendEntry* entry = backends_.find(job.backend);
+        entry && entry->backend && entry->capabilities.attach && !is_terminal(job.state))
+        if (auto a = entry->backend->attachCommand(job.id)) v["attach"] = *a;
+    return v;
+}
+
+Result<json> JobService::check(const std::string& id, const ViewOptions& options) {
+    auto job = load(id);
+    if (!job) return job.error();
+    auto fresh = refresh(*job);
+    if (!fresh) return fresh.error();
+    if (options.sinceOffset) {
+        auto size = util::file_size(job_dir(id) + "/events.jsonl").value_or(0);
+        if (*options.sinceOffset > size)
+            return make_error(ErrorCode::InvalidArgument,
+                              "sinceOffset " + std::to_string(*options.sinceOffset) +
+                                  " is past the end of the log (" + std::to_string(size) +
+                                  " bytes); pass back a nextOffset you were given");
+    }
+    return view(*fresh, options);
+}
+
+Result<WaitOutcome> JobService::wait(const std::vector<std::string>& ids, WaitMode mode,
+                                     std::chrono::milliseconds timeout,
+                                     protocol::CancelToken& cancel,
+                                     const std::function<void(const WaitOutcome&)>& progress) {
+    std::vector<std::string> unknown;
+    for (const auto& id : ids)
+        if (auto j = load(id); !j) unknown.push_back(one_line(id, 80));
+    if (!unknown.empty()) {
+        std::string list;
+        for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
+        return make_error(ErrorCode::NotFound, "no such job: " + list);
+    }
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto next_progress = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    ViewOptions options;
+    options.tailBytes = 4000;
+    for (;;) {
+        WaitOutcome out;
+        std::vector<JobRecord> done_jobs;
+        for (const auto& id : ids) {
+            auto job = load(id);
+            if (!job) return job.error();
+            auto fresh = refresh(*job);
+            if (!fresh) return fresh.error();
+            if (is_terminal(fresh->state))
+                done_jobs.push_back(*fresh);
+            else
+                out.pending.push_back(id);
+        }
+        bool satisfied = out.pending.empty() || (mode == WaitMode::Any && !done_jobs.empty());
+        auto now = std::chrono::steady_clock::now();
+        bool over = now >= deadline || cancel.cancelled();
+        if (satisfied || over) {
+            for (const auto& j : done_jobs) out.done.push_back(view(j, options));
+            out.timedOut = !satisfied && now >= deadline;
+            return out;
+        }
+        if (now >= next_progress && progress) {
+            progress(out);
+            next_progress = now + std::chrono::seconds(1);
+        }
+        cancel.wait_for(kWaitPoll);
+    }
+}
+
+Result<json> JobService::cancel(const std::string& id, int graceSec, protocol::CancelToken& token) {
+    auto job = load(id);
+    if (!job) return job.error();
+    auto fresh = refresh(*job);
+    if (!fresh) return fresh.error();
+    if (is_terminal(fresh->state)) {
+        json v = view(*fresh, {});
+        v["message"] = std::string("job already ended (") + state_name(fresh->state) +
+                       "); nothing to cancel";
+        return v;
+    }
+    if (fresh->state == JobState::Queued) {
+        auto done = index_.cancel_queued(id, "cancelled by request while queued", util::now_ms());
+        if (!done) return done.error();
+        if (*done) {
+            auto now = load(id);
+            if (!now) return now.error();
+            return view(*now, {});
+        }
+        fresh = load(id);  // it was launched meanwhile: cancel it running
+        if (!fresh) return fresh.error();
+    }
+    if (auto r = index_.set_cancel_requested(id); !r) return r.error();
+    fresh->cancelRequested = true;
+    const BackendEntry* entry = backends_.find(fresh->backend);
+    if (entry && entry->backend && !fresh->handle.empty()) {
+        auto handle = handle_from_json(fresh->handle);
+        if (handle) {
+            if (auto k = backends_.ensure_known(*entry, *handle); !k) return k.error();
+        }
+        if (auto s = entry->backend->stop(id, graceSec); !s) return s.error();
+    }
+    // The supervisor ends the group and records it; wait for that, bounded.
+    auto deadline = std::chrono::steady_clock::now() +
+                    std::chrono::seconds(std::min(graceSec + 5, 40));
+    for (;;) {
+        auto now_job = load(id);
+        if (!now_job) return now_job.error();
+        auto now = refresh(*now_job);
+        if (!now) return now.error();
+        if (is_terminal(now->state) || std::chrono::steady_clock::now() >= deadline ||
+            token.cancelled()) {
+            json v = view(*now, {});
+            if (!is_terminal(now->state))
+                v["message"] = "cancel requested; the job is still stopping — check it again";
+            return v;
+        }
+        token.wait_for(kWaitPoll);
+    }
+}
+
+Result<json> JobService::list(const ListFilter& filter) {
+    auto listed = index_.list(filter);
+    if (!listed) return listed.error();
+    json jobs = json::array();
+    for (auto& job : listed->jobs) {
+        if (job.state == JobState::Running) {
+            if (auto fresh = refresh(job)) job = *fresh;
+        }
+        json item = {{"jobId", job.id},
+                     {"status", state_name(job.state)},
+                     {"backend", job.backend},
+                     {"label", job.label},
+                     {"promptPreview", job.promptPreview},
+                     {"workFolder", job.workFolder},
+                     {"createdAt", util::iso8601(job.createdAt)}};
+        if (job.endedAt) item["endedAt"] = util::iso8601(job.endedAt);
+        jobs.push_back(std::move(item));
+    }
+    json counts = json::object();
+    for (auto state : {JobState::Queued, JobState::Running, JobState::Completed, JobState::Failed,
+                       JobState::Cancelled, JobState::TimedOut, JobState::Orphaned})
+        counts[state_name(state)] = 0;
+    for (const auto& [state, n] : listed->counts) counts[state_name(state)] = n;
+    json out = {{"jobs", jobs}, {"counts", counts}};
+    if (listed->nextBeforeSeq) out["nextCursor"] = std::to_string(listed->nextBeforeSeq);
+    return out;
+}
+
+json JobService::backends_report(const std::vector<json>& modules) {
+    json list = json::array();
+    for (const auto& e : backends_.entries()) {
+        json b = {{"name", e.name},
+                  {"plugin", e.plugin},
+                  {"default", e.name == config_.defaultBackend}};
+        auto health = backends_.health(e);
+        b["available"] = static_cast<bool>(health);
+        if (!health) b["reason"] = health.error().message;
+        if (!e.info.version.empty()) b["version"] = e.info.version;
+        if (!e.info.description.empty()) b["description"] = e.info.description;
+        b["capabilities"] = {{"survivesServerRestart", e.capabilities.survivesServerRestart},
+                             {"attach", e.capabilities.attach},
+                             {"sendInput", e.capabilities.sendInput}};
+        list.push_back(std::move(b));
+    }
+    return {{"backends", list}, {"modules", modules}};
+}
+
+void JobService::promote_queued() {
+    for (;;) {
+        auto next = index_.promote_next(config_.maxConcurrentJobs);
+        if (!next || !*next) return;
+        launch(**next);
+    }
+}
+
+void JobService::pump() {
+    auto active = index_.active();
+    if (!active) {
+        spdlog::warn("housekeeping: {}", active.error().message);
+        return;
+    }
+    for (const auto& job : *active)
+        if (job.state == JobState::Running) refresh(job);
+    promote_queued();
+}
+
+int JobService::sweep() {
+    if (config_.retentionDays <= 0) return 0;
+    std::int64_t cutoff = util::now_ms() - std::int64_t{config_.retentionDays} * 86400 * 1000;
+    auto expired = index_.ended_before(cutoff);
+    if (!expired) return 0;
+    int removed = 0;
+    for (const auto& id : *expired) {
+        if (!util::is_valid_job_id(id)) continue;  // never build a path from a bad id
+        if (auto r = util::remove_tree(job_dir(id)); !r) {
+            spdlog::warn("retention: {}", r.error().message);
+            continue;
+        }
+        if (index_.remove(id)) ++removed;
+        std::lock_guard<std::mutex> lock(scanMutex_);
+        scans_.erase(id);
+    }
+    if (removed) spdlog::info("retention: removed {} jobs older than {} days", removed,
+                              config_.retentionDays);
+    return removed;
+}
+
+}  // namespace cj::jobs

@@ -1,0 +1,120 @@
+// The job service: everything the tools (and later the command line) do with jobs, over the
+// job index, the per-job files and the backends. Tools never talk to a backend directly.
+//
+// Thread-safety: all methods may be called concurrently from request threads and from the
+// housekeeping thread; the job index serializes what must be serialized, and a job's end is
+// recorded once (terminal states never change).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "claude_jobs/result.h"
+#include "core/config/config.h"
+#include "core/jobs/backend_set.h"
+#include "core/jobs/events.h"
+#include "core/jobs/job_index.h"
+#include "core/jobs/start_request.h"
+#include "core/protocol/request_context.h"
+
+namespace cj::jobs {
+
+struct ViewOptions {
+    std::size_t tailBytes = 8000;
+    std::optional<std::uint64_t> sinceOffset;
+};
+
+struct StartOutcome {
+    JobRecord job;
+    bool existing = false;  // an earlier job with the same idempotency key
+    std::optional<std::int64_t> queuePosition;
+    std::string attach;
+};
+
+enum class WaitMode { Any, All };
+
+struct WaitOutcome {
+    std::vector<nlohmann::json> done;  // job views
+    std::vector<std::string> pending;
+    bool timedOut = false;
+};
+
+struct ListRequest {
+    ListFilter filter;
+};
+
+class JobService {
+public:
+    // depth: this server's CLAUDE_JOBS_DEPTH (0 at the top).
+    JobService(config::Config config, JobIndex& index, BackendSet& backends, int depth,
+               std::vector<std::string> baseEnv);
+
+    claude_jobs::Result<StartOutcome> start(const StartRequest& request);
+    claude_jobs::Result<nlohmann::json> check(const std::string& id, const ViewOptions& options);
+    claude_jobs::Result<WaitOutcome> wait(const std::vector<std::string>& ids, WaitMode mode,
+                                          std::chrono::milliseconds timeout,
+                                          protocol::CancelToken& cancel,
+                                          const std::function<void(const WaitOutcome&)>& progress);
+    claude_jobs::Result<nlohmann::json> cancel(const std::string& id, int graceSec,
+                                               protocol::CancelToken& cancel);
+    claude_jobs::Result<nlohmann::json> list(const ListFilter& filter);
+    nlohmann::json backends_report(const std::vector<nlohmann::json>& modules);
+
+    // Housekeeping, called about every 200 ms by one thread: records jobs that ended, marks
+    // vanished ones orphaned, and launches queued jobs into free slots (FIFO).
+    void pump();
+    // Removes terminal jobs older than retentionDays (files and row). Returns how many.
+    int sweep();
+
+    // The view of a job as tools return it.
+    nlohmann::json view(const JobRecord& job, const ViewOptions& options);
+
+    const config::Config& config() const { return config_; }
+    std::string job_dir(const std::string& id) const;
+
+private:
+    claude_jobs::Result<JobRecord> load(const std::string& id);
+    // Brings a running job's row up to date from its files and its backend.
+    claude_jobs::Result<JobRecord> refresh(JobRecord job);
+    claude_jobs::Result<JobRecord> finalize_from_exit(const JobRecord& job,
+                                                      const std::string& exitText);
+    JobRecord record_end(const JobRecord& job, JobState state, std::optional<int> exitCode,
+                         const std::string& reason);
+    void launch(JobRecord job);
+    void promote_queued();
+    claude_jobs::Result<std::string> resolve_work_folder(const std::string& requested);
+    claude_jobs::Result<std::string> resolve_resume(const StartRequest& request);
+
+    // Per-job incremental reading of events.jsonl: only bytes not seen before are read.
+    struct ScanSnapshot {
+        Activity activity;
+        std::string sessionId;
+        std::optional<ResultSummary> result;
+    };
+    ScanSnapshot scan(const std::string& id);
+    struct ScanState {
+        std::mutex mutex;
+        EventScanner scanner;
+        std::uint64_t fed = 0;
+    };
+
+    config::Config config_;
+    JobIndex& index_;
+    BackendSet& backends_;
+    int depth_;
+    std::vector<std::string> baseEnv_;
+    std::mutex scanMutex_;
+    std::map<std::string, std::shared_ptr<ScanState>> scans_;
+    std::mutex launchMutex_;
+};
+
+}  // namespace cj::jobs

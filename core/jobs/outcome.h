@@ -1,0 +1,44 @@
+// How a job ended: the supervisor's exit record (exit.json), read together with claude's
+// final result event, decides the terminal state and the one-line reason a person acts on.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "core/jobs/events.h"
+#include "core/jobs/job_record.h"
+
+namespace cj::jobs {
+
+// exit.json as claude-jobs-runner writes it.
+struct ExitRecord {
+    std::optional<int> exitCode;
+    std::optional<int> signal;
+    std::string signalName;
+    bool timedOut = false;
+    bool cancelled = false;
+    std::string launchError;
+    std::int64_t startedAt = 0;
+    std::int64_t endedAt = 0;
+    std::string reason;
+};
+
+std::optional<ExitRecord> parse_exit_record(const std::string& text);
+
+struct Outcome {
+    JobState state = JobState::Failed;
+    std::optional<int> exitCode;
+    std::string reason;
+};
+
+// SPEC §3.2: completed only when claude exited 0 and its result (if any) is not an error;
+// SIGINT makes claude exit 0 with is_error true, so the exit code alone never decides.
+// stderrTail helps explain a failure when there is no result text.
+Outcome decide_outcome(const ExitRecord& exit, const std::optional<ResultSummary>& result,
+                       bool cancelRequested, const std::string& stderrTail);
+
+// The last non-empty line of a text, one-lined and short ("" when none).
+std::string last_line(const std::string& text);
+
+}  // namespace cj::jobs

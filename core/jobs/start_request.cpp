@@ -1,0 +1,85 @@
+#include "core/jobs/start_request.h"
+
+#include <algorithm>
+#include <cstdio>
+
+extern char** environ;
+
+namespace cj::jobs {
+
+using nlohmann::json;
+
+json JobSettings::to_json() const {
+    json j = {{"model", model},
+              {"permissionMode", permissionMode},
+              {"allowedTools", allowedTools},
+              {"disallowedTools", disallowedTools},
+              {"resumeSessionId", resumeSessionId},
+              {"forkSession", forkSession},
+              {"timeoutSec", timeoutSec}};
+    if (maxBudgetUsd) j["maxBudgetUsd"] = *maxBudgetUsd;
+    return j;
+}
+
+JobSettings JobSettings::from_json(const json& j) {
+    JobSettings s;
+    if (!j.is_object()) return s;
+    s.model = j.value("model", "");
+    s.permissionMode = j.value("permissionMode", "");
+    s.allowedTools = j.value("allowedTools", std::vector<std::string>{});
+    s.disallowedTools = j.value("disallowedTools", std::vector<std::string>{});
+    s.resumeSessionId = j.value("resumeSessionId", "");
+    s.forkSession = j.value("forkSession", false);
+    s.timeoutSec = j.value("timeoutSec", std::int64_t{0});
+    if (j.contains("maxBudgetUsd") && j["maxBudgetUsd"].is_number())
+        s.maxBudgetUsd = j["maxBudgetUsd"].get<double>();
+    return s;
+}
+
+std::vector<std::string> claude_args(const JobSettings& s, const config::ClaudeConfig& claude) {
+    std::vector<std::string> args = {"-p", "--output-format", "stream-json", "--verbose"};
+    if (!s.model.empty()) args.insert(args.end(), {"--model", s.model});
+    if (!s.permissionMode.empty()) args.insert(args.end(), {"--permission-mode", s.permissionMode});
+    // "--flag=value" keeps each value bound to its flag whatever it looks like.
+    for (const auto& t : s.allowedTools) args.push_back("--allowedTools=" + t);
+    for (const auto& t : s.disallowedTools) args.push_back("--disallowedTools=" + t);
+    if (!s.resumeSessionId.empty()) {
+        args.insert(args.end(), {"--resume", s.resumeSessionId});
+        if (s.forkSession) args.push_back("--fork-session");
+    }
+    if (s.maxBudgetUsd) {
+        char budget[64];
+        std::snprintf(budget, sizeof budget, "%.4f", *s.maxBudgetUsd);
+        args.insert(args.end(), {"--max-budget-usd", budget});
+    }
+    args.insert(args.end(), claude.extraArgs.begin(), claude.extraArgs.end());
+    return args;
+}
+
+std::vector<std::string> job_environment(const std::vector<std::string>& base,
+                                         const config::ClaudeConfig& claude,
+                                         const std::string& jobId, int depth) {
+    auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+    std::vector<std::string> env;
+    for (const auto& entry : base) {
+        std::string name = name_of(entry);
+        if (name == "CLAUDE_JOBS_JOB_ID" || name == "CLAUDE_JOBS_DEPTH") continue;
+        if (claude.env.count(name)) continue;
+        if (std::find(claude.removeEnv.begin(), claude.removeEnv.end(), name) !=
+            claude.removeEnv.end())
+            continue;
+        env.push_back(entry);
+    }
+    env.push_back("CLAUDE_JOBS_JOB_ID=" + jobId);
+    env.push_back("CLAUDE_JOBS_DEPTH=" + std::to_string(depth));
+    for (const auto& [name, value] : claude.env) env.push_back(name + "=" + value);
+    return env;
+}
+
+std::vector<std::string> process_environment() {
+    std::vector<std::string> env;
+    for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
+    return env;
+}
+
+}  // namespace cj::jobs

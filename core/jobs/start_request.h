@@ -1,0 +1,63 @@
+// A claude_start request after its arguments have been type-checked, and the claude command
+// line built from it (SPEC §3.3). Clients never add raw flags; only the config can.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/config/config.h"
+
+namespace cj::jobs {
+
+struct StartRequest {
+    std::string prompt;
+    std::string workFolder;  // "" = the default work folder
+    std::string model;
+    std::string backend;
+    std::string jobId;
+    std::string idempotencyKey;
+    std::string resumeSessionId;
+    std::string resumeJobId;
+    bool forkSession = false;
+    std::optional<std::string> permissionMode;
+    std::vector<std::string> allowedTools;
+    std::vector<std::string> disallowedTools;
+    std::optional<std::int64_t> timeoutSec;
+    std::optional<double> maxBudgetUsd;
+    std::string label;
+};
+
+// What the job index keeps of a request (everything but the prompt, which is in prompt.txt),
+// with the values the server resolved: timeout, session to resume, permission mode.
+struct JobSettings {
+    std::string model;
+    std::string permissionMode;
+    std::vector<std::string> allowedTools;
+    std::vector<std::string> disallowedTools;
+    std::string resumeSessionId;
+    bool forkSession = false;
+    std::optional<double> maxBudgetUsd;
+    std::int64_t timeoutSec = 0;
+
+    nlohmann::json to_json() const;
+    static JobSettings from_json(const nlohmann::json& j);
+};
+
+// claude's arguments (without the program): -p --output-format stream-json --verbose ...
+std::vector<std::string> claude_args(const JobSettings& settings,
+                                     const config::ClaudeConfig& claude);
+
+// The job's environment: `base` ("NAME=value") minus claude.removeEnv, with
+// CLAUDE_JOBS_JOB_ID and CLAUDE_JOBS_DEPTH set, plus claude.env.
+std::vector<std::string> job_environment(const std::vector<std::string>& base,
+                                         const config::ClaudeConfig& claude,
+                                         const std::string& jobId, int depth);
+
+// The server process's own environment as "NAME=value" strings.
+std::vector<std::string> process_environment();
+
+}  // namespace cj::jobs

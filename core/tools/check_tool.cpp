@@ -1,0 +1,42 @@
+// claude_check: the job view now, with a readable transcript tail or what is new since a cursor.
+#include "core/tools/args.h"
+#include "core/tools/job_tools.h"
+
+namespace cj::tools {
+
+using nlohmann::json;
+
+Tool make_check_tool(jobs::JobService& service) {
+    Tool tool;
+    tool.name = "claude_check";
+    tool.title = "Check a job";
+    tool.description =
+        "Show a job's status, result, live activity and the tail of its readable transcript. "
+        "Pass the returned nextOffset back as sinceOffset to read only what is new.";
+    tool.inputSchema = {
+        {"type", "object"},
+        {"properties",
+         {{"jobId", {{"type", "string"}}},
+          {"tailBytes",
+           {{"type", "integer"}, {"minimum", 0}, {"maximum", 1000000}, {"default", 8000}}},
+          {"sinceOffset", {{"type", "integer"}, {"minimum", 0}}}}},
+        {"required", {"jobId"}},
+        {"additionalProperties", false}};
+    tool.outputSchema = output_schema(job_view_schema());
+    tool.call = [&service](const json& args, protocol::RequestContext&) {
+        return guarded([&] {
+            Args a(args, {"jobId", "tailBytes", "sinceOffset"});
+            std::string id = a.required_string("jobId", 200);
+            jobs::ViewOptions options;
+            options.tailBytes = static_cast<std::size_t>(a.integer("tailBytes", 0, 1000000).value_or(8000));
+            if (auto since = a.integer("sinceOffset", 0, INT64_MAX))
+                options.sinceOffset = static_cast<std::uint64_t>(*since);
+            auto view = service.check(id, options);
+            if (!view) return error_result(view.error());
+            return ToolResult{*view, false};
+        });
+    };
+    return tool;
+}
+
+}  // namespace cj::tools

@@ -1,0 +1,24 @@
+// The six job tools (SPEC §4), one file each, all over the JobService.
+#pragma once
+
+#include <functional>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/jobs/job_service.h"
+#include "core/tools/tool.h"
+
+namespace cj::tools {
+
+Tool make_start_tool(jobs::JobService& service);
+Tool make_check_tool(jobs::JobService& service);
+Tool make_wait_tool(jobs::JobService& service);
+Tool make_cancel_tool(jobs::JobService& service);
+Tool make_jobs_tool(jobs::JobService& service);
+// modules: what the plugin loader found, loaded or refused.
+Tool make_backends_tool(jobs::JobService& service, std::vector<nlohmann::json> modules);
+
+std::vector<Tool> make_job_tools(jobs::JobService& service, std::vector<nlohmann::json> modules);
+
+}  // namespace cj::tools

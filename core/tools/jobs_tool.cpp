@@ -1,0 +1,77 @@
+// claude_jobs: list jobs, newest first, with counts per state and a cursor for more.
+#include "core/tools/args.h"
+#include "core/tools/job_tools.h"
+
+namespace cj::tools {
+
+using nlohmann::json;
+
+Tool make_jobs_tool(jobs::JobService& service) {
+    Tool tool;
+    tool.name = "claude_jobs";
+    tool.title = "List jobs";
+    tool.description =
+        "List jobs, newest first, optionally only those in some states or with a label. "
+        "Pass nextCursor back as cursor for the next page.";
+    json states = {{"type", "string"},
+                   {"enum", {"queued", "running", "completed", "failed", "cancelled", "timed_out",
+                             "orphaned"}}};
+    tool.inputSchema = {
+        {"type", "object"},
+        {"properties",
+         {{"status", {{"anyOf", {states, {{"type", "array"}, {"items", states}}}}}},
+          {"label", {{"type", "string"}}},
+          {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}}},
+          {"cursor", {{"type", "string"}}}}},
+        {"additionalProperties", false}};
+    json str = {{"type", "string"}};
+    json item = {{"type", "object"},
+                 {"properties",
+                  {{"jobId", str},
+                   {"status", str},
+                   {"backend", str},
+                   {"label", str},
+                   {"promptPreview", str},
+                   {"workFolder", str},
+                   {"createdAt", str},
+                   {"endedAt", str}}},
+                 {"required", {"jobId", "status", "backend", "createdAt"}}};
+    tool.outputSchema = output_schema(
+        {{"type", "object"},
+         {"properties",
+          {{"jobs", {{"type", "array"}, {"items", item}}},
+           {"counts", {{"type", "object"}, {"additionalProperties", {{"type", "integer"}}}}},
+           {"nextCursor", str}}},
+         {"required", {"jobs", "counts"}}});
+    tool.call = [&service](const json& args, protocol::RequestContext&) {
+        return guarded([&] {
+            Args a(args, {"status", "label", "limit", "cursor"});
+            jobs::ListFilter filter;
+            for (const auto& s : a.strings("status", 7, 16)) {
+                auto state = jobs::parse_state(s);
+                if (!state)
+                    throw ArgumentError{"status \"" + s +
+                                        "\" is not one of queued, running, completed, failed, "
+                                        "cancelled, timed_out, orphaned"};
+                filter.states.push_back(*state);
+            }
+            filter.label = a.string("label", 500).value_or("");
+            filter.limit = static_cast<int>(a.integer("limit", 1, 1000).value_or(50));
+            if (auto cursor = a.string("cursor", 32)) {
+                try {
+                    std::size_t used = 0;
+                    filter.beforeSeq = std::stoll(*cursor, &used);
+                    if (used != cursor->size() || filter.beforeSeq <= 0) throw std::exception();
+                } catch (...) {
+                    throw ArgumentError{"cursor is not one this server gave out"};
+                }
+            }
+            auto out = service.list(filter);
+            if (!out) return error_result(out.error());
+            return ToolResult{*out, false};
+        });
+    };
+    return tool;
+}
+
+}  // namespace cj::tools

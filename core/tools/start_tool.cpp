@@ -1,0 +1,139 @@
+// claude_start: record a job, launch it (or queue it), return its id at once.
+#include <algorithm>
+
+#include "core/tools/args.h"
+#include "core/tools/job_tools.h"
+#include "core/util/clock.h"
+
+namespace cj::tools {
+
+using nlohmann::json;
+
+namespace {
+
+json input_schema() {
+    json str = {{"type", "string"}};
+    json strs = {{"type", "array"}, {"items", {{"type", "string"}}}};
+    return {
+        {"type", "object"},
+        {"properties",
+         {{"prompt", {{"type", "string"}, {"description", "The task for Claude Code."}}},
+          {"workFolder",
+           {{"type", "string"},
+            {"description", "Absolute path of an existing folder the job works in."}}},
+          {"model", {{"type", "string"}, {"description", "Model name or alias, e.g. sonnet."}}},
+          {"backend",
+           {{"type", "string"}, {"description", "Configured backend; see claude_backends."}}},
+          {"jobId",
+           {{"type", "string"},
+            {"description", "Optional id to use, ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$."}}},
+          {"idempotencyKey",
+           {{"type", "string"},
+            {"description", "Same key again returns the same job instead of a second run."}}},
+          {"resumeSessionId", {{"type", "string"}, {"description", "Session UUID to continue."}}},
+          {"resumeJobId",
+           {{"type", "string"}, {"description", "Continue the session of this earlier job."}}},
+          {"forkSession",
+           {{"type", "boolean"},
+            {"description", "With a resume: continue in a new session copied from it."}}},
+          {"permissionMode",
+           {{"type", "string"},
+            {"enum", {"acceptEdits", "auto", "bypassPermissions", "default", "dontAsk",
+                      "manual", "plan"}}}},
+          {"allowedTools", strs},
+          {"disallowedTools", strs},
+          {"timeoutSec", {{"type", "integer"}, {"minimum", 1}}},
+          {"maxBudgetUsd", {{"type", "number"}, {"exclusiveMinimum", 0}}},
+          {"label", {{"type", "string"}, {"description", "Free text to find the job by."}}}}},
+        {"required", {"prompt"}},
+        {"additionalProperties", false}};
+}
+
+json output_schema_start() {
+    json str = {{"type", "string"}};
+    return output_schema(
+        {{"type", "object"},
+         {"properties",
+          {{"jobId", str},
+           {"status", {{"type", "string"}, {"enum", {"queued", "running", "completed", "failed",
+                                                     "cancelled", "timed_out", "orphaned"}}}},
+           {"backend", str},
+           {"createdAt", str},
+           {"queuePosition", {{"type", "integer"}}},
+           {"existing", {{"type", "boolean"}}},
+           {"attach", str}}},
+         {"required", {"jobId", "status", "backend", "createdAt"}}});
+}
+
+// Tool names and model names go to claude as flag values: keep them plain.
+void check_plain(const std::string& name, const std::string& value) {
+    if (value.empty() || value[0] == '-')
+        throw ArgumentError{name + " must not be empty or start with '-'"};
+    for (char c : value)
+        if (static_cast<unsigned char>(c) < 0x20)
+            throw ArgumentError{name + " must not contain control characters"};
+}
+
+}  // namespace
+
+Tool make_start_tool(jobs::JobService& service) {
+    Tool tool;
+    tool.name = "claude_start";
+    tool.title = "Start a Claude Code job";
+    tool.description =
+        "Start a Claude Code job in the background and return its jobId at once. The job keeps "
+        "running after this call; follow it with claude_wait (blocks up to 50 s) or "
+        "claude_check, and stop it with claude_cancel. To continue an earlier job's "
+        "conversation, pass resumeJobId.";
+    tool.inputSchema = input_schema();
+    tool.outputSchema = output_schema_start();
+    tool.call = [&service](const json& args, protocol::RequestContext&) {
+        return guarded([&] {
+            Args a(args, {"prompt", "workFolder", "model", "backend", "jobId", "idempotencyKey",
+                          "resumeSessionId", "resumeJobId", "forkSession", "permissionMode",
+                          "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd",
+                          "label"});
+            jobs::StartRequest r;
+            r.prompt = a.required_string("prompt", SIZE_MAX);
+            r.workFolder = a.string("workFolder").value_or("");
+            r.model = a.string("model", 200).value_or("");
+            if (!r.model.empty()) check_plain("model", r.model);
+            r.backend = a.string("backend", 200).value_or("");
+            r.jobId = a.string("jobId", 200).value_or("");
+            r.idempotencyKey = a.string("idempotencyKey", 256).value_or("");
+            r.resumeSessionId = a.string("resumeSessionId", 200).value_or("");
+            r.resumeJobId = a.string("resumeJobId", 200).value_or("");
+            r.forkSession = a.boolean("forkSession").value_or(false);
+            if (auto mode = a.string("permissionMode", 64)) {
+                static const std::vector<std::string> modes = {
+                    "acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual",
+                    "plan"};
+                if (std::find(modes.begin(), modes.end(), *mode) == modes.end())
+                    throw ArgumentError{"permissionMode must be one of acceptEdits, auto, "
+                                        "bypassPermissions, default, dontAsk, manual, plan"};
+                r.permissionMode = *mode;
+            }
+            r.allowedTools = a.strings("allowedTools", 200);
+            for (const auto& t : r.allowedTools) check_plain("allowedTools", t);
+            r.disallowedTools = a.strings("disallowedTools", 200);
+            for (const auto& t : r.disallowedTools) check_plain("disallowedTools", t);
+            r.timeoutSec = a.integer("timeoutSec", 1, INT64_C(1) << 40);
+            r.maxBudgetUsd = a.number("maxBudgetUsd", 1e-9, 1e6);
+            r.label = a.string("label", 500).value_or("");
+
+            auto started = service.start(r);
+            if (!started) return error_result(started.error());
+            json out = {{"jobId", started->job.id},
+                        {"status", jobs::state_name(started->job.state)},
+                        {"backend", started->job.backend},
+                        {"createdAt", util::iso8601(started->job.createdAt)}};
+            if (started->existing) out["existing"] = true;
+            if (started->queuePosition) out["queuePosition"] = *started->queuePosition;
+            if (!started->attach.empty()) out["attach"] = started->attach;
+            return ToolResult{out, false};
+        });
+    };
+    return tool;
+}
+
+}  // namespace cj::tools
