@@ -63,7 +63,9 @@ bool is_selftest_child() { return std::getenv(kChildVar) != nullptr; }
 int run_selftest_child() {
     std::string prompt((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
     std::string session = "00000000-0000-4000-8000-000000000001";
-    auto emit = [](const json& j) {
+    // Keys in the CLI's own order ("type" first), which the event reader's fast path expects.
+    using ordered = nlohmann::ordered_json;
+    auto emit = [](const ordered& j) {
         std::cout << j.dump() << "\n" << std::flush;
     };
     emit({{"type", "system"}, {"subtype", "init"}, {"session_id", session}, {"model", "selftest"}});
@@ -94,7 +96,8 @@ int run_selftest(const std::optional<std::string>& configPath) {
     config::Config config = *loaded;
 
     char tmpl[] = "/tmp/claude-jobs-selftest-XXXXXX";
-    if (!steps.step("throwaway state dir", ::mkdtemp(tmpl) != nullptr, tmpl)) return 1;
+    bool made = ::mkdtemp(tmpl) != nullptr;
+    if (!steps.step("throwaway state dir", made, tmpl)) return 1;
     config.stateDir = tmpl;
     Layout layout = Layout::discover();
     config.claude.path = layout.binDir + "/claude-jobs";

@@ -17,14 +17,14 @@ std::string str(const json& j, const char* key) {
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-// The event's "type", read from the start of the line without parsing all of it.
-std::string_view event_type(std::string_view line) {
-    auto pos = line.substr(0, 200).find("\"type\":\"");
-    if (pos == std::string_view::npos) return {};
-    auto start = pos + 8;
-    auto end = line.find('"', start);
+// The event's "type" when the line starts with it, as the CLI writes its events; "" when the
+// line has another shape (then it must be parsed to know).
+std::string_view leading_type(std::string_view line) {
+    constexpr std::string_view prefix = "{\"type\":\"";
+    if (line.substr(0, prefix.size()) != prefix) return {};
+    auto end = line.find('"', prefix.size());
     if (end == std::string_view::npos) return {};
-    return line.substr(start, end - start);
+    return line.substr(prefix.size(), end - prefix.size());
 }
 
 // One line describing a tool call: "▸ Bash: ls -la" — the most telling input field.
@@ -104,14 +104,17 @@ void EventScanner::feed(std::string_view chunk) {
 
 void EventScanner::line(std::string_view text) {
     consumed_ += text.size() + 1;
-    std::string_view type = event_type(text);
-    if (type != "assistant" && type != "result" && type != "system") return;
+    std::string_view type = leading_type(text);
+    // Tool results (user events) are often the bulk of a log and say nothing the summary needs.
+    if (!type.empty() && type != "assistant" && type != "result" && type != "system") return;
     if (text.size() > kMaxParsedLine) {
         if (type == "assistant") ++activity_.turns;
         return;
     }
     json event = json::parse(text, nullptr, false);
     if (event.is_discarded() || !event.is_object()) return;
+    std::string parsed_type = str(event, "type");
+    type = parsed_type;
     if (type == "system") {
         if (str(event, "subtype") == "init") sessionId_ = str(event, "session_id");
         return;

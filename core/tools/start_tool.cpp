@@ -99,7 +99,10 @@ Tool make_start_tool(jobs::JobService& service) {
             r.model = a.string("model", 200).value_or("");
             if (!r.model.empty()) check_plain("model", r.model);
             r.backend = a.string("backend", 200).value_or("");
-            r.jobId = a.string("jobId", 200).value_or("");
+            if (auto id = a.string("jobId", 200)) {
+                if (id->empty()) throw ArgumentError{"jobId, when given, must not be empty"};
+                r.jobId = *id;
+            }
             r.idempotencyKey = a.string("idempotencyKey", 256).value_or("");
             r.resumeSessionId = a.string("resumeSessionId", 200).value_or("");
             r.resumeJobId = a.string("resumeJobId", 200).value_or("");

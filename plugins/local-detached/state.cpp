@@ -1,0 +1,103 @@
+// Encoding and strict decoding of the backend's JSON (see state.h). Input may come from a
+// database row or a file another process wrote, so nothing here trusts it or throws on it.
+#include "state.h"
+
+#include <nlohmann/json.hpp>
+
+namespace cj::local_detached {
+
+namespace {
+
+using Json = nlohmann::json;
+
+bool read_int(const Json& object, const char* key, std::int64_t min, std::int64_t& out,
+              std::string& why) {
+    auto it = object.find(key);
+    if (it == object.end() || !it->is_number_integer()) {
+        why = std::string("\"") + key + "\" is missing or not an integer";
+        return false;
+    }
+    // Non-negative values parse as unsigned; those beyond int64 are not pids or times.
+    if (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX) {
+        why = std::string("\"") + key + "\" is out of range";
+        return false;
+    }
+    std::int64_t value = it->get<std::int64_t>();
+    if (value < min) {
+        why = std::string("\"") + key + "\" must be at least " + std::to_string(min);
+        return false;
+    }
+    out = value;
+    return true;
+}
+
+bool read_string(const Json& object, const char* key, std::string& out, std::string& why) {
+    auto it = object.find(key);
+    if (it == object.end() || !it->is_string()) {
+        why = std::string("\"") + key + "\" is missing or not a string";
+        return false;
+    }
+    out = it->get<std::string>();
+    return true;
+}
+
+bool parse_object(const std::string& text, Json& out, std::string& why) {
+    out = Json::parse(text, nullptr, false);
+    if (out.is_discarded() || !out.is_object()) {
+        why = "not a JSON object";
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+std::string encode_state(const RunnerState& state) {
+    return Json{{"runnerPid", state.runnerPid},
+                {"runnerStartTime", state.runnerStartTime},
+                {"bootId", state.bootId},
+                {"jobDir", state.jobDir}}
+        .dump();
+}
+
+bool decode_state(const std::string& text, RunnerState& out, std::string& why) {
+    Json json;
+    if (!parse_object(text, json, why)) return false;
+    RunnerState state;
+    std::int64_t startTime = 0;
+    // Pids 0 and 1 and negative ones would make a later kill() hit a group, init or everyone.
+    if (!read_int(json, "runnerPid", 2, state.runnerPid, why) ||
+        !read_int(json, "runnerStartTime", 0, startTime, why) ||
+        !read_string(json, "bootId", state.bootId, why) ||
+        !read_string(json, "jobDir", state.jobDir, why)) {
+        return false;
+    }
+    if (state.jobDir.empty() || state.jobDir.front() != '/') {
+        why = "\"jobDir\" is not an absolute path";
+        return false;
+    }
+    state.runnerStartTime = static_cast<std::uint64_t>(startTime);
+    out = std::move(state);
+    return true;
+}
+
+bool decode_runner_record(const std::string& text, RunnerRecord& out, std::string& why) {
+    Json json;
+    if (!parse_object(text, json, why)) return false;
+    RunnerRecord record;
+    std::int64_t startTime = 0;
+    if (!read_int(json, "childPgid", 2, record.childPgid, why) ||
+        !read_int(json, "childPid", 2, record.childPid, why) ||
+        !read_int(json, "childStartTime", 0, startTime, why)) {
+        return false;
+    }
+    record.childStartTime = static_cast<std::uint64_t>(startTime);
+    out = record;
+    return true;
+}
+
+std::string encode_cancel_request(int graceSec) {
+    return Json{{"graceSec", graceSec}}.dump();
+}
+
+}  // namespace cj::local_detached
