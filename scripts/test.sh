@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds claude-jobs with its tests and runs them all: unit, integration (the built binary
+# over stdio), and end to end (the official MCP TypeScript SDK, and the real Claude Code CLI
+# against a fake Messages API served on 127.0.0.1). Installs what is missing first.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${CLAUDE_JOBS_TEST_BUILD_DIR:-$root/build-test}"
+
+bash "$root/scripts/install-deps.sh" --test
+bash "$root/tests/e2e/setup.sh"
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build "$build" -j"$(nproc)"
+cd "$build"
+ctest --output-on-failure --timeout 600 "$@"
