@@ -226,8 +226,8 @@ TEST(ConfigTest, ValuesOutOfRangeAreErrors) {
         {R"({"defaultTimeoutSec": 18446744073709551615})",
          "defaultTimeoutSec: expected an integer >= 0"},
         {R"({"claude": {"permissionMode": "yolo"}})",
-         "claude.permissionMode: \"yolo\" is not one of \"default\", \"acceptEdits\", "
-         "\"bypassPermissions\", \"plan\", \"dontAsk\", \"\""},
+         "claude.permissionMode: \"yolo\" is not one of \"acceptEdits\", \"auto\", "
+         "\"bypassPermissions\", \"default\", \"dontAsk\", \"manual\", \"plan\", \"\""},
         {R"({"logLevel": "verbose"})",
          "logLevel: \"verbose\" is not one of \"trace\", \"debug\", \"info\", \"warn\", \"error\", "
          "\"off\""},
