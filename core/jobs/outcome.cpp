@@ -78,6 +78,9 @@ Outcome decide_outcome(const ExitRecord& exit, const std::optional<ResultSummary
     }
     std::string detail;
     if (result && !result->text.empty()) detail = one_line(result->text, kReasonBytes);
+    // The CLI's text for an API failure ("Invalid API key · …") does not carry the status.
+    if (result && !result->apiErrorStatus.empty())
+        detail = "API error " + result->apiErrorStatus + (detail.empty() ? "" : ": " + detail);
     if (detail.empty()) detail = last_line(stderrTail);
     if (exit.signal) {
         out.state = JobState::Failed;
