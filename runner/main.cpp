@@ -1,0 +1,181 @@
+// claude-jobs-runner: the per-job supervisor (SPEC §2, §3.4). A backend starts it detached; it
+// starts the job's program with the job's files as stdio, records who is running (runner.json),
+// enforces the time limit, turns SIGTERM/SIGINT/SIGHUP into a cancel of the program's whole
+// process group, and records how the job ended (exit.json). Its exit status is the program's
+// (128+signal when killed); for a launch error 127 (program not found), 126 (not runnable),
+// 125 (anything else), or 2 for a bad command line.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <string>
+
+#include "runner/child.h"
+#include "runner/diag.h"
+#include "runner/exit_record.h"
+#include "runner/job_files.h"
+#include "runner/json_writer.h"
+#include "runner/options.h"
+#include "runner/proc_info.h"
+#include "runner/supervisor.h"
+
+namespace cj::runner {
+namespace {
+
+constexpr int kExitUsage = 2;
+constexpr int kExitLaunchFailed = 125;
+constexpr int kExitNotRunnable = 126;
+constexpr int kExitNotFound = 127;
+
+// With 0, 1 or 2 closed, the next file opened would take its place and the program's output,
+// or the runner's diagnostics, would land in the wrong file.
+void ensure_standard_descriptors() {
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) == -1 && errno == EBADF) ::open("/dev/null", O_RDWR);
+    }
+}
+
+std::string errno_text(int err) {
+    return std::strerror(err);
+}
+
+// Records a job that never ran, so the server shows why instead of an orphaned job.
+int fail_launch(int dirFd, std::int64_t startedAt, const std::string& message, int status) {
+    diag(message);
+    if (dirFd < 0) return status;
+    ExitRecord record;
+    record.launchError = message;
+    record.startedAt = startedAt;
+    record.endedAt = wall_ms();
+    if (int err = write_file_atomically(dirFd, kExitFile, exit_record_json(record)); err != 0) {
+        diag(std::string("cannot write ") + kExitFile + ": " + errno_text(err));
+    }
+    return status;
+}
+
+std::string launch_error_message(const Options& options, const LaunchResult& launch) {
+    std::string err = errno_text(launch.error);
+    switch (launch.failedAt) {
+        case LaunchStage::Chdir:
+            return "cannot enter work folder " + options.cwd + ": " + err;
+        case LaunchStage::Stdio:
+            return "cannot give the job its files: " + err;
+        case LaunchStage::Exec:
+            return "cannot run claude: " + err + " (" + options.command[0] + ")";
+        default:
+            return "cannot start a process: " + err;
+    }
+}
+
+int launch_exit_status(const LaunchResult& launch) {
+    if (launch.failedAt != LaunchStage::Exec) return kExitLaunchFailed;
+    return launch.error == ENOENT ? kExitNotFound : kExitNotRunnable;
+}
+
+std::string runner_json(const Options& options, pid_t child, std::int64_t startedAt) {
+    JsonObject json;
+    json.add_int("runnerPid", ::getpid())
+        .add_int("runnerStartTime", process_start_time(::getpid()))
+        .add_string("bootId", boot_id())
+        .add_int("childPid", child)
+        .add_int("childPgid", child)
+        .add_int("childStartTime", process_start_time(child))
+        .add_string("program", options.command[0])
+        .add_int("startedAt", startedAt);
+    return json.str();
+}
+
+int run(int argc, char** argv) {
+    ensure_standard_descriptors();
+    // The runner lives as long as the job; an inherited descriptor (say the server's protocol
+    // pipe) would stay open that long.
+    close_descriptors_from_3(-1, fd_limit());
+    // A vanished stderr must cost a diagnostic, not the supervisor.
+    ::signal(SIGPIPE, SIG_IGN);
+    int signalFd = open_signal_fd();
+    int signalErrno = errno;
+    // Orphans of the job are reparented to the runner, which can then reap them: a zombie
+    // would keep the job's process group alive in the eyes of the cleanup.
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+
+    std::int64_t startedAt = wall_ms();
+    ParsedOptions parsed = parse_options(argc, argv);
+    const Options& options = parsed.options;
+    int dirFd = options.jobDir.empty() ? -1 : open_job_dir(options.jobDir);
+    if (!parsed.error.empty()) {
+        int status =
+            fail_launch(dirFd, startedAt, "bad runner command line: " + parsed.error, kExitUsage);
+        diag(kUsage);
+        return status;
+    }
+    if (dirFd < 0) {
+        diag("cannot open job folder " + options.jobDir + ": " + errno_text(errno));
+        return kExitLaunchFailed;
+    }
+    if (signalFd < 0) {
+        return fail_launch(dirFd, startedAt, "cannot watch signals: " + errno_text(signalErrno),
+                           kExitLaunchFailed);
+    }
+
+    ChildStdio stdio;
+    stdio.in = open_prompt(dirFd);
+    if (stdio.in < 0) {
+        return fail_launch(dirFd, startedAt,
+                           std::string("cannot read ") + kPromptFile + ": " + errno_text(errno),
+                           kExitLaunchFailed);
+    }
+    for (auto [fd, name] : {std::pair{&stdio.out, kEventsFile}, {&stdio.err, kStderrFile}}) {
+        *fd = open_log(dirFd, name);
+        if (*fd < 0) {
+            return fail_launch(dirFd, startedAt,
+                               std::string("cannot open ") + name + ": " + errno_text(errno),
+                               kExitLaunchFailed);
+        }
+    }
+
+    startedAt = wall_ms();
+    std::int64_t startedMonotonic = monotonic_ms();
+    LaunchResult launch = launch_child(options, stdio);
+    // The child holds its own copies; the runner never writes the job's output.
+    ::close(stdio.in);
+    ::close(stdio.out);
+    ::close(stdio.err);
+    if (launch.pid < 0) {
+        return fail_launch(dirFd, startedAt, launch_error_message(options, launch),
+                           launch_exit_status(launch));
+    }
+
+    if (int err =
+            write_file_atomically(dirFd, kRunnerFile, runner_json(options, launch.pid, startedAt));
+        err != 0) {
+        // The job runs regardless; the server can still settle it from exit.json.
+        diag(std::string("cannot write ") + kRunnerFile + ": " + errno_text(err));
+    }
+
+    Supervisor supervisor(options, signalFd, dirFd, launch.pid, startedMonotonic);
+    SupervisionResult result = supervisor.run();
+
+    ExitRecord record;
+    if (WIFEXITED(result.waitStatus)) record.exitCode = WEXITSTATUS(result.waitStatus);
+    if (WIFSIGNALED(result.waitStatus)) record.signal = WTERMSIG(result.waitStatus);
+    record.cancelled = result.cancelled;
+    record.timedOut = result.timedOut;
+    record.timeoutMs = options.timeoutMs;
+    record.startedAt = startedAt;
+    record.endedAt = wall_ms();
+    if (int err = write_file_atomically(dirFd, kExitFile, exit_record_json(record)); err != 0) {
+        diag(std::string("cannot write ") + kExitFile + ": " + errno_text(err));
+    }
+    return runner_exit_status(record);
+}
+
+}  // namespace
+}  // namespace cj::runner
+
+int main(int argc, char** argv) {
+    return cj::runner::run(argc, argv);
+}

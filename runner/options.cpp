@@ -1,0 +1,85 @@
+// Parsing of the runner's command line (see options.h).
+#include "runner/options.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace cj::runner {
+
+const char* const kUsage =
+    "usage: claude-jobs-runner --job-dir DIR [--cwd DIR] [--timeout SEC] [--grace SEC] "
+    "-- PROGRAM [ARGS...]";
+
+namespace {
+
+constexpr double kMaxSeconds = 366.0 * 24 * 3600;
+
+}  // namespace
+
+std::int64_t parse_seconds(const char* text) {
+    if (text == nullptr || *text == '\0') return -1;
+    // strtod also takes "inf", "nan" and hex; a limit is only ever plain digits.
+    for (const char* p = text; *p != '\0'; ++p) {
+        if ((*p < '0' || *p > '9') && *p != '.') return -1;
+    }
+    char* end = nullptr;
+    double value = std::strtod(text, &end);
+    if (end == text || *end != '\0' || !std::isfinite(value) || value < 0 || value > kMaxSeconds) {
+        return -1;
+    }
+    return static_cast<std::int64_t>(std::llround(value * 1000));
+}
+
+std::string format_seconds(std::int64_t ms) {
+    char buf[32];
+    if (ms % 1000 == 0) {
+        std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(ms / 1000));
+    } else {
+        std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ms) / 1000);
+        // Trailing zeros of the fraction say nothing: "1.500" reads as "1.5".
+        char* last = buf + std::strlen(buf) - 1;
+        while (*last == '0') *last-- = '\0';
+    }
+    return buf;
+}
+
+ParsedOptions parse_options(int argc, char** argv) {
+    ParsedOptions parsed;
+    Options& opts = parsed.options;
+    auto fail = [&](std::string message) {
+        parsed.error = std::move(message);
+        return parsed;
+    };
+    int i = 1;
+    for (; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (arg == "--") {
+            ++i;
+            break;
+        }
+        bool takesValue =
+            arg == "--job-dir" || arg == "--cwd" || arg == "--timeout" || arg == "--grace";
+        if (!takesValue) return fail("unknown option " + arg);
+        if (i + 1 >= argc) return fail(arg + " needs a value");
+        const char* value = argv[++i];
+        if (arg == "--job-dir") {
+            opts.jobDir = value;
+        } else if (arg == "--cwd") {
+            opts.cwd = value;
+        } else {
+            std::int64_t ms = parse_seconds(value);
+            if (ms < 0) return fail(arg + " takes a number of seconds, not '" + value + "'");
+            (arg == "--timeout" ? opts.timeoutMs : opts.graceMs) = ms;
+        }
+    }
+    for (; i < argc; ++i) opts.command.emplace_back(argv[i]);
+    if (opts.jobDir.empty()) return fail("--job-dir is required");
+    if (opts.command.empty() || opts.command[0].empty()) {
+        return fail("the program to run goes after --");
+    }
+    return parsed;
+}
+
+}  // namespace cj::runner

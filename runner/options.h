@@ -1,0 +1,37 @@
+// The runner's command line, the contract between a backend and the supervisor:
+//   claude-jobs-runner --job-dir DIR [--cwd DIR] [--timeout SEC] [--grace SEC] -- PROGRAM [ARGS...]
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cj::runner {
+
+struct Options {
+    std::string jobDir;
+    std::string cwd;                   // "" = the runner's own working directory
+    std::int64_t timeoutMs = 0;        // 0 = no time limit
+    std::int64_t graceMs = 10'000;     // SIGTERM → SIGKILL, unless cancel.json says otherwise
+    std::vector<std::string> command;  // PROGRAM and its arguments
+};
+
+struct ParsedOptions {
+    Options options;
+    std::string error;  // "" when the command line was valid
+};
+
+// Never throws for bad input; what was understood before an error is kept (jobDir
+// especially, so the error can still be recorded in the job's folder).
+ParsedOptions parse_options(int argc, char** argv);
+
+// Seconds as given on the command line or in cancel.json ("30", "0.5") to milliseconds;
+// -1 for anything that is not a non-negative number of at most a year.
+std::int64_t parse_seconds(const char* text);
+
+// "30" for whole seconds, "1.5" otherwise: how a limit is shown to a person.
+std::string format_seconds(std::int64_t ms);
+
+extern const char* const kUsage;
+
+}  // namespace cj::runner
