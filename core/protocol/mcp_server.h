@@ -19,8 +19,9 @@ struct ServerOptions {
     int maxConcurrentRequests = 64;        // beyond it, requests get an error, not a hang
 };
 
-// Thread-safety: serve() is called once, from one thread; it runs each request on a worker
-// thread and serializes everything written to outFd.
+// Thread-safety: serve() is called once, from one thread; it runs each request that may block
+// (tools/call) on a worker thread, answers the instant ones (initialize, ping, tools/list) on
+// the reading thread, and serializes everything written to outFd.
 class McpServer {
 public:
     McpServer(std::vector<tools::Tool> tools, ServerOptions options);

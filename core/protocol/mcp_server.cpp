@@ -1,0 +1,413 @@
+// One MCP session over a pair of descriptors: the initialize gate and version negotiation,
+// the method table, tools/list and tools/call, cancellation, and the stop at end of input.
+#include "core/protocol/mcp_server.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string_view>
+#include <unordered_map>
+#include <variant>
+
+#include <spdlog/spdlog.h>
+
+#include "core/protocol/in_flight.h"
+#include "core/protocol/jsonrpc.h"
+#include "core/protocol/line_reader.h"
+#include "core/protocol/message_writer.h"
+
+#ifndef CLAUDE_JOBS_VERSION
+#define CLAUDE_JOBS_VERSION "0.0.0"
+#endif
+
+namespace cj::protocol {
+
+using nlohmann::json;
+
+const std::vector<std::string>& supported_protocol_versions() {
+    static const std::vector<std::string> versions = {"2025-11-25", "2025-06-18", "2025-03-26",
+                                                      "2024-11-05"};
+    return versions;
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A method's answer: a result, or a JSON-RPC error.
+using Outcome = std::variant<json, Error>;
+
+// Where a method runs. Inline methods are answered on the reader thread: they never block,
+// and initialize must be fully answered before the next line is looked at, so the gate is
+// exact. Anything that may block (a tool, later the job store) runs on a worker thread.
+enum class Execution { Inline, Worker };
+
+struct Method {
+    // Refused until initialize has been answered. MCP allows only ping before it.
+    bool needsInitialize = true;
+    Execution execution = Execution::Worker;
+    std::function<Outcome(const Request&, RequestContext&)> handle;
+};
+
+Error invalid_params(std::string message) {
+    return Error{kInvalidParams, std::move(message), nullptr};
+}
+
+json to_response(const RequestId& id, Outcome outcome) {
+    if (auto* error = std::get_if<Error>(&outcome)) return make_error(id, *error);
+    return make_result(id, std::move(std::get<json>(outcome)));
+}
+
+// MCP puts the progress token in params._meta; only strings and integers are tokens.
+std::optional<json> progress_token_of(const json& params) {
+    if (!params.is_object()) return std::nullopt;
+    auto meta = params.find("_meta");
+    if (meta == params.end() || !meta->is_object()) return std::nullopt;
+    auto token = meta->find("progressToken");
+    if (token == meta->end() || !(token->is_string() || token->is_number_integer())) {
+        return std::nullopt;
+    }
+    return *token;
+}
+
+bool is_blank(std::string_view line) {
+    return std::all_of(line.begin(), line.end(),
+                       [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
+}
+
+void log_outcome(const Request& request, Clock::time_point started, const json& response) {
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+    if (auto error = response.find("error"); error != response.end()) {
+        spdlog::debug("{} id={} failed in {} ms: {} {}", request.method, to_string(request.id),
+                      ms.count(), error->value("code", 0), error->value("message", ""));
+    } else {
+        spdlog::debug("{} id={} answered in {} ms", request.method, to_string(request.id),
+                      ms.count());
+    }
+}
+
+// Everything that lives as long as one serve() call. Workers reference it; run() does not
+// return before they have all exited.
+class Session {
+  public:
+    Session(const std::vector<tools::Tool>& tools, const ServerOptions& options, int outFd)
+        : tools_(tools),
+          options_(options),
+          writer_(outFd),
+          inFlight_(static_cast<std::size_t>(std::max(1, options.maxConcurrentRequests)),
+                    [this](const json& response) { writer_.send(response); }) {
+        for (const auto& tool : tools_) {
+            if (!toolsByName_.emplace(tool.name, &tool).second) {
+                spdlog::warn("tool {} is registered twice; the first one is served", tool.name);
+            }
+        }
+        methods_.emplace("initialize", Method{false, Execution::Inline,
+                                              [this](const Request& r, RequestContext&) {
+                                                  return initialize(r);
+                                              }});
+        methods_.emplace("ping", Method{false, Execution::Inline,
+                                        [](const Request&, RequestContext&) -> Outcome {
+                                            return json::object();
+                                        }});
+        methods_.emplace("tools/list",
+                         Method{true, Execution::Inline, [this](const Request& r, RequestContext&) {
+                                    return list_tools(r);
+                                }});
+        methods_.emplace("tools/call", Method{true, Execution::Worker,
+                                              [this](const Request& r, RequestContext& ctx) {
+                                                  return call_tool(r, ctx);
+                                              }});
+        // The job store's methods (tasks/get|result|list|cancel: Worker) and the stateless
+        // server/discover (Inline, no initialize needed) are added here when they exist.
+    }
+
+    int run(int inFd) {
+        const auto limit =
+            static_cast<std::size_t>(std::max<std::int64_t>(1, options_.maxMessageBytes));
+        LineReader reader(inFd, limit);
+        // A closed output is only noticed when the next line arrives; in practice the client
+        // closes both ends together, and the end of input follows.
+        while (!writer_.broken()) {
+            LineReader::Item item = reader.next();
+            if (item.kind == LineReader::Kind::End) break;
+            if (item.kind == LineReader::Kind::TooLong) {
+                spdlog::warn("refused a message of {} bytes (limit {})", item.size, limit);
+                writer_.send(make_error(std::nullopt,
+                                        Error{kInvalidRequest,
+                                              "message too large: " + std::to_string(item.size) +
+                                                  " bytes, limit " + std::to_string(limit),
+                                              nullptr}));
+                continue;
+            }
+            if (is_blank(item.text)) continue;
+            on_message(parse_message(item.text));
+        }
+        spdlog::debug("end of input; {} request(s) in flight are cancelled and answered",
+                      inFlight_.size());
+        inFlight_.cancel_all();
+        inFlight_.wait_all();
+        return 0;
+    }
+
+  private:
+    void on_message(Message message) {
+        std::visit(
+            [this](auto&& m) {
+                using T = std::decay_t<decltype(m)>;
+                if constexpr (std::is_same_v<T, Request>) {
+                    on_request(std::move(m));
+                } else if constexpr (std::is_same_v<T, Notification>) {
+                    on_notification(m);
+                } else if constexpr (std::is_same_v<T, Response>) {
+                    spdlog::debug("ignored a response to id {}: this server sends no requests",
+                                  to_string(m.id));
+                } else if constexpr (std::is_same_v<T, Invalid>) {
+                    spdlog::warn("refused a message: {}", m.error.message);
+                    writer_.send(make_error(m.id, m.error));
+                } else {
+                    spdlog::warn("dropped a message without answering: {}", m.why);
+                }
+            },
+            std::move(message));
+    }
+
+    void on_request(Request request) {
+        auto started = Clock::now();
+        auto it = methods_.find(request.method);
+        if (it == methods_.end()) {
+            reply_now(request, started,
+                      Error{kMethodNotFound, "method not found: " + request.method, nullptr});
+            return;
+        }
+        const Method& method = it->second;
+        if (method.needsInitialize && !initialized_) {
+            // -32600 rather than the -32002 some protocols use for this: MCP already gives
+            // -32002 to "resource not found".
+            reply_now(
+                request, started,
+                Error{kInvalidRequest, "server not initialized: send initialize first", nullptr});
+            return;
+        }
+
+        auto ctx = std::make_shared<RequestContext>();
+        ctx->progressToken = progress_token_of(request.params);
+        ctx->notify = [this](const std::string& name, const json& params) {
+            writer_.send(make_notification(name, params));
+        };
+
+        if (method.execution == Execution::Inline) {
+            reply_now(request, started, method.handle(request, *ctx));
+            return;
+        }
+
+        RequestId id = request.id;
+        std::string name = request.method;
+        auto work = [this, &method, request = std::move(request), ctx, started]() {
+            json response = to_response(request.id, method.handle(request, *ctx));
+            log_outcome(request, started, response);
+            return response;
+        };
+        switch (inFlight_.start(id, ctx->cancel, std::move(work))) {
+            case InFlightRequests::Start::Started:
+                return;
+            case InFlightRequests::Start::Busy:
+                spdlog::warn("{} id={} refused: {} requests in flight", name, to_string(id),
+                             options_.maxConcurrentRequests);
+                writer_.send(make_error(
+                    id, Error{kServerBusy,
+                              "server busy: " + std::to_string(options_.maxConcurrentRequests) +
+                                  " requests in flight, retry later",
+                              nullptr}));
+                return;
+            case InFlightRequests::Start::DuplicateId:
+                writer_.send(
+                    make_error(id, Error{kInvalidRequest,
+                                         "a request with this id is already in flight", nullptr}));
+                return;
+            case InFlightRequests::Start::NoThread:
+                writer_.send(make_error(
+                    id, Error{kInternalError, "cannot start a worker for this request", nullptr}));
+                return;
+        }
+    }
+
+    void reply_now(const Request& request, Clock::time_point started, Outcome outcome) {
+        json response = to_response(request.id, std::move(outcome));
+        log_outcome(request, started, response);
+        writer_.send(response);
+    }
+
+    void on_notification(const Notification& notification) {
+        if (notification.method == "notifications/cancelled") {
+            on_cancelled(notification.params);
+        } else if (notification.method == "notifications/initialized") {
+            spdlog::debug("the client reports it is initialized");
+        } else {
+            spdlog::debug("ignored notification {}", notification.method);
+        }
+    }
+
+    void on_cancelled(const json& params) {
+        if (!params.is_object() || !params.contains("requestId")) {
+            spdlog::debug("ignored notifications/cancelled without a requestId");
+            return;
+        }
+        auto id = parse_id(params.at("requestId"));
+        if (!id) {
+            spdlog::debug("ignored notifications/cancelled with an unusable requestId");
+            return;
+        }
+        std::string reason;
+        if (auto r = params.find("reason"); r != params.end() && r->is_string()) {
+            reason = r->get<std::string>();
+        }
+        if (inFlight_.cancel_by_client(*id)) {
+            spdlog::debug("request {} cancelled by the client{}{}", to_string(*id),
+                          reason.empty() ? "" : ": ", reason);
+        } else {
+            spdlog::debug("cancellation of request {} ignored: not in flight", to_string(*id));
+        }
+    }
+
+    Outcome initialize(const Request& request) {
+        if (initialized_) return Error{kInvalidRequest, "already initialized", nullptr};
+        const json& params = request.params;
+        if (!params.is_null() && !params.is_object()) {
+            return invalid_params("initialize params must be an object");
+        }
+        const auto& versions = supported_protocol_versions();
+        std::string requested;
+        if (params.is_object()) {
+            if (auto v = params.find("protocolVersion"); v != params.end() && v->is_string()) {
+                requested = v->get<std::string>();
+            }
+        }
+        // MCP: answer the client's version when we speak it, else our newest and let the
+        // client decide whether it can live with that.
+        bool known = std::find(versions.begin(), versions.end(), requested) != versions.end();
+        std::string version = known ? requested : versions.front();
+
+        std::string client = "unknown client";
+        if (params.is_object()) {
+            if (auto info = params.find("clientInfo"); info != params.end() && info->is_object()) {
+                client = info->value("name", client) + " " + info->value("version", "");
+            }
+        }
+        spdlog::info("initialize from {}: protocol {} requested, {} agreed", client,
+                     requested.empty() ? "(none)" : requested, version);
+
+        json result{
+            {"protocolVersion", version},
+            {"capabilities", {{"tools", {{"listChanged", false}}}}},
+            {"serverInfo",
+             {{"name", options_.name},
+              {"version", options_.version.empty() ? CLAUDE_JOBS_VERSION : options_.version}}},
+        };
+        if (!options_.instructions.empty()) result["instructions"] = options_.instructions;
+        protocolVersion_ = version;
+        initialized_ = true;
+        return result;
+    }
+
+    Outcome list_tools(const Request& request) {
+        // There are few tools, so one page; a cursor, if sent, is ignored.
+        if (!request.params.is_null() && !request.params.is_object()) {
+            return invalid_params("tools/list params must be an object");
+        }
+        json list = json::array();
+        for (const auto& tool : tools_) {
+            json entry{{"name", tool.name},
+                       {"title", tool.title},
+                       {"description", tool.description},
+                       {"inputSchema", tool.inputSchema}};
+            if (!tool.outputSchema.is_null()) entry["outputSchema"] = tool.outputSchema;
+            list.push_back(std::move(entry));
+        }
+        return json{{"tools", std::move(list)}};
+    }
+
+    Outcome call_tool(const Request& request, RequestContext& ctx) {
+        const json& params = request.params;
+        if (!params.is_object()) return invalid_params("tools/call params must be an object");
+        auto nameIt = params.find("name");
+        if (nameIt == params.end() || !nameIt->is_string()) {
+            return invalid_params("tools/call params.name must be a string");
+        }
+        const auto& name = nameIt->get_ref<const std::string&>();
+        auto toolIt = toolsByName_.find(name);
+        if (toolIt == toolsByName_.end()) return invalid_params("unknown tool: " + name);
+        json args = json::object();
+        if (auto a = params.find("arguments"); a != params.end() && !a->is_null()) {
+            if (!a->is_object())
+                return invalid_params("tools/call params.arguments must be an object");
+            args = *a;
+        }
+
+        const tools::Tool& tool = *toolIt->second;
+        tools::ToolResult result;
+        try {
+            result = tool.call(args, ctx);
+        } catch (const std::exception& e) {
+            spdlog::error("tool {} threw: {}", name, e.what());
+            result = internal_error(e.what());
+        } catch (...) {
+            spdlog::error("tool {} threw a non-exception", name);
+            result = internal_error("unknown exception");
+        }
+
+        json answer{
+            {"content",
+             json::array({{{"type", "text"},
+                           {"text", result.structured.dump(-1, ' ', false,
+                                                           json::error_handler_t::replace)}}})},
+            {"isError", result.isError},
+        };
+        // MCP types structuredContent as an object; anything else goes out as text only.
+        if (result.structured.is_object()) {
+            answer["structuredContent"] = std::move(result.structured);
+        } else {
+            spdlog::warn("tool {} returned a non-object result; sent as text only", name);
+        }
+        return answer;
+    }
+
+    static tools::ToolResult internal_error(const std::string& message) {
+        return tools::ToolResult{
+            json{{"error", {{"code", "internal"}, {"message", message}}}},
+            true,
+        };
+    }
+
+    const std::vector<tools::Tool>& tools_;
+    const ServerOptions& options_;
+    std::unordered_map<std::string, const tools::Tool*> toolsByName_;
+    std::map<std::string, Method, std::less<>> methods_;
+    // Touched only on the reader thread (initialize runs inline), so no lock.
+    bool initialized_ = false;
+    std::string protocolVersion_;  // what initialize agreed; later methods may depend on it
+    MessageWriter writer_;
+    // Declared last: destroyed first, so workers are joined while the rest still exists.
+    InFlightRequests inFlight_;
+};
+
+}  // namespace
+
+McpServer::McpServer(std::vector<tools::Tool> tools, ServerOptions options)
+    : tools_(std::move(tools)), options_(std::move(options)) {}
+
+int McpServer::serve(int inFd, int outFd) {
+    // A client that goes away must not kill the server with SIGPIPE mid-write; the write
+    // then fails with EPIPE and the session ends quietly instead.
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigemptyset(&ignore.sa_mask);
+    sigaction(SIGPIPE, &ignore, nullptr);
+
+    Session session(tools_, options_, outFd);
+    return session.run(inFd);
+}
+
+}  // namespace cj::protocol

@@ -1,0 +1,672 @@
+// Tests of the MCP session: McpServer::serve driven through pipes on a thread, with fake tools.
+// Every wait is on a condition with a deadline, so a broken server fails a test, never hangs it.
+#include <fcntl.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <limits>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "core/protocol/mcp_server.h"
+
+namespace cj::protocol {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+constexpr auto kPatience = 10s;  // how long a test waits for something that should happen now
+
+// A flag one thread raises and another waits for.
+class Event {
+  public:
+    void set() {
+        {
+            std::lock_guard<std::mutex> lock(mutex_);
+            set_ = true;
+        }
+        cv_.notify_all();
+    }
+    bool wait(std::chrono::milliseconds timeout = kPatience) {
+        std::unique_lock<std::mutex> lock(mutex_);
+        return cv_.wait_for(lock, timeout, [this] { return set_; });
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    bool set_ = false;
+};
+
+// What the "block" tool shares with the test: it waits on its request's CancelToken, so the
+// test ends it either through the server (cancellation, EOF) or by firing the token itself.
+struct BlockState {
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::vector<std::shared_ptr<CancelToken>> tokens;
+    Event finished;
+    bool sawCancel = false;
+
+    bool wait_started(std::size_t count = 1) {
+        std::unique_lock<std::mutex> lock(mutex);
+        return cv.wait_for(lock, kPatience, [&] { return tokens.size() >= count; });
+    }
+    void release_all() {
+        std::lock_guard<std::mutex> lock(mutex);
+        for (auto& token : tokens) token->cancel();
+    }
+};
+
+tools::Tool make_tool(std::string name,
+                      std::function<tools::ToolResult(const json&, RequestContext&)> call) {
+    tools::Tool tool;
+    tool.name = name;
+    tool.title = "Title of " + name;
+    tool.description = "Description of " + name;
+    tool.inputSchema = {{"type", "object"}, {"properties", json::object()}};
+    tool.outputSchema = {{"type", "object"}};
+    tool.call = std::move(call);
+    return tool;
+}
+
+std::vector<tools::Tool> fake_tools(std::shared_ptr<BlockState> block) {
+    std::vector<tools::Tool> tools;
+    tools.push_back(make_tool("echo", [](const json& args, RequestContext&) {
+        return tools::ToolResult{{{"args", args}}, false};
+    }));
+    tools.push_back(make_tool("block", [block](const json&, RequestContext& ctx) {
+        {
+            std::lock_guard<std::mutex> lock(block->mutex);
+            block->tokens.push_back(ctx.cancel);
+        }
+        block->cv.notify_all();
+        // Far longer than any test waits: only a cancellation ends it in time.
+        bool cancelled = ctx.cancel->wait_for(std::chrono::minutes(2));
+        {
+            std::lock_guard<std::mutex> lock(block->mutex);
+            block->sawCancel = cancelled;
+        }
+        block->finished.set();
+        return tools::ToolResult{{{"cancelled", cancelled}}, false};
+    }));
+    tools.push_back(make_tool("throw", [](const json&, RequestContext&) -> tools::ToolResult {
+        throw std::runtime_error("boom");
+    }));
+    tools.push_back(make_tool("fail", [](const json&, RequestContext&) {
+        return tools::ToolResult{{{"error", {{"code", "not_found"}, {"message", "no job x"}}}},
+                                 true};
+    }));
+    tools.push_back(make_tool("progress", [](const json&, RequestContext& ctx) {
+        if (ctx.progressToken) {
+            ctx.notify("notifications/progress",
+                       {{"progressToken", *ctx.progressToken}, {"progress", 1}, {"total", 2}});
+        }
+        return tools::ToolResult{{{"hadToken", ctx.progressToken.has_value()}}, false};
+    }));
+    return tools;
+}
+
+json request(json id, const std::string& method, json params = nullptr) {
+    json r{{"jsonrpc", "2.0"}, {"id", std::move(id)}, {"method", method}};
+    if (!params.is_null()) r["params"] = std::move(params);
+    return r;
+}
+
+json call(json id, const std::string& tool, json arguments = nullptr, json meta = nullptr) {
+    json params{{"name", tool}};
+    if (!arguments.is_null()) params["arguments"] = std::move(arguments);
+    if (!meta.is_null()) params["_meta"] = std::move(meta);
+    return request(std::move(id), "tools/call", std::move(params));
+}
+
+json notification(const std::string& method, json params = nullptr) {
+    json n{{"jsonrpc", "2.0"}, {"method", method}};
+    if (!params.is_null()) n["params"] = std::move(params);
+    return n;
+}
+
+// One serve() call on its own thread, with the test holding the other ends of its pipes.
+class ServerRun {
+  public:
+    explicit ServerRun(ServerOptions options = {},
+                       std::shared_ptr<BlockState> block = std::make_shared<BlockState>())
+        : block_(std::move(block)), server_(fake_tools(block_), std::move(options)) {
+        int in[2];
+        int out[2];
+        if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) std::abort();
+        serverIn_ = in[0];
+        input_ = in[1];
+        output_ = out[0];
+        serverOut_ = out[1];
+        thread_ = std::thread([this] {
+            int rc = server_.serve(serverIn_, serverOut_);
+            close(serverOut_);  // so the test sees end of output
+            result_.set_value(rc);
+        });
+    }
+
+    ~ServerRun() {
+        close_input();
+        if (!stopped(kPatience * 3)) {
+            // Joining would hang the whole test binary; a hung server is a failure.
+            std::fprintf(stderr, "serve() did not return after end of input\n");
+            std::abort();
+        }
+        thread_.join();
+        close(serverIn_);
+        if (output_ >= 0) close(output_);
+    }
+
+    BlockState& block() { return *block_; }
+
+    void send_raw(const std::string& bytes) {
+        std::size_t done = 0;
+        while (done < bytes.size()) {
+            ssize_t n = write(input_, bytes.data() + done, bytes.size() - done);
+            ASSERT_GT(n, 0) << "the server stopped reading";
+            done += static_cast<std::size_t>(n);
+        }
+    }
+    void send(const json& message) { send_raw(message.dump() + "\n"); }
+
+    // The next whole line the server wrote, parsed; nullopt on timeout or end of output.
+    std::optional<json> next(std::chrono::milliseconds timeout = kPatience) {
+        auto deadline = std::chrono::steady_clock::now() + timeout;
+        for (;;) {
+            if (auto nl = buffer_.find('\n'); nl != std::string::npos) {
+                std::string line = buffer_.substr(0, nl);
+                buffer_.erase(0, nl + 1);
+                json m = json::parse(line, nullptr, false);
+                EXPECT_FALSE(m.is_discarded()) << "not JSON: " << line;
+                return m;
+            }
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return std::nullopt;
+            pollfd p{output_, POLLIN, 0};
+            if (poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+            char chunk[65536];
+            ssize_t n = read(output_, chunk, sizeof chunk);
+            if (n <= 0) return std::nullopt;
+            buffer_.append(chunk, static_cast<std::size_t>(n));
+        }
+    }
+
+    // The next message, which must be the response to `id`.
+    json response(const json& id) {
+        auto m = next();
+        if (!m) {
+            ADD_FAILURE() << "no response to id " << id.dump();
+            return json::object();
+        }
+        EXPECT_EQ((*m)["id"].dump(), id.dump()) << m->dump();
+        return *m;
+    }
+
+    json initialize(const std::string& version = "2025-06-18") {
+        send(request(0, "initialize",
+                     {{"protocolVersion", version},
+                      {"capabilities", json::object()},
+                      {"clientInfo", {{"name", "test"}, {"version", "1"}}}}));
+        json r = response(0);
+        send(notification("notifications/initialized"));
+        return r;
+    }
+
+    void close_input() {
+        if (input_ >= 0) close(input_);
+        input_ = -1;
+    }
+    void close_output() {
+        if (output_ >= 0) close(output_);
+        output_ = -1;
+    }
+
+    bool stopped(std::chrono::milliseconds timeout = kPatience) {
+        return future_.wait_for(timeout) == std::future_status::ready;
+    }
+    int exit_code() { return future_.get(); }
+
+    // After serve() returned: every message it wrote that the test has not read yet.
+    std::vector<json> drain() {
+        std::vector<json> all;
+        while (auto m = next()) all.push_back(*m);
+        return all;
+    }
+
+  private:
+    std::shared_ptr<BlockState> block_;
+    McpServer server_;
+    int serverIn_ = -1;
+    int serverOut_ = -1;
+    int input_ = -1;
+    int output_ = -1;
+    std::string buffer_;
+    std::promise<int> result_;
+    std::shared_future<int> future_ = result_.get_future().share();
+    std::thread thread_;
+};
+
+int error_code(const json& response) {
+    if (!response.contains("error")) {
+        ADD_FAILURE() << "not an error response: " << response.dump();
+        return 0;
+    }
+    return response["error"]["code"].get<int>();
+}
+
+// --- initialize and the gate ---
+
+TEST(McpServerInit, EchoesEverySupportedVersion) {
+    ASSERT_EQ(supported_protocol_versions().front(), "2025-11-25");
+    for (const auto& version : {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}) {
+        ServerRun run;
+        json r = run.initialize(version);
+        EXPECT_EQ(r["result"]["protocolVersion"], version);
+    }
+}
+
+TEST(McpServerInit, AnswersNewestForUnknownVersion) {
+    ServerRun run;
+    json r = run.initialize("1999-01-01");
+    EXPECT_EQ(r["result"]["protocolVersion"], "2025-11-25");
+}
+
+TEST(McpServerInit, ResultShape) {
+    ServerOptions options;
+    options.name = "claude-jobs-test";
+    options.version = "9.9.9";
+    options.instructions = "Use claude_start.";
+    ServerRun run(options);
+    json r = run.initialize();
+    EXPECT_EQ(r["jsonrpc"], "2.0");
+    const json& result = r["result"];
+    EXPECT_EQ(result["capabilities"], json::parse(R"({"tools":{"listChanged":false}})"));
+    EXPECT_EQ(result["serverInfo"],
+              json::parse(R"({"name":"claude-jobs-test","version":"9.9.9"})"));
+    EXPECT_EQ(result["instructions"], "Use claude_start.");
+}
+
+TEST(McpServerInit, NoInstructionsWhenNoneConfigured) {
+    ServerRun run;
+    json r = run.initialize();
+    EXPECT_FALSE(r["result"].contains("instructions"));
+    EXPECT_FALSE(r["result"]["serverInfo"]["version"].get<std::string>().empty());
+}
+
+TEST(McpServerInit, RequestsBeforeInitializeAreRefused) {
+    ServerRun run;
+    run.send(request(1, "tools/list"));
+    json r1 = run.response(1);
+    EXPECT_EQ(error_code(r1), -32600);
+    EXPECT_NE(r1["error"]["message"].get<std::string>().find("not initialized"), std::string::npos);
+    run.send(call(2, "echo"));
+    EXPECT_EQ(error_code(run.response(2)), -32600);
+
+    run.initialize();
+    run.send(request(3, "tools/list"));
+    EXPECT_TRUE(run.response(3).contains("result"));
+}
+
+TEST(McpServerInit, PingBeforeInitialize) {
+    ServerRun run;
+    run.send(request(1, "ping"));
+    EXPECT_EQ(run.response(1)["result"], json::object());
+}
+
+TEST(McpServerInit, SecondInitializeIsRefused) {
+    ServerRun run;
+    run.initialize();
+    run.send(request(5, "initialize", {{"protocolVersion", "2025-06-18"}}));
+    EXPECT_EQ(error_code(run.response(5)), -32600);
+}
+
+// --- errors ---
+
+TEST(McpServerErrors, UnparsableLineIsParseErrorWithNullId) {
+    ServerRun run;
+    run.send_raw("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\n");
+    json r = run.response(nullptr);
+    EXPECT_EQ(error_code(r), -32700);
+    EXPECT_TRUE(r.contains("id"));
+}
+
+TEST(McpServerErrors, BatchGetsOneInvalidRequest) {
+    ServerRun run;
+    run.initialize();
+    run.send(json::array({request(1, "ping"), request(2, "ping")}));
+    EXPECT_EQ(error_code(run.response(nullptr)), -32600);
+    run.send(request(3, "ping"));
+    run.response(3);  // nothing else came in between
+}
+
+TEST(McpServerErrors, NonObjectIsInvalidRequest) {
+    ServerRun run;
+    for (const char* line : {"42\n", "\"ping\"\n", "null\n"}) {
+        run.send_raw(line);
+        EXPECT_EQ(error_code(run.response(nullptr)), -32600) << line;
+    }
+}
+
+TEST(McpServerErrors, InvalidRequestEchoesAUsableId) {
+    ServerRun run;
+    run.send_raw(R"({"jsonrpc":"1.0","id":3,"method":"ping"})"
+                 "\n");
+    EXPECT_EQ(error_code(run.response(3)), -32600);
+    run.send_raw(R"({"jsonrpc":"2.0","id":"m","method":7})"
+                 "\n");
+    EXPECT_EQ(error_code(run.response("m")), -32600);
+}
+
+TEST(McpServerErrors, BadIdTypesGetInvalidRequestWithNullId) {
+    ServerRun run;
+    for (const char* id : {"{}", "[1]", "1.5", "true", "null", "18446744073709551615"}) {
+        run.send_raw(std::string(R"({"jsonrpc":"2.0","method":"ping","id":)") + id + "}\n");
+        EXPECT_EQ(error_code(run.response(nullptr)), -32600) << id;
+    }
+}
+
+TEST(McpServerErrors, UnknownMethodAndUnadvertisedListsAreMethodNotFound) {
+    ServerRun run;
+    run.initialize();
+    int id = 1;
+    for (const char* method : {"no/such/method", "resources/list", "prompts/list"}) {
+        run.send(request(id, method));
+        EXPECT_EQ(error_code(run.response(id)), -32601) << method;
+        ++id;
+    }
+}
+
+TEST(McpServerErrors, BadToolsCallParamsAreInvalidParams) {
+    ServerRun run;
+    run.initialize();
+    std::vector<json> params = {
+        {{"name", "no_such_tool"}},
+        {{"name", "echo"}, {"arguments", json::array()}},
+        {{"name", "echo"}, {"arguments", "text"}},
+        {{"arguments", json::object()}},
+        {{"name", 5}},
+    };
+    int id = 1;
+    for (const auto& p : params) {
+        run.send(request(id, "tools/call", p));
+        EXPECT_EQ(error_code(run.response(id)), -32602) << p.dump();
+        ++id;
+    }
+    run.send(request(id, "tools/call"));
+    EXPECT_EQ(error_code(run.response(id)), -32602);
+}
+
+TEST(McpServerErrors, HugeLineIsRefusedAndTheNextIsServed) {
+    ServerOptions options;
+    options.maxMessageBytes = 1024;
+    ServerRun run(options);
+    std::string huge = R"({"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":")" +
+                       std::string(5000, 'x') + "\"}}";
+    run.send_raw(huge + "\n");
+    json r = run.response(nullptr);
+    EXPECT_EQ(error_code(r), -32600);
+    EXPECT_EQ(r["error"]["message"],
+              "message too large: " + std::to_string(huge.size()) + " bytes, limit 1024");
+    run.send(request(2, "ping"));
+    run.response(2);
+}
+
+TEST(McpServerErrors, LineOfExactlyTheLimitIsServed) {
+    ServerOptions options;
+    options.maxMessageBytes = 1024;
+    ServerRun run(options);
+    std::string line = request(1, "ping").dump();
+    line += std::string(1024 - line.size(), ' ');
+    run.send_raw(line + "\r\n");
+    EXPECT_EQ(run.response(1)["result"], json::object());
+}
+
+TEST(McpServerErrors, CrLfAndEmptyLinesAreTolerated) {
+    ServerRun run;
+    run.send_raw("\n\r\n   \n" + request(1, "ping").dump() + "\r\n\n");
+    run.send(request(2, "ping"));
+    run.response(1);
+    run.response(2);
+}
+
+TEST(McpServerErrors, NotificationsAreNeverAnswered) {
+    ServerRun run;
+    run.initialize();
+    run.send(notification("notifications/unknown", {{"x", 1}}));
+    run.send(notification("tools/call", {{"name", "echo"}}));
+    run.send(notification("no/such/method"));
+    run.send_raw(R"({"jsonrpc":"1.0","method":"ping"})"
+                 "\n");
+    run.send_raw(R"({"jsonrpc":"2.0","method":5})"
+                 "\n");
+    run.send(notification("notifications/cancelled", {{"requestId", 12345}}));
+    run.send(notification("notifications/cancelled", "not an object"));
+    run.send(request(99, "ping"));
+    run.response(99);
+}
+
+TEST(McpServerErrors, ClientResponsesAreIgnored) {
+    ServerRun run;
+    run.initialize();
+    run.send_raw(R"({"jsonrpc":"2.0","id":9,"result":{}})"
+                 "\n");
+    run.send_raw(R"({"jsonrpc":"2.0","id":10,"error":{"code":-1,"message":"x"}})"
+                 "\n");
+    run.send(request(11, "ping"));
+    run.response(11);
+}
+
+// --- ids ---
+
+TEST(McpServerIds, EchoedExactly) {
+    ServerRun run;
+    run.initialize();
+    std::vector<json> ids = {7,
+                             -42,
+                             std::numeric_limits<std::int64_t>::max(),
+                             std::numeric_limits<std::int64_t>::min(),
+                             9007199254740993LL,
+                             "abc",
+                             "0",
+                             ""};
+    for (const auto& id : ids) {
+        run.send(request(id, "ping"));
+        run.response(id);  // compares the id's exact text, so "0" is not 0
+        run.send(call(id, "echo"));
+        run.response(id);
+    }
+}
+
+// --- tools ---
+
+TEST(McpServerTools, ListShape) {
+    ServerRun run;
+    run.initialize();
+    run.send(request(1, "tools/list", json::object()));
+    json tools = run.response(1)["result"]["tools"];
+    ASSERT_TRUE(tools.is_array());
+    ASSERT_EQ(tools.size(), 5u);
+    EXPECT_EQ(tools[0]["name"], "echo");
+    EXPECT_EQ(tools[0]["title"], "Title of echo");
+    EXPECT_EQ(tools[0]["description"], "Description of echo");
+    EXPECT_EQ(tools[0]["inputSchema"], json::parse(R"({"type":"object","properties":{}})"));
+    EXPECT_EQ(tools[0]["outputSchema"], json::parse(R"({"type":"object"})"));
+}
+
+TEST(McpServerTools, CallResultShape) {
+    ServerRun run;
+    run.initialize();
+    run.send(call(1, "echo", {{"x", 1}}));
+    json result = run.response(1)["result"];
+    EXPECT_EQ(result["isError"], false);
+    EXPECT_EQ(result["structuredContent"], json::parse(R"({"args":{"x":1}})"));
+    ASSERT_EQ(result["content"].size(), 1u);
+    EXPECT_EQ(result["content"][0]["type"], "text");
+    EXPECT_EQ(json::parse(result["content"][0]["text"].get<std::string>()),
+              result["structuredContent"]);
+}
+
+TEST(McpServerTools, MissingArgumentsBecomeEmptyObject) {
+    ServerRun run;
+    run.initialize();
+    run.send(call(1, "echo"));
+    EXPECT_EQ(run.response(1)["result"]["structuredContent"]["args"], json::object());
+}
+
+TEST(McpServerTools, ToolErrorIsAResultNotAProtocolError) {
+    ServerRun run;
+    run.initialize();
+    run.send(call(1, "fail"));
+    json result = run.response(1)["result"];
+    EXPECT_EQ(result["isError"], true);
+    EXPECT_EQ(result["structuredContent"]["error"]["code"], "not_found");
+}
+
+TEST(McpServerTools, ThrowingToolIsAnInternalToolError) {
+    ServerRun run;
+    run.initialize();
+    run.send(call(1, "throw"));
+    json result = run.response(1)["result"];
+    EXPECT_EQ(result["isError"], true);
+    EXPECT_EQ(result["structuredContent"]["error"]["code"], "internal");
+    EXPECT_EQ(result["structuredContent"]["error"]["message"], "boom");
+    // The server is still fine.
+    run.send(request(2, "ping"));
+    run.response(2);
+}
+
+TEST(McpServerTools, ProgressNotificationCarriesTheToken) {
+    ServerRun run;
+    run.initialize();
+    for (json token : {json("tok-1"), json(5)}) {
+        run.send(call(1, "progress", json::object(), {{"progressToken", token}}));
+        auto progress = run.next();
+        ASSERT_TRUE(progress.has_value());
+        EXPECT_EQ((*progress)["method"], "notifications/progress");
+        EXPECT_FALSE(progress->contains("id"));
+        EXPECT_EQ((*progress)["params"]["progressToken"].dump(), token.dump());
+        EXPECT_EQ(run.response(1)["result"]["structuredContent"]["hadToken"], true);
+    }
+    run.send(call(2, "progress"));
+    EXPECT_EQ(run.response(2)["result"]["structuredContent"]["hadToken"], false);
+}
+
+// --- concurrency and cancellation ---
+
+TEST(McpServerConcurrency, BlockedCallDoesNotDelayOthers) {
+    ServerRun run;
+    run.initialize();
+    run.send(call(1, "block"));
+    ASSERT_TRUE(run.block().wait_started());
+    run.send(request(2, "ping"));
+    run.response(2);
+    run.send(call(3, "echo"));
+    run.response(3);
+    run.block().release_all();
+    EXPECT_EQ(run.response(1)["result"]["structuredContent"]["cancelled"], true);
+}
+
+TEST(McpServerConcurrency, BeyondTheCapIsServerBusy) {
+    ServerOptions options;
+    options.maxConcurrentRequests = 1;
+    ServerRun run(options);
+    run.initialize();
+    run.send(call(1, "block"));
+    ASSERT_TRUE(run.block().wait_started());
+    run.send(call(2, "echo"));
+    EXPECT_EQ(error_code(run.response(2)), -32000);
+    run.send(request(3, "ping"));  // cheap requests are still answered
+    run.response(3);
+    run.block().release_all();
+    run.response(1);
+    run.send(call(4, "echo"));
+    EXPECT_TRUE(run.response(4).contains("result"));
+}
+
+TEST(McpServerConcurrency, DuplicateInFlightIdIsRefused) {
+    ServerRun run;
+    run.initialize();
+    run.send(call(1, "block"));
+    ASSERT_TRUE(run.block().wait_started());
+    run.send(call(1, "echo"));
+    EXPECT_EQ(error_code(run.response(1)), -32600);
+    run.block().release_all();
+    EXPECT_TRUE(run.response(1).contains("result"));
+}
+
+TEST(McpServerConcurrency, CancelledCallEndsAndIsNotAnswered) {
+    ServerRun run;
+    run.initialize();
+    run.send(call("c1", "block"));
+    ASSERT_TRUE(run.block().wait_started());
+    run.send(notification("notifications/cancelled", {{"requestId", "c1"}, {"reason", "user"}}));
+    ASSERT_TRUE(run.block().finished.wait());
+    {
+        std::lock_guard<std::mutex> lock(run.block().mutex);
+        EXPECT_TRUE(run.block().sawCancel);
+    }
+    run.send(request(2, "ping"));
+    run.response(2);
+    // serve() returns only after every worker is done, so whatever it would have written
+    // for "c1" is in the output by then.
+    run.close_input();
+    ASSERT_TRUE(run.stopped());
+    for (const auto& m : run.drain()) {
+        EXPECT_FALSE(m.contains("id") && m["id"] == "c1") << m.dump();
+    }
+}
+
+// --- end of input and closed output ---
+
+TEST(McpServerShutdown, EofAnswersBlockedCallAndReturnsPromptly) {
+    ServerRun run;
+    run.initialize();
+    run.send(call(1, "block"));
+    ASSERT_TRUE(run.block().wait_started());
+    auto start = std::chrono::steady_clock::now();
+    run.close_input();
+    ASSERT_TRUE(run.stopped(5s)) << "serve() waited for the tool instead of cancelling it";
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    EXPECT_EQ(run.exit_code(), 0);
+    auto rest = run.drain();
+    ASSERT_EQ(rest.size(), 1u);
+    EXPECT_EQ(rest[0]["id"], 1);
+    EXPECT_EQ(rest[0]["result"]["structuredContent"]["cancelled"], true);
+}
+
+TEST(McpServerShutdown, EofWhenIdleReturnsZero) {
+    ServerRun run;
+    run.initialize();
+    run.close_input();
+    ASSERT_TRUE(run.stopped());
+    EXPECT_EQ(run.exit_code(), 0);
+}
+
+TEST(McpServerShutdown, ClosedOutputStopsQuietly) {
+    ServerRun run;
+    run.close_output();
+    // The first answer hits EPIPE (not SIGPIPE, which would kill this test binary); the
+    // server then stops without waiting for end of input.
+    run.send(request(1, "ping"));
+    run.send(request(2, "ping"));
+    ASSERT_TRUE(run.stopped());
+    EXPECT_EQ(run.exit_code(), 0);
+}
+
+}  // namespace
+}  // namespace cj::protocol
