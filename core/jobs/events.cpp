@@ -144,6 +144,9 @@ void EventScanner::line(std::string_view text) {
 
 std::string render_event(std::string_view line) {
     if (line.empty()) return {};
+    // Tool results are not part of the transcript: skip them without parsing (they are most
+    // of a long log's bytes).
+    if (leading_type(line) == "user") return {};
     json event = json::parse(line, nullptr, false);
     if (event.is_discarded() || !event.is_object()) {
         return one_line(std::string(line), 2000) + "\n";  // not JSON: show it as it is

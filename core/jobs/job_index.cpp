@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
 
 #include "core/util/clock.h"
 
@@ -63,13 +64,67 @@ Error db_error(sqlite3* db, const std::string& what) {
                       busy || full);
 }
 
-// One prepared statement; finalized on scope exit.
+// Prepared statements kept per connection and reused: preparing costs more than running
+// most of these queries. A statement in use is never handed out twice.
+class StatementCache {
+public:
+    static StatementCache& instance() {
+        static StatementCache* cache = new StatementCache();  // outlives every JobIndex
+        return *cache;
+    }
+    sqlite3_stmt* take(sqlite3* db, const char* sql) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto& slot = entries_[db][sql];
+        if (slot.stmt && !slot.inUse) {
+            slot.inUse = true;
+            return slot.stmt;
+        }
+        return nullptr;
+    }
+    // Keeps stmt for reuse if the slot is free; false when the caller must finalize it.
+    bool give(sqlite3* db, const char* sql, sqlite3_stmt* stmt) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        auto& slot = entries_[db][sql];
+        if (slot.stmt == stmt) {
+            slot.inUse = false;
+            return true;
+        }
+        if (!slot.stmt) {
+            slot.stmt = stmt;
+            slot.inUse = false;
+            return true;
+        }
+        return false;
+    }
+    void forget(sqlite3* db) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        for (auto& [sql, slot] : entries_[db]) sqlite3_finalize(slot.stmt);
+        entries_.erase(db);
+    }
+
+private:
+    struct Slot {
+        sqlite3_stmt* stmt = nullptr;
+        bool inUse = false;
+    };
+    std::mutex mutex_;
+    std::map<sqlite3*, std::map<std::string, Slot>> entries_;
+};
+
+// One prepared statement, taken from the cache (or prepared) and given back on scope exit.
 class Statement {
 public:
-    Statement(sqlite3* db, const char* sql) : db_(db) {
-        rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
+    Statement(sqlite3* db, const char* sql) : db_(db), sql_(sql) {
+        stmt_ = StatementCache::instance().take(db, sql);
+        rc_ = stmt_ ? SQLITE_OK
+                    : sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
     }
-    ~Statement() { sqlite3_finalize(stmt_); }
+    ~Statement() {
+        if (!stmt_) return;
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+        if (!StatementCache::instance().give(db_, sql_, stmt_)) sqlite3_finalize(stmt_);
+    }
     Statement(const Statement&) = delete;
     Statement& operator=(const Statement&) = delete;
 
@@ -99,6 +154,7 @@ public:
 
 private:
     sqlite3* db_;
+    const char* sql_;
     sqlite3_stmt* stmt_ = nullptr;
     int rc_;
 };
@@ -213,7 +269,10 @@ Result<std::unique_ptr<JobIndex>> JobIndex::open(const std::string& path) {
     return index;
 }
 
-JobIndex::~JobIndex() { sqlite3_close_v2(db_); }
+JobIndex::~JobIndex() {
+    StatementCache::instance().forget(db_);
+    sqlite3_close_v2(db_);
+}
 
 Result<InsertOutcome> JobIndex::insert(JobRecord draft, int maxRunning) {
     std::lock_guard<std::mutex> lock(mutex_);

@@ -456,17 +456,24 @@ json JobService::view(const JobRecord& job, const ViewOptions& options) {
         output = utf8_head(span.text, std::max<std::size_t>(tail, 1));
         next = start + span.consumed;
     } else if (tail > 0) {
-        std::size_t window = std::min(kMaxTailWindow, std::max<std::size_t>(tail * 8, 256 << 10));
-        std::uint64_t start = size > window ? size - window : 0;
-        auto chunk = util::read_range(events, start, static_cast<std::size_t>(size - start));
-        std::string_view text = chunk ? std::string_view(*chunk) : std::string_view();
-        if (start > 0) {  // begin at the first whole line of the window
-            auto nl = text.find('\n');
-            text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+        // Render a window at the end of the log, widening it until it yields tailBytes of
+        // transcript or reaches the start (or kMaxTailWindow): a huge log costs a small read.
+        std::size_t window = std::max<std::size_t>(tail * 2, 16 << 10);
+        for (;;) {
+            window = std::min(window, kMaxTailWindow);
+            std::uint64_t start = size > window ? size - window : 0;
+            auto chunk = util::read_range(events, start, static_cast<std::size_t>(size - start));
+            std::string_view text = chunk ? std::string_view(*chunk) : std::string_view();
+            if (start > 0) {  // begin at the first whole line of the window
+                auto nl = text.find('\n');
+                text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+            }
+            RenderedSpan span = render_lines(text, SIZE_MAX);
+            output = utf8_tail(span.text, tail);
+            next = size - (text.size() - span.consumed);
+            if (span.text.size() >= tail || start == 0 || window >= kMaxTailWindow) break;
+            window *= 4;
         }
-        RenderedSpan span = render_lines(text, SIZE_MAX);
-        output = utf8_tail(span.text, tail);
-        next = size - (text.size() - span.consumed);
     }
     v["output"] = output;
     v["nextOffset"] = next;
