@@ -12,9 +12,35 @@ constexpr std::size_t kToolLine = 200;
 // type is still recognised from the prefix.
 constexpr std::size_t kMaxParsedLine = 4 << 20;
 
+// Field readers that never throw: an event log holds whatever a job printed.
 std::string str(const json& j, const char* key) {
     auto it = j.find(key);
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+bool flag(const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_boolean() && it->get<bool>();
+}
+std::int64_t integer(const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+}
+double number(const json& j, const char* key) {
+    auto it = j.find(key);
+    return it != j.end() && it->is_number() ? it->get<double>() : 0.0;
+}
+
+// The message id of an assistant line, read from its start without parsing it (for lines
+// too long to parse); "" when not found near the start.
+std::string leading_message_id(std::string_view line) {
+    auto message = line.substr(0, 4096).find("\"message\":{");
+    if (message == std::string_view::npos) return {};
+    std::string_view rest = line.substr(message, 4096);
+    auto id = rest.find("\"id\":\"");
+    if (id == std::string_view::npos) return {};
+    auto start = id + 6;
+    auto end = rest.find('"', start);
+    return end == std::string_view::npos ? std::string() : std::string(rest.substr(start, end - start));
 }
 
 // The event's "type" when the line starts with it, as the CLI writes its events; "" when the
@@ -59,11 +85,11 @@ std::optional<ResultSummary> ResultSummary::from_json(const json& j) {
     if (j.contains("type")) {
         r.text = str(j, "result");
         r.sessionId = str(j, "session_id");
-        r.isError = j.value("is_error", false);
+        r.isError = flag(j, "is_error");
         r.subtype = str(j, "subtype");
-        r.numTurns = j.value("num_turns", std::int64_t{0});
-        r.costUsd = j.value("total_cost_usd", 0.0);
-        r.durationMs = j.value("duration_ms", std::int64_t{0});
+        r.numTurns = integer(j, "num_turns");
+        r.costUsd = number(j, "total_cost_usd");
+        r.durationMs = integer(j, "duration_ms");
         if (j.contains("permission_denials") && j["permission_denials"].is_array())
             r.permissionDenials = j["permission_denials"];
         if (j.contains("api_error_status") && !j["api_error_status"].is_null())
@@ -74,11 +100,11 @@ std::optional<ResultSummary> ResultSummary::from_json(const json& j) {
     }
     r.text = str(j, "text");
     r.sessionId = str(j, "sessionId");
-    r.isError = j.value("isError", false);
+    r.isError = flag(j, "isError");
     r.subtype = str(j, "subtype");
-    r.numTurns = j.value("numTurns", std::int64_t{0});
-    r.costUsd = j.value("costUsd", 0.0);
-    r.durationMs = j.value("durationMs", std::int64_t{0});
+    r.numTurns = integer(j, "numTurns");
+    r.costUsd = number(j, "costUsd");
+    r.durationMs = integer(j, "durationMs");
     if (j.contains("permissionDenials") && j["permissionDenials"].is_array())
         r.permissionDenials = j["permissionDenials"];
     return r;
@@ -108,7 +134,11 @@ void EventScanner::line(std::string_view text) {
     // Tool results (user events) are often the bulk of a log and say nothing the summary needs.
     if (!type.empty() && type != "assistant" && type != "result" && type != "system") return;
     if (text.size() > kMaxParsedLine) {
-        if (type == "assistant") ++activity_.turns;
+        if (type == "assistant") {
+            std::string id = leading_message_id(text);
+            if (id.empty() || id != lastMessageId_) ++activity_.turns;
+            lastMessageId_ = id;
+        }
         return;
     }
     json event = json::parse(text, nullptr, false);
@@ -124,6 +154,7 @@ void EventScanner::line(std::string_view text) {
         if (result_ && !result_->sessionId.empty()) sessionId_ = result_->sessionId;
         return;
     }
+    if (type != "assistant") return;
     const json& message = event.contains("message") ? event["message"] : json();
     if (!message.is_object()) return;
     // The CLI emits one event per content block; blocks of one message share its id.
@@ -159,7 +190,7 @@ std::string render_event(std::string_view line) {
                    "]\n";
         }
         if (subtype == "api_retry") {
-            return "[API retry " + event.value("attempt", json()).dump() + ": " +
+            return "[API retry " + (event.contains("attempt") ? event["attempt"].dump() : std::string("?")) + ": " +
                    one_line(event.contains("error") ? event["error"].dump() : "", 200) + "]\n";
         }
         return {};
@@ -182,7 +213,7 @@ std::string render_event(std::string_view line) {
         return out;
     }
     if (type == "result") {
-        std::string outcome = event.value("is_error", false) ? "error" : "done";
+        std::string outcome = flag(event, "is_error") ? "error" : "done";
         std::string text = "[" + outcome + ": " + subtype;
         if (event.contains("num_turns")) text += ", " + event["num_turns"].dump() + " turns";
         if (event.contains("total_cost_usd") && event["total_cost_usd"].is_number()) {
@@ -236,7 +267,8 @@ std::string one_line(const std::string& text, std::size_t maxBytes) {
         if (out.size() > maxBytes + 4) break;
     }
     while (!out.empty() && out.back() == ' ') out.pop_back();
-    if (out.size() > maxBytes) out = utf8_head(out, maxBytes - 3) + "...";
+    if (out.size() > maxBytes)
+        out = maxBytes < 3 ? utf8_head(out, maxBytes) : utf8_head(out, maxBytes - 3) + "...";
     return out;
 }
 

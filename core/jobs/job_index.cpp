@@ -424,6 +424,7 @@ Result<std::vector<JobRecord>> JobIndex::active() {
 }
 
 Result<ListOutcome> JobIndex::list(const ListFilter& filter) {
+    if (filter.limit < 1) return make_error(ErrorCode::InvalidArgument, "limit must be at least 1");
     std::lock_guard<std::mutex> lock(mutex_);
     // Built from fixed fragments only; every value is bound.
     std::string where = "1";

@@ -39,6 +39,19 @@ constexpr std::size_t kMaxScanCache = 2000;
 
 std::string preview(const std::string& prompt) { return one_line(prompt, kPreviewBytes); }
 
+// The offset just past the next newline at or after `from` (or `size` when there is none).
+std::uint64_t skip_line(const std::string& path, std::uint64_t from, std::uint64_t size) {
+    constexpr std::size_t kStep = 1 << 20;
+    while (from < size) {
+        auto chunk = util::read_range(path, from, kStep);
+        if (!chunk || chunk->empty()) break;
+        auto nl = chunk->find('\n');
+        if (nl != std::string::npos) return from + nl + 1;
+        from += chunk->size();
+    }
+    return size;
+}
+
 bool is_uuid(const std::string& s) {
     static const std::regex re("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
                                "[0-9a-fA-F]{12}$");
@@ -453,8 +466,16 @@ json JobService::view(const JobRecord& job, const ViewOptions& options) {
         auto chunk = util::read_range(events, start, window);
         RenderedSpan span = chunk ? render_lines(*chunk, std::max<std::size_t>(tail, 1))
                                   : RenderedSpan{};
-        output = utf8_head(span.text, std::max<std::size_t>(tail, 1));
+        // Whole events only, so paging never loses text; one event longer than tailBytes is
+        // shown whole (it is bounded by the window).
+        output = span.text;
         next = start + span.consumed;
+        if (span.consumed == 0 && chunk && chunk->size() == window && start + window < size) {
+            // An event longer than the window: step over it, so the cursor always moves.
+            std::uint64_t end = skip_line(events, start + window, size);
+            output = "[an event of " + std::to_string(end - start) + " bytes is too long to show]\n";
+            next = end;
+        }
     } else if (tail > 0) {
         // Render a window at the end of the log, widening it until it yields tailBytes of
         // transcript or reaches the start (or kMaxTailWindow): a huge log costs a small read.

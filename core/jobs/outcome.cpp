@@ -34,11 +34,20 @@ std::optional<ExitRecord> parse_exit_record(const std::string& text) {
     r.exitCode = int_field("exitCode");
     r.signal = int_field("signal");
     r.signalName = str_field("signalName");
-    r.timedOut = j.value("timedOut", false);
-    r.cancelled = j.value("cancelled", false);
+    // A damaged record must not throw: wrong types read as absent.
+    auto flag = [&](const char* key) {
+        auto it = j.find(key);
+        return it != j.end() && it->is_boolean() && it->get<bool>();
+    };
+    auto ms = [&](const char* key) {
+        auto it = j.find(key);
+        return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+    };
+    r.timedOut = flag("timedOut");
+    r.cancelled = flag("cancelled");
     r.launchError = str_field("launchError");
-    r.startedAt = j.value("startedAt", std::int64_t{0});
-    r.endedAt = j.value("endedAt", std::int64_t{0});
+    r.startedAt = ms("startedAt");
+    r.endedAt = ms("endedAt");
     r.reason = str_field("reason");
     return r;
 }

@@ -1,6 +1,7 @@
 #include "core/jobs/start_request.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 
 extern char** environ;
@@ -49,8 +50,10 @@ std::vector<std::string> claude_args(const JobSettings& s, const config::ClaudeC
     }
     if (s.maxBudgetUsd) {
         char budget[64];
-        std::snprintf(budget, sizeof budget, "%.4f", *s.maxBudgetUsd);
-        args.insert(args.end(), {"--max-budget-usd", budget});
+        // The shortest text that reads back as the same number: a tiny budget never
+        // rounds to zero.
+        auto written = std::to_chars(budget, budget + sizeof budget, *s.maxBudgetUsd);
+        args.insert(args.end(), {"--max-budget-usd", std::string(budget, written.ptr)});
     }
     args.insert(args.end(), claude.extraArgs.begin(), claude.extraArgs.end());
     return args;
@@ -72,7 +75,9 @@ std::vector<std::string> job_environment(const std::vector<std::string>& base,
     }
     env.push_back("CLAUDE_JOBS_JOB_ID=" + jobId);
     env.push_back("CLAUDE_JOBS_DEPTH=" + std::to_string(depth));
-    for (const auto& [name, value] : claude.env) env.push_back(name + "=" + value);
+    for (const auto& [name, value] : claude.env)
+        if (name != "CLAUDE_JOBS_JOB_ID" && name != "CLAUDE_JOBS_DEPTH")  // ours, always
+            env.push_back(name + "=" + value);
     return env;
 }
 

@@ -1,6 +1,7 @@
 #include "core/tools/args.h"
 
 #include <algorithm>
+#include <cmath>
 
 namespace cj::tools {
 
@@ -57,13 +58,19 @@ std::optional<std::int64_t> Args::integer(const std::string& name, std::int64_t 
     const json* v = find(name);
     if (!v) return std::nullopt;
     std::int64_t n;
-    if (v->is_number_integer()) {
+    auto out_of_range = [&]() {
+        return ArgumentError{name + " must be between " + std::to_string(min) + " and " +
+                             std::to_string(max) + ", got " + v->dump()};
+    };
+    if (v->is_number_unsigned()) {
+        if (v->get<std::uint64_t>() > static_cast<std::uint64_t>(max)) throw out_of_range();
+        n = static_cast<std::int64_t>(v->get<std::uint64_t>());
+    } else if (v->is_number_integer()) {
         n = v->get<std::int64_t>();
-        if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(max))
-            n = max + 1 > max ? max + 1 : max;  // out of range either way
-    } else if (v->is_number_float() && v->get<double>() == static_cast<double>(
-                                                              static_cast<std::int64_t>(v->get<double>()))) {
-        n = static_cast<std::int64_t>(v->get<double>());  // 25.0 is an integer
+    } else if (v->is_number_float() && std::trunc(v->get<double>()) == v->get<double>()) {
+        double d = v->get<double>();  // 25.0 is an integer
+        if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max))) throw out_of_range();
+        n = static_cast<std::int64_t>(d);
     } else {
         throw ArgumentError{name + " must be an integer, not " + type_name(*v)};
     }

@@ -60,7 +60,10 @@ Result<void> write_all(int fd, const std::string& data, const std::string& path)
 
 }  // namespace
 
-Result<void> make_private_dirs(const std::string& path) {
+Result<void> make_private_dirs(const std::string& given) {
+    // "a/link/" would make lstat follow the link; the check is on the name itself.
+    std::string path = given;
+    while (path.size() > 1 && path.back() == '/') path.pop_back();
     std::string current;
     std::size_t pos = 0;
     while (pos <= path.size()) {
@@ -117,11 +120,15 @@ Result<void> write_file_atomic(const std::string& dir, const std::string& name,
 }
 
 Result<std::optional<std::string>> read_file(const std::string& path, std::size_t maxBytes) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    // O_NONBLOCK: a FIFO planted at the path must not hang the reader.
+    Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
     if (fd.get() < 0) {
         if (errno == ENOENT) return std::optional<std::string>();
         return sys_error("cannot open", path, errno);
     }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+        return make_error(ErrorCode::Internal, path + " is not a regular file");
     std::string out;
     char buf[65536];
     while (out.size() < maxBytes) {
@@ -138,11 +145,16 @@ Result<std::optional<std::string>> read_file(const std::string& path, std::size_
 }
 
 Result<std::string> read_range(const std::string& path, std::uint64_t offset, std::size_t length) {
-    Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
     if (fd.get() < 0) {
         if (errno == ENOENT) return std::string();
         return sys_error("cannot open", path, errno);
     }
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode))
+        return make_error(ErrorCode::Internal, path + " is not a regular file");
+    std::uint64_t size = static_cast<std::uint64_t>(st.st_size);
+    length = offset >= size ? 0 : static_cast<std::size_t>(std::min<std::uint64_t>(length, size - offset));
     std::string out(length, '\0');
     std::size_t got = 0;
     while (got < length) {
