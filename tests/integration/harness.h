@@ -16,23 +16,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include "support/temp_dir.h"
+
 namespace cj::testing {
 
 using nlohmann::json;
 
 std::string bin_path(const std::string& name);  // BUILD_BIN_DIR/name
-
-// A folder removed (recursively) on destruction.
-class TempDir {
-public:
-    explicit TempDir(const std::string& prefix = "cj-test");
-    ~TempDir();
-    const std::string& path() const { return path_; }
-    std::string file(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-    std::string path_;
-};
 
 // Polls pred every 10 ms until it holds or the timeout passes; returns whether it held.
 bool wait_until(const std::function<bool()>& pred,

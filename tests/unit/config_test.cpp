@@ -13,33 +13,15 @@
 
 #include <gtest/gtest.h>
 
+#include "support/temp_dir.h"
+
 namespace {
 
 using cj::config::Config;
 using cj::config::Environment;
 namespace fs = std::filesystem;
 
-class TempDir {
-  public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "cj-config-XXXXXX").string();
-        path_ = ::mkdtemp(pattern.data()) ? pattern : "";
-    }
-    ~TempDir() {
-        std::error_code ec;
-        if (!path_.empty()) fs::remove_all(path_, ec);
-    }
-    const std::string& path() const { return path_; }
-    std::string write(const std::string& relative, const std::string& text) const {
-        fs::path file = fs::path(path_) / relative;
-        fs::create_directories(file.parent_path());
-        std::ofstream(file) << text;
-        return file.string();
-    }
-
-  private:
-    std::string path_;
-};
+using cj::testing::TempDir;
 
 Config parse_ok(const std::string& text, const Environment& env = {{"HOME", "/home/me"}}) {
     auto config = cj::config::parse(text, "test.json", env);

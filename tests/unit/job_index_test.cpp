@@ -17,6 +17,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/temp_dir.h"
+
 namespace {
 
 using cj::jobs::InsertOutcome;
@@ -27,21 +29,7 @@ using cj::jobs::ListFilter;
 using cj::jobs::ListOutcome;
 namespace fs = std::filesystem;
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "cj-index-XXXXXX").string();
-        path_ = ::mkdtemp(pattern.data()) ? pattern : "";
-    }
-    ~TempDir() {
-        std::error_code ec;
-        if (!path_.empty()) fs::remove_all(path_, ec);
-    }
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
+using cj::testing::TempDir;
 
 JobRecord draft(const std::string& id, std::int64_t createdAt = 1000,
                 const std::string& label = "", const std::string& key = "") {

@@ -15,6 +15,8 @@
 
 #include <gtest/gtest.h>
 
+#include "support/temp_dir.h"
+
 #include "core/util/clock.h"
 #include "core/util/files.h"
 #include "core/util/ids.h"
@@ -24,26 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using cj::util::is_valid_job_id;
 
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern = (fs::temp_directory_path() / "cj-util-XXXXXX").string();
-        path_ = ::mkdtemp(pattern.data()) ? pattern : "";
-    }
-    ~TempDir() {
-        std::error_code ec;
-        if (!path_.empty()) fs::remove_all(path_, ec);
-    }
-    const std::string& path() const { return path_; }
-    std::string file(const std::string& name, const std::string& content) const {
-        std::string p = path_ + "/" + name;
-        std::ofstream(p, std::ios::binary) << content;
-        return p;
-    }
-
-private:
-    std::string path_;
-};
+using cj::testing::TempDir;
 
 std::string slurp(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
@@ -126,7 +109,7 @@ TEST(UtilFilesTest, WriteFileAtomicLeavesOnlyThePrivateFile) {
 
 TEST(UtilFilesTest, WriteFileAtomicReplacesAPreexistingPublicFile) {
     TempDir dir;
-    std::string p = dir.file("state.json", "old");
+    std::string p = dir.write("state.json", "old");
     ASSERT_EQ(::chmod(p.c_str(), 0644), 0);
     ASSERT_TRUE(cj::util::write_file_atomic(dir.path(), "state.json", "new").ok());
     EXPECT_EQ(slurp(p), "new");
@@ -135,7 +118,7 @@ TEST(UtilFilesTest, WriteFileAtomicReplacesAPreexistingPublicFile) {
 
 TEST(UtilFilesTest, WriteFileAtomicReplacesASymlinkInsteadOfWritingThrough) {
     TempDir dir;
-    std::string target = dir.file("target", "untouched");
+    std::string target = dir.write("target", "untouched");
     ASSERT_EQ(::symlink(target.c_str(), (dir.path() + "/out").c_str()), 0);
     ASSERT_TRUE(cj::util::write_file_atomic(dir.path(), "out", "fresh").ok());
     EXPECT_EQ(slurp(target), "untouched");
@@ -164,7 +147,7 @@ TEST(UtilFilesTest, WriteNewFileCreatesAPrivateFile) {
 
 TEST(UtilFilesTest, WriteNewFileRefusesAnExistingFile) {
     TempDir dir;
-    std::string p = dir.file("prompt.txt", "first");
+    std::string p = dir.write("prompt.txt", "first");
     auto r = cj::util::write_new_file(p, "second");
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().sysErrno, EEXIST);
@@ -173,7 +156,7 @@ TEST(UtilFilesTest, WriteNewFileRefusesAnExistingFile) {
 
 TEST(UtilFilesTest, WriteNewFileRefusesASymlink) {
     TempDir dir;
-    std::string target = dir.file("target", "keep");
+    std::string target = dir.write("target", "keep");
     std::string link = dir.path() + "/link";
     ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
     EXPECT_FALSE(cj::util::write_new_file(link, "evil").ok());
@@ -191,7 +174,7 @@ TEST(UtilFilesTest, ReadFileReadsUpToMaxBytes) {
     TempDir dir;
     std::string content;
     for (int i = 0; i < 100000; ++i) content.push_back(static_cast<char>(i % 251));
-    std::string p = dir.file("data", content);
+    std::string p = dir.write("data", content);
     auto all = cj::util::read_file(p, 1 << 20);
     ASSERT_TRUE(all.ok());
     ASSERT_TRUE(all->has_value());
@@ -207,7 +190,7 @@ TEST(UtilFilesTest, ReadFileReadsUpToMaxBytes) {
     ASSERT_TRUE(none->has_value());
     EXPECT_EQ(**none, "");
 
-    auto empty = cj::util::read_file(dir.file("empty", ""), 100);
+    auto empty = cj::util::read_file(dir.write("empty", ""), 100);
     ASSERT_TRUE(empty.ok());
     ASSERT_TRUE(empty->has_value());
     EXPECT_EQ(**empty, "");
@@ -222,7 +205,7 @@ TEST(UtilFilesTest, ReadFileOfAMissingFileIsNullopt) {
 
 TEST(UtilFilesTest, ReadFileDoesNotFollowASymlink) {
     TempDir dir;
-    std::string target = dir.file("secret", "do not read");
+    std::string target = dir.write("secret", "do not read");
     std::string link = dir.path() + "/exit.json";
     ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
     auto r = cj::util::read_file(link, 100);
@@ -236,7 +219,7 @@ TEST(UtilFilesTest, ReadFileOfAFolderIsAnError) {
 
 TEST(UtilFilesTest, ReadRangeClampsToTheFile) {
     TempDir dir;
-    std::string p = dir.file("log", "0123456789");
+    std::string p = dir.write("log", "0123456789");
     auto mid = cj::util::read_range(p, 2, 3);
     ASSERT_TRUE(mid.ok());
     EXPECT_EQ(*mid, "234");
@@ -259,7 +242,7 @@ TEST(UtilFilesTest, ReadRangeClampsToTheFile) {
 
 TEST(UtilFilesTest, ReadRangeDoesNotFollowASymlink) {
     TempDir dir;
-    std::string target = dir.file("secret", "do not read");
+    std::string target = dir.write("secret", "do not read");
     std::string link = dir.path() + "/events.jsonl";
     ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
     auto r = cj::util::read_range(link, 0, 100);
@@ -268,7 +251,7 @@ TEST(UtilFilesTest, ReadRangeDoesNotFollowASymlink) {
 
 TEST(UtilFilesTest, FileSizeOfRegularFilesOnly) {
     TempDir dir;
-    std::string p = dir.file("f", "12345");
+    std::string p = dir.write("f", "12345");
     EXPECT_EQ(cj::util::file_size(p), std::optional<std::uint64_t>(5));
     EXPECT_FALSE(cj::util::file_size(dir.path() + "/missing").has_value());
     ASSERT_EQ(::symlink(p.c_str(), (dir.path() + "/l").c_str()), 0);
@@ -312,7 +295,7 @@ TEST(UtilFilesTest, MakePrivateDirsRefusesASymlinkWrittenWithATrailingSlash) {
 
 TEST(UtilFilesTest, MakePrivateDirsRefusesAFileInTheWay) {
     TempDir dir;
-    std::string file = dir.file("plain", "x");
+    std::string file = dir.write("plain", "x");
     EXPECT_FALSE(cj::util::make_private_dirs(file).ok());
     EXPECT_FALSE(cj::util::make_private_dirs(file + "/below").ok());
 }
