@@ -322,17 +322,17 @@ Result<void> LocalBackend::recover(const JobHandle& handle) noexcept {
     });
 }
 
+bool LocalBackend::started_before_reboot(const RunnerState& job) const {
+    std::lock_guard lock(mutex_);
+    return !job.bootId.empty() && !bootId_.empty() && job.bootId != bootId_;
+}
+
 Result<JobStatus> LocalBackend::status(const std::string& jobId) noexcept {
     return guarded([&]() -> Result<JobStatus> {
         auto found = find(jobId);
         if (!found) return found.error();
         const RunnerState& job = *found;
-        std::string bootId;
-        {
-            std::lock_guard lock(mutex_);
-            bootId = bootId_;
-        }
-        bool rebooted = !job.bootId.empty() && !bootId.empty() && job.bootId != bootId;
+        bool rebooted = started_before_reboot(job);
         JobStatus status;
         if (!rebooted && is_same_process(static_cast<pid_t>(job.runnerPid), job.runnerStartTime)) {
             status.state = RunState::Running;
@@ -349,13 +349,8 @@ Result<void> LocalBackend::stop(const std::string& jobId, int graceSec) noexcept
         auto found = find(jobId);
         if (!found) return found.error();
         const RunnerState& job = *found;
-        std::string bootId;
-        {
-            std::lock_guard lock(mutex_);
-            bootId = bootId_;
-        }
         // Nothing started before a reboot can still be running.
-        if (!job.bootId.empty() && !bootId.empty() && job.bootId != bootId) return {};
+        if (started_before_reboot(job)) return {};
 
         auto pid = static_cast<pid_t>(job.runnerPid);
         if (is_same_process(pid, job.runnerStartTime)) {

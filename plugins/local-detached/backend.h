@@ -45,6 +45,8 @@ class LocalBackend final : public claude_jobs::JobBackendBase {
     };
 
     claude_jobs::Result<RunnerState> find(const std::string& jobId) const;
+    // Recorded under another boot id: the machine restarted since the job was started.
+    bool started_before_reboot(const RunnerState& job) const;
     std::vector<std::string> job_environment(const std::vector<std::string>& base) const;
 
     mutable std::mutex mutex_;
