@@ -114,6 +114,7 @@ int main(int argc, char** argv) {
         spdlog::critical("cannot start: {}", app.error().message);
         return 1;
     }
+    for (const auto& warning : (*app)->service().setup_warnings()) spdlog::warn("{}", warning);
     (*app)->start_housekeeping();
     cj::protocol::ServerOptions server_options;
     server_options.version = CLAUDE_JOBS_VERSION;

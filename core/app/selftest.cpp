@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -113,17 +115,37 @@ int run_selftest(const std::optional<std::string>& configPath) {
     config.backends = {{"local", "local-detached", json::object()}};
     config.defaultBackend = "local";
 
+    // Whatever happens below, nothing of the selftest is left behind: no running job, no
+    // folder.
+    std::vector<std::string> started_ids;
+    std::unique_ptr<App> owned;
+    struct Cleanup {
+        std::function<void()> run;
+        ~Cleanup() { run(); }
+    } cleanup{[&] {
+        if (owned) {
+            protocol::CancelToken never;
+            for (const auto& id : started_ids) {
+                auto view = owned->service().check(id, {});
+                if (view && (*view)["status"] == "running") owned->service().cancel(id, 0, never);
+            }
+            owned->stop_housekeeping();
+            owned.reset();
+        }
+        util::remove_tree(tmpl);
+    }};
     auto app = App::create(config, layout);
     if (!steps.step("job index and plugins", static_cast<bool>(app),
                     app ? layout.pluginDir : app.error().message))
         return 1;
-    auto& service = (*app)->service();
+    owned = std::move(*app);
+    auto& service = owned->service();
     int loaded_modules = 0;
-    for (const auto& m : (*app)->plugins().reports()) loaded_modules += m.loaded;
+    for (const auto& m : owned->plugins().reports()) loaded_modules += m.loaded;
     steps.step("plugin modules loaded", loaded_modules > 0, std::to_string(loaded_modules));
     bool runner_ok = ::access(layout.runnerPath.c_str(), X_OK) == 0;
     steps.step("supervisor present", runner_ok, layout.runnerPath);
-    (*app)->start_housekeeping();
+    owned->start_housekeeping();
 
     jobs::StartRequest request;
     request.prompt = "say hello from the selftest";
@@ -133,6 +155,7 @@ int run_selftest(const std::optional<std::string>& configPath) {
                     started ? started->job.id + " " + jobs::state_name(started->job.state)
                             : started.error().message))
         return 1;
+    started_ids.push_back(started->job.id);
     json view = poll_until_done(service, started->job.id, 60);
     std::string status = view.value("status", "");
     steps.step("job detached, polled and ended", status == "completed",
@@ -147,14 +170,12 @@ int run_selftest(const std::optional<std::string>& configPath) {
     auto slow = service.start(request);
     if (steps.step("start a long job", static_cast<bool>(slow),
                    slow ? slow->job.id : slow.error().message)) {
+        started_ids.push_back(slow->job.id);
         protocol::CancelToken never;
         auto cancelled = service.cancel(slow->job.id, 2, never);
         std::string st = cancelled ? cancelled->value("status", "") : cancelled.error().message;
         steps.step("cancel ends it", st == "cancelled", st);
     }
-    (*app)->stop_housekeeping();
-    app->reset();
-    util::remove_tree(tmpl);
     steps.step("cleanup", true, tmpl);
     std::printf("%s\n", steps.failed() ? "selftest FAILED" : "selftest passed");
     return steps.failed() ? 1 : 0;

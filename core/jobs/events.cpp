@@ -113,27 +113,29 @@ std::optional<ResultSummary> ResultSummary::from_json(const json& j) {
 void EventScanner::feed(std::string_view chunk) {
     while (!chunk.empty()) {
         auto nl = chunk.find('\n');
-        if (nl == std::string_view::npos) {
-            partial_.append(chunk);
-            return;
-        }
-        if (partial_.empty()) {
-            line(chunk.substr(0, nl));
+        std::string_view piece = chunk.substr(0, nl);
+        if (partialBytes_ == 0 && nl != std::string_view::npos) {
+            line(piece, piece.size());
         } else {
-            partial_.append(chunk.substr(0, nl));
-            line(partial_);
+            // An unfinished line is kept only up to what the summary could use of it.
+            std::size_t room = partial_.size() < kMaxParsedLine + 1 ? kMaxParsedLine + 1 - partial_.size() : 0;
+            partial_.append(piece.substr(0, room));
+            partialBytes_ += piece.size();
+            if (nl == std::string_view::npos) return;
+            line(partial_, partialBytes_);
             partial_.clear();
+            partialBytes_ = 0;
         }
         chunk.remove_prefix(nl + 1);
     }
 }
 
-void EventScanner::line(std::string_view text) {
-    consumed_ += text.size() + 1;
+void EventScanner::line(std::string_view text, std::uint64_t fullSize) {
+    consumed_ += fullSize + 1;
     std::string_view type = leading_type(text);
     // Tool results (user events) are often the bulk of a log and say nothing the summary needs.
     if (!type.empty() && type != "assistant" && type != "result" && type != "system") return;
-    if (text.size() > kMaxParsedLine) {
+    if (fullSize > kMaxParsedLine) {  // text may hold only the line's start
         if (type == "assistant") {
             std::string id = leading_message_id(text);
             if (id.empty() || id != lastMessageId_) ++activity_.turns;

@@ -45,9 +45,11 @@ public:
     const std::optional<ResultSummary>& result() const { return result_; }
 
 private:
-    void line(std::string_view text);
+    // text is the line, or only its start when fullSize is larger (a line too long to keep).
+    void line(std::string_view text, std::uint64_t fullSize);
 
     std::string partial_;
+    std::uint64_t partialBytes_ = 0;
     std::uint64_t consumed_ = 0;
     Activity activity_;
     std::string lastMessageId_;

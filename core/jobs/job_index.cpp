@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <algorithm>
 #include <cstring>
 #include <map>
 
@@ -41,7 +42,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     result           TEXT NOT NULL DEFAULT '',
     session_id       TEXT NOT NULL DEFAULT '',
     handle           TEXT NOT NULL DEFAULT '',
-    cancel_requested INTEGER NOT NULL DEFAULT 0
+    cancel_requested INTEGER NOT NULL DEFAULT 0,
+    cancel_grace     INTEGER NOT NULL DEFAULT 10
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_end ON jobs(ended_at);
@@ -51,7 +53,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 constexpr const char* kColumns =
     "seq, id, state, backend, label, prompt_preview, work_folder, spec, "
     "COALESCE(idempotency_key, ''), created_at, claimed_at, started_at, ended_at, exit_code, "
-    "reason, result, session_id, handle, cancel_requested";
+    "reason, result, session_id, handle, cancel_requested, cancel_grace";
 
 Error db_error(sqlite3* db, const std::string& what) {
     int code = sqlite3_errcode(db);
@@ -180,6 +182,7 @@ JobRecord read_row(const Statement& s) {
     r.sessionId = s.text(16);
     r.handle = s.text(17);
     r.cancelRequested = s.int64(18) != 0;
+    r.cancelGraceSec = static_cast<int>(s.int64(19));
     return r;
 }
 
@@ -255,7 +258,8 @@ Result<std::unique_ptr<JobIndex>> JobIndex::open(const std::string& path) {
     std::unique_ptr<JobIndex> index(new JobIndex(db));
     ::chmod(path.c_str(), 0600);  // WAL and SHM files take the database file's mode
     sqlite3_busy_timeout(db, kBusyTimeoutMs);
-    if (auto r = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !r)
+    // FULL: a commit is on disk before claude_start answers ("durably recorded").
+    if (auto r = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !r)
         return r.error();
     {
         WriteTransaction tx(db);
@@ -328,7 +332,8 @@ Result<std::optional<JobRecord>> JobIndex::find_by_idempotency_key(const std::st
     return query_one(db_, "idempotency_key = ?", key);
 }
 
-Result<std::optional<JobRecord>> JobIndex::promote_next(int maxRunning) {
+Result<std::optional<JobRecord>> JobIndex::promote_next(
+    int maxRunning, const std::function<bool(const std::string&)>& canLaunch) {
     std::lock_guard<std::mutex> lock(mutex_);
     WriteTransaction tx(db_);
     if (!tx.begun()) return db_error(db_, "begin");
@@ -346,6 +351,8 @@ Result<std::optional<JobRecord>> JobIndex::promote_next(int maxRunning) {
         if (rc != SQLITE_ROW) return db_error(db_, "read queue");
         job = read_row(s);
     }
+    // Strict FIFO: a head this process cannot launch waits for a server that can.
+    if (!canLaunch(job.backend)) return std::optional<JobRecord>();
     job.state = JobState::Running;
     job.claimedAt = util::now_ms();
     Statement u(db_, "UPDATE jobs SET state = 'running', claimed_at = ? WHERE id = ?");
@@ -355,13 +362,14 @@ Result<std::optional<JobRecord>> JobIndex::promote_next(int maxRunning) {
     return std::optional<JobRecord>(std::move(job));
 }
 
-Result<void> JobIndex::set_launched(const std::string& id, const std::string& handle,
+Result<bool> JobIndex::set_launched(const std::string& id, const std::string& handle,
                                     std::int64_t startedAt) {
     std::lock_guard<std::mutex> lock(mutex_);
-    Statement s(db_, "UPDATE jobs SET handle = ?, started_at = ? WHERE id = ?");
+    Statement s(db_,
+                "UPDATE jobs SET handle = ?, started_at = ? WHERE id = ? AND state = 'running'");
     s.bind(1, handle).bind(2, startedAt).bind(3, id);
     if (s.step() != SQLITE_DONE) return db_error(db_, "record launch");
-    return {};
+    return sqlite3_changes(db_) > 0;
 }
 
 Result<bool> JobIndex::finish(const std::string& id, JobState state, std::optional<int> exitCode,
@@ -394,10 +402,10 @@ Result<bool> JobIndex::cancel_queued(const std::string& id, const std::string& r
     return sqlite3_changes(db_) > 0;
 }
 
-Result<void> JobIndex::set_cancel_requested(const std::string& id) {
+Result<void> JobIndex::set_cancel_requested(const std::string& id, int graceSec) {
     std::lock_guard<std::mutex> lock(mutex_);
-    Statement s(db_, "UPDATE jobs SET cancel_requested = 1 WHERE id = ?");
-    s.bind(1, id);
+    Statement s(db_, "UPDATE jobs SET cancel_requested = 1, cancel_grace = ? WHERE id = ?");
+    s.bind(1, static_cast<std::int64_t>(graceSec)).bind(2, id);
     if (s.step() != SQLITE_DONE) return db_error(db_, "record cancel request");
     return {};
 }
@@ -430,10 +438,14 @@ Result<ListOutcome> JobIndex::list(const ListFilter& filter) {
     std::string where = "1";
     if (!filter.label.empty()) where += " AND label = ?1";
     std::string page_where = where;
-    if (!filter.states.empty()) {
+    // Sorted and without repeats, so the SQL text (and the cached statements) stay few.
+    std::vector<JobState> states = filter.states;
+    std::sort(states.begin(), states.end());
+    states.erase(std::unique(states.begin(), states.end()), states.end());
+    if (!states.empty()) {
         page_where += " AND state IN (";
-        for (std::size_t i = 0; i < filter.states.size(); ++i)
-            page_where += (i ? ",'" : "'") + std::string(state_name(filter.states[i])) + "'";
+        for (std::size_t i = 0; i < states.size(); ++i)
+            page_where += (i ? ",'" : "'") + std::string(state_name(states[i])) + "'";
         page_where += ")";
     }
     if (filter.beforeSeq > 0) page_where += " AND seq < ?2";

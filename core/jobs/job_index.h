@@ -6,6 +6,7 @@
 // Errors: Result errors; SQLITE_BUSY beyond the busy timeout is Unavailable + retryable.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -54,10 +55,15 @@ public:
 
     // Takes a launch slot for the oldest queued job, if fewer than maxRunning run.
     // Returns the job now Running (claimedAt set), or nullopt.
-    claude_jobs::Result<std::optional<JobRecord>> promote_next(int maxRunning);
+    // canLaunch(backend) says whether the caller can launch on that backend; when the oldest
+    // queued job's backend is not one of them, nothing is promoted (strict FIFO).
+    claude_jobs::Result<std::optional<JobRecord>> promote_next(
+        int maxRunning, const std::function<bool(const std::string&)>& canLaunch);
 
-    // The backend launched it: store its handle and start time.
-    claude_jobs::Result<void> set_launched(const std::string& id, const std::string& handle,
+    // The backend launched it: store its handle and start time. false when the job is no
+    // longer running (it was recorded as ended meanwhile): the caller must stop what it
+    // launched.
+    claude_jobs::Result<bool> set_launched(const std::string& id, const std::string& handle,
                                            std::int64_t startedAt);
 
     // Moves a non-terminal job to a terminal state. false when it was already terminal
@@ -71,7 +77,7 @@ public:
     claude_jobs::Result<bool> cancel_queued(const std::string& id, const std::string& reason,
                                             std::int64_t endedAt);
 
-    claude_jobs::Result<void> set_cancel_requested(const std::string& id);
+    claude_jobs::Result<void> set_cancel_requested(const std::string& id, int graceSec);
     claude_jobs::Result<void> set_session_id(const std::string& id, const std::string& sessionId);
 
     // Jobs that are queued or running, oldest first.

@@ -36,6 +36,7 @@ struct JobRecord {
     std::string sessionId;
     std::string handle;          // JSON of the backend's JobHandle, "" until launched
     bool cancelRequested = false;
+    int cancelGraceSec = 10;     // the grace the cancel asked for
 };
 
 }  // namespace cj::jobs

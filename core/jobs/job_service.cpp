@@ -7,7 +7,9 @@
 #include <climits>
 #include <cstring>
 #include <cstdlib>
+#include <algorithm>
 #include <filesystem>
+#include <map>
 #include <regex>
 #include <thread>
 
@@ -35,7 +37,20 @@ constexpr std::size_t kMaxTailWindow = 4 << 20;
 // A running row without a handle is a launch in progress; past this, its launcher died.
 constexpr std::int64_t kLaunchGraceMs = 120 * 1000;
 constexpr auto kWaitPoll = std::chrono::milliseconds(10);
+constexpr auto kFullRefresh = std::chrono::milliseconds(500);
+// A wait never holds a tool call near the 50 s a client may allow it.
+constexpr auto kMaxWaitBudget = std::chrono::milliseconds(48000);
+constexpr std::size_t kWaitTailBytes = 4000;
+constexpr std::size_t kWaitResultBytes = 4000;
+constexpr std::size_t kMinResultBytes = 16 << 10;
+constexpr std::size_t kMaxDenialsShown = 20;
+// A cancelled job still running gets its stop again this often (the first may have been
+// lost to a race with its launch, or sent from a process without its backend).
+constexpr auto kRestopInterval = std::chrono::seconds(5);
 constexpr std::size_t kMaxScanCache = 2000;
+constexpr const char* kLaunchPlanFile = "launch.json";
+// The supervisor refuses limits past a year; longer means "none that matters".
+constexpr std::int64_t kMaxSupervisorTimeoutSec = 365LL * 86400;
 
 std::string preview(const std::string& prompt) { return one_line(prompt, kPreviewBytes); }
 
@@ -225,6 +240,17 @@ Result<StartOutcome> JobService::start(const StartRequest& r) {
         util::remove_tree(dir);
         return w.error();
     }
+    LaunchPlan plan;
+    plan.claudePath = config_.claude.path;
+    plan.args = claude_args(settings, config_.claude);
+    plan.env = job_environment(baseEnv_, config_.claude, id, depth_ + 1);
+    plan.timeoutSec = std::min(settings.timeoutSec, kMaxSupervisorTimeoutSec);
+    // Not fsynced: it lives only until the launch, and a plan lost to a power cut fails the
+    // job with a reason rather than losing anything the person wrote.
+    if (auto w = util::write_new_file(dir + "/" + kLaunchPlanFile, plan.to_json(), false); !w) {
+        util::remove_tree(dir);
+        return w.error();
+    }
 
     JobRecord draft;
     draft.id = id;
@@ -281,15 +307,23 @@ void JobService::launch(JobRecord job) {
         fail("could not launch: backend \"" + job.backend + "\" is not available here");
         return;
     }
-    JobSettings settings = JobSettings::from_json(json::parse(job.spec, nullptr, false));
+    std::string dir = job_dir(job.id);
+    auto plan_text = util::read_file(dir + "/" + kLaunchPlanFile, 16 << 20);
+    std::optional<LaunchPlan> plan;
+    if (plan_text && *plan_text) plan = LaunchPlan::from_json(**plan_text);
+    if (!plan) {
+        fail("could not launch: its launch plan " + dir + "/" + kLaunchPlanFile +
+             " is missing or unreadable");
+        return;
+    }
     claude_jobs::JobSpec spec;
     spec.jobId = job.id;
-    spec.jobDir = job_dir(job.id);
+    spec.jobDir = dir;
     spec.workFolder = job.workFolder;
-    spec.claudePath = config_.claude.path;
-    spec.claudeArgs = claude_args(settings, config_.claude);
-    spec.env = job_environment(baseEnv_, config_.claude, job.id, depth_ + 1);
-    spec.timeoutSec = settings.timeoutSec;
+    spec.claudePath = plan->claudePath;
+    spec.claudeArgs = plan->args;
+    spec.env = plan->env;
+    spec.timeoutSec = plan->timeoutSec;
     spec.label = job.label;
     auto handle = entry->backend->start(spec);
     if (!handle) {
@@ -297,16 +331,24 @@ void JobService::launch(JobRecord job) {
         return;
     }
     backends_.mark_known(job.id);
-    if (auto r = index_.set_launched(job.id, handle_to_json(*handle), util::now_ms()); !r) {
-        spdlog::error("job {}: launched but not recorded: {}", job.id, r.error().message);
+    auto recorded = index_.set_launched(job.id, handle_to_json(*handle), util::now_ms());
+    if (!recorded || !*recorded) {
+        // Either the index failed, or the job was recorded as ended meanwhile: what was just
+        // launched must not run unrecorded.
         entry->backend->stop(job.id, 0);
-        fail("could not record the launch: " + r.error().message);
+        entry->backend->destroy(job.id);
+        backends_.forget(job.id);
+        if (!recorded) {
+            spdlog::error("job {}: launched but not recorded: {}", job.id, recorded.error().message);
+            fail("could not record the launch: " + recorded.error().message);
+        }
         return;
     }
+    ::unlink((dir + "/" + kLaunchPlanFile).c_str());  // it holds the environment: keep it no longer
     spdlog::info("job {} launched on backend {}", job.id, job.backend);
     // A cancel that arrived while launching had no handle to act on: act now.
     if (auto now = index_.get(job.id); now && *now && (*now)->cancelRequested)
-        entry->backend->stop(job.id, 10);
+        entry->backend->stop(job.id, (*now)->cancelGraceSec);
 }
 
 Result<JobRecord> JobService::load(const std::string& id) {
@@ -330,6 +372,8 @@ JobRecord JobService::record_end(const JobRecord& job, JobState state,
         if (const BackendEntry* entry = backends_.find(job.backend); entry && entry->backend)
             entry->backend->destroy(job.id);
         backends_.forget(job.id);
+        std::lock_guard<std::mutex> lock(stopMutex_);
+        stopsSent_.erase(job.id);
     }
     auto now = index_.get(job.id);
     return now && *now ? **now : job;
@@ -343,9 +387,7 @@ Result<JobRecord> JobService::finalize_from_exit(const JobRecord& job, const std
                           "the exit record exit.json is unreadable");
     }
     auto snap = scan(job.id);
-    auto err = util::read_file(job_dir(job.id) + "/stderr.log", 1 << 20);
-    std::string stderr_text = err && *err ? utf8_tail(**err, kStderrTailBytes) : "";
-    Outcome outcome = decide_outcome(*exit, snap.result, job.cancelRequested, stderr_text);
+    Outcome outcome = decide_outcome(*exit, snap.result, job.cancelRequested, stderr_tail(job.id));
     return record_end(job, outcome.state, outcome.exitCode, outcome.reason);
 }
 
@@ -354,7 +396,13 @@ Result<JobRecord> JobService::refresh(JobRecord job) {
     std::string dir = job_dir(job.id);
     auto read_exit = [&]() { return util::read_file(dir + "/exit.json", kExitRecordMaxBytes); };
     auto exit_text = read_exit();
-    if (exit_text && *exit_text) return finalize_from_exit(job, **exit_text);
+    // Only a missing record means "no record": a read that failed (EMFILE, EIO) says
+    // nothing, and must not turn a finished job into an orphan.
+    if (!exit_text) {
+        spdlog::warn("job {}: {}", job.id, exit_text.error().message);
+        return job;
+    }
+    if (*exit_text) return finalize_from_exit(job, **exit_text);
     if (job.handle.empty()) {
         if (job.claimedAt > 0 && util::now_ms() - job.claimedAt > kLaunchGraceMs)
             return record_end(job, JobState::Failed, std::nullopt,
@@ -375,7 +423,8 @@ Result<JobRecord> JobService::refresh(JobRecord job) {
     if (status->state == claude_jobs::RunState::Running) return job;
     // It ended: the supervisor may have written its record just after the first look.
     exit_text = read_exit();
-    if (exit_text && *exit_text) return finalize_from_exit(job, **exit_text);
+    if (!exit_text) return job;
+    if (*exit_text) return finalize_from_exit(job, **exit_text);
     if (status->state == claude_jobs::RunState::Exited) {
         ExitRecord exit;
         if (status->signal) exit.signal = status->signal;
@@ -392,19 +441,30 @@ Result<JobRecord> JobService::refresh(JobRecord job) {
                       status->reason.empty() ? "its supervisor vanished" : status->reason);
 }
 
+std::string JobService::stderr_tail(const std::string& id) const {
+    std::string path = job_dir(id) + "/stderr.log";
+    auto size = util::file_size(path).value_or(0);
+    auto tail = util::read_range(path, size > kStderrTailBytes ? size - kStderrTailBytes : 0,
+                                 kStderrTailBytes);
+    return tail ? utf8_tail(*tail, kStderrTailBytes) : "";
+}
+
 JobService::ScanSnapshot JobService::scan(const std::string& id) {
     std::shared_ptr<ScanState> state;
     {
         std::lock_guard<std::mutex> lock(scanMutex_);
-        auto& slot = scans_[id];
-        if (!slot) {
-            if (scans_.size() > kMaxScanCache) {
-                scans_.clear();
-                slot = scans_[id];
+        auto found = scans_.find(id);
+        if (found == scans_.end()) {
+            if (scans_.size() >= kMaxScanCache) {  // forget the least recently read job
+                auto oldest = std::min_element(scans_.begin(), scans_.end(), [](auto& a, auto& b) {
+                    return a.second->lastUsed < b.second->lastUsed;
+                });
+                scans_.erase(oldest);
             }
-            slot = std::make_shared<ScanState>();
+            found = scans_.emplace(id, std::make_shared<ScanState>()).first;
         }
-        state = slot;
+        found->second->lastUsed = ++scanClock_;
+        state = found->second;
     }
     std::lock_guard<std::mutex> lock(state->mutex);
     std::string path = job_dir(id) + "/events.jsonl";
@@ -445,7 +505,25 @@ json JobService::view(const JobRecord& job, const ViewOptions& options) {
     std::optional<ResultSummary> result = snap.result;
     if (!result && !job.result.empty())
         result = ResultSummary::from_json(json::parse(job.result, nullptr, false));
-    if (result) v["result"] = result->to_json();
+    if (result) {
+        // Bounded like the transcript: a huge final answer must not make a huge reply.
+        std::size_t limit = options.resultBytes
+                                ? options.resultBytes
+                                : std::max<std::size_t>(options.tailBytes, kMinResultBytes);
+        json r = result->to_json();
+        if (result->text.size() > limit) {
+            r["text"] = utf8_head(result->text, limit);
+            r["truncated"] = true;
+            r["textBytes"] = result->text.size();
+        }
+        if (r["permissionDenials"].size() > kMaxDenialsShown) {
+            json first = json::array();
+            for (std::size_t i = 0; i < kMaxDenialsShown; ++i) first.push_back(r["permissionDenials"][i]);
+            r["permissionDenials"] = first;
+            r["truncated"] = true;
+        }
+        v["result"] = r;
+    }
     std::string session = !job.sessionId.empty() ? job.sessionId : snap.sessionId;
     if (!session.empty()) v["sessionId"] = session;
     v["activity"] = {{"turns", snap.activity.turns},
@@ -498,10 +576,7 @@ json JobService::view(const JobRecord& job, const ViewOptions& options) {
     }
     v["output"] = output;
     v["nextOffset"] = next;
-    auto err = util::file_size(dir + "/stderr.log").value_or(0);
-    auto err_tail = util::read_range(dir + "/stderr.log", err > kStderrTailBytes ? err - kStderrTailBytes : 0,
-                                     kStderrTailBytes);
-    v["stderrTail"] = err_tail ? utf8_tail(*err_tail, kStderrTailBytes) : "";
+    v["stderrTail"] = stderr_tail(job.id);
     if (const BackendEntry* entry = backends_.find(job.backend);
         entry && entry->backend && entry->capabilities.attach && !is_terminal(job.state))
         if (auto a = entry->backend->attachCommand(job.id)) v["attach"] = *a;
@@ -528,33 +603,55 @@ Result<WaitOutcome> JobService::wait(const std::vector<std::string>& ids, WaitMo
                                      std::chrono::milliseconds timeout,
                                      protocol::CancelToken& cancel,
                                      const std::function<void(const WaitOutcome&)>& progress) {
+    std::map<std::string, JobRecord> jobs;
     std::vector<std::string> unknown;
-    for (const auto& id : ids)
-        if (auto j = load(id); !j) unknown.push_back(one_line(id, 80));
+    for (const auto& id : ids) {
+        auto job = load(id);
+        if (job) {
+            jobs[id] = *job;
+        } else if (job.error().code == ErrorCode::NotFound) {
+            unknown.push_back(one_line(id, 80));
+        } else {
+            return job.error();  // "busy" is not "gone"
+        }
+    }
     if (!unknown.empty()) {
         std::string list;
         for (const auto& u : unknown) list += (list.empty() ? "" : ", ") + u;
         return make_error(ErrorCode::NotFound, "no such job: " + list);
     }
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    auto next_progress = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+    auto started = std::chrono::steady_clock::now();
+    auto deadline = started + std::min<std::chrono::milliseconds>(timeout, kMaxWaitBudget);
+    auto next_full = started;
+    auto next_progress = started + std::chrono::seconds(1);
     ViewOptions options;
-    options.tailBytes = 4000;
+    options.tailBytes = kWaitTailBytes;
+    options.resultBytes = kWaitResultBytes;
     for (;;) {
+        // Every poll looks for an exit record (a stat); the index and the backend are asked
+        // every kFullRefresh, which catches ends recorded elsewhere (another server, orphans).
+        auto now = std::chrono::steady_clock::now();
+        bool full = now >= next_full;
+        if (full) next_full = now + kFullRefresh;
         WaitOutcome out;
         std::vector<JobRecord> done_jobs;
         for (const auto& id : ids) {
-            auto job = load(id);
-            if (!job) return job.error();
-            auto fresh = refresh(*job);
-            if (!fresh) return fresh.error();
-            if (is_terminal(fresh->state))
-                done_jobs.push_back(*fresh);
+            JobRecord& job = jobs[id];
+            if (!is_terminal(job.state) &&
+                (full || util::file_size(job_dir(id) + "/exit.json").has_value())) {
+                auto row = load(id);
+                if (!row) return row.error();
+                auto fresh = refresh(*row);
+                if (!fresh) return fresh.error();
+                job = *fresh;
+            }
+            if (is_terminal(job.state))
+                done_jobs.push_back(job);
             else
                 out.pending.push_back(id);
         }
         bool satisfied = out.pending.empty() || (mode == WaitMode::Any && !done_jobs.empty());
-        auto now = std::chrono::steady_clock::now();
+        now = std::chrono::steady_clock::now();
         bool over = now >= deadline || cancel.cancelled();
         if (satisfied || over) {
             for (const auto& j : done_jobs) out.done.push_back(view(j, options));
@@ -567,6 +664,26 @@ Result<WaitOutcome> JobService::wait(const std::vector<std::string>& ids, WaitMo
         }
         cancel.wait_for(kWaitPoll);
     }
+}
+
+Result<void> JobService::request_stop(const JobRecord& job, int graceSec) {
+    const BackendEntry* entry = backends_.find(job.backend);
+    if (!entry || !entry->backend)
+        return make_error(ErrorCode::Unavailable,
+                          "backend \"" + job.backend +
+                              "\" is not available in this server; a server that has it will stop "
+                              "the job");
+    auto handle = handle_from_json(job.handle);
+    if (!handle)
+        return make_error(ErrorCode::Internal, "job " + job.id + ": unreadable backend handle");
+    if (auto known = backends_.ensure_known(*entry, *handle); !known) return known;
+    {
+        std::lock_guard<std::mutex> lock(stopMutex_);
+        stopsSent_[job.id] = std::chrono::steady_clock::now();
+    }
+    auto stopped = entry->backend->stop(job.id, graceSec);
+    if (!stopped && stopped.error().code == ErrorCode::NotFound) return {};  // it ended meanwhile
+    return stopped;
 }
 
 Result<json> JobService::cancel(const std::string& id, int graceSec, protocol::CancelToken& token) {
@@ -588,32 +705,35 @@ Result<json> JobService::cancel(const std::string& id, int graceSec, protocol::C
             if (!now) return now.error();
             return view(*now, {});
         }
-        fresh = load(id);  // it was launched meanwhile: cancel it running
-        if (!fresh) return fresh.error();
+        // It was promoted meanwhile: cancel it running.
     }
-    if (auto r = index_.set_cancel_requested(id); !r) return r.error();
-    fresh->cancelRequested = true;
-    const BackendEntry* entry = backends_.find(fresh->backend);
-    if (entry && entry->backend && !fresh->handle.empty()) {
-        auto handle = handle_from_json(fresh->handle);
-        if (handle) {
-            if (auto k = backends_.ensure_known(*entry, *handle); !k) return k.error();
-        }
-        if (auto s = entry->backend->stop(id, graceSec); !s) return s.error();
-    }
-    // The supervisor ends the group and records it; wait for that, bounded.
+    if (auto r = index_.set_cancel_requested(id, graceSec); !r) return r.error();
+    // The stop goes out as soon as the job has a handle: a launch in progress (here or in
+    // another server) gets its handle within milliseconds. The supervisor then ends the
+    // group and records it; wait for that, bounded. The housekeeping pump repeats the stop
+    // for a cancelled job still running, so an interrupted wait loses nothing.
+    bool stop_sent = false;
+    std::string note;
     auto deadline = std::chrono::steady_clock::now() +
                     std::chrono::seconds(std::min(graceSec + 5, 40));
     for (;;) {
         auto now_job = load(id);
         if (!now_job) return now_job.error();
+        if (!stop_sent && now_job->state == JobState::Running && !now_job->handle.empty()) {
+            auto stopped = request_stop(*now_job, graceSec);
+            if (!stopped && stopped.error().code != ErrorCode::Unavailable) return stopped.error();
+            if (!stopped) note = stopped.error().message;
+            stop_sent = true;
+        }
         auto now = refresh(*now_job);
         if (!now) return now.error();
         if (is_terminal(now->state) || std::chrono::steady_clock::now() >= deadline ||
             token.cancelled()) {
             json v = view(*now, {});
             if (!is_terminal(now->state))
-                v["message"] = "cancel requested; the job is still stopping — check it again";
+                v["message"] = note.empty()
+                                   ? "cancel requested; the job is still stopping — check it again"
+                                   : "cancel recorded; " + note;
             return v;
         }
         token.wait_for(kWaitPoll);
@@ -664,15 +784,44 @@ json JobService::backends_report(const std::vector<json>& modules) {
                              {"sendInput", e.capabilities.sendInput}};
         list.push_back(std::move(b));
     }
-    return {{"backends", list}, {"modules", modules}};
+    return {{"backends", list}, {"modules", modules}, {"warnings", setup_warnings()}};
+}
+
+std::vector<std::string> JobService::setup_warnings() const {
+    std::vector<std::string> warnings;
+    bool sandbox = config_.claude.env.count("IS_SANDBOX") > 0;
+    for (const auto& entry : baseEnv_)
+        if (entry.rfind("IS_SANDBOX=", 0) == 0) sandbox = true;
+    if (::geteuid() == 0 && config_.claude.permissionMode == "bypassPermissions" && !sandbox)
+        warnings.push_back(
+            "running as root: claude refuses permissionMode bypassPermissions as root unless "
+            "IS_SANDBOX=1 is in its environment, so jobs will fail. Run as a normal user, set "
+            "claude.permissionMode (e.g. acceptEdits), or — only inside a container or VM — add "
+            "\"IS_SANDBOX\": \"1\" to claude.env.");
+    return warnings;
 }
 
 void JobService::promote_queued() {
     for (;;) {
-        auto next = index_.promote_next(config_.maxConcurrentJobs);
+        auto next = index_.promote_next(config_.maxConcurrentJobs, [this](const std::string& name) {
+            const BackendEntry* entry = backends_.find(name);
+            return entry && entry->backend;  // else: left queued for a server that has it
+        });
         if (!next || !*next) return;
         launch(**next);
     }
+}
+
+void JobService::restop_if_due(const JobRecord& job) {
+    {
+        std::lock_guard<std::mutex> lock(stopMutex_);
+        auto last = stopsSent_.find(job.id);
+        if (last != stopsSent_.end() &&
+            std::chrono::steady_clock::now() - last->second < kRestopInterval)
+            return;
+    }
+    if (auto r = request_stop(job, job.cancelGraceSec); !r)
+        spdlog::debug("job {}: stop: {}", job.id, r.error().message);
 }
 
 void JobService::pump() {
@@ -681,8 +830,11 @@ void JobService::pump() {
         spdlog::warn("housekeeping: {}", active.error().message);
         return;
     }
-    for (const auto& job : *active)
-        if (job.state == JobState::Running) refresh(job);
+    for (const auto& job : *active) {
+        if (job.state != JobState::Running) continue;
+        if (job.cancelRequested && !job.handle.empty()) restop_if_due(job);
+        refresh(job);
+    }
     promote_queued();
 }
 

@@ -31,6 +31,8 @@ namespace cj::jobs {
 struct ViewOptions {
     std::size_t tailBytes = 8000;
     std::optional<std::uint64_t> sinceOffset;
+    // result.text longer than this is cut (and result.truncated says so); 0 = max(tailBytes, 16 KiB)
+    std::size_t resultBytes = 0;
 };
 
 struct StartOutcome {
@@ -68,6 +70,8 @@ public:
                                                protocol::CancelToken& cancel);
     claude_jobs::Result<nlohmann::json> list(const ListFilter& filter);
     nlohmann::json backends_report(const std::vector<nlohmann::json>& modules);
+    // Problems with the setup that make every job fail, for a person to fix.
+    std::vector<std::string> setup_warnings() const;
 
     // Housekeeping, called about every 200 ms by one thread: records jobs that ended, marks
     // vanished ones orphaned, and launches queued jobs into free slots (FIFO).
@@ -90,6 +94,11 @@ private:
     JobRecord record_end(const JobRecord& job, JobState state, std::optional<int> exitCode,
                          const std::string& reason);
     void launch(JobRecord job);
+    // Asks the job's backend to stop it (recovering the job first if needed). A job the
+    // backend no longer knows has ended: that is a success.
+    claude_jobs::Result<void> request_stop(const JobRecord& job, int graceSec);
+    std::string stderr_tail(const std::string& id) const;
+    void restop_if_due(const JobRecord& job);
     void promote_queued();
     claude_jobs::Result<std::string> resolve_work_folder(const std::string& requested);
     claude_jobs::Result<std::string> resolve_resume(const StartRequest& request);
@@ -105,6 +114,7 @@ private:
         std::mutex mutex;
         EventScanner scanner;
         std::uint64_t fed = 0;
+        std::uint64_t lastUsed = 0;  // scanClock_ at the last read, under scanMutex_
     };
 
     config::Config config_;
@@ -114,7 +124,10 @@ private:
     std::vector<std::string> baseEnv_;
     std::mutex scanMutex_;
     std::map<std::string, std::shared_ptr<ScanState>> scans_;
+    std::uint64_t scanClock_ = 0;
     std::mutex launchMutex_;
+    std::mutex stopMutex_;
+    std::map<std::string, std::chrono::steady_clock::time_point> stopsSent_;
 };
 
 }  // namespace cj::jobs

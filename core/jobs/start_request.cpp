@@ -37,6 +37,34 @@ JobSettings JobSettings::from_json(const json& j) {
     return s;
 }
 
+std::string LaunchPlan::to_json() const {
+    return json{{"claudePath", claudePath}, {"args", args}, {"env", env}, {"timeoutSec", timeoutSec}}
+        .dump();
+}
+
+std::optional<LaunchPlan> LaunchPlan::from_json(const std::string& text) {
+    json j = json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) return std::nullopt;
+    auto strings = [&](const char* key, std::vector<std::string>& out) {
+        auto it = j.find(key);
+        if (it == j.end() || !it->is_array()) return false;
+        for (const auto& item : *it) {
+            if (!item.is_string()) return false;
+            out.push_back(item.get<std::string>());
+        }
+        return true;
+    };
+    LaunchPlan plan;
+    auto path = j.find("claudePath");
+    auto timeout = j.find("timeoutSec");
+    if (path == j.end() || !path->is_string() || timeout == j.end() ||
+        !timeout->is_number_integer() || !strings("args", plan.args) || !strings("env", plan.env))
+        return std::nullopt;
+    plan.claudePath = path->get<std::string>();
+    plan.timeoutSec = timeout->get<std::int64_t>();
+    return plan;
+}
+
 std::vector<std::string> claude_args(const JobSettings& s, const config::ClaudeConfig& claude) {
     std::vector<std::string> args = {"-p", "--output-format", "stream-json", "--verbose"};
     if (!s.model.empty()) args.insert(args.end(), {"--model", s.model});

@@ -47,6 +47,20 @@ struct JobSettings {
     static JobSettings from_json(const nlohmann::json& j);
 };
 
+// Exactly what the supervisor is to run, fixed when the job is accepted and kept in the job
+// folder (launch.json, 0600) until it is launched: a queued job may be launched later by
+// another server process, and must run with the accepting server's settings, environment
+// and depth, not the launcher's.
+struct LaunchPlan {
+    std::string claudePath;
+    std::vector<std::string> args;
+    std::vector<std::string> env;
+    std::int64_t timeoutSec = 0;
+
+    std::string to_json() const;
+    static std::optional<LaunchPlan> from_json(const std::string& text);
+};
+
 // claude's arguments (without the program): -p --output-format stream-json --verbose ...
 std::vector<std::string> claude_args(const JobSettings& settings,
                                      const config::ClaudeConfig& claude);

@@ -164,7 +164,9 @@ json job_view_schema() {
           {"numTurns", integer},
           {"costUsd", {{"type", "number"}}},
           {"durationMs", integer},
-          {"permissionDenials", {{"type", "array"}}}}},
+          {"permissionDenials", {{"type", "array"}}},
+          {"truncated", {{"type", "boolean"}}},
+          {"textBytes", integer}}},
         {"required", {"text", "sessionId", "isError", "subtype"}}};
     return {
         {"type", "object"},

@@ -12,8 +12,8 @@ Tool make_backends_tool(jobs::JobService& service, std::vector<json> modules) {
     tool.title = "List backends";
     tool.description =
         "List the configured backends (where jobs can run): whether each is available now or "
-        "why not, its capabilities, and which is the default; and every plugin module found, "
-        "loaded or refused with the reason.";
+        "why not, its capabilities, and which is the default; every plugin module found, "
+        "loaded or refused with the reason; and warnings about the setup.";
     tool.inputSchema = {{"type", "object"}, {"properties", json::object()},
                         {"additionalProperties", false}};
     json str = {{"type", "string"}};
@@ -41,7 +41,8 @@ Tool make_backends_tool(jobs::JobService& service, std::vector<json> modules) {
         {{"type", "object"},
          {"properties",
           {{"backends", {{"type", "array"}, {"items", backend}}},
-           {"modules", {{"type", "array"}, {"items", module}}}}},
+           {"modules", {{"type", "array"}, {"items", module}}},
+           {"warnings", {{"type", "array"}, {"items", str}}}}},
          {"required", {"backends", "modules"}}});
     tool.call = [&service, modules](const json& args, protocol::RequestContext&) {
         return guarded([&] {

@@ -83,11 +83,11 @@ Result<void> make_private_dirs(const std::string& given) {
     return {};
 }
 
-Result<void> write_new_file(const std::string& path, const std::string& content) {
+Result<void> write_new_file(const std::string& path, const std::string& content, bool sync) {
     Fd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (fd.get() < 0) return sys_error("cannot create", path, errno);
     if (auto r = write_all(fd.get(), content, path); !r) return r;
-    if (::fsync(fd.get()) != 0) return sys_error("cannot sync", path, errno);
+    if (sync && ::fsync(fd.get()) != 0) return sys_error("cannot sync", path, errno);
     return {};
 }
 

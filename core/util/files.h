@@ -13,8 +13,9 @@ namespace cj::util {
 // mkdir -p with mode 0700 for every folder it creates; refuses a path that is a symlink.
 claude_jobs::Result<void> make_private_dirs(const std::string& path);
 
-// Creates a new file (O_EXCL|O_NOFOLLOW, 0600) holding content, fsynced.
-claude_jobs::Result<void> write_new_file(const std::string& path, const std::string& content);
+// Creates a new file (O_EXCL|O_NOFOLLOW, 0600) holding content, fsynced unless sync is false.
+claude_jobs::Result<void> write_new_file(const std::string& path, const std::string& content,
+                                         bool sync = true);
 
 // Replaces dir/name atomically: temp file, fsync, rename, fsync of the folder. 0600.
 claude_jobs::Result<void> write_file_atomic(const std::string& dir, const std::string& name,

@@ -65,7 +65,10 @@ Server::Server(const std::string& stateDir, const json& config, std::vector<std:
     std::vector<std::string> env_strings;
     for (char** e = environ; *e; ++e) {
         std::string entry = *e;
-        if (entry.rfind("CLAUDE_JOBS_", 0) == 0 || entry.rfind("CLAUDE_ASYNC_", 0) == 0) continue;
+        // The server's view of its setup must not depend on the machine running the tests.
+        if (entry.rfind("CLAUDE_JOBS_", 0) == 0 || entry.rfind("CLAUDE_ASYNC_", 0) == 0 ||
+            entry.rfind("IS_SANDBOX=", 0) == 0)
+            continue;
         env_strings.push_back(entry);
     }
     for (auto& e : extraEnv) env_strings.push_back(e);

@@ -2,6 +2,8 @@
 // every state, cursors, idempotency, resume, queueing, and hostile input.
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "harness.h"
@@ -49,6 +51,8 @@ TEST_F(JobsTest, StartReturnsAtOnceAndJobCompletes) {
     std::string dir = job_dir(started["jobId"]);
     for (const char* f : {"prompt.txt", "events.jsonl", "stderr.log", "runner.json", "exit.json"})
         EXPECT_TRUE(std::filesystem::exists(dir + "/" + f)) << f;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/launch.json"))
+        << "the launch plan (it holds the environment) outlived the launch";
     EXPECT_EQ(std::filesystem::status(dir).permissions() & std::filesystem::perms::all,
               std::filesystem::perms::owner_all);
 }
@@ -158,6 +162,36 @@ TEST_F(JobsTest, LargeOutputGivesBoundedTail) {
     json check = server_->ok("claude_check", {{"jobId", started["jobId"]}, {"tailBytes", 1000}});
     EXPECT_LE(check["output"].get<std::string>().size(), 1000u);
     EXPECT_NE(check["output"].get<std::string>().find("the end"), std::string::npos);
+}
+
+TEST_F(JobsTest, HugeResultIsBoundedInViews) {
+    std::string big(100000, 'x');
+    json started = start("say " + big);
+    json view = server_->wait_done(started["jobId"]);
+    ASSERT_EQ(view["status"], "completed");
+    EXPECT_LE(view["result"]["text"].get<std::string>().size(), 4000u) << "claude_wait's views";
+    EXPECT_TRUE(view["result"]["truncated"].get<bool>());
+    EXPECT_EQ(view["result"]["textBytes"], 100000);
+    json check = server_->ok("claude_check", {{"jobId", started["jobId"]}});
+    EXPECT_LE(check["result"]["text"].get<std::string>().size(), 16384u);
+    json all = server_->ok("claude_check", {{"jobId", started["jobId"]}, {"tailBytes", 200000}});
+    EXPECT_EQ(all["result"]["text"].get<std::string>().size(), 100000u) << "a larger tailBytes reads it whole";
+    EXPECT_FALSE(all["result"].contains("truncated"));
+}
+
+TEST_F(JobsTest, RootWithBypassPermissionsIsWarnedAbout) {
+    json none = server_->ok("claude_backends", json::object());
+    EXPECT_TRUE(none["warnings"].empty()) << "no permission flag: nothing to warn about";
+    json config = default_config(state_.path());
+    config["claude"]["permissionMode"] = "bypassPermissions";
+    start_server(config);
+    json report = server_->ok("claude_backends", json::object());
+    if (::geteuid() == 0) {
+        ASSERT_EQ(report["warnings"].size(), 1u) << report.dump(2);
+        EXPECT_NE(report["warnings"][0].get<std::string>().find("IS_SANDBOX"), std::string::npos);
+    } else {
+        EXPECT_TRUE(report["warnings"].empty());
+    }
 }
 
 TEST_F(JobsTest, IdempotencyKeyReturnsTheSameJob) {

@@ -166,6 +166,31 @@ TEST(RestartTest, TwoServersShareOneStateDir) {
     EXPECT_GE(peak, 2) << "jobs ran in parallel at all";
 }
 
+TEST(RestartTest, QueuedJobRunsWithTheAcceptingServersEnvironment) {
+    TempDir state("cj-plan"), work("cj-work");
+    json config = default_config(state.path());
+    config["maxConcurrentJobs"] = 1;
+    std::string running, queued;
+    std::string env_file = work.file("env.txt");
+    {
+        Server a(state.path(), config, {"MARK=accepted-by-a"});
+        a.initialize();
+        running = a.ok("claude_start", {{"prompt", "sleep 1"}, {"workFolder", work.path()}})["jobId"];
+        json q = a.ok("claude_start", {{"prompt", "env " + env_file}, {"workFolder", work.path()}});
+        ASSERT_EQ(q["status"], "queued");
+        queued = q["jobId"];
+        a.kill_hard();  // only the other server is left to launch it
+    }
+    Server b(state.path(), config, {"MARK=server-b", "CLAUDE_JOBS_DEPTH=1"});
+    b.initialize();
+    json view = b.wait_done(queued);
+    ASSERT_EQ(view["status"], "completed") << view.dump(2);
+    std::string env = read_text(env_file);
+    EXPECT_NE(env.find("MARK=accepted-by-a"), std::string::npos) << env;
+    EXPECT_EQ(env.find("MARK=server-b"), std::string::npos) << env;
+    EXPECT_NE(env.find("CLAUDE_JOBS_DEPTH=1\n"), std::string::npos) << "depth is the accepting server's + 1";
+}
+
 TEST(RestartTest, QueueDrainsFirstInFirstOut) {
     TempDir state("cj-fifo"), work("cj-work");
     json config = default_config(state.path());

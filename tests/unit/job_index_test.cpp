@@ -12,6 +12,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <functional>
 #include <thread>
 #include <vector>
 
@@ -30,6 +31,8 @@ using cj::jobs::ListOutcome;
 namespace fs = std::filesystem;
 
 using cj::testing::TempDir;
+
+const std::function<bool(const std::string&)> kAnyBackend = [](const std::string&) { return true; };
 
 JobRecord draft(const std::string& id, std::int64_t createdAt = 1000,
                 const std::string& label = "", const std::string& key = "") {
@@ -131,7 +134,7 @@ TEST_F(JobIndexTest, InsertQueuesBehindAQueuedJobEvenWithAFreeSlot) {
     EXPECT_EQ(insert(draft("third"), 1).job.state, JobState::Queued);
     EXPECT_EQ(get("third").state, JobState::Queued);
 
-    auto promoted = index_->promote_next(1);
+    auto promoted = index_->promote_next(1, kAnyBackend);
     ASSERT_TRUE(promoted.ok());
     ASSERT_TRUE(promoted->has_value());
     EXPECT_EQ((*promoted)->id, "second");
@@ -192,12 +195,12 @@ TEST_F(JobIndexTest, PromoteNextRespectsTheCapAndFifoOrder) {
     insert(draft("c"), 1);
     insert(draft("d"), 1);
 
-    auto none = index_->promote_next(1);
+    auto none = index_->promote_next(1, kAnyBackend);
     ASSERT_TRUE(none.ok());
     EXPECT_FALSE(none->has_value()) << "promoted past the cap";
 
     ASSERT_TRUE(finish("a", JobState::Completed));
-    auto b = index_->promote_next(1);
+    auto b = index_->promote_next(1, kAnyBackend);
     ASSERT_TRUE(b.ok());
     ASSERT_TRUE(b->has_value());
     EXPECT_EQ((*b)->id, "b");
@@ -206,13 +209,13 @@ TEST_F(JobIndexTest, PromoteNextRespectsTheCapAndFifoOrder) {
     EXPECT_EQ(get("b").state, JobState::Running);
     EXPECT_EQ(get("b").claimedAt, (*b)->claimedAt);
 
-    auto capped = index_->promote_next(1);
+    auto capped = index_->promote_next(1, kAnyBackend);
     ASSERT_TRUE(capped.ok());
     EXPECT_FALSE(capped->has_value());
 
     std::vector<std::string> order;
     for (int i = 0; i < 4; ++i) {
-        auto next = index_->promote_next(3);
+        auto next = index_->promote_next(3, kAnyBackend);
         ASSERT_TRUE(next.ok());
         if (!next->has_value()) break;
         order.push_back((*next)->id);
@@ -253,7 +256,7 @@ TEST_F(JobIndexTest, FinishRecordsTheEndOnceAndNeverAgain) {
     auto cancel = index_->cancel_queued("a", "cancelled", 9500);
     ASSERT_TRUE(cancel.ok());
     EXPECT_FALSE(*cancel);
-    auto promoted = index_->promote_next(10);
+    auto promoted = index_->promote_next(10, kAnyBackend);
     ASSERT_TRUE(promoted.ok());
     EXPECT_FALSE(promoted->has_value());
     EXPECT_EQ(get("a").state, JobState::Failed);
@@ -304,7 +307,7 @@ TEST_F(JobIndexTest, CancelQueuedOnlyCancelsQueuedJobs) {
     EXPECT_FALSE(*again);
     EXPECT_EQ(get("wait").reason, "cancelled while queued");
 
-    auto next = index_->promote_next(5);
+    auto next = index_->promote_next(5, kAnyBackend);
     ASSERT_TRUE(next.ok());
     EXPECT_FALSE(next->has_value()) << "a cancelled job was launched";
 }
@@ -312,13 +315,42 @@ TEST_F(JobIndexTest, CancelQueuedOnlyCancelsQueuedJobs) {
 TEST_F(JobIndexTest, LaunchAndCancelRequestAreStored) {
     insert(draft("a"), 4);
     EXPECT_FALSE(get("a").cancelRequested);
-    ASSERT_TRUE(index_->set_launched("a", R"({"pid":42})", 4242).ok());
-    ASSERT_TRUE(index_->set_cancel_requested("a").ok());
+    auto launched = index_->set_launched("a", R"({"pid":42})", 4242);
+    ASSERT_TRUE(launched.ok());
+    EXPECT_TRUE(*launched);
+    ASSERT_TRUE(index_->set_cancel_requested("a", 7).ok());
     JobRecord j = get("a");
     EXPECT_EQ(j.handle, R"({"pid":42})");
     EXPECT_EQ(j.startedAt, 4242);
     EXPECT_TRUE(j.cancelRequested);
+    EXPECT_EQ(j.cancelGraceSec, 7);
     EXPECT_EQ(j.state, JobState::Running);
+}
+
+TEST_F(JobIndexTest, LaunchOfAnEndedJobIsNotRecorded) {
+    insert(draft("a"), 4);
+    ASSERT_TRUE(index_->finish("a", JobState::Failed, std::nullopt, "gave up", "", "", 5).ok());
+    auto launched = index_->set_launched("a", R"({"pid":42})", 4242);
+    ASSERT_TRUE(launched.ok());
+    EXPECT_FALSE(*launched) << "a handle was written into a terminal row";
+    EXPECT_EQ(get("a").handle, "");
+}
+
+TEST_F(JobIndexTest, QueueHeadOnAnotherBackendWaitsForItsServer) {
+    insert(draft("run"), 1);
+    JobRecord other = draft("other");
+    other.backend = "sandbox";
+    insert(other, 1);
+    insert(draft("later"), 1);
+    ASSERT_TRUE(index_->finish("run", JobState::Completed, 0, "done", "", "", 5).ok());
+    auto local_only = [](const std::string& b) { return b == "local"; };
+    auto none = index_->promote_next(1, local_only);
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none->has_value()) << "a later job overtook the queue head";
+    EXPECT_EQ(get("other").state, JobState::Queued);
+    auto head = index_->promote_next(1, kAnyBackend);
+    ASSERT_TRUE(head.ok() && head->has_value());
+    EXPECT_EQ((*head)->id, "other");
 }
 
 TEST_F(JobIndexTest, GetOfAnUnknownIdIsEmpty) {
@@ -565,7 +597,7 @@ TEST_F(JobIndexTest, TwoIndexesOnOneFileShareTheCapUnderContention) {
     for (int t = 0; t < kThreads; ++t) {
         promoters.emplace_back([&, t] {
             for (int i = 0; i < 5; ++i) {
-                auto r = indexes[t % 2]->promote_next(kCap);
+                auto r = indexes[t % 2]->promote_next(kCap, kAnyBackend);
                 if (!r.ok()) ++failures;
                 if (r.ok() && r->has_value()) ++promoted;
             }
