@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -89,8 +90,27 @@ std::string runner_json(const Options& options, pid_t child, std::int64_t starte
     return json.str();
 }
 
+// For --detach-report-fd: fork and let the process the backend started exit, so the
+// supervisor is reparented (no zombie in the backend's process) and the backend needs no
+// fork of its own, large, multi-threaded process. Returns only in the fork.
+void detach_and_report(int reportFd) {
+    pid_t pid = ::fork();
+    if (pid > 0) ::_exit(0);
+    // The supervisor leads a session of its own: no terminal's hangup or Ctrl-C reaches it.
+    if (pid == 0) ::setsid();
+    std::string report = pid < 0 ? "error " + std::to_string(errno) + "\n"
+                                 : std::to_string(::getpid()) + " " +
+                                       std::to_string(process_start_time(::getpid())) + "\n";
+    // Shorter than PIPE_BUF: written whole or not at all.
+    while (::write(reportFd, report.data(), report.size()) < 0 && errno == EINTR) {
+    }
+    ::close(reportFd);
+    if (pid < 0) ::_exit(kExitLaunchFailed);
+}
+
 int run(int argc, char** argv) {
     ensure_standard_descriptors();
+    if (int reportFd = early_report_fd(argc, argv); reportFd > 2) detach_and_report(reportFd);
     // The runner lives as long as the job; an inherited descriptor (say the server's protocol
     // pipe) would stay open that long.
     close_descriptors_from_3(-1, fd_limit());
@@ -116,6 +136,9 @@ int run(int argc, char** argv) {
         diag("cannot open job folder " + options.jobDir + ": " + errno_text(errno));
         return kExitLaunchFailed;
     }
+    // Lower priority for the runner and, through inheritance, the whole job (a nicety:
+    // failure changes nothing else).
+    if (options.niceness > 0) ::setpriority(PRIO_PROCESS, 0, options.niceness);
     if (signalFd < 0) {
         return fail_launch(dirFd, startedAt, "cannot watch signals: " + errno_text(signalErrno),
                            kExitLaunchFailed);

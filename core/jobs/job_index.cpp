@@ -258,8 +258,10 @@ Result<std::unique_ptr<JobIndex>> JobIndex::open(const std::string& path) {
     std::unique_ptr<JobIndex> index(new JobIndex(db));
     ::chmod(path.c_str(), 0600);  // WAL and SHM files take the database file's mode
     sqlite3_busy_timeout(db, kBusyTimeoutMs);
-    // FULL: a commit is on disk before claude_start answers ("durably recorded").
-    if (auto r = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"); !r)
+    // NORMAL: in WAL mode a commit is safe from a crash of the process, and reaches the disk
+    // at the next checkpoint. The one commit that must be on disk before anyone is told
+    // about it, a new job's row, is made with FULL (see insert).
+    if (auto r = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !r)
         return r.error();
     {
         WriteTransaction tx(db);
@@ -280,6 +282,12 @@ JobIndex::~JobIndex() {
 
 Result<InsertOutcome> JobIndex::insert(JobRecord draft, int maxRunning) {
     std::lock_guard<std::mutex> lock(mutex_);
+    // claude_start answers only once the row is on disk ("durably recorded").
+    if (auto r = exec(db_, "PRAGMA synchronous=FULL"); !r) return r.error();
+    struct Restore {
+        sqlite3* db;
+        ~Restore() { sqlite3_exec(db, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr); }
+    } restore{db_};
     WriteTransaction tx(db_);
     if (!tx.begun()) return db_error(db_, "begin");
     if (!draft.idempotencyKey.empty()) {

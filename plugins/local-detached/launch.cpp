@@ -1,21 +1,21 @@
-// The double fork that detaches a job's supervisor (see launch.h). Between fork and exec only
-// async-signal-safe calls are made: the server has other threads, and any lock they held at
-// the fork (malloc's, a logger's) stays locked forever in the child.
+// Starting a job's supervisor detached (see launch.h). The server is large and
+// multi-threaded, so it never forks itself: posix_spawn (a vfork-style clone that returns
+// once the exec has happened) starts claude-jobs-runner with --detach-report-fd, and the
+// runner — small and single-threaded — forks, lets the spawned process exit, leads a new
+// session, and reports its pid and start time through a pipe.
 #include "launch.h"
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
-#include <csignal>
+#include <cstdio>
 #include <cstring>
-
-#include "process_identity.h"
 
 namespace cj::local_detached {
 
@@ -24,150 +24,11 @@ namespace {
 using claude_jobs::ErrorCode;
 using claude_jobs::make_error;
 
-// How long start() waits for the supervisor to be exec'd. Exec takes milliseconds; this only
+// How long start() waits for the supervisor's report. It takes milliseconds; this only
 // bounds a pathological case so that start() never hangs.
 constexpr int kReportTimeoutMs = 5000;
-
-// The descriptor the child reports on after it has rearranged its descriptors.
+// The descriptor the runner reports on (any number above 2 would do).
 constexpr int kReportFd = 3;
-
-// What the processes after fork tell start() through a CLOEXEC pipe. The pipe reaches EOF when
-// the supervisor has been exec'd (or has given up), so start() knows exec's outcome.
-enum Stage : std::int32_t {
-    kStarted = 1,  // value = pid, extra = start time
-    kForkFailed,
-    kSetsidFailed,
-    kDevNullFailed,
-    kDescriptorsFailed,
-    kExecFailed,
-};
-
-struct Report {
-    std::int32_t stage;
-    std::int32_t value;
-    std::uint64_t extra;
-};
-
-void send_report(int fd, std::int32_t stage, std::int32_t value, std::uint64_t extra) noexcept {
-    Report report{stage, value, extra};
-    // Smaller than PIPE_BUF, so the write is atomic: it either happens whole or not at all.
-    while (::write(fd, &report, sizeof report) < 0 && errno == EINTR) {
-    }
-}
-
-[[noreturn]] void give_up(int fd, std::int32_t stage) noexcept {
-    send_report(fd, stage, errno, 0);
-    ::_exit(127);
-}
-
-pid_t fork_in_child() noexcept {
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-    // _Fork skips the atfork handlers, which may take locks; fork() is not async-signal-safe
-    // in a child of a multi-threaded process.
-    return ::_Fork();
-#else
-    return ::fork();
-#endif
-}
-
-std::uint64_t own_start_time() noexcept {
-    char text[1024];
-    int fd = ::open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t n;
-    do {
-        n = ::read(fd, text, sizeof text);
-    } while (n < 0 && errno == EINTR);
-    ::close(fd);
-    ProcStat stat;
-    return n > 0 && parse_proc_stat(text, static_cast<std::size_t>(n), stat) ? stat.startTime : 0;
-}
-
-struct LinuxDirent64 {
-    std::uint64_t d_ino;
-    std::int64_t d_off;
-    unsigned short d_reclen;
-    unsigned char d_type;
-    char d_name[1];
-};
-
-// Closes every descriptor >= first. close_range needs Linux 5.9; before that, /proc/self/fd is
-// read with the raw syscall, because opendir allocates.
-void close_descriptors_from(int first) noexcept {
-#ifdef SYS_close_range
-    if (::syscall(SYS_close_range, first, ~0U, 0) == 0) return;
-#endif
-    int dir = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir >= 0) {
-        alignas(8) char buffer[4096];
-        for (;;) {
-            long n = ::syscall(SYS_getdents64, dir, buffer, sizeof buffer);
-            if (n <= 0) break;
-            for (long offset = 0; offset < n;) {
-                auto* entry = reinterpret_cast<LinuxDirent64*>(buffer + offset);
-                int fd = 0;
-                bool numeric = entry->d_name[0] != '\0';
-                for (const char* c = entry->d_name; *c; ++c) {
-                    if (*c < '0' || *c > '9') numeric = false;
-                    if (numeric) fd = fd * 10 + (*c - '0');
-                }
-                if (numeric && fd >= first && fd != dir) ::close(fd);
-                offset += entry->d_reclen;
-            }
-        }
-        ::close(dir);
-        return;
-    }
-    rlimit limit{};
-    rlim_t max = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY
-                     ? limit.rlim_cur
-                     : 65536;
-    for (rlim_t fd = static_cast<rlim_t>(first); fd < max; ++fd) ::close(static_cast<int>(fd));
-}
-
-// The supervisor's side: runs in the grandchild, never returns.
-[[noreturn]] void become_supervisor(int reportFd, const char* program, char* const* argv,
-                                    char* const* envp, int niceness) noexcept {
-    // The server may block signals or ignore some (SIGPIPE); an ignored signal stays ignored
-    // across exec, and the supervisor must be killable and see its child's SIGPIPE normally.
-    sigset_t none;
-    ::sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    struct sigaction defaults {};
-    defaults.sa_handler = SIG_DFL;
-    ::sigemptyset(&defaults.sa_mask);
-    for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &defaults, nullptr);
-
-    // Its own session: no controlling terminal, and the client's Ctrl-C or hangup, sent to the
-    // server's process group, does not reach it.
-    if (::setsid() < 0) give_up(reportFd, kSetsidFailed);
-
-    // Keep the report pipe clear of 0-2, which are about to become /dev/null.
-    int report = ::fcntl(reportFd, F_DUPFD_CLOEXEC, kReportFd);
-    if (report < 0) give_up(reportFd, kDescriptorsFailed);
-    // Never the server's stdio: its stdout is the protocol pipe.
-    int devNull = ::open("/dev/null", O_RDWR);
-    if (devNull < 0) give_up(report, kDevNullFailed);
-    for (int fd = 0; fd <= 2; ++fd) {
-        if (::dup2(devNull, fd) < 0) give_up(report, kDescriptorsFailed);
-    }
-    if (report != kReportFd) {
-        if (::dup2(report, kReportFd) < 0) give_up(report, kDescriptorsFailed);
-        report = kReportFd;
-    }
-    if (::fcntl(report, F_SETFD, FD_CLOEXEC) < 0) give_up(report, kDescriptorsFailed);
-    // Everything else the server had open, whether or not it set CLOEXEC.
-    close_descriptors_from(kReportFd + 1);
-
-    if (niceness > 0) ::setpriority(PRIO_PROCESS, 0, niceness);  // a nicety: failure is fine
-    // Do not pin the server's working directory (an unmount, a deleted folder); the supervisor
-    // is told where to run with --cwd.
-    [[maybe_unused]] int ignored = ::chdir("/");
-
-    send_report(report, kStarted, static_cast<std::int32_t>(::getpid()), own_start_time());
-    ::execve(program, argv, envp);
-    give_up(report, kExecFailed);
-}
 
 std::vector<char*> to_pointers(const std::vector<std::string>& items) {
     std::vector<char*> pointers;
@@ -177,8 +38,43 @@ std::vector<char*> to_pointers(const std::vector<std::string>& items) {
     return pointers;
 }
 
-std::string errno_text(int error) {
-    return std::strerror(error);
+std::string errno_text(int error) { return std::strerror(error); }
+
+// Owns what posix_spawn needs, released on every path.
+struct SpawnSetup {
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attributes;
+    SpawnSetup() {
+        posix_spawn_file_actions_init(&actions);
+        posix_spawnattr_init(&attributes);
+    }
+    ~SpawnSetup() {
+        posix_spawn_file_actions_destroy(&actions);
+        posix_spawnattr_destroy(&attributes);
+    }
+};
+
+// Reads the report until EOF (the runner closes it) or the deadline.
+std::string read_report(int fd) {
+    std::string text;
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kReportTimeoutMs);
+    char buffer[128];
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now())
+                        .count();
+        if (left <= 0) break;
+        pollfd waitFor{fd, POLLIN, 0};
+        int ready = ::poll(&waitFor, 1, static_cast<int>(left));
+        if (ready < 0 && errno == EINTR) continue;
+        if (ready <= 0) continue;  // the deadline check above ends the loop
+        ssize_t n = ::read(fd, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) break;
+        text.append(buffer, static_cast<std::size_t>(n));
+        if (text.size() > 256) break;  // a report is one short line
+    }
+    return text;
 }
 
 }  // namespace
@@ -186,8 +82,11 @@ std::string errno_text(int error) {
 claude_jobs::Result<Launched> launch_detached(const std::string& program,
                                               const std::vector<std::string>& argv,
                                               const std::vector<std::string>& env, int niceness) {
-    // Everything the children need is prepared now: after fork they may not allocate.
-    std::vector<char*> argvPointers = to_pointers(argv);
+    std::vector<std::string> args = {argv.empty() ? program : argv[0], "--detach-report-fd",
+                                     std::to_string(kReportFd)};
+    if (niceness > 0) args.insert(args.end(), {"--nice", std::to_string(niceness)});
+    if (argv.size() > 1) args.insert(args.end(), argv.begin() + 1, argv.end());
+    std::vector<char*> argvPointers = to_pointers(args);
     std::vector<char*> envPointers = to_pointers(env);
 
     int pipeFds[2];
@@ -197,99 +96,73 @@ claude_jobs::Result<Launched> launch_detached(const std::string& program,
                           "cannot start the job's supervisor: pipe: " + errno_text(error), error,
                           error == EMFILE || error == ENFILE);
     }
-    pid_t middle = ::fork();
-    if (middle < 0) {
-        int error = errno;
-        ::close(pipeFds[0]);
+    // dup2 onto the same number would leave CLOEXEC set: keep the write end off kReportFd.
+    if (pipeFds[1] == kReportFd) {
+        int moved = ::fcntl(pipeFds[1], F_DUPFD_CLOEXEC, kReportFd + 1);
         ::close(pipeFds[1]);
+        pipeFds[1] = moved;
+    }
+
+    SpawnSetup setup;
+    // Never the server's stdio: its stdout is the protocol pipe.
+    posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&setup.actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&setup.actions, 2, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_adddup2(&setup.actions, pipeFds[1], kReportFd);
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
+    // Everything else the server had open, CLOEXEC or not (the runner closes them too).
+    posix_spawn_file_actions_addclosefrom_np(&setup.actions, kReportFd + 1);
+#endif
+    // Do not pin the server's working directory; the supervisor is told where to run.
+    posix_spawn_file_actions_addchdir_np(&setup.actions, "/");
+    // Default dispositions and an empty mask: the server ignores SIGPIPE, and an ignored
+    // signal would stay ignored across exec.
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
+    posix_spawnattr_setsigmask(&setup.attributes, &none);
+    posix_spawnattr_setsigdefault(&setup.attributes, &all);
+    posix_spawnattr_setflags(&setup.attributes,
+                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+    pid_t spawned = -1;
+    int rc = ::posix_spawn(&spawned, program.c_str(), &setup.actions, &setup.attributes,
+                           argvPointers.data(), envPointers.data());
+    ::close(pipeFds[1]);
+    if (rc != 0) {
+        ::close(pipeFds[0]);
+        return make_error(ErrorCode::Unavailable,
+                          "cannot run claude-jobs-runner at " + program + ": " + errno_text(rc),
+                          rc);
+    }
+    std::string report = read_report(pipeFds[0]);
+    ::close(pipeFds[0]);
+    long long pid = 0;
+    unsigned long long startTime = 0;
+    int error = 0;
+    bool reported = std::sscanf(report.c_str(), "%lld %llu", &pid, &startTime) == 2 && pid > 1;
+    // The spawned process exits as soon as it has forked the supervisor: reap it. Without a
+    // report it may be stuck, or a runner that does not detach: end it rather than wait on
+    // it (its job is recorded as failed). Retried on EINTR; ECHILD (SIGCHLD ignored by the
+    // server) means it was reaped already.
+    if (!reported) ::kill(spawned, SIGKILL);
+    int waitStatus = 0;
+    while (::waitpid(spawned, &waitStatus, 0) < 0 && errno == EINTR) {
+    }
+
+    if (std::sscanf(report.c_str(), "error %d", &error) == 1) {
         return make_error(ErrorCode::Internal,
                           "cannot start the job's supervisor: fork: " + errno_text(error), error,
                           error == EAGAIN || error == ENOMEM);
     }
-    if (middle == 0) {
-        // The intermediate child exists only so that the supervisor is not the server's child:
-        // it forks once more and exits, and the supervisor is reparented.
-        ::close(pipeFds[0]);
-        pid_t supervisor = fork_in_child();
-        if (supervisor < 0) give_up(pipeFds[1], kForkFailed);
-        if (supervisor == 0) {
-            become_supervisor(pipeFds[1], program.c_str(), argvPointers.data(), envPointers.data(),
-                              niceness);
-        }
-        ::_exit(0);
-    }
-    ::close(pipeFds[1]);
-    int waitStatus = 0;
-    // Retried on EINTR; ECHILD (SIGCHLD ignored by the server) means it was reaped already.
-    while (::waitpid(middle, &waitStatus, 0) < 0 && errno == EINTR) {
-    }
-
-    Report started{};
-    Report failure{};
-    char buffer[sizeof(Report) * 4];
-    std::size_t filled = 0;
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kReportTimeoutMs);
-    bool timedOut = false;
-    for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now())
-                        .count();
-        if (left <= 0) {
-            timedOut = true;
-            break;
-        }
-        pollfd waitFor{pipeFds[0], POLLIN, 0};
-        int ready = ::poll(&waitFor, 1, static_cast<int>(left));
-        if (ready < 0 && errno == EINTR) continue;
-        if (ready <= 0) continue;  // the deadline check above ends the loop
-        ssize_t n = ::read(pipeFds[0], buffer + filled, sizeof buffer - filled);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) break;  // EOF: exec succeeded (CLOEXEC) or the child gave up
-        filled += static_cast<std::size_t>(n);
-        while (filled >= sizeof(Report)) {
-            Report report;
-            std::memcpy(&report, buffer, sizeof report);
-            std::memmove(buffer, buffer + sizeof report, filled - sizeof report);
-            filled -= sizeof report;
-            (report.stage == kStarted ? started : failure) = report;
-        }
-    }
-    ::close(pipeFds[0]);
-
-    if (failure.stage != 0) {
-        int error = failure.value;
-        switch (failure.stage) {
-            case kExecFailed:
-                return make_error(
-                    ErrorCode::Unavailable,
-                    "cannot run claude-jobs-runner at " + program + ": " + errno_text(error),
-                    error);
-            case kForkFailed:
-                return make_error(ErrorCode::Internal,
-                                  "cannot start the job's supervisor: fork: " + errno_text(error),
-                                  error, error == EAGAIN || error == ENOMEM);
-            case kSetsidFailed:
-                return make_error(
-                    ErrorCode::Internal,
-                    "cannot detach the job's supervisor: setsid: " + errno_text(error), error);
-            case kDevNullFailed:
-                return make_error(
-                    ErrorCode::Internal,
-                    "cannot open /dev/null for the job's supervisor: " + errno_text(error), error);
-            default:
-                return make_error(
-                    ErrorCode::Internal,
-                    "cannot set up the job's supervisor's descriptors: " + errno_text(error),
-                    error);
-        }
-    }
-    if (started.stage != kStarted) {
+    if (!reported) {
         return make_error(ErrorCode::Internal,
-                          timedOut ? "the job's supervisor did not start within 5 s"
-                                   : "the job's supervisor ended before it could start");
+                          report.empty()
+                              ? "the job's supervisor did not report its start within 5 s"
+                              : "the job's supervisor sent a report this claude-jobs cannot read: " +
+                                    report.substr(0, 80));
     }
-    // A timeout after the start report means exec is merely slow; the supervisor exists.
-    return Launched{static_cast<pid_t>(started.value), started.extra};
+    return Launched{static_cast<pid_t>(pid), startTime};
 }
 
 }  // namespace cj::local_detached

@@ -38,15 +38,30 @@ using claude_jobs::RunState;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const char kStandInRunner[] = R"(#!/bin/sh
-# Stand-in for claude-jobs-runner: record what we were given, then wait to be stopped.
+const char kStandInRunner[] = R"SH(#!/bin/sh
+# Stand-in for claude-jobs-runner: detach and report as the real one does (runner/options.h),
+# record what we were given, then wait to be stopped.
+if [ "$1" = "--detach-report-fd" ]; then
+  shift 2
+  REPORT=1 setsid "$0" "$@" &
+  exit 0
+fi
+if [ -n "$REPORT" ]; then
+  unset REPORT
+  echo "$$ $(sed 's/.*) //' /proc/$$/stat | cut -d' ' -f20)" >&3
+  exec 3>&-
+fi
+if [ "$1" = "--nice" ]; then
+  renice -n "$2" -p $$ >/dev/null
+  shift 2
+fi
 jobdir="$2"
 printf '%s\n' "$@" > "$jobdir/args"
 env > "$jobdir/env"
 echo $$ > "$jobdir/pid.tmp"
 mv "$jobdir/pid.tmp" "$jobdir/pid"
 exec sleep 30
-)";
+)SH";
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit = 10s) {
     auto deadline = std::chrono::steady_clock::now() + limit;
@@ -154,7 +169,8 @@ class LocalBackendTest : public ::testing::Test {
     void TearDown() override {
         // Whatever a failed test left running.
         for (const auto& [pid, started] : launched_) {
-            if (start_time(pid) == started) ::kill(pid, SIGKILL);
+            // Never 0 or -1: kill() would take them as "my group" or "everyone".
+            if (pid > 1 && start_time(pid) == started) ::kill(pid, SIGKILL);
         }
         std::error_code ec;
         fs::remove_all(root_, ec);
@@ -195,6 +211,7 @@ class LocalBackendTest : public ::testing::Test {
         EXPECT_TRUE(wait_until([&] { return fs::exists(pidFile); })) << "the runner never ran";
         pid_t pid = std::atoi(read_file(pidFile).c_str());
         EXPECT_GT(pid, 1);
+        if (pid <= 1) return -1;
         launched_.emplace_back(pid, start_time(pid));
         EXPECT_TRUE(wait_until([&] { return comm(pid) == "sleep"; })) << comm(pid);
         return pid;
