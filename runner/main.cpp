@@ -90,27 +90,8 @@ std::string runner_json(const Options& options, pid_t child, std::int64_t starte
     return json.str();
 }
 
-// For --detach-report-fd: fork and let the process the backend started exit, so the
-// supervisor is reparented (no zombie in the backend's process) and the backend needs no
-// fork of its own, large, multi-threaded process. Returns only in the fork.
-void detach_and_report(int reportFd) {
-    pid_t pid = ::fork();
-    if (pid > 0) ::_exit(0);
-    // The supervisor leads a session of its own: no terminal's hangup or Ctrl-C reaches it.
-    if (pid == 0) ::setsid();
-    std::string report = pid < 0 ? "error " + std::to_string(errno) + "\n"
-                                 : std::to_string(::getpid()) + " " +
-                                       std::to_string(process_start_time(::getpid())) + "\n";
-    // Shorter than PIPE_BUF: written whole or not at all.
-    while (::write(reportFd, report.data(), report.size()) < 0 && errno == EINTR) {
-    }
-    ::close(reportFd);
-    if (pid < 0) ::_exit(kExitLaunchFailed);
-}
-
 int run(int argc, char** argv) {
     ensure_standard_descriptors();
-    if (int reportFd = early_report_fd(argc, argv); reportFd > 2) detach_and_report(reportFd);
     // The runner lives as long as the job; an inherited descriptor (say the server's protocol
     // pipe) would stay open that long.
     close_descriptors_from_3(-1, fd_limit());

@@ -10,13 +10,13 @@ namespace cj::runner {
 
 const char* const kUsage =
     "usage: claude-jobs-runner --job-dir DIR [--cwd DIR] [--timeout SEC] [--grace SEC] "
-    "[--nice N] [--detach-report-fd FD] -- PROGRAM [ARGS...]";
+    "[--nice N] -- PROGRAM [ARGS...]";
 
 namespace {
 
 constexpr double kMaxSeconds = 366.0 * 24 * 3600;
 
-// A small non-negative integer, or -1.
+// A non-negative integer up to max, or -1.
 int parse_small_int(const char* text, int max) {
     if (text == nullptr || *text == '\0') return -1;
     long value = 0;
@@ -29,14 +29,6 @@ int parse_small_int(const char* text, int max) {
 }
 
 }  // namespace
-
-int early_report_fd(int argc, char** argv) {
-    for (int i = 1; i + 1 < argc; ++i) {
-        if (std::strcmp(argv[i], "--") == 0) break;
-        if (std::strcmp(argv[i], "--detach-report-fd") == 0) return parse_small_int(argv[i + 1], 1 << 20);
-    }
-    return -1;
-}
 
 std::int64_t parse_seconds(const char* text) {
     if (text == nullptr || *text == '\0') return -1;
@@ -80,7 +72,7 @@ ParsedOptions parse_options(int argc, char** argv) {
             break;
         }
         bool takesValue = arg == "--job-dir" || arg == "--cwd" || arg == "--timeout" ||
-                          arg == "--grace" || arg == "--nice" || arg == "--detach-report-fd";
+                          arg == "--grace" || arg == "--nice";
         if (!takesValue) return fail("unknown option " + arg);
         if (i + 1 >= argc) return fail(arg + " needs a value");
         const char* value = argv[++i];
@@ -91,9 +83,6 @@ ParsedOptions parse_options(int argc, char** argv) {
         } else if (arg == "--nice") {
             opts.niceness = parse_small_int(value, 19);
             if (opts.niceness < 0) return fail("--nice takes 0 to 19, not '" + std::string(value) + "'");
-        } else if (arg == "--detach-report-fd") {
-            opts.reportFd = parse_small_int(value, 1 << 20);
-            if (opts.reportFd < 0) return fail("--detach-report-fd takes a descriptor number");
         } else {
             std::int64_t ms = parse_seconds(value);
             if (ms < 0) return fail(arg + " takes a number of seconds, not '" + value + "'");

@@ -1,9 +1,6 @@
 // The runner's command line, the contract between a backend and the supervisor:
 //   claude-jobs-runner --job-dir DIR [--cwd DIR] [--timeout SEC] [--grace SEC] [--nice N]
-//                      [--detach-report-fd FD] -- PROGRAM [ARGS...]
-// --detach-report-fd: the process started forks at once and exits; the fork carries on as the
-// supervisor (so it is nobody's child but init's) and writes "<pid> <start time>\n" to FD, or
-// "error <errno>\n" when it could not fork, then closes FD.
+//                      -- PROGRAM [ARGS...]
 #pragma once
 
 #include <cstdint>
@@ -18,7 +15,6 @@ struct Options {
     std::int64_t timeoutMs = 0;        // 0 = no time limit
     std::int64_t graceMs = 10'000;     // SIGTERM → SIGKILL, unless cancel.json says otherwise
     int niceness = 0;                  // 0..19, applied to the runner (and so to the program)
-    int reportFd = -1;                 // --detach-report-fd, -1 = not detaching
     std::vector<std::string> command;  // PROGRAM and its arguments
 };
 
@@ -30,9 +26,6 @@ struct ParsedOptions {
 // Never throws for bad input; what was understood before an error is kept (jobDir
 // especially, so the error can still be recorded in the job's folder).
 ParsedOptions parse_options(int argc, char** argv);
-
-// The --detach-report-fd value, read before anything else is done (-1 when absent or bad).
-int early_report_fd(int argc, char** argv);
 
 // Seconds as given on the command line or in cancel.json ("30", "0.5") to milliseconds;
 // -1 for anything that is not a non-negative number of at most a year.

@@ -287,7 +287,8 @@ Result<JobHandle> LocalBackend::start(const claude_jobs::JobSpec& spec) noexcept
                                          "--",
                                          spec.claudePath};
         argv.insert(argv.end(), spec.claudeArgs.begin(), spec.claudeArgs.end());
-        auto launched = launch_detached(host.runnerPath, argv, job_environment(spec.env), niceness);
+        if (niceness > 0) argv.insert(argv.begin() + 1, {"--nice", std::to_string(niceness)});
+        auto launched = launch_detached(host.runnerPath, argv, job_environment(spec.env), reaper_);
         if (!launched) return launched.error();
 
         RunnerState state{launched->pid, launched->startTime, bootId, spec.jobDir};

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "claude_jobs/job_backend.h"
+#include "launch.h"
 #include "state.h"
 
 namespace cj::local_detached {
@@ -55,6 +56,7 @@ class LocalBackend final : public claude_jobs::JobBackendBase {
     Settings settings_;
     std::string bootId_;  // this boot's id, read once: it cannot change while we run
     std::map<std::string, RunnerState> jobs_;
+    ChildReaper reaper_;  // last: its thread stops before anything else goes
 };
 
 }  // namespace cj::local_detached

@@ -240,37 +240,23 @@ TEST_F(RunnerTest, CompletedJobRecordsExitCodeZeroAndTheEvents) {
     EXPECT_EQ(events[2]["is_error"], false);
 }
 
-TEST_F(RunnerTest, DetachReportsTheSupervisorAndLeaves) {
-    dir_.write("prompt.txt", "sleep 0.5\nsay detached\n");
-    int fds[2];
-    ASSERT_EQ(::pipe(fds), 0);
-    ::fcntl(fds[0], F_SETFD, FD_CLOEXEC);
-    Runner runner(job_args(dir_, {"--detach-report-fd", std::to_string(fds[1]), "--nice", "3"}));
-    ::close(fds[1]);
-    ASSERT_TRUE(runner.wait(5s));
-    EXPECT_EQ(runner.exit_code(), 0) << "the process started leaves at once";
-    std::string report;
-    char buffer[128];
-    for (ssize_t n; (n = ::read(fds[0], buffer, sizeof buffer)) > 0;) report.append(buffer, n);
-    ::close(fds[0]);
-    long long pid = 0;
-    unsigned long long started = 0;
-    ASSERT_EQ(std::sscanf(report.c_str(), "%lld %llu", &pid, &started), 2) << report;
-    ASSERT_GT(pid, 1);
-    EXPECT_NE(pid, runner.pid());
-    EXPECT_EQ(proc_start_time(static_cast<pid_t>(pid)), static_cast<long long>(started));
-    EXPECT_EQ(::getsid(static_cast<pid_t>(pid)), pid) << "the supervisor leads its own session";
+TEST_F(RunnerTest, NiceLowersThePriorityOfTheWholeJob) {
+    dir_.write("prompt.txt", "sleep 0.5\nsay done\n");
+    Runner runner(job_args(dir_, {"--nice", "3"}));
     ASSERT_TRUE(wait_until([&] { return dir_.has("runner.json"); }, 5s));
     json info = dir_.read_json("runner.json");
-    EXPECT_EQ(info["runnerPid"], pid);
-    std::string stat = read_text("/proc/" + std::to_string(info["childPid"].get<int>()) + "/stat");
-    std::istringstream fields(stat.substr(stat.rfind(')') + 2));
-    std::vector<std::string> after_comm{std::istream_iterator<std::string>(fields), {}};
-    ASSERT_GT(after_comm.size(), 16u) << stat;
-    EXPECT_EQ(after_comm[16], "3") << "field 19, nice, of the job's program";
-    ASSERT_TRUE(wait_until([&] { return dir_.has("exit.json"); }, 10s));
-    EXPECT_EQ(dir_.read_json("exit.json")["exitCode"], 0);
-    EXPECT_TRUE(wait_until([&] { return process_gone(static_cast<pid_t>(pid)); }, 5s));
+    for (const char* who : {"runnerPid", "childPid"}) {
+        std::string stat = read_text("/proc/" + std::to_string(info[who].get<int>()) + "/stat");
+        std::istringstream fields(stat.substr(stat.rfind(')') + 2));
+        std::vector<std::string> after_comm{std::istream_iterator<std::string>(fields), {}};
+        ASSERT_GT(after_comm.size(), 16u) << stat;
+        EXPECT_EQ(after_comm[16], "3") << "field 19, nice, of " << who;
+    }
+    ASSERT_TRUE(runner.wait());
+    EXPECT_EQ(runner.exit_code(), 0);
+    Runner bad(job_args(dir_, {"--nice", "20"}));
+    ASSERT_TRUE(bad.wait());
+    EXPECT_EQ(bad.exit_code(), 2) << "a niceness out of range is a bad command line";
 }
 
 TEST_F(RunnerTest, RunnerJsonIdentifiesTheLiveProcesses) {
