@@ -4,9 +4,11 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <chrono>
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <thread>
 
 #include "core/util/clock.h"
 
@@ -47,6 +49,11 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs(state, seq);
 CREATE INDEX IF NOT EXISTS jobs_by_end ON jobs(ended_at);
+CREATE TABLE IF NOT EXISTS launches (
+    id     TEXT PRIMARY KEY,
+    prompt TEXT NOT NULL,
+    plan   TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 )sql";
 
@@ -245,6 +252,21 @@ Result<std::int64_t> count_state(sqlite3* db, JobState state) {
 
 }  // namespace
 
+// Journal mode, sync level and tables; idempotent.
+static Result<void> prepare_schema(sqlite3* db) {
+    // NORMAL: in WAL mode a commit is safe from a crash of the process, and reaches the disk
+    // at the next checkpoint. The one commit that must be on disk before anyone is told
+    // about it, a new job's row, is made with FULL (see insert).
+    if (auto r = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !r) return r;
+    WriteTransaction tx(db);
+    if (!tx.begun()) return db_error(db, "begin");
+    if (auto r = exec(db, kSchema); !r) return r;
+    Statement s(db, "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?)");
+    s.bind(1, std::to_string(kSchemaVersion));
+    if (s.step() != SQLITE_DONE) return db_error(db, "write schema version");
+    return tx.commit();
+}
+
 Result<std::unique_ptr<JobIndex>> JobIndex::open(const std::string& path) {
     sqlite3* db = nullptr;
     int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
@@ -258,19 +280,15 @@ Result<std::unique_ptr<JobIndex>> JobIndex::open(const std::string& path) {
     std::unique_ptr<JobIndex> index(new JobIndex(db));
     ::chmod(path.c_str(), 0600);  // WAL and SHM files take the database file's mode
     sqlite3_busy_timeout(db, kBusyTimeoutMs);
-    // NORMAL: in WAL mode a commit is safe from a crash of the process, and reaches the disk
-    // at the next checkpoint. The one commit that must be on disk before anyone is told
-    // about it, a new job's row, is made with FULL (see insert).
-    if (auto r = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !r)
-        return r.error();
-    {
-        WriteTransaction tx(db);
-        if (!tx.begun()) return db_error(db, "begin");
-        if (auto r = exec(db, kSchema); !r) return r.error();
-        Statement s(db, "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?)");
-        s.bind(1, std::to_string(kSchemaVersion));
-        if (s.step() != SQLITE_DONE) return db_error(db, "write schema version");
-        if (auto r = tx.commit(); !r) return r.error();
+    // Two processes creating the same index at once can get SQLITE_BUSY from the switch to
+    // WAL without the busy handler being asked (SQLite's deadlock avoidance): retry, bounded.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    for (;;) {
+        auto prepared = prepare_schema(db);
+        if (prepared) break;
+        if (!prepared.error().retryable || std::chrono::steady_clock::now() >= deadline)
+            return prepared.error();
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     return index;
 }
@@ -280,7 +298,8 @@ JobIndex::~JobIndex() {
     sqlite3_close_v2(db_);
 }
 
-Result<InsertOutcome> JobIndex::insert(JobRecord draft, int maxRunning) {
+Result<InsertOutcome> JobIndex::insert(JobRecord draft, int maxRunning,
+                                       const LaunchInputs& inputs) {
     std::lock_guard<std::mutex> lock(mutex_);
     // claude_start answers only once the row is on disk ("durably recorded").
     if (auto r = exec(db_, "PRAGMA synchronous=FULL"); !r) return r.error();
@@ -326,8 +345,31 @@ Result<InsertOutcome> JobIndex::insert(JobRecord draft, int maxRunning) {
     s.bind(9, draft.createdAt).bind(10, draft.claimedAt);
     if (s.step() != SQLITE_DONE) return db_error(db_, "insert job");
     draft.seq = sqlite3_last_insert_rowid(db_);
+    if (!inputs.plan.empty()) {
+        Statement l(db_, "INSERT OR REPLACE INTO launches(id, prompt, plan) VALUES(?,?,?)");
+        l.bind(1, draft.id).bind(2, inputs.prompt).bind(3, inputs.plan);
+        if (l.step() != SQLITE_DONE) return db_error(db_, "insert launch plan");
+    }
     if (auto r = tx.commit(); !r) return r.error();
     return InsertOutcome{std::move(draft), false};
+}
+
+Result<std::optional<LaunchInputs>> JobIndex::launch_inputs(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Statement s(db_, "SELECT prompt, plan FROM launches WHERE id = ?");
+    s.bind(1, id);
+    int rc = s.step();
+    if (rc == SQLITE_DONE) return std::optional<LaunchInputs>();
+    if (rc != SQLITE_ROW) return db_error(db_, "read launch plan");
+    return std::optional<LaunchInputs>(LaunchInputs{s.text(0), s.text(1)});
+}
+
+Result<void> JobIndex::forget_launch_inputs(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Statement s(db_, "DELETE FROM launches WHERE id = ?");
+    s.bind(1, id);
+    if (s.step() != SQLITE_DONE) return db_error(db_, "drop launch plan");
+    return {};
 }
 
 Result<std::optional<JobRecord>> JobIndex::get(const std::string& id) {
@@ -503,6 +545,11 @@ Result<void> JobIndex::remove(const std::string& id) {
     Statement s(db_, "DELETE FROM jobs WHERE id = ? AND state NOT IN ('queued', 'running')");
     s.bind(1, id);
     if (s.step() != SQLITE_DONE) return db_error(db_, "remove job");
+    if (sqlite3_changes(db_) > 0) {
+        Statement l(db_, "DELETE FROM launches WHERE id = ?");
+        l.bind(1, id);
+        if (l.step() != SQLITE_DONE) return db_error(db_, "remove launch plan");
+    }
     return {};
 }
 

@@ -20,6 +20,14 @@ struct sqlite3;
 
 namespace cj::jobs {
 
+// What a launch needs besides the row, kept in the index from acceptance to launch (and so
+// made durable by the same commit): the prompt and the launch plan (JSON, with the
+// environment — dropped once launched).
+struct LaunchInputs {
+    std::string prompt;
+    std::string plan;
+};
+
 struct InsertOutcome {
     JobRecord job;
     bool existing = false;  // the idempotency key named an earlier job: nothing was inserted
@@ -48,7 +56,11 @@ public:
     // idempotency key is returned instead (existing=true); an id in use is AlreadyExists;
     // the job becomes Running (a launch slot taken, claimedAt set) when fewer than
     // maxRunning jobs run and none is queued, else Queued.
-    claude_jobs::Result<InsertOutcome> insert(JobRecord draft, int maxRunning);
+    claude_jobs::Result<InsertOutcome> insert(JobRecord draft, int maxRunning,
+                                              const LaunchInputs& inputs = {});
+
+    claude_jobs::Result<std::optional<LaunchInputs>> launch_inputs(const std::string& id);
+    claude_jobs::Result<void> forget_launch_inputs(const std::string& id);
 
     claude_jobs::Result<std::optional<JobRecord>> get(const std::string& id);
     claude_jobs::Result<std::optional<JobRecord>> find_by_idempotency_key(const std::string& key);

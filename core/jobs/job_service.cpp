@@ -48,7 +48,6 @@ constexpr std::size_t kMaxDenialsShown = 20;
 // lost to a race with its launch, or sent from a process without its backend).
 constexpr auto kRestopInterval = std::chrono::seconds(5);
 constexpr std::size_t kMaxScanCache = 2000;
-constexpr const char* kLaunchPlanFile = "launch.json";
 // The supervisor refuses limits past a year; longer means "none that matters".
 constexpr std::int64_t kMaxSupervisorTimeoutSec = 365LL * 86400;
 
@@ -236,7 +235,9 @@ Result<StartOutcome> JobService::start(const StartRequest& r) {
         return make_error(ErrorCode::Unavailable,
                           "cannot create job folder " + dir + ": " + std::strerror(errno), errno);
     }
-    if (auto w = util::write_new_file(dir + "/prompt.txt", r.prompt); !w) {
+    // Not fsynced: the prompt is also in the job index, whose commit below is, and a launch
+    // writes the file again from there if a power cut lost it.
+    if (auto w = util::write_new_file(dir + "/prompt.txt", r.prompt, false); !w) {
         util::remove_tree(dir);
         return w.error();
     }
@@ -245,12 +246,6 @@ Result<StartOutcome> JobService::start(const StartRequest& r) {
     plan.args = claude_args(settings, config_.claude);
     plan.env = job_environment(baseEnv_, config_.claude, id, depth_ + 1);
     plan.timeoutSec = std::min(settings.timeoutSec, kMaxSupervisorTimeoutSec);
-    // Not fsynced: it lives only until the launch, and a plan lost to a power cut fails the
-    // job with a reason rather than losing anything the person wrote.
-    if (auto w = util::write_new_file(dir + "/" + kLaunchPlanFile, plan.to_json(), false); !w) {
-        util::remove_tree(dir);
-        return w.error();
-    }
 
     JobRecord draft;
     draft.id = id;
@@ -261,7 +256,7 @@ Result<StartOutcome> JobService::start(const StartRequest& r) {
     draft.spec = settings.to_json().dump();
     draft.idempotencyKey = r.idempotencyKey;
     draft.createdAt = util::now_ms();
-    auto inserted = index_.insert(draft, config_.maxConcurrentJobs);
+    auto inserted = index_.insert(draft, config_.maxConcurrentJobs, LaunchInputs{r.prompt, plan.to_json()});
     if (!inserted) {
         util::remove_tree(dir);
         return inserted.error();
@@ -308,13 +303,20 @@ void JobService::launch(JobRecord job) {
         return;
     }
     std::string dir = job_dir(job.id);
-    auto plan_text = util::read_file(dir + "/" + kLaunchPlanFile, 16 << 20);
+    auto inputs = index_.launch_inputs(job.id);
     std::optional<LaunchPlan> plan;
-    if (plan_text && *plan_text) plan = LaunchPlan::from_json(**plan_text);
+    if (inputs && *inputs) plan = LaunchPlan::from_json((*inputs)->plan);
     if (!plan) {
-        fail("could not launch: its launch plan " + dir + "/" + kLaunchPlanFile +
-             " is missing or unreadable");
+        fail("could not launch: its launch plan is missing from the job index");
         return;
+    }
+    // The prompt file was not fsynced when the job was accepted: make sure it is whole.
+    std::string prompt_path = dir + "/prompt.txt";
+    if (util::file_size(prompt_path) != (*inputs)->prompt.size()) {
+        if (auto w = util::write_file_atomic(dir, "prompt.txt", (*inputs)->prompt); !w) {
+            fail("could not launch: " + w.error().message);
+            return;
+        }
     }
     claude_jobs::JobSpec spec;
     spec.jobId = job.id;
@@ -344,7 +346,7 @@ void JobService::launch(JobRecord job) {
         }
         return;
     }
-    ::unlink((dir + "/" + kLaunchPlanFile).c_str());  // it holds the environment: keep it no longer
+    index_.forget_launch_inputs(job.id);  // the plan holds the environment: keep it no longer
     spdlog::info("job {} launched on backend {}", job.id, job.backend);
     // A cancel that arrived while launching had no handle to act on: act now.
     if (auto now = index_.get(job.id); now && *now && (*now)->cancelRequested)

@@ -48,9 +48,9 @@ struct JobSettings {
 };
 
 // Exactly what the supervisor is to run, fixed when the job is accepted and kept in the job
-// folder (launch.json, 0600) until it is launched: a queued job may be launched later by
-// another server process, and must run with the accepting server's settings, environment
-// and depth, not the launcher's.
+// index until it is launched: a queued job may be launched later by another server process,
+// and must run with the accepting server's settings, environment and depth, not the
+// launcher's.
 struct LaunchPlan {
     std::string claudePath;
     std::vector<std::string> args;

@@ -615,3 +615,48 @@ TEST_F(JobIndexTest, TwoIndexesOnOneFileShareTheCapUnderContention) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(JobIndexTest, LaunchInputsLiveFromAcceptanceToLaunch) {
+    auto out = index_->insert(draft("a"), 4, cj::jobs::LaunchInputs{"the prompt", R"({"plan":1})"});
+    ASSERT_TRUE(out.ok()) << out.error().message;
+    auto inputs = index_->launch_inputs("a");
+    ASSERT_TRUE(inputs.ok() && inputs->has_value());
+    EXPECT_EQ((*inputs)->prompt, "the prompt");
+    EXPECT_EQ((*inputs)->plan, R"({"plan":1})");
+    ASSERT_TRUE(index_->forget_launch_inputs("a").ok());
+    auto gone = index_->launch_inputs("a");
+    ASSERT_TRUE(gone.ok());
+    EXPECT_FALSE(gone->has_value()) << "the plan (it holds the environment) outlived the launch";
+    // An idempotent repeat keeps the first job's inputs.
+    JobRecord keyed = draft("k", 1000, "", "key");
+    ASSERT_TRUE(index_->insert(keyed, 4, cj::jobs::LaunchInputs{"first", "p1"}).ok());
+    JobRecord again = draft("k2", 1000, "", "key");
+    auto repeat = index_->insert(again, 4, cj::jobs::LaunchInputs{"second", "p2"});
+    ASSERT_TRUE(repeat.ok());
+    EXPECT_TRUE(repeat->existing);
+    EXPECT_EQ((*index_->launch_inputs("k"))->prompt, "first");
+    EXPECT_FALSE(index_->launch_inputs("k2")->has_value());
+}
+
+TEST(JobIndexOpenTest, ManyProcessesMayCreateTheSameIndexAtOnce) {
+    TempDir dir;
+    std::string path = dir.path() + "/jobs.db";
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    std::vector<std::string> errors(8);
+    for (int i = 0; i < 8; ++i) {
+        threads.emplace_back([&, i] {
+            auto opened = JobIndex::open(path);
+            if (!opened) {
+                ++failures;
+                errors[i] = opened.error().message;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(failures.load(), 0) << errors[0] << errors[1];
+}
+
+}  // namespace
