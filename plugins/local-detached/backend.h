@@ -17,7 +17,7 @@
 
 namespace cj::local_detached {
 
-// Thread-safe: the job map is guarded by a mutex, and no call holds it while it forks,
+// Thread-safe: the job map is guarded by a mutex, and no call holds it while it spawns,
 // reads /proc or writes files.
 class LocalBackend final : public claude_jobs::JobBackendBase {
   public:
