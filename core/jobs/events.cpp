@@ -78,35 +78,42 @@ json ResultSummary::to_json() const {
     return j;
 }
 
+namespace {
+// The same fields under two spellings: the CLI's result event, and the job view's.
+struct ResultKeys {
+    const char* text;
+    const char* sessionId;
+    const char* isError;
+    const char* numTurns;
+    const char* costUsd;
+    const char* durationMs;
+    const char* permissionDenials;
+};
+constexpr ResultKeys kEventKeys = {"result",         "session_id",  "is_error",
+                                   "num_turns",      "total_cost_usd", "duration_ms",
+                                   "permission_denials"};
+constexpr ResultKeys kViewKeys = {"text",    "sessionId",  "isError",          "numTurns",
+                                  "costUsd", "durationMs", "permissionDenials"};
+}  // namespace
+
 std::optional<ResultSummary> ResultSummary::from_json(const json& j) {
     if (!j.is_object()) return std::nullopt;
+    bool event = j.contains("type");
+    const ResultKeys& k = event ? kEventKeys : kViewKeys;
     ResultSummary r;
-    // Accepts both the job view's names and the CLI's own event fields.
-    if (j.contains("type")) {
-        r.text = str(j, "result");
-        r.sessionId = str(j, "session_id");
-        r.isError = flag(j, "is_error");
-        r.subtype = str(j, "subtype");
-        r.numTurns = integer(j, "num_turns");
-        r.costUsd = number(j, "total_cost_usd");
-        r.durationMs = integer(j, "duration_ms");
-        if (j.contains("permission_denials") && j["permission_denials"].is_array())
-            r.permissionDenials = j["permission_denials"];
-        if (j.contains("api_error_status") && !j["api_error_status"].is_null())
-            r.apiErrorStatus = j["api_error_status"].is_string()
-                                   ? j["api_error_status"].get<std::string>()
-                                   : j["api_error_status"].dump();
-        return r;
-    }
-    r.text = str(j, "text");
-    r.sessionId = str(j, "sessionId");
-    r.isError = flag(j, "isError");
+    r.text = str(j, k.text);
+    r.sessionId = str(j, k.sessionId);
+    r.isError = flag(j, k.isError);
     r.subtype = str(j, "subtype");
-    r.numTurns = integer(j, "numTurns");
-    r.costUsd = number(j, "costUsd");
-    r.durationMs = integer(j, "durationMs");
-    if (j.contains("permissionDenials") && j["permissionDenials"].is_array())
-        r.permissionDenials = j["permissionDenials"];
+    r.numTurns = integer(j, k.numTurns);
+    r.costUsd = number(j, k.costUsd);
+    r.durationMs = integer(j, k.durationMs);
+    if (j.contains(k.permissionDenials) && j[k.permissionDenials].is_array())
+        r.permissionDenials = j[k.permissionDenials];
+    if (event && j.contains("api_error_status") && !j["api_error_status"].is_null())
+        r.apiErrorStatus = j["api_error_status"].is_string()
+                               ? j["api_error_status"].get<std::string>()
+                               : j["api_error_status"].dump();
     return r;
 }
 

@@ -363,8 +363,9 @@ Result<JobRecord> JobService::load(const std::string& id) {
 }
 
 JobRecord JobService::record_end(const JobRecord& job, JobState state,
-                                 std::optional<int> exitCode, const std::string& reason) {
-    auto snap = scan(job.id);
+                                 std::optional<int> exitCode, const std::string& reason,
+                                 const ScanSnapshot* scanned) {
+    ScanSnapshot snap = scanned ? *scanned : scan(job.id);
     std::string result = snap.result ? snap.result->to_json().dump() : "";
     auto changed = index_.finish(job.id, state, exitCode, one_line(reason, 500), result,
                                  snap.sessionId, util::now_ms());
@@ -390,7 +391,7 @@ Result<JobRecord> JobService::finalize_from_exit(const JobRecord& job, const std
     }
     auto snap = scan(job.id);
     Outcome outcome = decide_outcome(*exit, snap.result, job.cancelRequested, stderr_tail(job.id));
-    return record_end(job, outcome.state, outcome.exitCode, outcome.reason);
+    return record_end(job, outcome.state, outcome.exitCode, outcome.reason, &snap);
 }
 
 Result<JobRecord> JobService::refresh(JobRecord job) {
@@ -411,15 +412,12 @@ Result<JobRecord> JobService::refresh(JobRecord job) {
                               "the server stopped while launching it");
         return job;
     }
-    const BackendEntry* entry = backends_.find(job.backend);
-    if (!entry || !entry->backend) return job;  // nothing here can judge it
-    auto handle = handle_from_json(job.handle);
-    if (!handle)
-        return record_end(job, JobState::Orphaned, std::nullopt,
-                          "its backend handle in the job index is unreadable");
-    if (auto known = backends_.ensure_known(*entry, *handle); !known)
-        return record_end(job, JobState::Orphaned, std::nullopt,
-                          "cannot recover it: " + known.error().message);
+    auto attached = attach(job);
+    if (!attached) {
+        if (attached.error().code == ErrorCode::Unavailable) return job;  // nothing here can judge it
+        return record_end(job, JobState::Orphaned, std::nullopt, attached.error().message);
+    }
+    const BackendEntry* entry = *attached;
     auto status = entry->backend->status(job.id);
     if (!status) return job;
     if (status->state == claude_jobs::RunState::Running) return job;
@@ -433,7 +431,7 @@ Result<JobRecord> JobService::refresh(JobRecord job) {
         else exit.exitCode = status->exitCode;
         auto snap = scan(job.id);
         Outcome outcome = decide_outcome(exit, snap.result, job.cancelRequested, "");
-        return record_end(job, outcome.state, outcome.exitCode, outcome.reason);
+        return record_end(job, outcome.state, outcome.exitCode, outcome.reason, &snap);
     }
     entry->backend->stop(job.id, 0);  // end whatever the vanished supervisor left running
     if (job.cancelRequested)
@@ -668,17 +666,29 @@ Result<WaitOutcome> JobService::wait(const std::vector<std::string>& ids, WaitMo
     }
 }
 
-Result<void> JobService::request_stop(const JobRecord& job, int graceSec) {
+Result<const BackendEntry*> JobService::attach(const JobRecord& job) {
     const BackendEntry* entry = backends_.find(job.backend);
     if (!entry || !entry->backend)
         return make_error(ErrorCode::Unavailable,
-                          "backend \"" + job.backend +
-                              "\" is not available in this server; a server that has it will stop "
-                              "the job");
+                          "backend \"" + job.backend + "\" is not available in this server");
     auto handle = handle_from_json(job.handle);
     if (!handle)
-        return make_error(ErrorCode::Internal, "job " + job.id + ": unreadable backend handle");
-    if (auto known = backends_.ensure_known(*entry, *handle); !known) return known;
+        return make_error(ErrorCode::Internal, "its backend handle in the job index is unreadable");
+    if (auto known = backends_.ensure_known(*entry, *handle); !known)
+        return make_error(known.error().code == ErrorCode::Unavailable ? ErrorCode::Internal
+                                                                      : known.error().code,
+                          "cannot recover it: " + known.error().message);
+    return entry;
+}
+
+Result<void> JobService::request_stop(const JobRecord& job, int graceSec) {
+    auto attached = attach(job);
+    if (!attached) {
+        if (attached.error().code != ErrorCode::Unavailable) return attached.error();
+        return make_error(ErrorCode::Unavailable,
+                          attached.error().message + "; a server that has it will stop the job");
+    }
+    const BackendEntry* entry = *attached;
     {
         std::lock_guard<std::mutex> lock(stopMutex_);
         stopsSent_[job.id] = std::chrono::steady_clock::now();

@@ -86,14 +86,25 @@ public:
     std::string job_dir(const std::string& id) const;
 
 private:
+    // Per-job incremental reading of events.jsonl: only bytes not seen before are read.
+    struct ScanSnapshot {
+        Activity activity;
+        std::string sessionId;
+        std::optional<ResultSummary> result;
+    };
     claude_jobs::Result<JobRecord> load(const std::string& id);
     // Brings a running job's row up to date from its files and its backend.
     claude_jobs::Result<JobRecord> refresh(JobRecord job);
     claude_jobs::Result<JobRecord> finalize_from_exit(const JobRecord& job,
                                                       const std::string& exitText);
+    // scanned: the event summary the caller already read (else it is read here).
     JobRecord record_end(const JobRecord& job, JobState state, std::optional<int> exitCode,
-                         const std::string& reason);
+                         const std::string& reason, const ScanSnapshot* scanned = nullptr);
     void launch(JobRecord job);
+    // The job's backend, with the job recovered into it: Unavailable when this server does
+    // not have that backend; another code (message ready to be a reason) when the job
+    // cannot be attached.
+    claude_jobs::Result<const BackendEntry*> attach(const JobRecord& job);
     // Asks the job's backend to stop it (recovering the job first if needed). A job the
     // backend no longer knows has ended: that is a success.
     claude_jobs::Result<void> request_stop(const JobRecord& job, int graceSec);
@@ -103,12 +114,6 @@ private:
     claude_jobs::Result<std::string> resolve_work_folder(const std::string& requested);
     claude_jobs::Result<std::string> resolve_resume(const StartRequest& request);
 
-    // Per-job incremental reading of events.jsonl: only bytes not seen before are read.
-    struct ScanSnapshot {
-        Activity activity;
-        std::string sessionId;
-        std::optional<ResultSummary> result;
-    };
     ScanSnapshot scan(const std::string& id);
     struct ScanState {
         std::mutex mutex;
