@@ -70,17 +70,28 @@ Result<std::unique_ptr<App>> App::create(config::Config config, const Layout& la
 App::~App() { stop_housekeeping(); }
 
 std::vector<tools::Tool> App::tools() {
+    // The loader's view, for claude_backends: every module file in every plugin folder,
+    // loaded or refused with the reason, its ABI and toolchain beside the host's.
+    std::string hostAbi = plugins::host_abi_version();
+    std::string hostToolchain = plugins::host_toolchain();
     std::vector<json> modules;
     for (const auto& m : registry_.reports()) {
-        json j = {{"path", m.path}, {"loaded", m.loaded}};
+        json j = {{"path", m.path}, {"loaded", m.loaded}, {"hostAbi", hostAbi},
+                  {"hostToolchain", hostToolchain}};
         if (!m.name.empty()) j["name"] = m.name;
         if (!m.version.empty()) j["version"] = m.version;
-        if (m.abiMajor || m.abiMinor)
-            j["abi"] = std::to_string(m.abiMajor) + "." + std::to_string(m.abiMinor);
+        if (m.abiKnown) j["abi"] = std::to_string(m.abiMajor) + "." + std::to_string(m.abiMinor);
+        if (!m.compilerAbi.empty()) j["toolchain"] = m.compilerAbi + "/" + m.stdlibAbi;
         if (!m.error.empty()) j["error"] = m.error;
         modules.push_back(std::move(j));
     }
-    return tools::make_job_tools(*service_, std::move(modules));
+    std::vector<json> folders;
+    for (const auto& f : registry_.folders()) {
+        json j = {{"path", f.path}, {"found", f.found}, {"modules", f.modules}};
+        if (!f.error.empty()) j["error"] = f.error;
+        folders.push_back(std::move(j));
+    }
+    return tools::make_job_tools(*service_, std::move(modules), std::move(folders));
 }
 
 void App::start_housekeeping() {

@@ -56,6 +56,12 @@ struct PluginRegistry::Module {
     ClaudeJobsDestroyFn destroy = nullptr;
 };
 
+std::string host_abi_version() { return host_abi(); }
+
+std::string host_toolchain() {
+    return std::string(CLAUDE_JOBS_COMPILER_ABI) + "/" + CLAUDE_JOBS_STDLIB_ABI;
+}
+
 std::string check_abi(const std::string& path, std::uint32_t abiMajor, std::uint32_t abiMinor,
                       const std::string& compilerAbi, const std::string& stdlibAbi) {
     std::string theirs = abi_version(abiMajor, abiMinor);
@@ -124,6 +130,7 @@ ModuleReport PluginRegistry::load_file(const std::string& path) {
             return refuse(file + ": its plugin info is too short to carry an ABI version (" +
                           std::to_string(info->structSize) + " bytes)");
         }
+        report.abiKnown = true;
         report.abiMajor = info->abiMajor;
         report.abiMinor = info->abiMinor;
         // Another major may lay the struct out differently: read nothing more of it.
@@ -141,6 +148,8 @@ ModuleReport PluginRegistry::load_file(const std::string& path) {
         }
         report.name = info->name;
         report.version = info->version;
+        report.compilerAbi = info->compilerAbi;
+        report.stdlibAbi = info->stdlibAbi;
         if (std::string abiError =
                 check_abi(file, info->abiMajor, info->abiMinor, info->compilerAbi, info->stdlibAbi);
             !abiError.empty()) {
@@ -177,14 +186,23 @@ ModuleReport PluginRegistry::load_file(const std::string& path) {
 void PluginRegistry::scan(const std::vector<std::string>& dirs) {
     std::set<fs::path> seen;
     for (const auto& dir : dirs) {
+        FolderReport folder;
+        folder.path = dir;
         std::error_code ec;
         fs::path canonical = fs::canonical(dir, ec);
         if (ec || !fs::is_directory(canonical, ec)) {
-            spdlog::debug("plugin folder {} skipped: not a folder", dir);
+            folder.error = ec ? ec.message() : "not a folder";
+            spdlog::debug("plugin folder {} skipped: {}", dir, folder.error);
+            folders_.push_back(folder);
             continue;
         }
+        folder.found = true;
         // The same folder named twice would refuse all its modules as duplicates of themselves.
-        if (!seen.insert(canonical).second) continue;
+        if (!seen.insert(canonical).second) {
+            folder.error = "already searched as " + canonical.string();
+            folders_.push_back(folder);
+            continue;
+        }
         std::vector<fs::path> files;
         for (fs::directory_iterator it(canonical, ec), end; !ec && it != end; it.increment(ec)) {
             const fs::path& entry = it->path();
@@ -193,7 +211,12 @@ void PluginRegistry::scan(const std::vector<std::string>& dirs) {
                 files.push_back(entry);
             }
         }
-        if (ec) spdlog::warn("cannot list plugin folder {}: {}", dir, ec.message());
+        if (ec) {
+            folder.error = "cannot list it whole: " + ec.message();
+            spdlog::warn("cannot list plugin folder {}: {}", dir, ec.message());
+        }
+        folder.modules = static_cast<int>(files.size());
+        folders_.push_back(folder);
         // Directory order is arbitrary; sorting makes "which duplicate wins" reproducible.
         std::sort(files.begin(), files.end());
         for (const auto& file : files) load_file(file.string());

@@ -18,11 +18,26 @@ struct ModuleReport {
     std::string path;
     std::string name;     // from the info struct; "" when it could not be read
     std::string version;
+    bool abiKnown = false;  // abiMajor/abiMinor were read from the module
     std::uint32_t abiMajor = 0;
     std::uint32_t abiMinor = 0;
+    std::string compilerAbi;  // the module's toolchain tags, when read
+    std::string stdlibAbi;
     bool loaded = false;
     std::string error;    // why it was refused, naming the file and both versions when relevant
 };
+
+// One folder scan() looked in.
+struct FolderReport {
+    std::string path;   // as configured
+    bool found = false;  // it exists and is a folder
+    std::string error;  // why it was not searched, or could not be listed whole ("" when fine)
+    int modules = 0;    // "*.so" files found in it
+};
+
+// The host's plugin ABI ("1.0") and toolchain tags ("itanium/libstdc++-cxx11").
+std::string host_abi_version();
+std::string host_toolchain();
 
 // Thread-safe after scan().
 class PluginRegistry {
@@ -32,6 +47,7 @@ public:
     void scan(const std::vector<std::string>& dirs);
 
     const std::vector<ModuleReport>& reports() const { return reports_; }
+    const std::vector<FolderReport>& folders() const { return folders_; }
 
     // A new backend instance of the named plugin. NotFound when no loaded module has that
     // name (the message lists the loaded ones and any refusal of that name).
@@ -44,6 +60,7 @@ public:
 private:
     struct Module;
     std::vector<ModuleReport> reports_;
+    std::vector<FolderReport> folders_;
     std::vector<std::shared_ptr<Module>> modules_;
 };
 

@@ -6,14 +6,16 @@ namespace cj::tools {
 
 using nlohmann::json;
 
-Tool make_backends_tool(jobs::JobService& service, std::vector<json> modules) {
+Tool make_backends_tool(jobs::JobService& service, std::vector<json> modules,
+                        std::vector<json> pluginDirs) {
     Tool tool;
     tool.name = "claude_backends";
     tool.title = "List backends";
     tool.description =
         "List the configured backends (where jobs can run): whether each is available now or "
-        "why not, its capabilities, and which is the default; every plugin module found, "
-        "loaded or refused with the reason; and warnings about the setup.";
+        "why not, its capabilities, and which is the default; every plugin module found in "
+        "every plugin folder, loaded or refused with the reason and the ABI versions; the "
+        "plugin folders searched; and warnings about the setup.";
     tool.inputSchema = {{"type", "object"}, {"properties", json::object()},
                         {"additionalProperties", false}};
     json str = {{"type", "string"}};
@@ -34,29 +36,43 @@ Tool make_backends_tool(jobs::JobService& service, std::vector<json> modules) {
                      {"name", str},
                      {"version", str},
                      {"abi", str},
+                     {"hostAbi", str},
+                     {"toolchain", str},
+                     {"hostToolchain", str},
                      {"loaded", {{"type", "boolean"}}},
                      {"error", str}}},
                    {"required", {"path", "loaded"}}};
+    json folder = {{"type", "object"},
+                   {"properties",
+                    {{"path", str},
+                     {"found", {{"type", "boolean"}}},
+                     {"modules", {{"type", "integer"}}},
+                     {"error", str}}},
+                   {"required", {"path", "found"}}};
     tool.outputSchema = output_schema(
         {{"type", "object"},
          {"properties",
           {{"backends", {{"type", "array"}, {"items", backend}}},
            {"modules", {{"type", "array"}, {"items", module}}},
+           {"pluginDirs", {{"type", "array"}, {"items", folder}}},
            {"warnings", {{"type", "array"}, {"items", str}}}}},
          {"required", {"backends", "modules"}}});
-    tool.call = [&service, modules](const json& args, protocol::RequestContext&) {
+    tool.call = [&service, modules, pluginDirs](const json& args, protocol::RequestContext&) {
         return guarded([&] {
             Args a(args, {});
-            return ToolResult{service.backends_report(modules), false};
+            json report = service.backends_report(modules);
+            report["pluginDirs"] = pluginDirs;
+            return ToolResult{report, false};
         });
     };
     return tool;
 }
 
-std::vector<Tool> make_job_tools(jobs::JobService& service, std::vector<json> modules) {
+std::vector<Tool> make_job_tools(jobs::JobService& service, std::vector<json> modules,
+                                 std::vector<json> pluginDirs) {
     return {make_start_tool(service), make_check_tool(service),  make_wait_tool(service),
             make_cancel_tool(service), make_jobs_tool(service),
-            make_backends_tool(service, std::move(modules))};
+            make_backends_tool(service, std::move(modules), std::move(pluginDirs))};
 }
 
 }  // namespace cj::tools

@@ -16,9 +16,12 @@ Tool make_check_tool(jobs::JobService& service);
 Tool make_wait_tool(jobs::JobService& service);
 Tool make_cancel_tool(jobs::JobService& service);
 Tool make_jobs_tool(jobs::JobService& service);
-// modules: what the plugin loader found, loaded or refused.
-Tool make_backends_tool(jobs::JobService& service, std::vector<nlohmann::json> modules);
+// modules: what the plugin loader found, loaded or refused; pluginDirs: the folders it
+// searched, found or not.
+Tool make_backends_tool(jobs::JobService& service, std::vector<nlohmann::json> modules,
+                        std::vector<nlohmann::json> pluginDirs = {});
 
-std::vector<Tool> make_job_tools(jobs::JobService& service, std::vector<nlohmann::json> modules);
+std::vector<Tool> make_job_tools(jobs::JobService& service, std::vector<nlohmann::json> modules,
+                                 std::vector<nlohmann::json> pluginDirs = {});
 
 }  // namespace cj::tools

@@ -75,7 +75,9 @@ Server::Server(const std::string& stateDir, const json& config, std::vector<std:
     std::vector<char*> envp;
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
-    std::string binary = bin_path("claude-jobs");
+    // CJ_TEST_SERVER: another claude-jobs binary to drive (an installed one), else the build's.
+    const char* other = std::getenv("CJ_TEST_SERVER");
+    std::string binary = other && *other ? other : bin_path("claude-jobs");
     std::string flag = "--config";
     std::vector<char*> argv = {binary.data(), flag.data(), config_path.data(), nullptr};
     int err_fd = ::open(stderrPath_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);

@@ -6,6 +6,9 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <set>
+
+#include "claude_jobs/plugin.h"
 
 #include "harness.h"
 
@@ -15,32 +18,69 @@ namespace {
 TEST(LifecycleTest, RefusedModulesAreListedAndTheRestKeepsServing) {
     TempDir state("cj-mods"), work("cj-work");
     json config = default_config(state.path());
-    config["pluginDirs"] = {TEST_PLUGIN_DIR};
+    config["pluginDirs"] = {TEST_PLUGIN_DIR, state.path() + "/no-such-folder"};
     config["backends"] = {{"local", {{"plugin", "local-detached"}}},
                           {"future", {{"plugin", "abi-major2"}}}};
     Server server(state.path(), config);
     server.initialize();
     json report = server.ok("claude_backends", json::object());
-    bool saw_major = false, saw_not_library = false, saw_no_entry = false;
+    std::string host_abi = std::to_string(CLAUDE_JOBS_ABI_MAJOR) + "." +
+                           std::to_string(CLAUDE_JOBS_ABI_MINOR);
+    std::string newer_abi = std::to_string(CLAUDE_JOBS_ABI_MAJOR) + "." +
+                            std::to_string(CLAUDE_JOBS_ABI_MINOR + 1);
+    std::set<std::string> seen;
     for (const auto& m : report["modules"]) {
         std::string path = m["path"];
+        std::string file = std::filesystem::path(path).filename().string();
         std::string error = m.value("error", "");
-        if (path.find("abi_major2") != std::string::npos) {
-            saw_major = true;
-            EXPECT_FALSE(m["loaded"].get<bool>());
-            EXPECT_NE(error.find("2.0"), std::string::npos) << error;
-            EXPECT_NE(error.find("1.0"), std::string::npos) << error;
+        seen.insert(file);
+        EXPECT_EQ(m.value("hostAbi", ""), host_abi) << m.dump();
+        if (file == "good_test_backend.so" || file == "local-detached.so") {
+            EXPECT_TRUE(m["loaded"].get<bool>()) << m.dump();
+            EXPECT_EQ(m.value("abi", ""), host_abi) << m.dump();
+            continue;
         }
-        if (path.find("not_a_library") != std::string::npos) {
-            saw_not_library = true;
+        if (!m["loaded"].get<bool>())
+            EXPECT_EQ(error.rfind(path + ": ", 0), 0u) << "the reason names the file: " << error;
+        // Each broken module of the test folder is refused, saying what is wrong with it.
+        if (file == "abi_major2.so") {
             EXPECT_FALSE(m["loaded"].get<bool>());
-        }
-        if (path.find("no_entry") != std::string::npos) {
-            saw_no_entry = true;
-            EXPECT_NE(error.find("claude_jobs_plugin_info"), std::string::npos) << error;
+            EXPECT_EQ(m.value("abi", ""), "2.0") << m.dump();
+            EXPECT_NE(error.find("built for plugin ABI 2.0, this claude-jobs speaks " + host_abi),
+                      std::string::npos) << error;
+        } else if (file == "abi_newer_minor.so") {
+            EXPECT_FALSE(m["loaded"].get<bool>());
+            EXPECT_EQ(m.value("abi", ""), newer_abi) << m.dump();
+            EXPECT_NE(error.find("built for plugin ABI " + newer_abi + ", newer than the " + host_abi),
+                      std::string::npos) << error;
+        } else if (file == "no_entry.so") {
+            EXPECT_FALSE(m["loaded"].get<bool>());
+            EXPECT_FALSE(m.contains("abi")) << m.dump();
+            EXPECT_NE(error.find("no claude_jobs_plugin_info"), std::string::npos) << error;
+        } else if (file == "no_factory.so") {
+            EXPECT_NE(error.find("no claude_jobs_create_backend"), std::string::npos) << error;
+        } else if (file == "wrong_stdlib.so") {
+            EXPECT_EQ(m.value("toolchain", ""), "itanium/libc++-elsewhere") << m.dump();
+            EXPECT_NE(error.find("libc++-elsewhere"), std::string::npos) << error;
+            EXPECT_NE(error.find(m.value("hostToolchain", "?").substr(8)), std::string::npos)
+                << error;
+        } else if (file == "short_info.so") {
+            EXPECT_NE(error.find("too short"), std::string::npos) << error;
+        } else if (file == "not_a_library.so") {
+            EXPECT_NE(error.find("not a loadable shared library"), std::string::npos) << error;
         }
     }
-    EXPECT_TRUE(saw_major && saw_not_library && saw_no_entry) << report.dump(2);
+    for (const char* file : {"abi_major2.so", "abi_newer_minor.so", "no_entry.so", "no_factory.so",
+                             "wrong_stdlib.so", "short_info.so", "not_a_library.so",
+                             "good_test_backend.so", "local-detached.so"})
+        EXPECT_TRUE(seen.count(file)) << file << " missing from " << report["modules"].dump(2);
+    // Every folder searched is listed, found or not.
+    ASSERT_GE(report["pluginDirs"].size(), 3u) << report["pluginDirs"].dump(2);
+    EXPECT_EQ(report["pluginDirs"][0]["path"], TEST_PLUGIN_DIR);
+    EXPECT_TRUE(report["pluginDirs"][0]["found"].get<bool>());
+    EXPECT_GE(report["pluginDirs"][0]["modules"].get<int>(), 8) << report["pluginDirs"].dump(2);
+    EXPECT_FALSE(report["pluginDirs"][1]["found"].get<bool>());
+    EXPECT_TRUE(report["pluginDirs"][1].contains("error"));
     json future;
     for (const auto& b : report["backends"])
         if (b["name"] == "future") future = b;

@@ -225,6 +225,33 @@ TEST(PluginLoaderTest, SkipsMissingAndRepeatedFolders) {
     EXPECT_EQ(std::count_if(registry.reports().begin(), registry.reports().end(),
                             [](const ModuleReport& r) { return r.loaded; }),
               1);
+    // Each folder named is reported, found or not, searched or not.
+    const auto& folders = registry.folders();
+    ASSERT_EQ(folders.size(), 3u);
+    EXPECT_EQ(folders[0].path, "/nonexistent/claude-jobs/plugins");
+    EXPECT_FALSE(folders[0].found);
+    EXPECT_FALSE(folders[0].error.empty());
+    EXPECT_TRUE(folders[1].found);
+    EXPECT_EQ(folders[1].modules, 8);
+    EXPECT_EQ(folders[1].error, "");
+    EXPECT_TRUE(folders[2].found);
+    EXPECT_TRUE(contains(folders[2].error, "already searched")) << folders[2].error;
+}
+
+TEST(PluginLoaderTest, ReportsCarryTheModulesAbiAndToolchain) {
+    PluginRegistry registry;
+    ModuleReport good = registry.load_file(module_path("good_test_backend.so"));
+    EXPECT_TRUE(good.abiKnown);
+    EXPECT_EQ(good.compilerAbi, CLAUDE_JOBS_COMPILER_ABI);
+    EXPECT_EQ(good.stdlibAbi, CLAUDE_JOBS_STDLIB_ABI);
+    ModuleReport newer = registry.load_file(module_path("abi_newer_minor.so"));
+    EXPECT_TRUE(newer.abiKnown);
+    EXPECT_EQ(newer.abiMinor, static_cast<std::uint32_t>(CLAUDE_JOBS_ABI_MINOR + 1));
+    ModuleReport none = registry.load_file(module_path("no_entry.so"));
+    EXPECT_FALSE(none.abiKnown);
+    EXPECT_EQ(cj::plugins::host_abi_version(), host_abi());
+    EXPECT_EQ(cj::plugins::host_toolchain(),
+              std::string(CLAUDE_JOBS_COMPILER_ABI) + "/" + CLAUDE_JOBS_STDLIB_ABI);
 }
 
 TEST(PluginLoaderTest, CheckAbiAcceptsTheHostsOwnTags) {

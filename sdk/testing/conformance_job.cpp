@@ -1,0 +1,147 @@
+// claude-jobs-conformance-job: the program the conformance kit runs in place of claude.
+// It writes down what it sees of itself, so the kit can check the job's process from facts
+// the job wrote (which works for jobs in containers too), then waits to be released and
+// exits with the code it was given.
+//
+//   claude-jobs-conformance-job --facts FILE --release FILE [--grandchild] [--ignore-term]
+//                               [--exit CODE]
+//
+// FILE gets "key=value" lines: pid, ppid, pgid, sid, cwd, fds (the open descriptors, in
+// order), fd.<n> (where each descriptor above 2 points), token (CLAUDE_JOBS_CONFORMANCE_TOKEN),
+// stdin (bytes read from stdin), grandchild (the pid of a child left in the process group).
+// It appears whole (written to a temporary name, then renamed). The program then polls for
+// the release file every 10 ms, for at most 10 minutes.
+#include <dirent.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+constexpr int kMaxHoldPolls = 60000;  // 10 minutes of 10 ms
+
+// Descriptors open now, the one used to list them excluded; with where those above 2 point.
+std::string describe_descriptors(std::string& targets) {
+    std::vector<int> fds;
+    DIR* dir = ::opendir("/proc/self/fd");
+    if (!dir) return "unknown";
+    int own = ::dirfd(dir);
+    while (dirent* entry = ::readdir(dir)) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9') continue;
+        int fd = std::atoi(entry->d_name);
+        if (fd != own) fds.push_back(fd);
+    }
+    ::closedir(dir);
+    std::string list;
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+        for (std::size_t j = i + 1; j < fds.size(); ++j)
+            if (fds[j] < fds[i]) std::swap(fds[i], fds[j]);
+    }
+    for (int fd : fds) {
+        list += (list.empty() ? "" : ",") + std::to_string(fd);
+        if (fd <= 2) continue;
+        char target[PATH_MAX] = {};
+        std::string link = "/proc/self/fd/" + std::to_string(fd);
+        ssize_t n = ::readlink(link.c_str(), target, sizeof target - 1);
+        targets += "fd." + std::to_string(fd) + "=" + (n > 0 ? std::string(target, n) : "?") + "\n";
+    }
+    return list;
+}
+
+long read_stdin_bytes() {
+    long total = 0;
+    char buffer[65536];
+    for (;;) {
+        ssize_t n = ::read(0, buffer, sizeof buffer);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return n < 0 ? -1 : total;
+        total += n;
+    }
+}
+
+bool write_facts(const std::string& path, const std::string& text) {
+    std::string temp = path + ".tmp";
+    FILE* out = std::fopen(temp.c_str(), "we");
+    if (!out) return false;
+    bool ok = std::fwrite(text.data(), 1, text.size(), out) == text.size();
+    ok = std::fclose(out) == 0 && ok;
+    return ok && std::rename(temp.c_str(), path.c_str()) == 0;
+}
+
+int usage(const char* why) {
+    std::fprintf(stderr,
+                 "claude-jobs-conformance-job: %s\nusage: claude-jobs-conformance-job --facts FILE "
+                 "--release FILE [--grandchild] [--ignore-term] [--exit CODE]\n",
+                 why);
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    // Before anything here opens a file: the descriptors the job was given.
+    std::string targets;
+    std::string fds = describe_descriptors(targets);
+
+    std::string factsPath, releasePath;
+    bool grandchild = false, ignoreTerm = false;
+    int exitCode = 0;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        bool last = i + 1 >= argc;
+        if (arg == "--facts" && !last) {
+            factsPath = argv[++i];
+        } else if (arg == "--release" && !last) {
+            releasePath = argv[++i];
+        } else if (arg == "--exit" && !last) {
+            exitCode = std::atoi(argv[++i]);
+        } else if (arg == "--grandchild") {
+            grandchild = true;
+        } else if (arg == "--ignore-term") {
+            ignoreTerm = true;
+        } else {
+            return usage(("unexpected argument " + arg).c_str());
+        }
+    }
+    if (factsPath.empty() || releasePath.empty()) return usage("--facts and --release are needed");
+
+    long stdinBytes = read_stdin_bytes();
+    pid_t child = 0;
+    if (grandchild) {
+        child = ::fork();
+        if (child == 0) {
+            // Stays in the job's process group until someone ends the group.
+            for (;;) ::pause();
+        }
+    }
+    if (ignoreTerm) ::signal(SIGTERM, SIG_IGN);
+
+    char cwd[PATH_MAX] = {};
+    if (!::getcwd(cwd, sizeof cwd)) std::strcpy(cwd, "?");
+    const char* token = std::getenv("CLAUDE_JOBS_CONFORMANCE_TOKEN");
+    std::string facts = "pid=" + std::to_string(::getpid()) + "\n" +
+                        "ppid=" + std::to_string(::getppid()) + "\n" +
+                        "pgid=" + std::to_string(::getpgid(0)) + "\n" +
+                        "sid=" + std::to_string(::getsid(0)) + "\n" + "cwd=" + cwd + "\n" +
+                        "fds=" + fds + "\n" + targets + "token=" + (token ? token : "") + "\n" +
+                        "stdin=" + std::to_string(stdinBytes) + "\n" +
+                        "grandchild=" + std::to_string(child) + "\n";
+    if (!write_facts(factsPath, facts)) {
+        std::fprintf(stderr, "claude-jobs-conformance-job: cannot write %s: %s\n",
+                     factsPath.c_str(), std::strerror(errno));
+        return 3;
+    }
+    for (int i = 0; i < kMaxHoldPolls; ++i) {
+        if (::access(releasePath.c_str(), F_OK) == 0) return exitCode;
+        ::usleep(10 * 1000);
+    }
+    std::fprintf(stderr, "claude-jobs-conformance-job: never released\n");
+    return 4;
+}
