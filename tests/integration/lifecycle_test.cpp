@@ -40,8 +40,9 @@ TEST(LifecycleTest, RefusedModulesAreListedAndTheRestKeepsServing) {
             EXPECT_EQ(m.value("abi", ""), host_abi) << m.dump();
             continue;
         }
-        if (!m["loaded"].get<bool>())
+        if (!m["loaded"].get<bool>()) {
             EXPECT_EQ(error.rfind(path + ": ", 0), 0u) << "the reason names the file: " << error;
+        }
         // Each broken module of the test folder is refused, saying what is wrong with it.
         if (file == "abi_major2.so") {
             EXPECT_FALSE(m["loaded"].get<bool>());

@@ -7,7 +7,9 @@ function(run what)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "${what} failed (${rc}):\n${out}")
   endif()
-  message(STATUS "${what}: ok")
+  # The summary a person reading the test log wants: how many tests ran and passed.
+  string(REGEX MATCHALL "[^\n]*(tests passed|PASSED|SKIPPED)[^\n]*" summary "${out}")
+  message(STATUS "${what}: ok ${summary}")
 endfunction()
 
 file(REMOVE_RECURSE ${WORK})
