@@ -126,13 +126,12 @@ int main(int argc, char** argv) {
     char cwd[PATH_MAX] = {};
     if (!::getcwd(cwd, sizeof cwd)) std::strcpy(cwd, "?");
     const char* token = std::getenv("CLAUDE_JOBS_CONFORMANCE_TOKEN");
-    std::string facts = "pid=" + std::to_string(::getpid()) + "\n" +
-                        "ppid=" + std::to_string(::getppid()) + "\n" +
-                        "pgid=" + std::to_string(::getpgid(0)) + "\n" +
-                        "sid=" + std::to_string(::getsid(0)) + "\n" + "cwd=" + cwd + "\n" +
-                        "fds=" + fds + "\n" + targets + "token=" + (token ? token : "") + "\n" +
-                        "stdin=" + std::to_string(stdinBytes) + "\n" +
-                        "grandchild=" + std::to_string(child) + "\n";
+    std::string facts =
+        "pid=" + std::to_string(::getpid()) + "\n" + "ppid=" + std::to_string(::getppid()) + "\n" +
+        "pgid=" + std::to_string(::getpgid(0)) + "\n" + "sid=" + std::to_string(::getsid(0)) +
+        "\n" + "cwd=" + cwd + "\n" + "fds=" + fds + "\n" + targets +
+        "token=" + (token ? token : "") + "\n" + "stdin=" + std::to_string(stdinBytes) + "\n" +
+        "grandchild=" + std::to_string(child) + "\n";
     if (!write_facts(factsPath, facts)) {
         std::fprintf(stderr, "claude-jobs-conformance-job: cannot write %s: %s\n",
                      factsPath.c_str(), std::strerror(errno));

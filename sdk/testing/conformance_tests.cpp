@@ -33,9 +33,12 @@ long elapsed_ms(Clock::time_point since) {
 
 const char* state_name(RunState state) {
     switch (state) {
-        case RunState::Running: return "Running";
-        case RunState::Exited: return "Exited";
-        case RunState::Lost: return "Lost";
+        case RunState::Running:
+            return "Running";
+        case RunState::Exited:
+            return "Exited";
+        case RunState::Lost:
+            return "Lost";
     }
     return "?";
 }
@@ -101,35 +104,64 @@ class ConformanceTest : public ::testing::Test {
 
     void run_rule() {
         switch (rule_) {
-            case Rule::ModuleExports: return module_exports();
-            case Rule::ModuleHidesSymbols: return module_hides_symbols();
-            case Rule::Info: return info();
-            case Rule::ConfigureAccepts: return configure_accepts();
-            case Rule::ConfigureRefusesUnknownKey: return configure_refuses_unknown_key();
-            case Rule::CapabilitiesStable: return capabilities_stable();
-            case Rule::Health: return health();
-            case Rule::StartReturnsHandle: return start_returns_handle();
-            case Rule::StatusRunning: return status_running();
-            case Rule::ExitRecord: return exit_record();
-            case Rule::StatusAfterExit: return status_after_exit();
-            case Rule::JobEnvironment: return job_environment();
-            case Rule::JobWorkFolder: return job_work_folder();
-            case Rule::PromptOnStdin: return prompt_on_stdin();
-            case Rule::StopEndsJob: return stop_ends_job();
-            case Rule::StopIsIdempotent: return stop_is_idempotent();
-            case Rule::StopAfterExitIsNoOp: return stop_after_exit_is_no_op();
-            case Rule::StopKillsAfterGrace: return stop_kills_after_grace();
-            case Rule::WholeGroupKill: return whole_group_kill();
-            case Rule::UnknownIdNotFound: return unknown_id_not_found();
-            case Rule::RecoverAfterRestart: return recover_after_restart();
-            case Rule::RecoverEndedJob: return recover_ended_job();
-            case Rule::RecoverRefusesUnreadableHandle: return recover_refuses_unreadable_handle();
-            case Rule::DestroyIdempotent: return destroy_idempotent();
-            case Rule::NoLeakedDescriptors: return no_leaked_descriptors();
-            case Rule::OwnSession: return own_session();
-            case Rule::LeadsProcessGroup: return leads_process_group();
-            case Rule::StatusDoesNotBlock: return status_does_not_block();
-            case Rule::ConcurrentCalls: return concurrent_calls();
+            case Rule::ModuleExports:
+                return module_exports();
+            case Rule::ModuleHidesSymbols:
+                return module_hides_symbols();
+            case Rule::Info:
+                return info();
+            case Rule::ConfigureAccepts:
+                return configure_accepts();
+            case Rule::ConfigureRefusesUnknownKey:
+                return configure_refuses_unknown_key();
+            case Rule::CapabilitiesStable:
+                return capabilities_stable();
+            case Rule::Health:
+                return health();
+            case Rule::StartReturnsHandle:
+                return start_returns_handle();
+            case Rule::StatusRunning:
+                return status_running();
+            case Rule::ExitRecord:
+                return exit_record();
+            case Rule::StatusAfterExit:
+                return status_after_exit();
+            case Rule::JobEnvironment:
+                return job_environment();
+            case Rule::JobWorkFolder:
+                return job_work_folder();
+            case Rule::PromptOnStdin:
+                return prompt_on_stdin();
+            case Rule::StopEndsJob:
+                return stop_ends_job();
+            case Rule::StopIsIdempotent:
+                return stop_is_idempotent();
+            case Rule::StopAfterExitIsNoOp:
+                return stop_after_exit_is_no_op();
+            case Rule::StopKillsAfterGrace:
+                return stop_kills_after_grace();
+            case Rule::WholeGroupKill:
+                return whole_group_kill();
+            case Rule::UnknownIdNotFound:
+                return unknown_id_not_found();
+            case Rule::RecoverAfterRestart:
+                return recover_after_restart();
+            case Rule::RecoverEndedJob:
+                return recover_ended_job();
+            case Rule::RecoverRefusesUnreadableHandle:
+                return recover_refuses_unreadable_handle();
+            case Rule::DestroyIdempotent:
+                return destroy_idempotent();
+            case Rule::NoLeakedDescriptors:
+                return no_leaked_descriptors();
+            case Rule::OwnSession:
+                return own_session();
+            case Rule::LeadsProcessGroup:
+                return leads_process_group();
+            case Rule::StatusDoesNotBlock:
+                return status_does_not_block();
+            case Rule::ConcurrentCalls:
+                return concurrent_calls();
         }
     }
 
@@ -142,7 +174,8 @@ class ConformanceTest : public ::testing::Test {
 
     // Starts a stand-in job that holds until released, and waits until it runs. On failure
     // it has reported why and returns nullopt.
-    std::optional<Running> start_running(const BackendPtr& backend, const JobOptions& options = {}) {
+    std::optional<Running> start_running(const BackendPtr& backend,
+                                         const JobOptions& options = {}) {
         TestJob job = kit_->prepare(options);
         auto handle = kit_->start(backend, job);
         if (!handle) {
@@ -183,8 +216,8 @@ class ConformanceTest : public ::testing::Test {
             }
             if (status->state != RunState::Running) return *status;
             if (Clock::now() >= deadline) {
-                ADD_FAILURE() << R() << "status() still says Running "
-                              << setup_.endBound.count() << " ms after the job's exit record";
+                ADD_FAILURE() << R() << "status() still says Running " << setup_.endBound.count()
+                              << " ms after the job's exit record";
                 return std::nullopt;
             }
             std::this_thread::sleep_for(milliseconds(10));
@@ -222,9 +255,9 @@ class ConformanceTest : public ::testing::Test {
         const LoadedModule& module = load_module(setup_.modulePath);
         // The SDK's classes have no key function, so their typeinfo is emitted in every module
         // that implements them; with default visibility it would be exported.
-        for (const char* symbol : {"_ZTIN11claude_jobs11IJobBackendE",
-                                   "_ZTSN11claude_jobs11IJobBackendE",
-                                   "_ZTVN11claude_jobs14JobBackendBaseE"}) {
+        for (const char* symbol :
+             {"_ZTIN11claude_jobs11IJobBackendE", "_ZTSN11claude_jobs11IJobBackendE",
+              "_ZTVN11claude_jobs14JobBackendBaseE"}) {
             EXPECT_EQ(::dlsym(module.handle, symbol), nullptr)
                 << R() << "the module exports " << symbol
                 << "; build it with hidden visibility (-fvisibility=hidden "
@@ -261,13 +294,13 @@ class ConformanceTest : public ::testing::Test {
 
     void configure_refuses_unknown_key() {
         auto config = with_unknown_key(setup_.configJson);
-        ASSERT_TRUE(config) << R() << "the setup's configJson is not a JSON object: "
-                            << setup_.configJson;
+        ASSERT_TRUE(config) << R()
+                            << "the setup's configJson is not a JSON object: " << setup_.configJson;
         auto fresh = kit_->new_backend(false);
         ASSERT_TRUE(fresh) << R() << describe(fresh.error());
         auto configured = (*fresh)->configure(*config, kit_->host());
-        ASSERT_FALSE(configured) << R() << "configure(" << *config
-                                 << ") accepted the unknown key " << kUnknownKey;
+        ASSERT_FALSE(configured) << R() << "configure(" << *config << ") accepted the unknown key "
+                                 << kUnknownKey;
         EXPECT_EQ(configured.error().code, ErrorCode::InvalidArgument)
             << R() << "the error is " << describe(configured.error())
             << ", expected invalid_argument";
@@ -400,8 +433,8 @@ class ConformanceTest : public ::testing::Test {
             << R() << "stop() took " << took << " ms; it must ask and return, not wait";
         auto record = wait_exit(job->job, "after stop()", setup_.endBound);
         if (!record) return;
-        EXPECT_TRUE(record->cancelled) << R() << "the exit record of a stopped job says "
-                                       << record->text;
+        EXPECT_TRUE(record->cancelled)
+            << R() << "the exit record of a stopped job says " << record->text;
     }
 
     void stop_is_idempotent() {
@@ -450,9 +483,8 @@ class ConformanceTest : public ::testing::Test {
         EXPECT_EQ(record->signal.value_or(0), SIGKILL)
             << R() << "a job ignoring SIGTERM must end by SIGKILL; the exit record says "
             << record->text;
-        EXPECT_GE(took, kGraceSec * 1000 - 100)
-            << R() << "the job was killed after " << took << " ms, before its " << kGraceSec
-            << " s grace";
+        EXPECT_GE(took, kGraceSec * 1000 - 100) << R() << "the job was killed after " << took
+                                                << " ms, before its " << kGraceSec << " s grace";
         EXPECT_LE(took, kGraceSec * 1000 + 5000)
             << R() << "the job ended " << took << " ms after stop() with a " << kGraceSec
             << " s grace: graceSec was not passed on";
@@ -523,8 +555,8 @@ class ConformanceTest : public ::testing::Test {
         auto stopped = second->stop(id, kStopGraceSec);
         ASSERT_TRUE(stopped) << R() << "stop() after recover() returned "
                              << describe(stopped.error());
-        auto record = wait_exit(job->job, "after stop() through the recovering instance",
-                                setup_.endBound);
+        auto record =
+            wait_exit(job->job, "after stop() through the recovering instance", setup_.endBound);
         if (!record) return;
         EXPECT_TRUE(record->cancelled) << R() << "the exit record says " << record->text;
         wait_not_running(second, id);
@@ -676,11 +708,9 @@ bool register_conformance_tests(const std::string& suiteName, const BackendSetup
     // Kept for the life of the program: the registered tests refer to it.
     auto shared = std::make_shared<const BackendSetup>(setup);
     for (Rule rule : all_rules()) {
-        ::testing::RegisterTest(suiteName.c_str(), rule_test_name(rule), nullptr, nullptr,
-                                __FILE__, __LINE__,
-                                [shared, rule]() -> ConformanceTest* {
-                                    return new ConformanceTest(*shared, rule);
-                                });
+        ::testing::RegisterTest(
+            suiteName.c_str(), rule_test_name(rule), nullptr, nullptr, __FILE__, __LINE__,
+            [shared, rule]() -> ConformanceTest* { return new ConformanceTest(*shared, rule); });
     }
     return true;
 }

@@ -51,10 +51,12 @@ std::optional<std::string> json_scalar(const std::string& text, const std::strin
     auto at = text.find(quoted);
     if (at == std::string::npos) return std::nullopt;
     at += quoted.size();
-    while (at < text.size() && (std::isspace(static_cast<unsigned char>(text[at])) || text[at] == ':'))
+    while (at < text.size() &&
+           (std::isspace(static_cast<unsigned char>(text[at])) || text[at] == ':'))
         ++at;
     std::string value;
-    while (at < text.size() && (std::isalnum(static_cast<unsigned char>(text[at])) || text[at] == '-'))
+    while (at < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[at])) || text[at] == '-'))
         value += text[at++];
     return value;
 }
@@ -89,11 +91,12 @@ const LoadedModule& load_module(const std::string& path) {
         module.error = path + ": not a loadable shared library: " + (why ? why : "?");
         return module;
     }
-    auto info = reinterpret_cast<ClaudeJobsInfoFn>(::dlsym(module.handle, "claude_jobs_plugin_info"));
+    auto info =
+        reinterpret_cast<ClaudeJobsInfoFn>(::dlsym(module.handle, "claude_jobs_plugin_info"));
     module.create =
         reinterpret_cast<ClaudeJobsCreateFn>(::dlsym(module.handle, "claude_jobs_create_backend"));
-    module.destroy =
-        reinterpret_cast<ClaudeJobsDestroyFn>(::dlsym(module.handle, "claude_jobs_destroy_backend"));
+    module.destroy = reinterpret_cast<ClaudeJobsDestroyFn>(
+        ::dlsym(module.handle, "claude_jobs_destroy_backend"));
     if (!info || !module.create || !module.destroy) {
         module.error = path + ": missing entry point(s):" +
                        std::string(info ? "" : " claude_jobs_plugin_info") +
@@ -172,7 +175,9 @@ Kit::~Kit() {
     }
 }
 
-std::string Kit::rule() const { return std::string("rule '") + rule_description(rule_) + "': "; }
+std::string Kit::rule() const {
+    return std::string("rule '") + rule_description(rule_) + "': ";
+}
 
 std::string Kit::setup_problem() const {
     if (scratch_.empty()) return "cannot make a scratch folder under " + setup_.scratchDir;
@@ -230,8 +235,8 @@ TestJob Kit::prepare(const JobOptions& options) {
     spec.claudePath = setup_.jobProgram;
     job.factsPath = workFolder_ + "/" + spec.jobId + ".facts";
     job.releasePath = workFolder_ + "/" + spec.jobId + ".release";
-    spec.claudeArgs = {"--facts", job.factsPath, "--release", job.releasePath, "--exit",
-                       std::to_string(options.exitCode)};
+    spec.claudeArgs = {"--facts",       job.factsPath, "--release",
+                       job.releasePath, "--exit",      std::to_string(options.exitCode)};
     if (options.grandchild) spec.claudeArgs.push_back("--grandchild");
     if (options.ignoreTerm) spec.claudeArgs.push_back("--ignore-term");
     job.token = random_hex(16);

@@ -69,7 +69,11 @@ const std::vector<Rule>& all_rules() {
     return rules;
 }
 
-const char* rule_description(Rule rule) { return text_of(rule).description; }
-const char* rule_test_name(Rule rule) { return text_of(rule).testName; }
+const char* rule_description(Rule rule) {
+    return text_of(rule).description;
+}
+const char* rule_test_name(Rule rule) {
+    return text_of(rule).testName;
+}
 
 }  // namespace claude_jobs::testing

@@ -20,7 +20,8 @@ using namespace claude_jobs;
 std::shared_ptr<IJobBackend> load_local_detached() {
     void* module = ::dlopen(CLAUDE_JOBS_TEST_MODULE, RTLD_NOW | RTLD_LOCAL);
     if (!module) return nullptr;
-    auto create = reinterpret_cast<ClaudeJobsCreateFn>(::dlsym(module, "claude_jobs_create_backend"));
+    auto create =
+        reinterpret_cast<ClaudeJobsCreateFn>(::dlsym(module, "claude_jobs_create_backend"));
     auto destroy =
         reinterpret_cast<ClaudeJobsDestroyFn>(::dlsym(module, "claude_jobs_destroy_backend"));
     return std::shared_ptr<IJobBackend>(create(), destroy);

@@ -62,8 +62,8 @@ TEST_F(InstalledBackendTest, LoaderListsTheModuleAndTheBackendIsAvailable) {
 }
 
 TEST_F(InstalledBackendTest, JobRunsToCompletedThroughTheModule) {
-    json started = server_->ok("claude_start", {{"prompt", "say hello from gentle"},
-                                                {"workFolder", work_.path()}});
+    json started = server_->ok("claude_start",
+                               {{"prompt", "say hello from gentle"}, {"workFolder", work_.path()}});
     EXPECT_EQ(started["backend"], "gentle");
     json view = server_->wait_done(started["jobId"]);
     EXPECT_EQ(view["status"], "completed") << view.dump(2);
@@ -83,7 +83,8 @@ long niceness_of(long pid) {
 }
 
 TEST_F(InstalledBackendTest, JobRunsNicelyAndCancelEndsIt) {
-    json started = server_->ok("claude_start", {{"prompt", "sleep 30"}, {"workFolder", work_.path()}});
+    json started =
+        server_->ok("claude_start", {{"prompt", "sleep 30"}, {"workFolder", work_.path()}});
     std::string id = started["jobId"];
     ASSERT_TRUE(wait_until([&] {
         return server_->ok("claude_check", {{"jobId", id}})["status"] == "running" &&

@@ -78,7 +78,8 @@ std::optional<JobStatus> recorded_end(const std::string& jobDir) {
     JobStatus status;
     status.state = RunState::Exited;
     if (record.is_object()) {
-        if (record.value("exitCode", json()).is_number_integer()) status.exitCode = record["exitCode"];
+        if (record.value("exitCode", json()).is_number_integer())
+            status.exitCode = record["exitCode"];
         if (record.value("signal", json()).is_number_integer()) status.signal = record["signal"];
         if (record.value("reason", json()).is_string()) status.reason = record["reason"];
     }
@@ -96,7 +97,8 @@ void end_abandoned_job(const std::string& jobDir) {
         !record.value("childStartTime", json()).is_number_integer()) {
         return;
     }
-    ProcessIdentity child{record["childPid"].get<pid_t>(), record["childStartTime"].get<std::uint64_t>()};
+    ProcessIdentity child{record["childPid"].get<pid_t>(),
+                          record["childStartTime"].get<std::uint64_t>()};
     auto stat = read_proc_stat(child.pid);
     if (!stat || stat->startTime != child.startTime || stat->pgrp != child.pid) return;
     ::kill(-child.pid, SIGKILL);
@@ -176,7 +178,8 @@ Result<JobHandle> GentleBackend::start(const claude_jobs::JobSpec& spec) noexcep
             std::lock_guard lock(mutex_);
             if (!configured_) return make_error(ErrorCode::Unavailable, "gentle is not configured");
             if (jobs_.count(spec.jobId)) {
-                return make_error(ErrorCode::AlreadyExists, "job " + spec.jobId + " was already started");
+                return make_error(ErrorCode::AlreadyExists,
+                                  "job " + spec.jobId + " was already started");
             }
             host = host_;
             settings = settings_;
@@ -188,9 +191,15 @@ Result<JobHandle> GentleBackend::start(const claude_jobs::JobSpec& spec) noexcep
                               "a job needs an id, an absolute job folder, a work folder and a "
                               "program to run");
         }
-        std::vector<std::string> argv = {host.runnerPath, "--job-dir", spec.jobDir,
-                                         "--cwd", spec.workFolder, "--timeout",
-                                         std::to_string(spec.timeoutSec), "--", spec.claudePath};
+        std::vector<std::string> argv = {host.runnerPath,
+                                         "--job-dir",
+                                         spec.jobDir,
+                                         "--cwd",
+                                         spec.workFolder,
+                                         "--timeout",
+                                         std::to_string(spec.timeoutSec),
+                                         "--",
+                                         spec.claudePath};
         argv.insert(argv.end(), spec.claudeArgs.begin(), spec.claudeArgs.end());
         auto launched = launch_gently(host.runnerPath, argv, spec.env, settings);
         if (!launched) return launched.error();
@@ -209,15 +218,17 @@ Result<void> GentleBackend::recover(const JobHandle& handle) noexcept {
             return make_error(ErrorCode::InvalidArgument, "a job handle without a job id");
         }
         if (handle.stateVersion != kStateVersion) {
-            return make_error(ErrorCode::InvalidArgument,
-                              "job " + handle.jobId + ": gentle state version " +
-                                  std::to_string(handle.stateVersion) + " is not one this module reads (" +
-                                  std::to_string(kStateVersion) + ")");
+            return make_error(ErrorCode::InvalidArgument, "job " + handle.jobId +
+                                                              ": gentle state version " +
+                                                              std::to_string(handle.stateVersion) +
+                                                              " is not one this module reads (" +
+                                                              std::to_string(kStateVersion) + ")");
         }
         JobState state;
         if (!decode_state(handle.backendState, state)) {
-            return make_error(ErrorCode::InvalidArgument,
-                              "job " + handle.jobId + ": unreadable gentle state: " + handle.backendState);
+            return make_error(
+                ErrorCode::InvalidArgument,
+                "job " + handle.jobId + ": unreadable gentle state: " + handle.backendState);
         }
         std::lock_guard lock(mutex_);
         jobs_[handle.jobId] = state;

@@ -32,18 +32,35 @@ constexpr int kIoprioClassShift = 13;
 constexpr int kIoprioClassBestEffort = 2;
 constexpr int kIoprioClassIdle = 3;
 
-enum Stage : int { kSetsid = 1, kNice, kIoprio, kRlimitAs, kRlimitCpu, kRlimitNofile, kExec, kFork };
+enum Stage : int {
+    kSetsid = 1,
+    kNice,
+    kIoprio,
+    kRlimitAs,
+    kRlimitCpu,
+    kRlimitNofile,
+    kExec,
+    kFork
+};
 
 const char* stage_name(int stage) {
     switch (stage) {
-        case kSetsid: return "start a session";
-        case kNice: return "lower the CPU priority (setpriority)";
-        case kIoprio: return "lower the I/O priority (ioprio_set)";
-        case kRlimitAs: return "set the memory limit (RLIMIT_AS)";
-        case kRlimitCpu: return "set the CPU time limit (RLIMIT_CPU)";
-        case kRlimitNofile: return "set the open-files limit (RLIMIT_NOFILE)";
-        case kExec: return "run claude-jobs-runner";
-        case kFork: return "create the supervisor process";
+        case kSetsid:
+            return "start a session";
+        case kNice:
+            return "lower the CPU priority (setpriority)";
+        case kIoprio:
+            return "lower the I/O priority (ioprio_set)";
+        case kRlimitAs:
+            return "set the memory limit (RLIMIT_AS)";
+        case kRlimitCpu:
+            return "set the CPU time limit (RLIMIT_CPU)";
+        case kRlimitNofile:
+            return "set the open-files limit (RLIMIT_NOFILE)";
+        case kExec:
+            return "run claude-jobs-runner";
+        case kFork:
+            return "create the supervisor process";
     }
     return "launch";
 }
@@ -105,7 +122,9 @@ bool read_all_raw(int fd, void* data, std::size_t size) {
 }
 
 bool set_limit(int resource, rlim_t value) {
-    struct rlimit limit {value, value};
+    struct rlimit limit {
+        value, value
+    };
     return ::setrlimit(resource, &limit) == 0;
 }
 
@@ -143,7 +162,8 @@ void close_others(int from, int keep) {
         // Harmless: the runner changes to the job's work folder itself.
     }
     errno = 0;
-    if (plan.niceness > 0 && ::setpriority(PRIO_PROCESS, 0, plan.niceness) != 0) fail(reportFd, kNice);
+    if (plan.niceness > 0 && ::setpriority(PRIO_PROCESS, 0, plan.niceness) != 0)
+        fail(reportFd, kNice);
     if (::syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, plan.ioprio) != 0) fail(reportFd, kIoprio);
     if (plan.memoryBytes && !set_limit(RLIMIT_AS, plan.memoryBytes)) fail(reportFd, kRlimitAs);
     if (plan.cpuSeconds && !set_limit(RLIMIT_CPU, plan.cpuSeconds)) fail(reportFd, kRlimitCpu);

@@ -64,8 +64,7 @@ bool signal_exactly(const ProcessIdentity& process, int sig) {
     int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, process.pid, 0));
     if (pidfd < 0) return false;
     // The pidfd pins the process: if it is still the one we mean now, the signal reaches it.
-    bool sent = is_alive(process) &&
-                ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) == 0;
+    bool sent = is_alive(process) && ::syscall(SYS_pidfd_send_signal, pidfd, sig, nullptr, 0) == 0;
     ::close(pidfd);
     return sent;
 }

@@ -11,12 +11,12 @@ namespace gentle {
 enum class IoClass { Idle, BestEffort };
 
 struct Settings {
-    int niceness = 10;                  // 0-19, added to the server's niceness
-    IoClass ioClass = IoClass::Idle;    // "idle": disk time only when nobody else wants it
-    int ioLevel = 7;                    // 0-7 within best-effort (7 is lowest)
-    std::uint64_t memoryMB = 0;         // RLIMIT_AS per process; 0 = unlimited
-    std::uint64_t cpuSeconds = 0;       // RLIMIT_CPU per process; 0 = unlimited
-    std::uint64_t openFiles = 0;        // RLIMIT_NOFILE; 0 = inherited
+    int niceness = 10;                // 0-19, added to the server's niceness
+    IoClass ioClass = IoClass::Idle;  // "idle": disk time only when nobody else wants it
+    int ioLevel = 7;                  // 0-7 within best-effort (7 is lowest)
+    std::uint64_t memoryMB = 0;       // RLIMIT_AS per process; 0 = unlimited
+    std::uint64_t cpuSeconds = 0;     // RLIMIT_CPU per process; 0 = unlimited
+    std::uint64_t openFiles = 0;      // RLIMIT_NOFILE; 0 = inherited
 };
 
 // Reads the settings from configJson; false with a message naming the key otherwise.

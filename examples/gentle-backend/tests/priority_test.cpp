@@ -44,8 +44,10 @@ std::shared_ptr<IJobBackend> load_gentle() {
     auto setup = claude_jobs::testing::default_setup();
     void* module = ::dlopen(setup.modulePath.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!module) return nullptr;
-    auto create = reinterpret_cast<ClaudeJobsCreateFn>(::dlsym(module, "claude_jobs_create_backend"));
-    auto destroy = reinterpret_cast<ClaudeJobsDestroyFn>(::dlsym(module, "claude_jobs_destroy_backend"));
+    auto create =
+        reinterpret_cast<ClaudeJobsCreateFn>(::dlsym(module, "claude_jobs_create_backend"));
+    auto destroy =
+        reinterpret_cast<ClaudeJobsDestroyFn>(::dlsym(module, "claude_jobs_destroy_backend"));
     if (!create || !destroy) return nullptr;
     return std::shared_ptr<IJobBackend>(create(), destroy);
 }
@@ -138,9 +140,9 @@ TEST_F(GentleTest, JobRunsAtIdlePriorityUnderLimits) {
     EXPECT_EQ(ioprio >> 13, 3) << "I/O class of the job (3 = idle), ioprio " << ioprio;
     EXPECT_EQ(limit_of(pid, "Max open files"), "Max open files 512 512 files");
     EXPECT_EQ(limit_of(pid, "Max cpu time"), "Max cpu time 3600 3600 seconds");
-    EXPECT_EQ(limit_of(pid, "Max address space"),
-              "Max address space " + std::to_string(65536ULL << 20) + " " +
-                  std::to_string(65536ULL << 20) + " bytes");
+    EXPECT_EQ(limit_of(pid, "Max address space"), "Max address space " +
+                                                      std::to_string(65536ULL << 20) + " " +
+                                                      std::to_string(65536ULL << 20) + " bytes");
 }
 
 TEST_F(GentleTest, BestEffortLevelIsApplied) {

@@ -38,36 +38,36 @@ namespace claude_jobs::testing {
 
 // Every rule the kit checks. The order is the order of the tests.
 enum class Rule {
-    ModuleExports,                // the module exports the entry points, ABI info that matches
-    ModuleHidesSymbols,           // and nothing else of the SDK (hidden visibility)
-    Info,                         // info() names the plugin, its version and a description
-    ConfigureAccepts,             // configure() accepts the given settings
-    ConfigureRefusesUnknownKey,   // an unknown key is InvalidArgument naming the key
-    CapabilitiesStable,           // capabilities() answers the same each time; optional
-                                  // methods answer per their flag
-    Health,                       // health() passes once configured
-    StartReturnsHandle,           // start() returns promptly with a handle for the job
-    StatusRunning,                // status() says Running while the job runs
-    ExitRecord,                   // the supervisor's exit record carries the job's exit code
-    StatusAfterExit,              // status() leaves Running once the job has ended
-    JobEnvironment,               // the job's environment is JobSpec::env
-    JobWorkFolder,                // the job runs in JobSpec::workFolder
-    PromptOnStdin,                // the job reads prompt.txt on stdin
-    StopEndsJob,                  // stop() returns at once and the job ends, recorded cancelled
-    StopIsIdempotent,             // stop() twice on a running job succeeds twice
-    StopAfterExitIsNoOp,          // stop() after the end succeeds and changes nothing
-    StopKillsAfterGrace,          // a job ignoring SIGTERM is killed after graceSec
-    WholeGroupKill,               // stop() ends the job's children too
-    UnknownIdNotFound,            // status()/stop() of an unknown id is NotFound
-    RecoverAfterRestart,          // a second instance recovers a running job, sees and stops it
-    RecoverEndedJob,              // recovering a job that ended works; status is not Running
+    ModuleExports,                   // the module exports the entry points, ABI info that matches
+    ModuleHidesSymbols,              // and nothing else of the SDK (hidden visibility)
+    Info,                            // info() names the plugin, its version and a description
+    ConfigureAccepts,                // configure() accepts the given settings
+    ConfigureRefusesUnknownKey,      // an unknown key is InvalidArgument naming the key
+    CapabilitiesStable,              // capabilities() answers the same each time; optional
+                                     // methods answer per their flag
+    Health,                          // health() passes once configured
+    StartReturnsHandle,              // start() returns promptly with a handle for the job
+    StatusRunning,                   // status() says Running while the job runs
+    ExitRecord,                      // the supervisor's exit record carries the job's exit code
+    StatusAfterExit,                 // status() leaves Running once the job has ended
+    JobEnvironment,                  // the job's environment is JobSpec::env
+    JobWorkFolder,                   // the job runs in JobSpec::workFolder
+    PromptOnStdin,                   // the job reads prompt.txt on stdin
+    StopEndsJob,                     // stop() returns at once and the job ends, recorded cancelled
+    StopIsIdempotent,                // stop() twice on a running job succeeds twice
+    StopAfterExitIsNoOp,             // stop() after the end succeeds and changes nothing
+    StopKillsAfterGrace,             // a job ignoring SIGTERM is killed after graceSec
+    WholeGroupKill,                  // stop() ends the job's children too
+    UnknownIdNotFound,               // status()/stop() of an unknown id is NotFound
+    RecoverAfterRestart,             // a second instance recovers a running job, sees and stops it
+    RecoverEndedJob,                 // recovering a job that ended works; status is not Running
     RecoverRefusesUnreadableHandle,  // a handle with unreadable state is InvalidArgument
-    DestroyIdempotent,            // destroy() after the end succeeds, twice
-    NoLeakedDescriptors,          // the job holds no descriptor but stdin, stdout, stderr
-    OwnSession,                   // the job runs outside the host's session
-    LeadsProcessGroup,            // the job leads its own process group
-    StatusDoesNotBlock,           // status() answers within statusBound, always
-    ConcurrentCalls,              // starts, statuses and stops from several threads at once
+    DestroyIdempotent,               // destroy() after the end succeeds, twice
+    NoLeakedDescriptors,             // the job holds no descriptor but stdin, stdout, stderr
+    OwnSession,                      // the job runs outside the host's session
+    LeadsProcessGroup,               // the job leads its own process group
+    StatusDoesNotBlock,              // status() answers within statusBound, always
+    ConcurrentCalls,                 // starts, statuses and stops from several threads at once
 };
 
 // All rules, in order.
@@ -128,6 +128,6 @@ inline BackendSetup default_setup() {
 }  // namespace claude_jobs::testing
 
 // Registers the conformance suite `suite` for a backend, at static initialisation.
-#define CLAUDE_JOBS_CONFORMANCE(suite, ...)                                                     \
-    static const bool claude_jobs_conformance_registered_##suite =                              \
+#define CLAUDE_JOBS_CONFORMANCE(suite, ...)                        \
+    static const bool claude_jobs_conformance_registered_##suite = \
         ::claude_jobs::testing::register_conformance_tests(#suite, __VA_ARGS__)
