@@ -180,7 +180,10 @@ std::string Kit::rule() const {
 }
 
 std::string Kit::setup_problem() const {
-    if (scratch_.empty()) return "cannot make a scratch folder under " + setup_.scratchDir;
+    if (scratch_.empty()) {
+        return "cannot make a scratch folder under " +
+               (setup_.scratchDir.empty() ? std::string("$TMPDIR or /tmp") : setup_.scratchDir);
+    }
     if (setup_.modulePath.empty() && !setup_.factory)
         return "BackendSetup names neither a module (modulePath) nor a factory";
     if (!executable(setup_.runnerPath))
