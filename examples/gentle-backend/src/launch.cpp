@@ -78,7 +78,8 @@ struct Plan {
     const char* program;
     char* const* argv;
     char* const* envp;
-    int niceness;
+    int niceness;  // the supervisor's niceness; only set when above the caller's
+    int callerNiceness;
     int ioprio;
     rlim_t memoryBytes;  // 0 = leave as is
     rlim_t cpuSeconds;
@@ -119,6 +120,13 @@ bool read_all_raw(int fd, void* data, std::size_t size) {
     Report report{stage, errno, 0};
     write_all_raw(reportFd, &report, sizeof report);
     ::_exit(127);
+}
+
+// getpriority() may return -1 as a value, so errno tells the error apart.
+int caller_niceness() {
+    errno = 0;
+    int niceness = ::getpriority(PRIO_PROCESS, 0);
+    return errno == 0 ? niceness : 0;
 }
 
 bool set_limit(int resource, rlim_t value) {
@@ -162,7 +170,7 @@ void close_others(int from, int keep) {
         // Harmless: the runner changes to the job's work folder itself.
     }
     errno = 0;
-    if (plan.niceness > 0 && ::setpriority(PRIO_PROCESS, 0, plan.niceness) != 0)
+    if (plan.niceness > plan.callerNiceness && ::setpriority(PRIO_PROCESS, 0, plan.niceness) != 0)
         fail(reportFd, kNice);
     if (::syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, plan.ioprio) != 0) fail(reportFd, kIoprio);
     if (plan.memoryBytes && !set_limit(RLIMIT_AS, plan.memoryBytes)) fail(reportFd, kRlimitAs);
@@ -186,6 +194,7 @@ claude_jobs::Result<ProcessIdentity> launch_gently(const std::string& program,
               argvPointers.data(),
               envPointers.data(),
               settings.niceness,
+              caller_niceness(),
               (ioClass << kIoprioClassShift) | ioLevel,
               static_cast<rlim_t>(settings.memoryMB) * 1024 * 1024,
               static_cast<rlim_t>(settings.cpuSeconds),

@@ -11,7 +11,7 @@ namespace gentle {
 enum class IoClass { Idle, BestEffort };
 
 struct Settings {
-    int niceness = 10;                // 0-19, added to the server's niceness
+    int niceness = 10;                // 0-19, the job's niceness; never below the server's
     IoClass ioClass = IoClass::Idle;  // "idle": disk time only when nobody else wants it
     int ioLevel = 7;                  // 0-7 within best-effort (7 is lowest)
     std::uint64_t memoryMB = 0;       // RLIMIT_AS per process; 0 = unlimited
