@@ -25,13 +25,15 @@ int run_backends(const GlobalOptions& global, bool asJson) {
         std::string detail;
         if (available) {
             for (const auto& [name, on] : b["capabilities"].items())
-                if (on.is_boolean() && on.get<bool>()) detail += (detail.empty() ? "" : ", ") + name;
+                if (on.is_boolean() && on.get<bool>())
+                    detail += (detail.empty() ? "" : ", ") + name;
         } else {
             detail = b.value("reason", "");
         }
-        backends.add({b.value("name", ""), b.value("plugin", ""), b.value("default", false) ? "yes" : "",
-                      Cell(available ? "available" : "unavailable", available ? Tone::Good : Tone::Bad),
-                      detail});
+        backends.add(
+            {b.value("name", ""), b.value("plugin", ""), b.value("default", false) ? "yes" : "",
+             Cell(available ? "available" : "unavailable", available ? Tone::Good : Tone::Bad),
+             detail});
     }
     Table modules({"MODULE", "VERSION", "ABI", "STATE", "FILE / REASON"});
     for (const auto& m : (*report)["modules"]) {
@@ -42,7 +44,8 @@ int run_backends(const GlobalOptions& global, bool asJson) {
     }
     std::string out = backends.render(colour) + "\n" + modules.render(colour);
     for (const auto& w : (*report)["warnings"])
-        out += "\n" + paint("warning: ", Tone::Warn, colour) + clean_cell(w.get<std::string>()) + "\n";
+        out +=
+            "\n" + paint("warning: ", Tone::Warn, colour) + clean_cell(w.get<std::string>()) + "\n";
     std::fwrite(out.data(), 1, out.size(), stdout);
     return kExitOk;
 }

@@ -21,8 +21,8 @@ constexpr const char* kDescription =
 
 const std::vector<std::string> kStates = {"queued",    "running",   "completed", "failed",
                                           "cancelled", "timed_out", "orphaned"};
-const std::vector<std::string> kModes = {"acceptEdits", "auto",    "bypassPermissions", "default",
-                                         "dontAsk",     "manual",  "plan"};
+const std::vector<std::string> kModes = {
+    "acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"};
 
 // One value per occurrence (so a following positional is not swallowed), commas allowed.
 CLI::Option* repeated(CLI::App* app, const std::string& name, std::vector<std::string>& into,
@@ -75,7 +75,8 @@ Parsed run(int argc, char** argv) {
 
     // logs
     auto logs = std::make_shared<LogsOptions>();
-    auto* logsCmd = app.add_subcommand("logs", "a job's readable transcript (or raw events, stderr)");
+    auto* logsCmd =
+        app.add_subcommand("logs", "a job's readable transcript (or raw events, stderr)");
     logsCmd->add_option("id", logs->jobId, "job id")->required();
     logsCmd->add_flag("--follow,-f", logs->follow, "keep printing as the job runs, until it ends");
     auto* rawOpt = logsCmd->add_flag("--raw", logs->raw, "claude's raw stream-json events");
@@ -86,10 +87,13 @@ Parsed run(int argc, char** argv) {
     auto start = std::make_shared<StartOptions>();
     auto* startCmd = app.add_subcommand(
         "start", "start a job (the options of claude_start); prints its id on stdout");
-    startCmd->add_option("prompt", start->promptWords,
-                         "the prompt (words are joined with spaces); else --prompt-file, else stdin");
-    startCmd->add_option("--prompt-file,-p", start->promptFile, "read the prompt from FILE (- = stdin)");
-    startCmd->add_option("--work-folder,-C", start->workFolder, "folder the job works in (default: here)");
+    startCmd->add_option(
+        "prompt", start->promptWords,
+        "the prompt (words are joined with spaces); else --prompt-file, else stdin");
+    startCmd->add_option("--prompt-file,-p", start->promptFile,
+                         "read the prompt from FILE (- = stdin)");
+    startCmd->add_option("--work-folder,-C", start->workFolder,
+                         "folder the job works in (default: here)");
     startCmd->add_option("--model,-m", start->model, "model name or alias");
     startCmd->add_option("--backend,-b", start->backend, "configured backend (see: backends)");
     startCmd->add_option("--job-id", start->jobId, "id to use instead of a new one");
@@ -101,7 +105,8 @@ Parsed run(int argc, char** argv) {
     startCmd->add_option("--permission-mode", start->permissionMode, "claude's permission mode")
         ->check(CLI::IsMember(kModes));
     repeated(startCmd, "--allowed-tools", start->allowedTools, "tools allowed (repeat, or a,b)");
-    repeated(startCmd, "--disallowed-tools", start->disallowedTools, "tools refused (repeat, or a,b)");
+    repeated(startCmd, "--disallowed-tools", start->disallowedTools,
+             "tools refused (repeat, or a,b)");
     startCmd->add_option("--timeout", start->timeoutSec, "time limit in seconds")
         ->check(CLI::PositiveNumber);
     startCmd->add_option("--max-budget-usd", start->maxBudgetUsd, "spending limit in USD")
@@ -129,14 +134,16 @@ Parsed run(int argc, char** argv) {
         ->check(CLI::Range(0, 300))
         ->capture_default_str();
     cancelCmd->add_flag("--json", cancel->json, "print the job view after the cancel as JSON");
-    cancelCmd->callback([&, cancel] { action = [&, cancel] { return run_cancel(global, *cancel); }; });
+    cancelCmd->callback(
+        [&, cancel] { action = [&, cancel] { return run_cancel(global, *cancel); }; });
 
     // attach
     auto attachId = std::make_shared<std::string>();
     auto* attachCmd = app.add_subcommand(
         "attach", "watch a job: its terminal (tmux) if the backend has one, else follow its log");
     attachCmd->add_option("id", *attachId, "job id")->required();
-    attachCmd->callback([&, attachId] { action = [&, attachId] { return run_attach(global, *attachId); }; });
+    attachCmd->callback(
+        [&, attachId] { action = [&, attachId] { return run_attach(global, *attachId); }; });
 
     // gc, backends, doctor
     auto gcJson = std::make_shared<bool>(false);
@@ -145,27 +152,34 @@ Parsed run(int argc, char** argv) {
     gcCmd->callback([&, gcJson] { action = [&, gcJson] { return run_gc(global, *gcJson); }; });
 
     auto backendsJson = std::make_shared<bool>(false);
-    auto* backendsCmd = app.add_subcommand("backends", "the configured backends and plugin modules");
+    auto* backendsCmd =
+        app.add_subcommand("backends", "the configured backends and plugin modules");
     backendsCmd->add_flag("--json", *backendsJson, "print the claude_backends result as JSON");
-    backendsCmd->callback(
-        [&, backendsJson] { action = [&, backendsJson] { return run_backends(global, *backendsJson); }; });
+    backendsCmd->callback([&, backendsJson] {
+        action = [&, backendsJson] { return run_backends(global, *backendsJson); };
+    });
 
     auto doctorJson = std::make_shared<bool>(false);
     auto* doctorCmd = app.add_subcommand(
         "doctor", "check the setup (claude, backends, state dir, config, modules, job index)");
     doctorCmd->add_flag("--json", *doctorJson, "print the checks as JSON");
-    doctorCmd->callback([&, doctorJson] { action = [&, doctorJson] { return run_doctor(global, *doctorJson); }; });
+    doctorCmd->callback(
+        [&, doctorJson] { action = [&, doctorJson] { return run_doctor(global, *doctorJson); }; });
 
     // register
     auto reg = std::make_shared<RegisterOptions>();
-    auto* regCmd = app.add_subcommand("register", "add this server to an MCP client's configuration");
+    auto* regCmd =
+        app.add_subcommand("register", "add this server to an MCP client's configuration");
     regCmd->add_option("--client", reg->client, "claude-code or claude-desktop")
         ->required()
         ->check(CLI::IsMember({"claude-code", "claude-desktop"}));
-    regCmd->add_option("--scope", reg->scope, "claude-code: user (every project) or project (.mcp.json here)")
+    regCmd
+        ->add_option("--scope", reg->scope,
+                     "claude-code: user (every project) or project (.mcp.json here)")
         ->check(CLI::IsMember({"user", "project"}))
         ->capture_default_str();
-    regCmd->add_option("--name", reg->name, "the server's name in the client")->capture_default_str();
+    regCmd->add_option("--name", reg->name, "the server's name in the client")
+        ->capture_default_str();
     regCmd->add_option("--config-file", reg->configFile,
                        "merge into this file instead of the client's own (no claude mcp add)");
     regCmd->add_flag("--dry-run", reg->dryRun, "say what would change, change nothing");

@@ -8,8 +8,8 @@
 namespace cj::cli {
 
 struct Parsed {
-    bool serve = false;     // no subcommand: serve MCP on stdio with `global`
-    int exitCode = 0;       // otherwise the process's exit status
+    bool serve = false;  // no subcommand: serve MCP on stdio with `global`
+    int exitCode = 0;    // otherwise the process's exit status
     GlobalOptions global;
 };
 

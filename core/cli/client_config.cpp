@@ -48,7 +48,8 @@ Result<void> write_new(const std::string& path, const std::string& text, mode_t 
     ::close(fd);
     if (!w) {
         ::unlink(path.c_str());
-        return make_error(ErrorCode::Unavailable, "cannot write " + path + ": " + w.error().message);
+        return make_error(ErrorCode::Unavailable,
+                          "cannot write " + path + ": " + w.error().message);
     }
     return {};
 }
@@ -94,11 +95,12 @@ Result<std::string> desktop_config_path(Os os, const config::Environment& env,
                 std::string local = get(env, "LOCALAPPDATA");
                 if (local.empty())
                     return make_error(ErrorCode::InvalidArgument, "LOCALAPPDATA is not set");
-                return local + "\\Packages\\" + chosen->folder +
-                       "\\LocalCache\\Roaming\\Claude\\" + kFile;
+                return local + "\\Packages\\" + chosen->folder + "\\LocalCache\\Roaming\\Claude\\" +
+                       kFile;
             }
             std::string appdata = get(env, "APPDATA");
-            if (appdata.empty()) return make_error(ErrorCode::InvalidArgument, "APPDATA is not set");
+            if (appdata.empty())
+                return make_error(ErrorCode::InvalidArgument, "APPDATA is not set");
             return appdata + "\\Claude\\" + kFile;
         }
         case Os::Linux: {
@@ -129,9 +131,12 @@ Result<std::string> claude_code_config_path(const std::string& scope,
 
 const char* change_name(Change change) {
     switch (change) {
-        case Change::Added: return "added";
-        case Change::Updated: return "updated";
-        case Change::Unchanged: return "unchanged";
+        case Change::Added:
+            return "added";
+        case Change::Updated:
+            return "updated";
+        case Change::Unchanged:
+            return "unchanged";
     }
     return "?";
 }
@@ -139,8 +144,9 @@ const char* change_name(Change change) {
 Result<Merged> merge_server(const std::string& existingText, const std::string& name,
                             const ordered_json& entry) {
     Merged out;
-    bool blank = std::all_of(existingText.begin(), existingText.end(),
-                             [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; });
+    bool blank = std::all_of(existingText.begin(), existingText.end(), [](char c) {
+        return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    });
     if (blank) {
         out.config = ordered_json::object();
     } else {
@@ -166,7 +172,8 @@ Result<Merged> merge_server(const std::string& existingText, const std::string& 
     return out;
 }
 
-Result<std::string> replace_file_with_backup(const std::string& requested, const std::string& text) {
+Result<std::string> replace_file_with_backup(const std::string& requested,
+                                             const std::string& text) {
     std::string path = requested;
     char real[PATH_MAX];
     if (::realpath(requested.c_str(), real)) path = real;  // write through a symlink
@@ -176,7 +183,7 @@ Result<std::string> replace_file_with_backup(const std::string& requested, const
 
     std::string backup;
     mode_t mode = 0600;
-    struct stat st{};
+    struct stat st {};
     if (::stat(path.c_str(), &st) == 0) {
         mode = st.st_mode & 07777;
         auto old = util::read_file(path, 64 << 20);
@@ -186,8 +193,8 @@ Result<std::string> replace_file_with_backup(const std::string& requested, const
             backup = path + ".bak-" + utc_stamp() + "-" + std::to_string(n);
         if (auto w = write_new(backup, old->value_or(""), mode); !w) return w.error();
     } else if (errno != ENOENT) {
-        return make_error(ErrorCode::Unavailable, "cannot read " + path + ": " + std::strerror(errno),
-                          errno);
+        return make_error(ErrorCode::Unavailable,
+                          "cannot read " + path + ": " + std::strerror(errno), errno);
     }
     std::string temp = dir + "/." + base + ".tmp-" + std::to_string(::getpid());
     ::unlink(temp.c_str());
@@ -196,7 +203,8 @@ Result<std::string> replace_file_with_backup(const std::string& requested, const
     if (::rename(temp.c_str(), path.c_str()) != 0) {
         int e = errno;
         ::unlink(temp.c_str());
-        return make_error(ErrorCode::Unavailable, "cannot replace " + path + ": " + std::strerror(e), e);
+        return make_error(ErrorCode::Unavailable,
+                          "cannot replace " + path + ": " + std::strerror(e), e);
     }
     int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {

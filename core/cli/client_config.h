@@ -26,7 +26,8 @@ struct MsixPackage {
 
 // Claude Desktop's config file:
 //   macOS   $HOME/Library/Application Support/Claude/claude_desktop_config.json
-//   Windows %LOCALAPPDATA%\Packages\Claude_<id>\LocalCache\Roaming\Claude\claude_desktop_config.json
+//   Windows
+//   %LOCALAPPDATA%\Packages\Claude_<id>\LocalCache\Roaming\Claude\claude_desktop_config.json
 //           when such a package exists (the MSIX app reads only that file; of several, the
 //           one already holding a config, else the first by name), else
 //           %APPDATA%\Claude\claude_desktop_config.json

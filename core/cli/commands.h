@@ -76,10 +76,10 @@ int run_backends(const GlobalOptions& global, bool json);
 int run_doctor(const GlobalOptions& global, bool json);
 
 struct RegisterOptions {
-    std::string client;        // claude-code | claude-desktop
+    std::string client;          // claude-code | claude-desktop
     std::string scope = "user";  // claude-code: user | project
     std::string name = "claude-jobs";
-    std::string configFile;    // write this file instead of the client's own
+    std::string configFile;  // write this file instead of the client's own
     bool dryRun = false;
 };
 int run_register(const GlobalOptions& global, const RegisterOptions& options);

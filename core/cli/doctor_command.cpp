@@ -32,7 +32,9 @@ struct Check {
         : name(std::move(n)), level(l), detail(std::move(d)), fix(std::move(f)) {}
 };
 
-const char* level_name(Level l) { return l == Level::Ok ? "ok" : l == Level::Warn ? "warn" : "fail"; }
+const char* level_name(Level l) {
+    return l == Level::Ok ? "ok" : l == Level::Warn ? "warn" : "fail";
+}
 
 Check check_claude(const config::Config& config) {
     Check c("claude");
@@ -42,8 +44,9 @@ Check check_claude(const config::Config& config) {
         c.level = Level::Fail;
         c.detail = "\"" + config.claude.path + "\" not found" +
                    (config.claude.path.find('/') == std::string::npos ? " on PATH" : "");
-        c.fix = "install Claude Code (npm install -g @anthropic-ai/claude-code), or set claude.path "
-                "in the config (or $CLAUDE_CLI_PATH) to its absolute path";
+        c.fix =
+            "install Claude Code (npm install -g @anthropic-ai/claude-code), or set claude.path "
+            "in the config (or $CLAUDE_CLI_PATH) to its absolute path";
         return c;
     }
     auto ran = run_program({found, "--version"}, kVersionLimit);
@@ -63,15 +66,17 @@ Check check_claude(const config::Config& config) {
     } else {
         c.detail = jobs::one_line(ran->output, 100) + " at " + found;
         if (config.claude.path.find('/') == std::string::npos)
-            c.fix = "found on this shell's PATH; MCP clients often start servers with a shorter "
-                    "one: if jobs fail with \"cannot run claude\", set claude.path to " + found;
+            c.fix =
+                "found on this shell's PATH; MCP clients often start servers with a shorter "
+                "one: if jobs fail with \"cannot run claude\", set claude.path to " +
+                found;
     }
     return c;
 }
 
 Check check_state_dir(const std::string& dir) {
     Check c("state dir");
-    struct stat st{};
+    struct stat st {};
     if (::lstat(dir.c_str(), &st) != 0) {
         c.level = Level::Warn;
         c.detail = dir + " does not exist yet";
@@ -87,7 +92,8 @@ Check check_state_dir(const std::string& dir) {
         c.level = Level::Fail;
         c.detail += " belongs to uid " + std::to_string(st.st_uid) + ", not to you (uid " +
                     std::to_string(::geteuid()) + ")";
-        c.fix = "chown -R " + std::to_string(::geteuid()) + " " + dir + ", or use a stateDir of your own";
+        c.fix = "chown -R " + std::to_string(::geteuid()) + " " + dir +
+                ", or use a stateDir of your own";
     } else if ((st.st_mode & 077) != 0) {
         char mode[8];
         std::snprintf(mode, sizeof mode, "%04o", st.st_mode & 07777);
@@ -105,37 +111,41 @@ std::vector<Check> check_app(const config::Config& config) {
     auto app = app::App::create(config, app::Layout::discover());
     if (!app) {
         checks.push_back(Check("job index", Level::Fail, app.error().message,
-                          "make the state dir writable for you, or set stateDir"));
+                               "make the state dir writable for you, or set stateDir"));
         return checks;
     }
     auto integrity = (*app)->index().integrity_check();
     if (!integrity || !integrity->empty())
-        checks.push_back(Check("job index", Level::Fail,
-                          config.stateDir + "/jobs.db: " +
-                              (integrity ? jobs::one_line(*integrity, 300) : integrity.error().message),
-                          "stop every claude-jobs using it, then move jobs.db (and jobs.db-wal, "
-                          "jobs.db-shm) aside; the job list starts empty, job folders stay"));
+        checks.push_back(
+            Check("job index", Level::Fail,
+                  config.stateDir + "/jobs.db: " +
+                      (integrity ? jobs::one_line(*integrity, 300) : integrity.error().message),
+                  "stop every claude-jobs using it, then move jobs.db (and jobs.db-wal, "
+                  "jobs.db-shm) aside; the job list starts empty, job folders stay"));
     else
-        checks.push_back(Check("job index", Level::Ok, config.stateDir + "/jobs.db passes quick_check", ""));
+        checks.push_back(
+            Check("job index", Level::Ok, config.stateDir + "/jobs.db passes quick_check", ""));
 
     const auto& registry = (*app)->plugins();
     for (const auto& m : registry.reports()) {
         if (m.loaded)
             checks.push_back(Check("module " + m.name, Level::Ok,
-                              m.version + " (ABI " + std::to_string(m.abiMajor) + "." +
-                                  std::to_string(m.abiMinor) + ") from " + m.path, ""));
+                                   m.version + " (ABI " + std::to_string(m.abiMajor) + "." +
+                                       std::to_string(m.abiMinor) + ") from " + m.path,
+                                   ""));
         else
-            checks.push_back(Check("module " + (m.name.empty() ? m.path : m.name), Level::Warn,
-                              "refused: " + m.error,
-                              "rebuild it against this claude-jobs's SDK, or remove it from the "
-                              "plugin folder"));
+            checks.push_back(Check(
+                "module " + (m.name.empty() ? m.path : m.name), Level::Warn, "refused: " + m.error,
+                "rebuild it against this claude-jobs's SDK, or remove it from the "
+                "plugin folder"));
     }
     json report = (*app)->service().backends_report({});
     for (const auto& b : report["backends"]) {
         std::string name = b.value("name", ""), plugin = b.value("plugin", "");
         Check c("backend " + name);
         if (b.value("available", false)) {
-            c.detail = "plugin " + plugin + ", usable" + (b.value("default", false) ? " (default)" : "");
+            c.detail =
+                "plugin " + plugin + ", usable" + (b.value("default", false) ? " (default)" : "");
         } else {
             c.level = Level::Fail;
             bool loaded = false;
@@ -149,7 +159,9 @@ std::vector<Check> check_app(const config::Config& config) {
                         "backend \"" + name + "\" from the config";
             } else {
                 c.detail = b.value("reason", "");
-                c.fix = "install what the backend needs (above), or fix its settings under backends." + name;
+                c.fix =
+                    "install what the backend needs (above), or fix its settings under backends." +
+                    name;
             }
         }
         checks.push_back(c);
@@ -169,14 +181,15 @@ int run_doctor(const GlobalOptions& global, bool asJson) {
     config::Config config;
     if (loaded) {
         checks.push_back(Check("config", Level::Ok,
-                          loaded->sourcePath.empty() ? "no config file; built-in defaults"
-                                                     : loaded->sourcePath + " is valid",
-                          ""));
+                               loaded->sourcePath.empty() ? "no config file; built-in defaults"
+                                                          : loaded->sourcePath + " is valid",
+                               ""));
         config = *loaded;
     } else {
-        checks.push_back(Check("config", Level::Fail, loaded.error().message,
-                          "fix that key (docs/configuration.md lists every key); the checks below "
-                          "use the built-in defaults"));
+        checks.push_back(
+            Check("config", Level::Fail, loaded.error().message,
+                  "fix that key (docs/configuration.md lists every key); the checks below "
+                  "use the built-in defaults"));
         auto defaults = config::parse("{}", "built-in defaults", env);
         if (!defaults) return report_error(defaults.error().message);
         config = *defaults;
@@ -200,12 +213,15 @@ int run_doctor(const GlobalOptions& global, bool asJson) {
     bool colour = colour_stdout();
     std::string out;
     for (const auto& c : checks) {
-        Tone tone = c.level == Level::Ok ? Tone::Good : c.level == Level::Warn ? Tone::Warn : Tone::Bad;
+        Tone tone = c.level == Level::Ok     ? Tone::Good
+                    : c.level == Level::Warn ? Tone::Warn
+                                             : Tone::Bad;
         std::string mark = c.level == Level::Ok ? "ok  " : c.level == Level::Warn ? "warn" : "FAIL";
         out += paint(mark, tone, colour) + "  " + paint(c.name, Tone::Bold, colour) + ": " +
                clean_cell(c.detail) + "\n";
         if (!c.fix.empty())
-            out += std::string(c.level == Level::Ok ? "      note: " : "      fix: ") + clean_cell(c.fix) + "\n";
+            out += std::string(c.level == Level::Ok ? "      note: " : "      fix: ") +
+                   clean_cell(c.fix) + "\n";
     }
     out += failed ? "some checks failed\n" : "all checks passed\n";
     std::fwrite(out.data(), 1, out.size(), stdout);

@@ -30,7 +30,9 @@ std::string age_of(const json& item) {
     return created ? short_duration(util::now_ms() - created) : "?";
 }
 
-void print(const std::string& text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+void print(const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+}
 
 }  // namespace
 
@@ -50,8 +52,9 @@ int run_ls(const GlobalOptions& global, const ListOptions& options) {
     Table table({"ID", "STATUS", "BACKEND", "AGE", "LABEL", "PROMPT"});
     for (const auto& job : (*listed)["jobs"]) {
         std::string status = job.value("status", "");
-        table.add({job.value("jobId", ""), Cell(status, status_tone(status)), job.value("backend", ""),
-                   age_of(job), job.value("label", ""), job.value("promptPreview", "")});
+        table.add({job.value("jobId", ""), Cell(status, status_tone(status)),
+                   job.value("backend", ""), age_of(job), job.value("label", ""),
+                   job.value("promptPreview", "")});
     }
     if (table.empty()) {
         print("no jobs\n");
@@ -61,7 +64,8 @@ int run_ls(const GlobalOptions& global, const ListOptions& options) {
     std::string counts;
     for (const auto& [state, n] : (*listed)["counts"].items())
         if (n.get<long long>() > 0)
-            counts += (counts.empty() ? "" : ", ") + std::to_string(n.get<long long>()) + " " + state;
+            counts +=
+                (counts.empty() ? "" : ", ") + std::to_string(n.get<long long>()) + " " + state;
     if (!counts.empty()) print(paint(counts, Tone::Dim, colour) + "\n");
     if (listed->contains("nextCursor"))
         print(paint("(more jobs: raise --limit)", Tone::Dim, colour) + "\n");
@@ -71,8 +75,8 @@ int run_ls(const GlobalOptions& global, const ListOptions& options) {
 int run_show(const GlobalOptions& global, const ShowOptions& options) {
     auto session = Session::open(global);
     if (!session) return report_error(session.error().message);
-    auto view = (*session)->call("claude_check", {{"jobId", options.jobId},
-                                                  {"tailBytes", options.tailBytes}});
+    auto view = (*session)->call("claude_check",
+                                 {{"jobId", options.jobId}, {"tailBytes", options.tailBytes}});
     if (!view) return report_error(view.error());
     if (options.json) {
         print(view->dump(2) + "\n");
@@ -114,7 +118,8 @@ int run_show(const GlobalOptions& global, const ShowOptions& options) {
     // Text from the job reaches a terminal without its control characters.
     auto body = [&](const std::string& title, const std::string& text) {
         if (text.empty()) return;
-        out += "\n" + paint(title, Tone::Bold, colour) + "\n" + (::isatty(1) ? clean_text(text) : text);
+        out += "\n" + paint(title, Tone::Bold, colour) + "\n" +
+               (::isatty(1) ? clean_text(text) : text);
         if (out.back() != '\n') out += "\n";
     };
     if (v.contains("result")) body("result", v["result"].value("text", ""));

@@ -92,7 +92,8 @@ int raw_file(Session& session, const std::string& id, const std::string& name, b
 int follow_or_print(Session& session, const LogsOptions& options) {
     std::unique_ptr<InterruptToken> interrupt;
     if (options.follow) interrupt = std::make_unique<InterruptToken>();
-    if (options.raw) return raw_file(session, options.jobId, "events.jsonl", options.follow, interrupt.get());
+    if (options.raw)
+        return raw_file(session, options.jobId, "events.jsonl", options.follow, interrupt.get());
     if (options.stderrLog)
         return raw_file(session, options.jobId, "stderr.log", options.follow, interrupt.get());
     return transcript(session, options.jobId, options.follow, interrupt.get());

@@ -22,8 +22,9 @@ namespace {
 constexpr std::size_t kMaxOutput = 64 << 10;
 
 bool executable_file(const std::string& path) {
-    struct stat st{};
-    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(path.c_str(), X_OK) == 0;
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
+           ::access(path.c_str(), X_OK) == 0;
 }
 }  // namespace
 
@@ -49,8 +50,7 @@ claude_jobs::Result<ProgramResult> run_program(const std::vector<std::string>& a
     if (argv.empty()) return make_error(ErrorCode::InvalidArgument, "no program");
     const char* pathEnv = std::getenv("PATH");
     std::string program = find_program(argv[0], pathEnv ? pathEnv : "/usr/bin:/bin");
-    if (program.empty())
-        return make_error(ErrorCode::NotFound, argv[0] + ": not found");
+    if (program.empty()) return make_error(ErrorCode::NotFound, argv[0] + ": not found");
     int pipeFds[2];
     if (::pipe2(pipeFds, O_CLOEXEC) != 0)
         return make_error(ErrorCode::Internal, std::string("pipe: ") + std::strerror(errno), errno);
@@ -94,7 +94,8 @@ claude_jobs::Result<ProgramResult> run_program(const std::vector<std::string>& a
     }
     ::close(pipeFds[0]);
     int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
     if (!result.timedOut && WIFEXITED(status)) result.exitCode = WEXITSTATUS(status);
     return result;
 }

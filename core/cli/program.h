@@ -11,9 +11,9 @@
 namespace cj::cli {
 
 struct ProgramResult {
-    int exitCode = -1;     // -1 when killed by a signal or the time limit
+    int exitCode = -1;  // -1 when killed by a signal or the time limit
     bool timedOut = false;
-    std::string output;    // stdout and stderr together, at most 64 KiB
+    std::string output;  // stdout and stderr together, at most 64 KiB
 };
 
 // Runs argv[0] (searched in PATH when it has no '/') with stdin on /dev/null. The program is

@@ -83,8 +83,9 @@ int merge_into(const std::string& path, const std::string& name, const ordered_j
     std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
     auto written = replace_file_with_backup(path, merged->config.dump(2) + "\n");
     if (!written) return report_error(written.error().message);
-    std::printf("%s %s in %s%s\n", merged->change == Change::Added ? "added" : "updated", name.c_str(),
-                path.c_str(), written->empty() ? "" : (" (backup: " + *written + ")").c_str());
+    std::printf("%s %s in %s%s\n", merged->change == Change::Added ? "added" : "updated",
+                name.c_str(), path.c_str(),
+                written->empty() ? "" : (" (backup: " + *written + ")").c_str());
     if (!afterwards.empty()) std::printf("%s\n", afterwards.c_str());
     return kExitOk;
 }
@@ -101,7 +102,8 @@ ordered_json current_entry(const std::string& path, const std::string& name) {
 
 int register_claude_code(const RegisterOptions& options, const std::string& exe,
                          const std::vector<std::string>& args) {
-    ordered_json entry = {{"type", "stdio"}, {"command", exe}, {"args", args}, {"env", ordered_json::object()}};
+    ordered_json entry = {
+        {"type", "stdio"}, {"command", exe}, {"args", args}, {"env", ordered_json::object()}};
     if (!options.configFile.empty())
         return merge_into(options.configFile, options.name, entry, options.dryRun, "");
     auto env = config::current_environment();
@@ -124,9 +126,11 @@ int register_claude_code(const RegisterOptions& options, const std::string& exe,
                     options.name.c_str(), options.scope.c_str());
         return kExitOk;
     }
-    std::vector<std::string> add = {claude, "mcp", "add", "--scope", options.scope, options.name, "--", exe};
+    std::vector<std::string> add = {claude,        "mcp",        "add", "--scope",
+                                    options.scope, options.name, "--",  exe};
     add.insert(add.end(), args.begin(), args.end());
-    std::vector<std::string> remove = {claude, "mcp", "remove", "--scope", options.scope, options.name};
+    std::vector<std::string> remove = {claude,    "mcp",         "remove",
+                                       "--scope", options.scope, options.name};
     if (options.dryRun) {
         std::string line;
         if (!current.is_null()) {

@@ -22,7 +22,9 @@ namespace {
 volatile sig_atomic_t gInterrupted = 0;
 struct sigaction gOldInt, gOldTerm;
 
-void on_interrupt(int) { gInterrupted = 1; }
+void on_interrupt(int) {
+    gInterrupted = 1;
+}
 
 ErrorCode code_from_name(const std::string& name) {
     if (name == "not_found") return ErrorCode::NotFound;
@@ -53,15 +55,17 @@ bool colour_stdout() {
     return !(term && std::strcmp(term, "dumb") == 0);
 }
 
-bool stderr_is_terminal() { return ::isatty(2); }
+bool stderr_is_terminal() {
+    return ::isatty(2);
+}
 
 Result<std::unique_ptr<Session>> Session::open(const GlobalOptions& options) {
     cj::logging::init(options.logLevel.empty() ? "error" : options.logLevel, options.logFile);
     auto config = config::load(options.config, config::current_environment());
     if (!config)
-        return make_error(ErrorCode::Unavailable,
-                          "config: " + config.error().message +
-                              " (claude-jobs doctor checks the whole setup)");
+        return make_error(
+            ErrorCode::Unavailable,
+            "config: " + config.error().message + " (claude-jobs doctor checks the whole setup)");
     std::unique_ptr<Session> session(new Session());
     session->config_ = *config;
     auto app = app::App::create(*config, app::Layout::discover());
@@ -71,7 +75,8 @@ Result<std::unique_ptr<Session>> Session::open(const GlobalOptions& options) {
     return session;
 }
 
-Result<json> Session::call(const std::string& name, const json& args, protocol::CancelToken* cancel) {
+Result<json> Session::call(const std::string& name, const json& args,
+                           protocol::CancelToken* cancel) {
     for (auto& tool : tools_) {
         if (tool.name != name) continue;
         protocol::RequestContext ctx;
@@ -79,7 +84,8 @@ Result<json> Session::call(const std::string& name, const json& args, protocol::
         std::thread relay;  // the tool waits on its context's token: forward ours to it
         if (cancel) {
             relay = std::thread([&, inner = ctx.cancel] {
-                while (!done && !cancel->wait_for(std::chrono::milliseconds(50))) {}
+                while (!done && !cancel->wait_for(std::chrono::milliseconds(50))) {
+                }
                 if (!done) inner->cancel();
             });
         }
@@ -120,7 +126,9 @@ InterruptToken::~InterruptToken() {
     ::sigaction(SIGTERM, &gOldTerm, nullptr);
 }
 
-bool InterruptToken::interrupted() const { return gInterrupted != 0; }
+bool InterruptToken::interrupted() const {
+    return gInterrupted != 0;
+}
 
 long long parse_iso8601_ms(const std::string& text) {
     std::tm tm{};

@@ -20,9 +20,9 @@ namespace cj::cli {
 
 // Exit statuses shared by the subcommands (docs/cli.md).
 constexpr int kExitOk = 0;
-constexpr int kExitFailed = 1;     // the operation failed, or (wait) a job did not complete
-constexpr int kExitUsage = 2;      // bad command line or argument value
-constexpr int kExitTimedOut = 3;   // wait --timeout passed with jobs still running
+constexpr int kExitFailed = 1;    // the operation failed, or (wait) a job did not complete
+constexpr int kExitUsage = 2;     // bad command line or argument value
+constexpr int kExitTimedOut = 3;  // wait --timeout passed with jobs still running
 constexpr int kExitInterrupted = 130;
 
 struct GlobalOptions {
@@ -41,7 +41,7 @@ bool colour_stdout();
 bool stderr_is_terminal();
 
 class Session {
-public:
+  public:
     // Loads the config and assembles the App. The log goes to stderr at "error" unless
     // --log-level says otherwise.
     static claude_jobs::Result<std::unique_ptr<Session>> open(const GlobalOptions& options);
@@ -55,7 +55,7 @@ public:
     claude_jobs::Result<nlohmann::json> call(const std::string& tool, const nlohmann::json& args,
                                              protocol::CancelToken* cancel = nullptr);
 
-private:
+  private:
     config::Config config_;
     std::unique_ptr<app::App> app_;
     std::vector<tools::Tool> tools_;
@@ -64,13 +64,13 @@ private:
 // SIGINT/SIGTERM fire a cancel token (for wait and follow loops) instead of killing the
 // process mid-transaction. Restores the previous handlers when destroyed.
 class InterruptToken {
-public:
+  public:
     InterruptToken();
     ~InterruptToken();
     protocol::CancelToken& token() { return *token_; }
     bool interrupted() const;
 
-private:
+  private:
     std::shared_ptr<protocol::CancelToken> token_ = std::make_shared<protocol::CancelToken>();
     std::atomic<bool> stop_{false};
     std::thread watcher_;

@@ -24,7 +24,8 @@ constexpr std::size_t kMaxPromptFile = 64 << 20;  // the config's limit applies 
 
 Result<std::string> read_prompt(const StartOptions& options) {
     if (!options.promptWords.empty() && !options.promptFile.empty())
-        return make_error(ErrorCode::InvalidArgument, "give the prompt as words or --prompt-file, not both");
+        return make_error(ErrorCode::InvalidArgument,
+                          "give the prompt as words or --prompt-file, not both");
     if (!options.promptWords.empty()) {
         std::string prompt;
         for (const auto& w : options.promptWords) prompt += (prompt.empty() ? "" : " ") + w;
@@ -34,7 +35,8 @@ Result<std::string> read_prompt(const StartOptions& options) {
         return make_error(ErrorCode::InvalidArgument,
                           "no prompt: give it as words, with --prompt-file FILE, or on stdin");
     if (options.promptFile.empty() || options.promptFile == "-") {
-        std::string prompt((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+        std::string prompt((std::istreambuf_iterator<char>(std::cin)),
+                           std::istreambuf_iterator<char>());
         return prompt;
     }
     auto text = util::read_file(options.promptFile, kMaxPromptFile);
@@ -85,7 +87,8 @@ int run_start(const GlobalOptions& global, const StartOptions& options) {
     if (started->contains("queuePosition"))
         how += ", queue position " + std::to_string((*started)["queuePosition"].get<long long>()) +
                " (a running claude-jobs server launches it when a slot frees)";
-    if (started->value("existing", false)) how = "already started with that idempotency key: " + how;
+    if (started->value("existing", false))
+        how = "already started with that idempotency key: " + how;
     std::fprintf(stderr, "%s\n", how.c_str());
     if (started->contains("attach"))
         std::fprintf(stderr, "attach: %s\n", (*started)["attach"].get<std::string>().c_str());

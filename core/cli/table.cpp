@@ -17,12 +17,18 @@ std::size_t sequence_length(unsigned char b) {
 
 const char* colour_code(Tone tone) {
     switch (tone) {
-        case Tone::Good: return "\x1b[32m";
-        case Tone::Warn: return "\x1b[33m";
-        case Tone::Bad: return "\x1b[31m";
-        case Tone::Dim: return "\x1b[2m";
-        case Tone::Bold: return "\x1b[1m";
-        case Tone::Plain: break;
+        case Tone::Good:
+            return "\x1b[32m";
+        case Tone::Warn:
+            return "\x1b[33m";
+        case Tone::Bad:
+            return "\x1b[31m";
+        case Tone::Dim:
+            return "\x1b[2m";
+        case Tone::Bold:
+            return "\x1b[1m";
+        case Tone::Plain:
+            break;
     }
     return "";
 }
@@ -46,8 +52,12 @@ namespace {
 std::string clean(const std::string& text, bool keepLines);
 }
 
-std::string clean_cell(const std::string& text) { return clean(text, false); }
-std::string clean_text(const std::string& text) { return clean(text, true); }
+std::string clean_cell(const std::string& text) {
+    return clean(text, false);
+}
+std::string clean_text(const std::string& text) {
+    return clean(text, true);
+}
 
 namespace {
 
@@ -92,7 +102,8 @@ std::string fit_width(const std::string& text, std::size_t width) {
     if (width == 0) return {};
     std::size_t columns = 0, i = 0;
     while (i < text.size()) {
-        std::size_t n = std::max<std::size_t>(1, sequence_length(static_cast<unsigned char>(text[i])));
+        std::size_t n =
+            std::max<std::size_t>(1, sequence_length(static_cast<unsigned char>(text[i])));
         if (columns + 1 > width - 1) break;  // keep one column for the ellipsis
         i += n;
         ++columns;

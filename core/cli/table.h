@@ -38,7 +38,7 @@ struct Cell {
 };
 
 class Table {
-public:
+  public:
     explicit Table(std::vector<std::string> headers);
     void add(std::vector<Cell> row);
     bool empty() const { return rows_.empty(); }
@@ -47,7 +47,7 @@ public:
     // is cut so each line fits maxWidth columns (0 = no limit). Headers are bold when coloured.
     std::string render(bool colour, std::size_t maxWidth = 0) const;
 
-private:
+  private:
     std::vector<std::string> headers_;
     std::vector<std::vector<Cell>> rows_;
 };

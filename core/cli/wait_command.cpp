@@ -36,10 +36,10 @@ int run_wait(const GlobalOptions& global, const WaitOptions& options) {
     InterruptToken interrupt;
     bool progress = stderr_is_terminal();
     auto started = std::chrono::steady_clock::now();
-    auto deadline = options.timeoutSec > 0
-                        ? started + std::chrono::milliseconds(
-                                        static_cast<long long>(options.timeoutSec * 1000))
-                        : std::chrono::steady_clock::time_point::max();
+    auto deadline =
+        options.timeoutSec > 0
+            ? started + std::chrono::milliseconds(static_cast<long long>(options.timeoutSec * 1000))
+            : std::chrono::steady_clock::time_point::max();
     std::vector<std::string> ids;
     for (const auto& id : options.jobIds)  // each once, in the order given
         if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
@@ -47,7 +47,8 @@ int run_wait(const GlobalOptions& global, const WaitOptions& options) {
     for (;;) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
-        auto slice = std::min<std::chrono::milliseconds>(kWaitSlice, std::max(left, std::chrono::milliseconds(0)));
+        auto slice = std::min<std::chrono::milliseconds>(
+            kWaitSlice, std::max(left, std::chrono::milliseconds(0)));
         auto waited = service.wait(ids, options.any ? jobs::WaitMode::Any : jobs::WaitMode::All,
                                    slice, interrupt.token(), nullptr);
         if (!waited) {
@@ -56,10 +57,12 @@ int run_wait(const GlobalOptions& global, const WaitOptions& options) {
         }
         out = *waited;
         bool satisfied = out.pending.empty() || (options.any && !out.done.empty());
-        if (satisfied || interrupt.interrupted() || std::chrono::steady_clock::now() >= deadline) break;
+        if (satisfied || interrupt.interrupted() || std::chrono::steady_clock::now() >= deadline)
+            break;
         if (progress) {
             long long secs = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::steady_clock::now() - started).count();
+                                 std::chrono::steady_clock::now() - started)
+                                 .count();
             std::fprintf(stderr, "\r\x1b[Kwaiting: %zu of %zu ended, %zu still running (%llds)",
                          out.done.size(), ids.size(), out.pending.size(), secs);
             std::fflush(stderr);
@@ -90,7 +93,8 @@ int run_cancel(const GlobalOptions& global, const CancelOptions& options) {
     auto session = Session::open(global);
     if (!session) return report_error(session.error().message);
     InterruptToken interrupt;
-    auto view = (*session)->call("claude_cancel", {{"jobId", options.jobId}, {"graceSec", options.graceSec}},
+    auto view = (*session)->call("claude_cancel",
+                                 {{"jobId", options.jobId}, {"graceSec", options.graceSec}},
                                  &interrupt.token());
     if (!view) return report_error(view.error());
     if (options.json) {

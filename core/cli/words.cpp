@@ -50,10 +50,14 @@ claude_jobs::Result<std::vector<std::string>> split_words(const std::string& lin
             word += line[++i];
             inWord = true;
         } else if (std::strchr(";&|<>()$`*?[]\n\r", c)) {
-            return refuse(std::string("'") + (c == '\n' ? "\\n" : c == '\r' ? "\\r" : std::string(1, c)) +
+            return refuse(std::string("'") +
+                          (c == '\n'   ? "\\n"
+                           : c == '\r' ? "\\r"
+                                       : std::string(1, c)) +
                           "' is shell syntax; quote it");
         } else if ((c == '#' || c == '~') && !inWord) {
-            return refuse(std::string("a word starting with '") + c + "' is shell syntax; quote it");
+            return refuse(std::string("a word starting with '") + c +
+                          "' is shell syntax; quote it");
         } else {
             word += c;
             inWord = true;
