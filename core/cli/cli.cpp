@@ -30,27 +30,20 @@ CLI::Option* repeated(CLI::App* app, const std::string& name, std::vector<std::s
     return app->add_option(name, into, help)->allow_extra_args(false)->delimiter(',');
 }
 
-}  // namespace
-
-Parsed run(int argc, char** argv) {
-    Parsed parsed;
+// What the command line asked for, once it is parsed: the global options and the
+// subcommand to run (none: serve MCP).
+struct Chosen {
+    GlobalOptions global;
     std::function<int()> action;
-    GlobalOptions& global = parsed.global;
-    std::string configPath;
-    bool selftestFlag = false;
+};
 
-    CLI::App app(kDescription, "claude-jobs");
-    app.set_version_flag("--version", std::string("claude-jobs ") + CLAUDE_JOBS_VERSION);
-    app.require_subcommand(0, 1);
-    app.fallthrough();  // global options may also follow the subcommand
-    auto* configOpt = app.add_option("--config", configPath,
-                                     "config file (else $CLAUDE_JOBS_CONFIG, else "
-                                     "$XDG_CONFIG_HOME/claude-jobs/config.json, else defaults)");
-    app.add_option("--log-level", global.logLevel,
-                   "trace, debug, info, warn, error, off (logs go to stderr)");
-    app.add_option("--log-file", global.logFile, "also write the log to FILE");
-    app.add_flag("--selftest", selftestFlag, "same as the selftest subcommand");
+// The subcommand runs `run` once the whole line has parsed (CLI11 calls back after parsing).
+void on_parsed(CLI::App* sub, Chosen& chosen, std::function<int()> run) {
+    sub->callback([&chosen, run] { chosen.action = run; });
+}
 
+// ls, show, logs, attach: looking at jobs.
+void add_viewing(CLI::App& app, Chosen& chosen) {
     // ls
     auto ls = std::make_shared<ListOptions>();
     auto* lsCmd = app.add_subcommand("ls", "list jobs, newest first");
@@ -61,7 +54,7 @@ Parsed run(int argc, char** argv) {
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();
     lsCmd->add_flag("--json", ls->json, "print the claude_jobs result as JSON");
-    lsCmd->callback([&, ls] { action = [&, ls] { return run_ls(global, *ls); }; });
+    on_parsed(lsCmd, chosen, [&global = chosen.global, ls] { return run_ls(global, *ls); });
 
     // show
     auto show = std::make_shared<ShowOptions>();
@@ -71,7 +64,7 @@ Parsed run(int argc, char** argv) {
         ->check(CLI::Range(0, 1 << 24))
         ->capture_default_str();
     showCmd->add_flag("--json", show->json, "print the job view (claude_check) as JSON");
-    showCmd->callback([&, show] { action = [&, show] { return run_show(global, *show); }; });
+    on_parsed(showCmd, chosen, [&global = chosen.global, show] { return run_show(global, *show); });
 
     // logs
     auto logs = std::make_shared<LogsOptions>();
@@ -81,8 +74,19 @@ Parsed run(int argc, char** argv) {
     logsCmd->add_flag("--follow,-f", logs->follow, "keep printing as the job runs, until it ends");
     auto* rawOpt = logsCmd->add_flag("--raw", logs->raw, "claude's raw stream-json events");
     logsCmd->add_flag("--stderr", logs->stderrLog, "claude's stderr")->excludes(rawOpt);
-    logsCmd->callback([&, logs] { action = [&, logs] { return run_logs(global, *logs); }; });
+    on_parsed(logsCmd, chosen, [&global = chosen.global, logs] { return run_logs(global, *logs); });
 
+    // attach
+    auto attachId = std::make_shared<std::string>();
+    auto* attachCmd = app.add_subcommand(
+        "attach", "watch a job: its terminal (tmux) if the backend has one, else follow its log");
+    attachCmd->add_option("id", *attachId, "job id")->required();
+    on_parsed(attachCmd, chosen,
+              [&global = chosen.global, attachId] { return run_attach(global, *attachId); });
+}
+
+// start, wait, cancel: steering jobs.
+void add_steering(CLI::App& app, Chosen& chosen) {
     // start
     auto start = std::make_shared<StartOptions>();
     auto* startCmd = app.add_subcommand(
@@ -113,7 +117,8 @@ Parsed run(int argc, char** argv) {
         ->check(CLI::PositiveNumber);
     startCmd->add_option("--label", start->label, "free text to find the job by");
     startCmd->add_flag("--json", start->json, "print the claude_start result as JSON");
-    startCmd->callback([&, start] { action = [&, start] { return run_start(global, *start); }; });
+    on_parsed(startCmd, chosen,
+              [&global = chosen.global, start] { return run_start(global, *start); });
 
     // wait
     auto wait = std::make_shared<WaitOptions>();
@@ -124,7 +129,7 @@ Parsed run(int argc, char** argv) {
     waitCmd->add_option("--timeout", wait->timeoutSec, "give up after SEC seconds (default: never)")
         ->check(CLI::NonNegativeNumber);
     waitCmd->add_flag("--json", wait->json, "print the ended jobs' views as JSON");
-    waitCmd->callback([&, wait] { action = [&, wait] { return run_wait(global, *wait); }; });
+    on_parsed(waitCmd, chosen, [&global = chosen.global, wait] { return run_wait(global, *wait); });
 
     // cancel
     auto cancel = std::make_shared<CancelOptions>();
@@ -134,37 +139,32 @@ Parsed run(int argc, char** argv) {
         ->check(CLI::Range(0, 300))
         ->capture_default_str();
     cancelCmd->add_flag("--json", cancel->json, "print the job view after the cancel as JSON");
-    cancelCmd->callback(
-        [&, cancel] { action = [&, cancel] { return run_cancel(global, *cancel); }; });
+    on_parsed(cancelCmd, chosen,
+              [&global = chosen.global, cancel] { return run_cancel(global, *cancel); });
+}
 
-    // attach
-    auto attachId = std::make_shared<std::string>();
-    auto* attachCmd = app.add_subcommand(
-        "attach", "watch a job: its terminal (tmux) if the backend has one, else follow its log");
-    attachCmd->add_option("id", *attachId, "job id")->required();
-    attachCmd->callback(
-        [&, attachId] { action = [&, attachId] { return run_attach(global, *attachId); }; });
-
+// gc, backends, doctor, register: housekeeping and setting up.
+void add_setup(CLI::App& app, Chosen& chosen) {
     // gc, backends, doctor
     auto gcJson = std::make_shared<bool>(false);
     auto* gcCmd = app.add_subcommand("gc", "remove ended jobs older than retentionDays, now");
     gcCmd->add_flag("--json", *gcJson, "print the result as JSON");
-    gcCmd->callback([&, gcJson] { action = [&, gcJson] { return run_gc(global, *gcJson); }; });
+    on_parsed(gcCmd, chosen, [&global = chosen.global, gcJson] { return run_gc(global, *gcJson); });
 
     auto backendsJson = std::make_shared<bool>(false);
     auto* backendsCmd =
         app.add_subcommand("backends", "the configured backends and plugin modules");
     backendsCmd->add_flag("--json", *backendsJson, "print the claude_backends result as JSON");
-    backendsCmd->callback([&, backendsJson] {
-        action = [&, backendsJson] { return run_backends(global, *backendsJson); };
+    on_parsed(backendsCmd, chosen, [&global = chosen.global, backendsJson] {
+        return run_backends(global, *backendsJson);
     });
 
     auto doctorJson = std::make_shared<bool>(false);
     auto* doctorCmd = app.add_subcommand(
         "doctor", "check the setup (claude, backends, state dir, config, modules, job index)");
     doctorCmd->add_flag("--json", *doctorJson, "print the checks as JSON");
-    doctorCmd->callback(
-        [&, doctorJson] { action = [&, doctorJson] { return run_doctor(global, *doctorJson); }; });
+    on_parsed(doctorCmd, chosen,
+              [&global = chosen.global, doctorJson] { return run_doctor(global, *doctorJson); });
 
     // register
     auto reg = std::make_shared<RegisterOptions>();
@@ -183,12 +183,37 @@ Parsed run(int argc, char** argv) {
     regCmd->add_option("--config-file", reg->configFile,
                        "merge into this file instead of the client's own (no claude mcp add)");
     regCmd->add_flag("--dry-run", reg->dryRun, "say what would change, change nothing");
-    regCmd->callback([&, reg] { action = [&, reg] { return run_register(global, *reg); }; });
+    on_parsed(regCmd, chosen,
+              [&global = chosen.global, reg] { return run_register(global, *reg); });
+}
 
+}  // namespace
+
+Parsed run(int argc, char** argv) {
+    Chosen chosen;
+    std::string configPath;
+    bool selftestFlag = false;
+
+    CLI::App app(kDescription, "claude-jobs");
+    app.set_version_flag("--version", std::string("claude-jobs ") + CLAUDE_JOBS_VERSION);
+    app.require_subcommand(0, 1);
+    app.fallthrough();  // global options may also follow the subcommand
+    auto* configOpt = app.add_option("--config", configPath,
+                                     "config file (else $CLAUDE_JOBS_CONFIG, else "
+                                     "$XDG_CONFIG_HOME/claude-jobs/config.json, else defaults)");
+    app.add_option("--log-level", chosen.global.logLevel,
+                   "trace, debug, info, warn, error, off (logs go to stderr)");
+    app.add_option("--log-file", chosen.global.logFile, "also write the log to FILE");
+    app.add_flag("--selftest", selftestFlag, "same as the selftest subcommand");
+    add_viewing(app, chosen);
+    add_steering(app, chosen);
+    add_setup(app, chosen);
     bool selftestCmd = false;
     auto* selftest = app.add_subcommand(
         "selftest", "run a job through the real supervisor and backend, without a model");
     selftest->callback([&] { selftestCmd = true; });
+
+    Parsed parsed;
 
     try {
         app.parse(argc, argv);
@@ -197,18 +222,20 @@ Parsed run(int argc, char** argv) {
         parsed.exitCode = rc == 0 ? kExitOk : kExitUsage;
         return parsed;
     }
-    if (configOpt->count() > 0) global.config = configPath;
+    if (configOpt->count() > 0) chosen.global.config = configPath;
+    parsed.global = chosen.global;
+    const GlobalOptions& global = parsed.global;
     if (selftestFlag || selftestCmd) {
         cj::logging::init(global.logLevel.empty() ? "warn" : global.logLevel, global.logFile);
         parsed.exitCode = app::run_selftest(global.config);
         return parsed;
     }
-    if (!action) {
+    if (!chosen.action) {
         parsed.serve = true;
         return parsed;
     }
     try {
-        parsed.exitCode = action();
+        parsed.exitCode = chosen.action();
     } catch (const std::exception& e) {
         parsed.exitCode = report_error(std::string("internal error: ") + e.what());
     }

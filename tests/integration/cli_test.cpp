@@ -6,10 +6,11 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
-
-#include <sstream>
+#include <unistd.h>
 
 #include <filesystem>
+#include <map>
+#include <sstream>
 
 #include "cli_runner.h"
 #include "harness.h"
@@ -69,6 +70,10 @@ TEST_F(CliTest, LsShowsJobsStartedThroughMcpWithFilters) {
     json listed = json::parse(asJson.out);
     ASSERT_EQ(listed["jobs"].size(), 2u);
     EXPECT_EQ(listed["jobs"][0]["jobId"], running) << "newest first";
+    std::map<std::string, int> seen;
+    for (const auto& j : listed["jobs"]) ++seen[j["status"].get<std::string>()];
+    for (const auto& [state, n] : listed["counts"].items())
+        EXPECT_EQ(n.get<int>(), seen[state]) << state << ": the counts agree with the rows";
 
     CliResult byStatus = cli({"ls", "--status", "completed", "--json"});
     json completed = json::parse(byStatus.out);
@@ -471,7 +476,7 @@ TEST_F(RegisterTest, ClaudeDesktopDryRunAndNewFileAndBrokenFile) {
 
     write_text(file, "{ not json");
     CliResult broken = reg({"--client", "claude-desktop"});
-    EXPECT_EQ(broken.status, 2);
+    EXPECT_EQ(broken.status, 1);
     EXPECT_TRUE(has(broken.err, "not valid JSON")) << broken.err;
     EXPECT_EQ(read_text(file), "{ not json") << "a file it cannot read is left alone";
 
@@ -520,6 +525,32 @@ TEST_F(RegisterTest, ClaudeCodeWithoutClaudeWritesItsConfigFiles) {
     json mcp = json::parse(read_text(project_.path() + "/.mcp.json"));
     EXPECT_EQ(mcp["mcpServers"]["claude-jobs"]["command"], bin_path("claude-jobs"));
     EXPECT_EQ(reg({"--client", "vscode"}).status, 2);
+}
+
+
+// The real Claude Code CLI (installed for the end-to-end tests) accepts what register runs,
+// and records the server where Claude Code reads it.
+TEST_F(RegisterTest, ClaudeCodeWithTheRealClaudeCli) {
+    std::string real = std::string(E2E_NODE_MODULES) + "/.bin/claude";
+    if (::access(real.c_str(), X_OK) != 0)
+        GTEST_SKIP() << "the Claude Code CLI is not installed at " << real
+                     << " (tests/e2e/setup.sh installs it; scripts/test.sh runs that first)";
+    TempDir bin("cj-realbin");
+    ASSERT_EQ(::symlink(real.c_str(), bin.file("claude").c_str()), 0);
+    std::map<std::string, std::optional<std::string>> env = {
+        {"PATH", bin.path() + ":/usr/local/bin:/usr/bin:/bin"},
+        {"CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1"}};
+    CliResult first = reg({"--client", "claude-code"}, env);
+    ASSERT_EQ(first.status, 0) << first.out << first.err;
+    EXPECT_TRUE(has(first.out, "through " + bin.file("claude"))) << first.out;
+    json file = json::parse(read_text(home_.path() + "/.claude.json"));
+    ASSERT_TRUE(file["mcpServers"].contains("claude-jobs")) << file.dump(2);
+    EXPECT_EQ(file["mcpServers"]["claude-jobs"]["command"], bin_path("claude-jobs"));
+    EXPECT_EQ(file["mcpServers"]["claude-jobs"]["args"], json::array({"--config", config_}));
+
+    CliResult second = reg({"--client", "claude-code"}, env);
+    ASSERT_EQ(second.status, 0) << second.out << second.err;
+    EXPECT_TRUE(has(second.out, "no change")) << second.out;
 }
 
 }  // namespace
