@@ -138,7 +138,7 @@ TEST_F(CliTest, LogsPrintsTranscriptRawEventsAndStderr) {
 }
 
 TEST_F(CliTest, LogsFollowFollowsARunningJobToItsEnd) {
-    std::string id = start_id("say first part\nsleep 2\nsay second part");
+    std::string id = start_id("say first part\nsleep 3\nsay second part");
     CliProcess follow({"--config", config_path(), "logs", "-f", id});
     ASSERT_TRUE(wait_until([&] { return has(follow.out_so_far(), "first part"); }))
         << follow.out_so_far();
