@@ -100,7 +100,8 @@ ordered_json current_entry(const std::string& path, const std::string& name) {
     return doc["mcpServers"][name];
 }
 
-int register_claude_code(const RegisterOptions& options, const std::string& exe,
+int register_claude_code(const RegisterOptions& options,
+                         const std::optional<std::string>& configPath, const std::string& exe,
                          const std::vector<std::string>& args) {
     ordered_json entry = {
         {"type", "stdio"}, {"command", exe}, {"args", args}, {"env", ordered_json::object()}};
@@ -112,8 +113,11 @@ int register_claude_code(const RegisterOptions& options, const std::string& exe,
     auto file = claude_code_config_path(options.scope, env, project);
     if (!file) return report_error(file.error());
 
+    // The claude the config names (claude.path, $CLAUDE_CLI_PATH), else the one on PATH.
+    auto config = config::load(configPath, env);
     const char* pathEnv = std::getenv("PATH");
-    std::string claude = find_program("claude", pathEnv ? pathEnv : "");
+    std::string claude =
+        find_program(config ? config->claude.path : "claude", pathEnv ? pathEnv : "");
     if (claude.empty()) {
         std::fprintf(stderr, "claude not found on PATH: writing %s directly\n", file->c_str());
         return merge_into(*file, options.name, entry, options.dryRun,
@@ -167,7 +171,8 @@ int run_register(const GlobalOptions& global, const RegisterOptions& options) {
     std::string exe = self_path();
     std::vector<std::string> args;
     if (global.config) args = {"--config", absolute(*global.config)};
-    if (options.client == "claude-code") return register_claude_code(options, exe, args);
+    if (options.client == "claude-code")
+        return register_claude_code(options, global.config, exe, args);
 
     ordered_json entry = {{"command", exe}, {"args", args}};
     std::string path = options.configFile;
