@@ -1,4 +1,4 @@
-// claude-jobs: with no subcommand, the MCP server on stdio; --selftest and --version for people.
+// claude-jobs: with no subcommand, the MCP server on stdio; subcommands for people (core/cli/).
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -11,36 +11,18 @@
 
 #include "core/app/app.h"
 #include "core/app/selftest.h"
+#include "core/cli/cli.h"
 #include "core/config/config.h"
 #include "core/logging/log.h"
 #include "core/protocol/mcp_server.h"
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: claude-jobs [--config FILE] [--log-level LEVEL] [--log-file FILE]\n"
-    "       claude-jobs --selftest [--config FILE]\n"
-    "       claude-jobs --version | --help\n"
-    "\n"
-    "With no subcommand, serves MCP on stdin/stdout (register it with your MCP client).\n"
-    "  --config FILE     config file (else $CLAUDE_JOBS_CONFIG, else\n"
-    "                    $XDG_CONFIG_HOME/claude-jobs/config.json, else built-in defaults)\n"
-    "  --log-level L     trace, debug, info, warn, error, off (logs go to stderr)\n"
-    "  --log-file FILE   also write the log to FILE\n"
-    "  --selftest        run a job through the real supervisor and backend, without a model\n";
-
 constexpr const char* kInstructions =
     "Runs Claude Code jobs in the background. claude_start returns a jobId at once; then use "
     "claude_wait (blocks up to 50 s, call again to keep waiting) or claude_check to follow it, "
     "claude_cancel to stop it, claude_jobs to list jobs, and resumeJobId on claude_start to "
     "continue a finished job's conversation.";
-
-struct Options {
-    std::optional<std::string> config;
-    std::string logLevel;
-    std::string logFile;
-    bool selftest = false;
-};
 
 // Keeps the protocol on private descriptors and points fds 0 and 1 elsewhere, so nothing a
 // library or a child process writes can reach the client's pipe.
@@ -59,41 +41,9 @@ bool isolate_stdio(int& in, int& out) {
 int main(int argc, char** argv) {
     if (cj::app::is_selftest_child()) return cj::app::run_selftest_child();
 
-    Options options;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        auto value = [&](const char* name) -> std::string {
-            if (i + 1 >= argc) {
-                std::fprintf(stderr, "claude-jobs: %s needs a value\n%s", name, kUsage);
-                std::exit(2);
-            }
-            return argv[++i];
-        };
-        if (arg == "--help" || arg == "-h") {
-            std::fputs(kUsage, stdout);
-            return 0;
-        } else if (arg == "--version") {
-            std::printf("claude-jobs %s\n", CLAUDE_JOBS_VERSION);
-            return 0;
-        } else if (arg == "--config") {
-            options.config = value("--config");
-        } else if (arg.rfind("--config=", 0) == 0) {
-            options.config = arg.substr(9);
-        } else if (arg == "--log-level") {
-            options.logLevel = value("--log-level");
-        } else if (arg == "--log-file") {
-            options.logFile = value("--log-file");
-        } else if (arg == "--selftest" || arg == "selftest") {
-            options.selftest = true;
-        } else {
-            std::fprintf(stderr, "claude-jobs: unknown argument \"%s\"\n%s", arg.c_str(), kUsage);
-            return 2;
-        }
-    }
-    if (options.selftest) {
-        cj::logging::init(options.logLevel.empty() ? "warn" : options.logLevel);
-        return cj::app::run_selftest(options.config);
-    }
+    auto parsed = cj::cli::run(argc, argv);
+    if (!parsed.serve) return parsed.exitCode;
+    const cj::cli::GlobalOptions& options = parsed.global;
 
     int proto_in = -1, proto_out = -1;
     if (!isolate_stdio(proto_in, proto_out)) {

@@ -6,7 +6,8 @@ set -euo pipefail
 want_tests=0
 [[ "${1:-}" == "--test" ]] && want_tests=1
 
-packages=(cmake g++ make pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev libsqlite3-dev)
+packages=(cmake g++ make pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev libsqlite3-dev
+  libcli11-dev)
 if (( want_tests )); then
   packages+=(libgtest-dev)
   command -v node >/dev/null 2>&1 || packages+=(nodejs)

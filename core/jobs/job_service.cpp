@@ -84,6 +84,18 @@ std::string real_path(const std::string& path) {
     return buf;
 }
 
+// An end noticed while listing moves the job from one state's count to another's.
+void move_count(std::vector<std::pair<JobState, std::int64_t>>& counts, JobState from, JobState to) {
+    for (auto& [state, n] : counts)
+        if (state == from) --n;
+    for (auto& [state, n] : counts)
+        if (state == to) {
+            ++n;
+            return;
+        }
+    counts.emplace_back(to, 1);
+}
+
 }  // namespace
 
 JobService::JobService(config::Config config, JobIndex& index, BackendSet& backends, int depth,
@@ -758,7 +770,10 @@ Result<json> JobService::list(const ListFilter& filter) {
     json jobs = json::array();
     for (auto& job : listed->jobs) {
         if (job.state == JobState::Running) {
-            if (auto fresh = refresh(job)) job = *fresh;
+            if (auto fresh = refresh(job)) {
+                if (fresh->state != job.state) move_count(listed->counts, job.state, fresh->state);
+                job = *fresh;
+            }
         }
         json item = {{"jobId", job.id},
                      {"status", state_name(job.state)},

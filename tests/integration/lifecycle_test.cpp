@@ -115,8 +115,12 @@ TEST(LifecycleTest, RetentionSweepRemovesOldEndedJobs) {
     Server again(state.path(), config);
     again.initialize();
     ASSERT_TRUE(wait_until([&] { return !std::filesystem::exists(state.path() + "/jobs/" + old_id); }));
-    json gone = again.call("claude_check", {{"jobId", old_id}});
-    EXPECT_EQ(gone["structuredContent"]["error"]["code"], "not_found");
+    // The sweep removes the folder, then the row: poll for the row to go too.
+    json gone;
+    EXPECT_TRUE(wait_until([&] {
+        gone = again.call("claude_check", {{"jobId", old_id}});
+        return gone["structuredContent"]["error"]["code"] == "not_found";
+    })) << gone.dump();
     EXPECT_EQ(again.ok("claude_check", {{"jobId", fresh_id}})["status"], "completed");
 }
 

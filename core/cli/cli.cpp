@@ -1,0 +1,245 @@
+#include "core/cli/cli.h"
+
+#include <cstdio>
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+#include "core/app/selftest.h"
+#include "core/cli/commands.h"
+#include "core/logging/log.h"
+
+namespace cj::cli {
+
+namespace {
+
+constexpr const char* kDescription =
+    "claude-jobs runs Claude Code jobs in the background. With no subcommand it serves MCP on\n"
+    "stdin/stdout (register it with your MCP client: claude-jobs register); the subcommands\n"
+    "look at and steer the same jobs from a terminal. Exit statuses: 0 ok, 1 failed,\n"
+    "2 bad usage; wait: 1 some job did not complete, 3 timed out; 130 interrupted.";
+
+const std::vector<std::string> kStates = {"queued",    "running",   "completed", "failed",
+                                          "cancelled", "timed_out", "orphaned"};
+const std::vector<std::string> kModes = {
+    "acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"};
+
+// One value per occurrence (so a following positional is not swallowed), commas allowed.
+CLI::Option* repeated(CLI::App* app, const std::string& name, std::vector<std::string>& into,
+                      const std::string& help) {
+    return app->add_option(name, into, help)->allow_extra_args(false)->delimiter(',');
+}
+
+// What the command line asked for, once it is parsed: the global options and the
+// subcommand to run (none: serve MCP).
+struct Chosen {
+    GlobalOptions global;
+    std::function<int()> action;
+};
+
+// The subcommand runs `run` once the whole line has parsed (CLI11 calls back after parsing).
+void on_parsed(CLI::App* sub, Chosen& chosen, std::function<int()> run) {
+    sub->callback([&chosen, run] { chosen.action = run; });
+}
+
+// ls, show, logs, attach: looking at jobs.
+void add_viewing(CLI::App& app, Chosen& chosen) {
+    // ls
+    auto ls = std::make_shared<ListOptions>();
+    auto* lsCmd = app.add_subcommand("ls", "list jobs, newest first");
+    repeated(lsCmd, "--status,-s", ls->statuses, "only jobs in these states (repeat, or a,b)")
+        ->check(CLI::IsMember(kStates));
+    lsCmd->add_option("--label,-l", ls->label, "only jobs with this label");
+    lsCmd->add_option("--limit,-n", ls->limit, "at most N jobs (1-1000)")
+        ->check(CLI::Range(1, 1000))
+        ->capture_default_str();
+    lsCmd->add_flag("--json", ls->json, "print the claude_jobs result as JSON");
+    on_parsed(lsCmd, chosen, [&global = chosen.global, ls] { return run_ls(global, *ls); });
+
+    // show
+    auto show = std::make_shared<ShowOptions>();
+    auto* showCmd = app.add_subcommand("show", "a job's status, result, activity and output tail");
+    showCmd->add_option("id", show->jobId, "job id")->required();
+    showCmd->add_option("--tail", show->tailBytes, "bytes of transcript to show")
+        ->check(CLI::Range(0, 1 << 24))
+        ->capture_default_str();
+    showCmd->add_flag("--json", show->json, "print the job view (claude_check) as JSON");
+    on_parsed(showCmd, chosen, [&global = chosen.global, show] { return run_show(global, *show); });
+
+    // logs
+    auto logs = std::make_shared<LogsOptions>();
+    auto* logsCmd =
+        app.add_subcommand("logs", "a job's readable transcript (or raw events, stderr)");
+    logsCmd->add_option("id", logs->jobId, "job id")->required();
+    logsCmd->add_flag("--follow,-f", logs->follow, "keep printing as the job runs, until it ends");
+    auto* rawOpt = logsCmd->add_flag("--raw", logs->raw, "claude's raw stream-json events");
+    logsCmd->add_flag("--stderr", logs->stderrLog, "claude's stderr")->excludes(rawOpt);
+    on_parsed(logsCmd, chosen, [&global = chosen.global, logs] { return run_logs(global, *logs); });
+
+    // attach
+    auto attachId = std::make_shared<std::string>();
+    auto* attachCmd = app.add_subcommand(
+        "attach", "watch a job: its terminal (tmux) if the backend has one, else follow its log");
+    attachCmd->add_option("id", *attachId, "job id")->required();
+    on_parsed(attachCmd, chosen,
+              [&global = chosen.global, attachId] { return run_attach(global, *attachId); });
+}
+
+// start, wait, cancel: steering jobs.
+void add_steering(CLI::App& app, Chosen& chosen) {
+    // start
+    auto start = std::make_shared<StartOptions>();
+    auto* startCmd = app.add_subcommand(
+        "start", "start a job (the options of claude_start); prints its id on stdout");
+    startCmd->add_option(
+        "prompt", start->promptWords,
+        "the prompt (words are joined with spaces); else --prompt-file, else stdin");
+    startCmd->add_option("--prompt-file,-p", start->promptFile,
+                         "read the prompt from FILE (- = stdin)");
+    startCmd->add_option("--work-folder,-C", start->workFolder,
+                         "folder the job works in (default: here)");
+    startCmd->add_option("--model,-m", start->model, "model name or alias");
+    startCmd->add_option("--backend,-b", start->backend, "configured backend (see: backends)");
+    startCmd->add_option("--job-id", start->jobId, "id to use instead of a new one");
+    startCmd->add_option("--idempotency-key", start->idempotencyKey,
+                         "the same key again returns the same job");
+    startCmd->add_option("--resume-session", start->resumeSessionId, "session UUID to continue");
+    startCmd->add_option("--resume-job", start->resumeJobId, "continue this earlier job's session");
+    startCmd->add_flag("--fork-session", start->forkSession, "with a resume: continue in a copy");
+    startCmd->add_option("--permission-mode", start->permissionMode, "claude's permission mode")
+        ->check(CLI::IsMember(kModes));
+    repeated(startCmd, "--allowed-tools", start->allowedTools, "tools allowed (repeat, or a,b)");
+    repeated(startCmd, "--disallowed-tools", start->disallowedTools,
+             "tools refused (repeat, or a,b)");
+    startCmd->add_option("--timeout", start->timeoutSec, "time limit in seconds")
+        ->check(CLI::PositiveNumber);
+    startCmd->add_option("--max-budget-usd", start->maxBudgetUsd, "spending limit in USD")
+        ->check(CLI::PositiveNumber);
+    startCmd->add_option("--label", start->label, "free text to find the job by");
+    startCmd->add_flag("--json", start->json, "print the claude_start result as JSON");
+    on_parsed(startCmd, chosen,
+              [&global = chosen.global, start] { return run_start(global, *start); });
+
+    // wait
+    auto wait = std::make_shared<WaitOptions>();
+    auto* waitCmd = app.add_subcommand(
+        "wait", "block until the jobs end; exit 0 all completed, 1 some did not, 3 timed out");
+    waitCmd->add_option("ids", wait->jobIds, "job ids")->required();
+    waitCmd->add_flag("--any", wait->any, "return when any one of them ends (default: all)");
+    waitCmd->add_option("--timeout", wait->timeoutSec, "give up after SEC seconds (default: never)")
+        ->check(CLI::NonNegativeNumber);
+    waitCmd->add_flag("--json", wait->json, "print the ended jobs' views as JSON");
+    on_parsed(waitCmd, chosen, [&global = chosen.global, wait] { return run_wait(global, *wait); });
+
+    // cancel
+    auto cancel = std::make_shared<CancelOptions>();
+    auto* cancelCmd = app.add_subcommand("cancel", "stop a job (its whole process tree)");
+    cancelCmd->add_option("id", cancel->jobId, "job id")->required();
+    cancelCmd->add_option("--grace", cancel->graceSec, "seconds between SIGTERM and SIGKILL")
+        ->check(CLI::Range(0, 300))
+        ->capture_default_str();
+    cancelCmd->add_flag("--json", cancel->json, "print the job view after the cancel as JSON");
+    on_parsed(cancelCmd, chosen,
+              [&global = chosen.global, cancel] { return run_cancel(global, *cancel); });
+}
+
+// gc, backends, doctor, register: housekeeping and setting up.
+void add_setup(CLI::App& app, Chosen& chosen) {
+    // gc, backends, doctor
+    auto gcJson = std::make_shared<bool>(false);
+    auto* gcCmd = app.add_subcommand("gc", "remove ended jobs older than retentionDays, now");
+    gcCmd->add_flag("--json", *gcJson, "print the result as JSON");
+    on_parsed(gcCmd, chosen, [&global = chosen.global, gcJson] { return run_gc(global, *gcJson); });
+
+    auto backendsJson = std::make_shared<bool>(false);
+    auto* backendsCmd =
+        app.add_subcommand("backends", "the configured backends and plugin modules");
+    backendsCmd->add_flag("--json", *backendsJson, "print the claude_backends result as JSON");
+    on_parsed(backendsCmd, chosen, [&global = chosen.global, backendsJson] {
+        return run_backends(global, *backendsJson);
+    });
+
+    auto doctorJson = std::make_shared<bool>(false);
+    auto* doctorCmd = app.add_subcommand(
+        "doctor", "check the setup (claude, backends, state dir, config, modules, job index)");
+    doctorCmd->add_flag("--json", *doctorJson, "print the checks as JSON");
+    on_parsed(doctorCmd, chosen,
+              [&global = chosen.global, doctorJson] { return run_doctor(global, *doctorJson); });
+
+    // register
+    auto reg = std::make_shared<RegisterOptions>();
+    auto* regCmd =
+        app.add_subcommand("register", "add this server to an MCP client's configuration");
+    regCmd->add_option("--client", reg->client, "claude-code or claude-desktop")
+        ->required()
+        ->check(CLI::IsMember({"claude-code", "claude-desktop"}));
+    regCmd
+        ->add_option("--scope", reg->scope,
+                     "claude-code: user (every project) or project (.mcp.json here)")
+        ->check(CLI::IsMember({"user", "project"}))
+        ->capture_default_str();
+    regCmd->add_option("--name", reg->name, "the server's name in the client")
+        ->capture_default_str();
+    regCmd->add_option("--config-file", reg->configFile,
+                       "merge into this file instead of the client's own (no claude mcp add)");
+    regCmd->add_flag("--dry-run", reg->dryRun, "say what would change, change nothing");
+    on_parsed(regCmd, chosen,
+              [&global = chosen.global, reg] { return run_register(global, *reg); });
+}
+
+}  // namespace
+
+Parsed run(int argc, char** argv) {
+    Chosen chosen;
+    std::string configPath;
+    bool selftestFlag = false;
+
+    CLI::App app(kDescription, "claude-jobs");
+    app.set_version_flag("--version", std::string("claude-jobs ") + CLAUDE_JOBS_VERSION);
+    app.require_subcommand(0, 1);
+    app.fallthrough();  // global options may also follow the subcommand
+    auto* configOpt = app.add_option("--config", configPath,
+                                     "config file (else $CLAUDE_JOBS_CONFIG, else "
+                                     "$XDG_CONFIG_HOME/claude-jobs/config.json, else defaults)");
+    app.add_option("--log-level", chosen.global.logLevel,
+                   "trace, debug, info, warn, error, off (logs go to stderr)");
+    app.add_option("--log-file", chosen.global.logFile, "also write the log to FILE");
+    app.add_flag("--selftest", selftestFlag, "same as the selftest subcommand");
+    add_viewing(app, chosen);
+    add_steering(app, chosen);
+    add_setup(app, chosen);
+    bool selftestCmd = false;
+    auto* selftest = app.add_subcommand(
+        "selftest", "run a job through the real supervisor and backend, without a model");
+    selftest->callback([&] { selftestCmd = true; });
+
+    Parsed parsed;
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        int rc = app.exit(e);
+        parsed.exitCode = rc == 0 ? kExitOk : kExitUsage;
+        return parsed;
+    }
+    if (configOpt->count() > 0) chosen.global.config = configPath;
+    parsed.global = chosen.global;
+    const GlobalOptions& global = parsed.global;
+    if (selftestFlag || selftestCmd) {
+        cj::logging::init(global.logLevel.empty() ? "warn" : global.logLevel, global.logFile);
+        parsed.exitCode = app::run_selftest(global.config);
+        return parsed;
+    }
+    if (!chosen.action) {
+        parsed.serve = true;
+        return parsed;
+    }
+    try {
+        parsed.exitCode = chosen.action();
+    } catch (const std::exception& e) {
+        parsed.exitCode = report_error(std::string("internal error: ") + e.what());
+    }
+    return parsed;
+}
+
+}  // namespace cj::cli

@@ -1,0 +1,87 @@
+// The subcommands for people: each takes the global options and its own, already parsed
+// by cli.cpp, and returns the process's exit status (session.h lists them).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/cli/session.h"
+
+namespace cj::cli {
+
+struct ListOptions {
+    std::vector<std::string> statuses;
+    std::string label;
+    int limit = 50;
+    bool json = false;
+};
+int run_ls(const GlobalOptions& global, const ListOptions& options);
+
+struct ShowOptions {
+    std::string jobId;
+    std::size_t tailBytes = 4000;
+    bool json = false;
+};
+int run_show(const GlobalOptions& global, const ShowOptions& options);
+
+struct LogsOptions {
+    std::string jobId;
+    bool follow = false;
+    bool raw = false;
+    bool stderrLog = false;
+};
+int run_logs(const GlobalOptions& global, const LogsOptions& options);
+int run_attach(const GlobalOptions& global, const std::string& jobId);
+
+struct StartOptions {
+    std::vector<std::string> promptWords;
+    std::string promptFile;
+    std::string workFolder;
+    std::string model;
+    std::string backend;
+    std::string jobId;
+    std::string idempotencyKey;
+    std::string resumeSessionId;
+    std::string resumeJobId;
+    bool forkSession = false;
+    std::string permissionMode;
+    std::vector<std::string> allowedTools;
+    std::vector<std::string> disallowedTools;
+    std::optional<std::int64_t> timeoutSec;
+    std::optional<double> maxBudgetUsd;
+    std::string label;
+    bool json = false;
+};
+int run_start(const GlobalOptions& global, const StartOptions& options);
+
+struct WaitOptions {
+    std::vector<std::string> jobIds;
+    bool any = false;
+    double timeoutSec = 0;  // 0 = no limit
+    bool json = false;
+};
+int run_wait(const GlobalOptions& global, const WaitOptions& options);
+
+struct CancelOptions {
+    std::string jobId;
+    int graceSec = 10;
+    bool json = false;
+};
+int run_cancel(const GlobalOptions& global, const CancelOptions& options);
+
+int run_gc(const GlobalOptions& global, bool json);
+int run_backends(const GlobalOptions& global, bool json);
+int run_doctor(const GlobalOptions& global, bool json);
+
+struct RegisterOptions {
+    std::string client;          // claude-code | claude-desktop
+    std::string scope = "user";  // claude-code: user | project
+    std::string name = "claude-jobs";
+    std::string configFile;  // write this file instead of the client's own
+    bool dryRun = false;
+};
+int run_register(const GlobalOptions& global, const RegisterOptions& options);
+
+}  // namespace cj::cli

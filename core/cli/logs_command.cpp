@@ -1,0 +1,136 @@
+// logs and attach: a job's readable transcript (paged through the job service with
+// sinceOffset, as an MCP client would), its raw event stream or stderr, optionally followed
+// until the job ends; attach hands the terminal to the backend's attach command when there
+// is one.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "core/cli/commands.h"
+#include "core/cli/table.h"
+#include "core/cli/words.h"
+#include "core/jobs/job_record.h"
+#include "core/util/files.h"
+
+namespace cj::cli {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kPageBytes = 64 << 10;
+constexpr std::size_t kRawChunk = 1 << 20;
+constexpr auto kFollowPoll = std::chrono::milliseconds(200);
+
+void print(const std::string& text) {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+}
+
+bool ended(const json& view) {
+    auto state = jobs::parse_state(view.value("status", ""));
+    return state && jobs::is_terminal(*state);
+}
+
+// After following a job to its end: one line on stderr, and the status wait would give.
+int report_end(const json& view) {
+    std::string status = view.value("status", "");
+    std::string reason = clean_cell(view.value("reason", ""));
+    std::string what = reason.rfind(status, 0) == 0 ? reason
+                       : reason.empty()             ? status
+                                                    : status + ": " + reason;
+    std::fprintf(stderr, "claude-jobs: job %s %s\n", view.value("jobId", "").c_str(), what.c_str());
+    return status == "completed" ? kExitOk : kExitFailed;
+}
+
+int transcript(Session& session, const std::string& id, bool follow, InterruptToken* interrupt) {
+    bool terminal = ::isatty(1);
+    std::uint64_t offset = 0;
+    for (;;) {
+        jobs::ViewOptions options;
+        options.tailBytes = kPageBytes;
+        options.sinceOffset = offset;
+        auto view = session.service().check(id, options);
+        if (!view) return report_error(view.error());
+        std::string text = (*view)["output"].get<std::string>();
+        if (!text.empty()) print(terminal ? clean_text(text) : text);
+        std::uint64_t next = (*view)["nextOffset"].get<std::uint64_t>();
+        bool progressed = next != offset;
+        offset = next;
+        if (progressed) continue;  // more may be there already
+        if (!follow) return kExitOk;
+        if (ended(*view)) return report_end(*view);
+        if (interrupt->token().wait_for(kFollowPoll)) return kExitInterrupted;
+    }
+}
+
+int raw_file(Session& session, const std::string& id, const std::string& name, bool follow,
+             InterruptToken* interrupt) {
+    jobs::ViewOptions quick;
+    quick.tailBytes = 0;
+    std::string path = session.service().job_dir(id) + "/" + name;
+    std::uint64_t offset = 0;
+    for (;;) {
+        // The state first, then the file: a job seen ended has written all it will write.
+        auto view = session.service().check(id, quick);
+        if (!view) return report_error(view.error());
+        bool done = ended(*view);
+        for (;;) {
+            auto chunk = util::read_range(path, offset, kRawChunk);
+            if (!chunk || chunk->empty()) break;
+            print(*chunk);
+            offset += chunk->size();
+        }
+        if (!follow) return kExitOk;
+        if (done) return report_end(*view);
+        if (interrupt->token().wait_for(kFollowPoll)) return kExitInterrupted;
+    }
+}
+
+int follow_or_print(Session& session, const LogsOptions& options) {
+    std::unique_ptr<InterruptToken> interrupt;
+    if (options.follow) interrupt = std::make_unique<InterruptToken>();
+    if (options.raw)
+        return raw_file(session, options.jobId, "events.jsonl", options.follow, interrupt.get());
+    if (options.stderrLog)
+        return raw_file(session, options.jobId, "stderr.log", options.follow, interrupt.get());
+    return transcript(session, options.jobId, options.follow, interrupt.get());
+}
+
+}  // namespace
+
+int run_logs(const GlobalOptions& global, const LogsOptions& options) {
+    auto session = Session::open(global);
+    if (!session) return report_error(session.error().message);
+    return follow_or_print(**session, options);
+}
+
+int run_attach(const GlobalOptions& global, const std::string& jobId) {
+    auto session = Session::open(global);
+    if (!session) return report_error(session.error().message);
+    jobs::ViewOptions quick;
+    quick.tailBytes = 0;
+    auto view = (*session)->service().check(jobId, quick);
+    if (!view) return report_error(view.error());
+    std::string command = view->value("attach", "");
+    if (command.empty()) {
+        // No terminal to attach to (a local or container job, or one that ended): follow it.
+        LogsOptions follow;
+        follow.jobId = jobId;
+        follow.follow = true;
+        return follow_or_print(**session, follow);
+    }
+    auto words = split_words(command);
+    if (!words) return report_error("the backend's attach command: " + words.error().message);
+    std::vector<char*> argv;
+    for (auto& w : *words) argv.push_back(w.data());
+    argv.push_back(nullptr);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::execvp(argv[0], argv.data());  // an argument vector: no shell sees it
+    return report_error("cannot run " + (*words)[0] + ": " + std::strerror(errno));
+}
+
+}  // namespace cj::cli

@@ -1,0 +1,189 @@
+// register: wires this server into an MCP client. Claude Code through its own
+// `claude mcp add` when claude is found (else its documented config file); Claude Desktop
+// through its config file for this OS. Files are merged (every other key and server kept),
+// backed up first, replaced atomically; a second run changes nothing and says so.
+#include <dirent.h>
+#include <limits.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+#include "core/cli/client_config.h"
+#include "core/cli/commands.h"
+#include "core/cli/program.h"
+#include "core/logging/log.h"
+#include "core/util/files.h"
+
+namespace cj::cli {
+
+using nlohmann::ordered_json;
+
+namespace {
+
+constexpr auto kClaudeLimit = std::chrono::seconds(60);
+constexpr std::size_t kMaxConfigFile = 64 << 20;
+
+std::string self_path() {
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    return n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "claude-jobs";
+}
+
+std::string absolute(const std::string& path) {
+    std::error_code ec;
+    auto abs = std::filesystem::absolute(path, ec);
+    return ec ? path : abs.lexically_normal().string();
+}
+
+// The MSIX packages of Claude Desktop under %LOCALAPPDATA%\Packages (Windows only).
+std::vector<MsixPackage> msix_packages(const config::Environment& env) {
+    std::vector<MsixPackage> found;
+    auto local = env.find("LOCALAPPDATA");
+    if (current_os() != Os::Windows || local == env.end()) return found;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(local->second + "/Packages", ec)) {
+        std::string name = e.path().filename().string();
+        if (name.rfind("Claude_", 0) != 0) continue;
+        bool has = std::filesystem::exists(
+            e.path() / "LocalCache" / "Roaming" / "Claude" / "claude_desktop_config.json", ec);
+        found.push_back({name, has});
+    }
+    return found;
+}
+
+std::string read_existing(const std::string& path, claude_jobs::Error* error) {
+    auto text = util::read_file(path, kMaxConfigFile);
+    if (!text) {
+        *error = text.error();
+        return {};
+    }
+    return text->value_or("");
+}
+
+int merge_into(const std::string& path, const std::string& name, const ordered_json& entry,
+               bool dryRun, const std::string& afterwards) {
+    claude_jobs::Error readError;
+    std::string existing = read_existing(path, &readError);
+    if (!readError.message.empty()) return report_error(readError.message);
+    auto merged = merge_server(existing, name, entry);
+    if (!merged) return report_error(path + ": " + merged.error().message);
+    if (merged->change == Change::Unchanged) {
+        std::printf("%s: %s is already registered; no change\n", path.c_str(), name.c_str());
+        return kExitOk;
+    }
+    const char* verb = merged->change == Change::Added ? "add" : "update";
+    if (dryRun) {
+        std::printf("would %s %s in %s:\n%s\n", verb, name.c_str(), path.c_str(),
+                    ordered_json({{name, entry}}).dump(2).c_str());
+        return kExitOk;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+    auto written = replace_file_with_backup(path, merged->config.dump(2) + "\n");
+    if (!written) return report_error(written.error().message);
+    std::printf("%s %s in %s%s\n", merged->change == Change::Added ? "added" : "updated",
+                name.c_str(), path.c_str(),
+                written->empty() ? "" : (" (backup: " + *written + ")").c_str());
+    if (!afterwards.empty()) std::printf("%s\n", afterwards.c_str());
+    return kExitOk;
+}
+
+// What Claude Code already has under that name in the file for that scope.
+ordered_json current_entry(const std::string& path, const std::string& name) {
+    claude_jobs::Error ignored;
+    auto doc = ordered_json::parse(read_existing(path, &ignored), nullptr, false);
+    if (!doc.is_object() || !doc.contains("mcpServers") || !doc["mcpServers"].is_object() ||
+        !doc["mcpServers"].contains(name))
+        return nullptr;
+    return doc["mcpServers"][name];
+}
+
+int register_claude_code(const RegisterOptions& options,
+                         const std::optional<std::string>& configPath, const std::string& exe,
+                         const std::vector<std::string>& args) {
+    ordered_json entry = {
+        {"type", "stdio"}, {"command", exe}, {"args", args}, {"env", ordered_json::object()}};
+    if (!options.configFile.empty())
+        return merge_into(options.configFile, options.name, entry, options.dryRun, "");
+    auto env = config::current_environment();
+    char cwd[PATH_MAX];
+    std::string project = ::getcwd(cwd, sizeof cwd) ? cwd : "";
+    auto file = claude_code_config_path(options.scope, env, project);
+    if (!file) return report_error(file.error());
+
+    // The claude the config names (claude.path, $CLAUDE_CLI_PATH), else the one on PATH.
+    auto config = config::load(configPath, env);
+    const char* pathEnv = std::getenv("PATH");
+    std::string claude =
+        find_program(config ? config->claude.path : "claude", pathEnv ? pathEnv : "");
+    if (claude.empty()) {
+        std::fprintf(stderr, "claude not found on PATH: writing %s directly\n", file->c_str());
+        return merge_into(*file, options.name, entry, options.dryRun,
+                          "Claude Code loads it in its next session");
+    }
+    ordered_json current = current_entry(*file, options.name);
+    if (current.is_object() && current.value("command", "") == exe &&
+        current.value("args", ordered_json::array()) == ordered_json(args)) {
+        std::printf("%s: %s is already registered (%s scope); no change\n", file->c_str(),
+                    options.name.c_str(), options.scope.c_str());
+        return kExitOk;
+    }
+    std::vector<std::string> add = {claude,        "mcp",        "add", "--scope",
+                                    options.scope, options.name, "--",  exe};
+    add.insert(add.end(), args.begin(), args.end());
+    std::vector<std::string> remove = {claude,    "mcp",         "remove",
+                                       "--scope", options.scope, options.name};
+    if (options.dryRun) {
+        std::string line;
+        if (!current.is_null()) {
+            for (const auto& w : remove) line += (line.empty() ? "" : " ") + w;
+            line += "\n";
+        }
+        std::string addLine;
+        for (const auto& w : add) addLine += (addLine.empty() ? "" : " ") + w;
+        std::printf("would run:\n%s%s\n", line.c_str(), addLine.c_str());
+        return kExitOk;
+    }
+    if (!current.is_null()) {  // another command under that name: replace it
+        auto removed = run_program(remove, kClaudeLimit);
+        if (!removed || removed->exitCode != 0)
+            return report_error("claude mcp remove failed: " +
+                                (removed ? removed->output : removed.error().message));
+    }
+    auto added = run_program(add, kClaudeLimit);
+    if (!added) return report_error("cannot run claude: " + added.error().message);
+    if (added->exitCode != 0)
+        return report_error("claude mcp add failed" +
+                            (added->timedOut ? std::string(" (no answer in 60 s)") : "") + ": " +
+                            added->output);
+    std::fputs(added->output.c_str(), stdout);
+    std::printf("registered %s with Claude Code (%s scope) through %s\n", options.name.c_str(),
+                options.scope.c_str(), claude.c_str());
+    return kExitOk;
+}
+
+}  // namespace
+
+int run_register(const GlobalOptions& global, const RegisterOptions& options) {
+    cj::logging::init(global.logLevel.empty() ? "off" : global.logLevel, global.logFile);
+    std::string exe = self_path();
+    std::vector<std::string> args;
+    if (global.config) args = {"--config", absolute(*global.config)};
+    if (options.client == "claude-code")
+        return register_claude_code(options, global.config, exe, args);
+
+    ordered_json entry = {{"command", exe}, {"args", args}};
+    std::string path = options.configFile;
+    if (path.empty()) {
+        auto env = config::current_environment();
+        auto chosen = desktop_config_path(current_os(), env, msix_packages(env));
+        if (!chosen) return report_error(chosen.error());
+        path = *chosen;
+    }
+    return merge_into(path, options.name, entry, options.dryRun,
+                      "restart Claude Desktop to load it");
+}
+
+}  // namespace cj::cli

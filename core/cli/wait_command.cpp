@@ -1,0 +1,127 @@
+// wait, cancel and gc: steering jobs through the job service. wait loops over the service's
+// bounded wait (the one claude_wait uses) until the jobs end, with a progress line on a
+// terminal; Ctrl-C ends the wait, never the jobs.
+#include <algorithm>
+#include <cstdio>
+
+#include "core/cli/commands.h"
+#include "core/cli/table.h"
+#include "core/util/clock.h"
+
+namespace cj::cli {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr auto kWaitSlice = std::chrono::milliseconds(1000);
+
+void print_ended(const std::vector<json>& views, bool colour) {
+    Table table({"ID", "STATUS", "ELAPSED", "REASON"});
+    for (const auto& v : views) {
+        std::string status = v.value("status", "");
+        table.add({v.value("jobId", ""), Cell(status, status_tone(status)),
+                   short_duration(v.value("elapsedMs", 0LL)), v.value("reason", "")});
+    }
+    std::string text = table.render(colour);
+    std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+}  // namespace
+
+int run_wait(const GlobalOptions& global, const WaitOptions& options) {
+    auto session = Session::open(global);
+    if (!session) return report_error(session.error().message);
+    auto& service = (*session)->service();
+    InterruptToken interrupt;
+    bool progress = stderr_is_terminal();
+    auto started = std::chrono::steady_clock::now();
+    auto deadline =
+        options.timeoutSec > 0
+            ? started + std::chrono::milliseconds(static_cast<long long>(options.timeoutSec * 1000))
+            : std::chrono::steady_clock::time_point::max();
+    std::vector<std::string> ids;
+    for (const auto& id : options.jobIds)  // each once, in the order given
+        if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+    jobs::WaitOutcome out;
+    for (;;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        auto slice = std::min<std::chrono::milliseconds>(
+            kWaitSlice, std::max(left, std::chrono::milliseconds(0)));
+        auto waited = service.wait(ids, options.any ? jobs::WaitMode::Any : jobs::WaitMode::All,
+                                   slice, interrupt.token(), nullptr);
+        if (!waited) {
+            if (progress) std::fputs("\r\x1b[K", stderr);
+            return report_error(waited.error());
+        }
+        out = *waited;
+        bool satisfied = out.pending.empty() || (options.any && !out.done.empty());
+        if (satisfied || interrupt.interrupted() || std::chrono::steady_clock::now() >= deadline)
+            break;
+        if (progress) {
+            long long secs = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::steady_clock::now() - started)
+                                 .count();
+            std::fprintf(stderr, "\r\x1b[Kwaiting: %zu of %zu ended, %zu still running (%llds)",
+                         out.done.size(), ids.size(), out.pending.size(), secs);
+            std::fflush(stderr);
+        }
+    }
+    if (progress) std::fputs("\r\x1b[K", stderr);
+    if (options.json) {
+        json j = {{"done", out.done}, {"pending", out.pending}};
+        std::printf("%s\n", j.dump(2).c_str());
+    } else if (!out.done.empty()) {
+        print_ended(out.done, colour_stdout());
+    }
+    bool satisfied = out.pending.empty() || (options.any && !out.done.empty());
+    if (!satisfied) {
+        std::string pending;
+        for (const auto& id : out.pending) pending += " " + id;
+        report_error(std::string(interrupt.interrupted() ? "interrupted" : "timed out") +
+                         "; still running:" + pending,
+                     0);
+        return interrupt.interrupted() ? kExitInterrupted : kExitTimedOut;
+    }
+    for (const auto& v : out.done)
+        if (v.value("status", "") != "completed") return kExitFailed;
+    return kExitOk;
+}
+
+int run_cancel(const GlobalOptions& global, const CancelOptions& options) {
+    auto session = Session::open(global);
+    if (!session) return report_error(session.error().message);
+    InterruptToken interrupt;
+    auto view = (*session)->call("claude_cancel",
+                                 {{"jobId", options.jobId}, {"graceSec", options.graceSec}},
+                                 &interrupt.token());
+    if (!view) return report_error(view.error());
+    if (options.json) {
+        std::printf("%s\n", view->dump(2).c_str());
+        return kExitOk;
+    }
+    std::string line = view->value("jobId", "") + " " + view->value("status", "");
+    if (view->contains("reason")) line += ": " + view->value("reason", "");
+    std::printf("%s\n", clean_cell(line).c_str());
+    if (view->contains("message")) std::fprintf(stderr, "%s\n", view->value("message", "").c_str());
+    return kExitOk;
+}
+
+int run_gc(const GlobalOptions& global, bool asJson) {
+    auto session = Session::open(global);
+    if (!session) return report_error(session.error().message);
+    int days = (*session)->config().retentionDays;
+    int removed = (*session)->service().sweep();
+    if (asJson) {
+        std::printf("%s\n", json({{"removed", removed}, {"retentionDays", days}}).dump(2).c_str());
+    } else if (days <= 0) {
+        std::printf("retention is off (retentionDays is 0): nothing removed\n");
+    } else {
+        std::printf("removed %d job%s that ended more than %d day%s ago\n", removed,
+                    removed == 1 ? "" : "s", days, days == 1 ? "" : "s");
+    }
+    return kExitOk;
+}
+
+}  // namespace cj::cli
