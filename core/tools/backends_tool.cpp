@@ -56,7 +56,7 @@ Tool make_backends_tool(jobs::JobService& service, std::vector<json> modules) {
 std::vector<Tool> make_job_tools(jobs::JobService& service, std::vector<json> modules) {
     return {make_start_tool(service), make_check_tool(service),  make_wait_tool(service),
             make_cancel_tool(service), make_jobs_tool(service),
-            make_backends_tool(service, std::move(modules))};
+            make_backends_tool(service, std::move(modules)), make_send_tool(service)};
 }
 
 }  // namespace cj::tools
