@@ -16,6 +16,7 @@ struct InteractiveState {
     std::string state;     // "starting", "working", "waiting_for_input", "asking", "ended"
     std::string question;  // when asking: what is asked
     std::string lastText;  // the last answer (Stop's last assistant message)
+    bool onScreen = false;  // the question is a start-up dialog on screen, not a hook's
 };
 
 // Folds the records of `text` (whole lines; a torn last line is ignored) into the state.

@@ -787,6 +787,19 @@ Result<json> JobService::send(const std::string& id, const std::string& text) {
         return make_error(ErrorCode::InvalidArgument,
                           "job " + id + " is " + state_name(fresh->state) +
                               "; only a running job takes input");
+    // Typed text ends with Enter, which in a start-up dialog picks whatever is highlighted:
+    // those are answered by a person at the terminal, and nothing goes in before the prompt.
+    if (auto interactive = read_interactive_state(job_dir(id))) {
+        if (interactive->onScreen)
+            return make_error(ErrorCode::InvalidArgument,
+                              "job " + id + " shows a start-up question on screen (see "
+                              "activity.question); a person answers it in the terminal"
+                              " (the view's attach command), or cancel the job");
+        if (interactive->state == "starting")
+            return make_error(ErrorCode::InvalidArgument,
+                              "job " + id + " is still starting (its prompt has not been typed "
+                              "in yet); claude_wait hands it back when it waits for input");
+    }
     auto attached = attach(*fresh);
     if (!attached) return attached.error();
     if (auto sent = (*attached)->backend->sendInput(id, text); !sent) return sent.error();

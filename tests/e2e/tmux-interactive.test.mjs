@@ -28,11 +28,11 @@ function tmux(...args) {
 }
 
 /** Claude Code's first-run answers, as a user would have them (SPEC §10). */
-function preAnswer(home, work, { bypassAccepted }) {
+function preAnswer(home, work, { bypassAccepted, trusted = true }) {
   const config = {
     hasCompletedOnboarding: true,
     customApiKeyResponses: { approved: [API_KEY.slice(-20)], rejected: [] },
-    projects: { [work]: { hasTrustDialogAccepted: true } },
+    projects: trusted ? { [work]: { hasTrustDialogAccepted: true } } : {},
   };
   if (bypassAccepted) config.bypassPermissionsModeAccepted = true;
   fs.writeFileSync(path.join(home, '.claude.json'), JSON.stringify(config), { mode: 0o600 });
@@ -60,10 +60,10 @@ describe('tmux backend, interactive mode, real claude CLI', { concurrency: false
     return d;
   };
 
-  async function serverWith({ bypassAccepted }) {
+  async function serverWith({ bypassAccepted, trusted = true }) {
     const home = tempDir('cj-e2e-tmux-home-');
     const work = fs.realpathSync(tempDir('cj-e2e-tmux-work-'));
-    preAnswer(home, work, { bypassAccepted });
+    preAnswer(home, work, { bypassAccepted, trusted });
     const base = realClaudeConfig({ apiUrl: api.url, apiKey: API_KEY, home });
     const server = await startServer({
       config: {
@@ -88,6 +88,9 @@ describe('tmux backend, interactive mode, real claude CLI', { concurrency: false
   });
   after(async () => {
     tmux('kill-server');
+    // tmux leaves its socket file behind.
+    const socketDir = path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid()}`);
+    fs.rmSync(path.join(socketDir, SOCKET), { force: true });
     await api.close();
     for (const d of dirs) removeTempDir(d);
   });
@@ -134,27 +137,34 @@ describe('tmux backend, interactive mode, real claude CLI', { concurrency: false
     assert.match(after.message, /only a running job takes input/);
   });
 
-  test('a question on screen before the session starts shows in the view', async () => {
-    // Not pre-answered: Claude Code asks on screen to accept bypass-permissions mode.
-    const { client, work } = await serverWith({ bypassAccepted: false });
-    const start = await callTool(client, 'claude_start', { prompt: 'print hello world', workFolder: work });
-    const view = await pollUntil(
-      async () => {
-        const v = await callTool(client, 'claude_check', { jobId: start.jobId });
-        return v.activity.state === 'asking' ? v : null;
-      },
-      { timeoutMs: 30_000, intervalMs: 250, label: 'the on-screen question in the view' },
-    );
-    assert.equal(view.status, 'running');
-    assert.match(view.activity.question, /Bypass Permissions/i, view.activity.question);
-    // A wait hands the job back: someone has to answer.
-    const waited = await callTool(client, 'claude_wait', { jobIds: [start.jobId], timeoutSec: 5 });
-    assert.equal(waited.done.length, 1);
-    assert.equal(waited.timedOut, false);
-    const cancelled = await callTool(client, 'claude_cancel', { jobId: start.jobId, graceSec: 1 });
-    assert.equal(cancelled.status, 'cancelled', JSON.stringify(cancelled));
-    await pollUntil(() => tmux('has-session', '-t', `=cj-${start.jobId}`).status !== 0, {
-      label: 'session gone after cancel',
+  for (const { what, answers, question } of [
+    { what: 'accepting bypass-permissions mode', answers: { bypassAccepted: false }, question: /Bypass Permissions/i },
+    { what: 'trusting the folder', answers: { bypassAccepted: true, trusted: false }, question: /trust/i },
+  ]) {
+    test(`a question on screen before the session starts shows in the view: ${what}`, async () => {
+      const { client, work } = await serverWith(answers);
+      const start = await callTool(client, 'claude_start', { prompt: 'print hello world', workFolder: work });
+      const view = await pollUntil(
+        async () => {
+          const v = await callTool(client, 'claude_check', { jobId: start.jobId });
+          return v.activity.state === 'asking' ? v : null;
+        },
+        { timeoutMs: 30_000, intervalMs: 250, label: 'the on-screen question in the view' },
+      );
+      assert.equal(view.status, 'running');
+      assert.match(view.activity.question, question, view.activity.question);
+      // A person answers a start-up dialog; typed text (and its Enter) is refused.
+      const refused = await callToolError(client, 'claude_send', { jobId: start.jobId, text: 'yes' }, 'invalid_argument');
+      assert.match(refused.message, /start-up question on screen/);
+      // A wait hands the job back: someone has to answer.
+      const waited = await callTool(client, 'claude_wait', { jobIds: [start.jobId], timeoutSec: 5 });
+      assert.equal(waited.done.length, 1);
+      assert.equal(waited.timedOut, false);
+      const cancelled = await callTool(client, 'claude_cancel', { jobId: start.jobId, graceSec: 1 });
+      assert.equal(cancelled.status, 'cancelled', JSON.stringify(cancelled));
+      await pollUntil(() => tmux('has-session', '-t', `=cj-${start.jobId}`).status !== 0, {
+        label: 'session gone after cancel',
+      });
     });
-  });
+  }
 });

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -48,7 +49,13 @@ std::pair<int, std::string> tmux(const std::vector<std::string>& args) {
 class Socket {
   public:
     Socket() : name_("cj-test-" + std::to_string(::getpid()) + "-" + std::to_string(next_++)) {}
-    ~Socket() { tmux({"-L", name_, "kill-server"}); }
+    ~Socket() {
+        tmux({"-L", name_, "kill-server"});
+        // tmux leaves its socket file behind.
+        const char* dir = std::getenv("TMUX_TMPDIR");
+        std::string base = dir && *dir ? dir : "/tmp";
+        ::unlink((base + "/tmux-" + std::to_string(::getuid()) + "/" + name_).c_str());
+    }
     const std::string& name() const { return name_; }
     bool has_session(const std::string& session) const {
         return tmux({"-L", name_, "has-session", "-t", "=" + session}).first == 0;
