@@ -32,6 +32,9 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kTick = std::chrono::milliseconds(100);
 constexpr auto kQuietBeforeScreenCheck = std::chrono::seconds(3);
 constexpr auto kScreenCheckEvery = std::chrono::seconds(2);
+constexpr auto kReadyFallback = std::chrono::seconds(15);
+// A single event line longer than this is not shown in the pane (claude_check still has it).
+constexpr std::size_t kMaxPendingLine = 16 << 20;
 constexpr auto kTmuxLimit = std::chrono::milliseconds(5000);
 constexpr std::size_t kReadChunk = 1 << 20;
 
@@ -127,6 +130,15 @@ class LineFollower {
             start = nl + 1;
         }
         pending_.erase(0, start);
+        if (skipping_ && !lines.empty()) {  // the rest of an over-long line
+            lines.erase(lines.begin());
+            skipping_ = false;
+        }
+        if (pending_.size() > kMaxPendingLine) {
+            pending_.clear();
+            skipping_ = true;
+            lines.push_back("[an event too long to show]");
+        }
         return lines;
     }
 
@@ -134,6 +146,7 @@ class LineFollower {
     std::string path_;
     std::uint64_t offset_ = 0;
     std::string pending_;
+    bool skipping_ = false;
 };
 
 // The job's environment, NUL-separated, read once and removed (it may hold keys).
@@ -296,8 +309,11 @@ class InteractiveStart {
         }
         auto now = Clock::now();
         if (sessionStarted_) {
-            std::string screen = capture_screen(o_);
-            if (screen_ready(screen)) {
+            if (sessionStartedAt_ == Clock::time_point{}) sessionStartedAt_ = now;
+            // Should the input line never be recognised (a changed interface), the prompt
+            // still goes in, later.
+            bool late = now - sessionStartedAt_ > kReadyFallback;
+            if (late || screen_ready(capture_screen(o_))) {
                 promptSent_ = true;
                 if (!paste_prompt(o_)) say("claude-jobs: could not type the prompt in\n");
             }
@@ -322,6 +338,7 @@ class InteractiveStart {
     PaneOptions& o_;
     Clock::time_point started_;
     Clock::time_point nextScreenCheck_{};
+    Clock::time_point sessionStartedAt_{};
     bool sessionStarted_ = false;
     bool promptSent_ = false;
     std::string lastQuestion_;
