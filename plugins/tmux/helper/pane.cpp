@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -17,11 +16,9 @@
 #include <thread>
 #include <vector>
 
-#include "../command.h"
-#include "screen.h"
+#include "interactive_start.h"
+#include "pane_io.h"
 #include "core/jobs/events.h"
-
-extern char** environ;
 
 namespace cj::tmux {
 
@@ -30,13 +27,6 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kTick = std::chrono::milliseconds(100);
-constexpr auto kQuietBeforeScreenCheck = std::chrono::seconds(3);
-constexpr auto kScreenCheckEvery = std::chrono::seconds(2);
-constexpr auto kReadyFallback = std::chrono::seconds(15);
-// A single event line longer than this is not shown in the pane (claude_check still has it).
-constexpr std::size_t kMaxPendingLine = 16 << 20;
-constexpr auto kTmuxLimit = std::chrono::milliseconds(5000);
-constexpr std::size_t kReadChunk = 1 << 20;
 
 volatile sig_atomic_t gCloseRequested = 0;
 
@@ -84,81 +74,10 @@ bool parse(int argc, char** argv, PaneOptions& o, std::string& why) {
     return true;
 }
 
-void say(const std::string& text) {
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(1, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return;
-        done += static_cast<std::size_t>(n);
-    }
-}
-
-bool file_exists(const std::string& path) {
-    struct stat info {};
-    return ::lstat(path.c_str(), &info) == 0;
-}
-
-// Reads what was added to a file since `offset`, at most kReadChunk.
-std::string read_from(const std::string& path, std::uint64_t& offset) {
-    int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0) return "";
-    std::string text(kReadChunk, '\0');
-    ssize_t n;
-    do {
-        n = ::pread(fd, text.data(), text.size(), static_cast<off_t>(offset));
-    } while (n < 0 && errno == EINTR);
-    ::close(fd);
-    if (n <= 0) return "";
-    text.resize(static_cast<std::size_t>(n));
-    offset += static_cast<std::uint64_t>(n);
-    return text;
-}
-
-// Complete lines out of a growing file, the unfinished rest kept for later.
-class LineFollower {
-  public:
-    explicit LineFollower(std::string path) : path_(std::move(path)) {}
-    std::vector<std::string> next() {
-        pending_ += read_from(path_, offset_);
-        std::vector<std::string> lines;
-        std::size_t start = 0;
-        for (;;) {
-            auto nl = pending_.find('\n', start);
-            if (nl == std::string::npos) break;
-            lines.push_back(pending_.substr(start, nl - start));
-            start = nl + 1;
-        }
-        pending_.erase(0, start);
-        if (skipping_ && !lines.empty()) {  // the rest of an over-long line
-            lines.erase(lines.begin());
-            skipping_ = false;
-        }
-        if (pending_.size() > kMaxPendingLine) {
-            pending_.clear();
-            skipping_ = true;
-            lines.push_back("[an event too long to show]");
-        }
-        return lines;
-    }
-
-  private:
-    std::string path_;
-    std::uint64_t offset_ = 0;
-    std::string pending_;
-    bool skipping_ = false;
-};
-
 // The job's environment, NUL-separated, read once and removed (it may hold keys).
 bool take_environment(const std::string& jobDir, std::vector<std::string>& env) {
     std::string path = jobDir + "/pane-env";
-    std::uint64_t offset = 0;
-    std::string text;
-    for (;;) {
-        std::string chunk = read_from(path, offset);
-        if (chunk.empty()) break;
-        text += chunk;
-    }
+    std::string text = read_all(path);
     if (!file_exists(path)) return false;
     ::unlink(path.c_str());
     std::size_t start = 0;
@@ -217,133 +136,6 @@ std::string describe(int status) {
     return "ended";
 }
 
-std::vector<std::string> tmux_argv(const PaneOptions& o, std::vector<std::string> args) {
-    args.insert(args.begin(), {o.tmux, "-L", o.socket});
-    return args;
-}
-
-std::vector<std::string> own_environment() {
-    std::vector<std::string> env;
-    for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
-    return env;
-}
-
-std::string capture_screen(const PaneOptions& o) {
-    auto ran = run_command(tmux_argv(o, {"capture-pane", "-p", "-t", "=" + o.session + ":"}),
-                           own_environment(), "", kTmuxLimit);
-    return ran && ran->exitCode == 0 ? ran->out : "";
-}
-
-void append_state(const std::string& jobDir, const std::string& line) {
-    int fd = ::open((jobDir + "/interactive.jsonl").c_str(),
-                    O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) return;
-    std::string text = line + "\n";
-    (void)!::write(fd, text.data(), text.size());
-    ::close(fd);
-}
-
-long long wall_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
-
-std::string json_string(const std::string& text) {
-    std::string out = "\"";
-    for (unsigned char c : text) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (c < 0x20) {
-                    char buf[8];
-                    std::snprintf(buf, sizeof buf, "\\u%04x", c);
-                    out += buf;
-                } else {
-                    out += static_cast<char>(c);
-                }
-        }
-    }
-    return out + "\"";
-}
-
-bool paste_prompt(const PaneOptions& o) {
-    std::uint64_t offset = 0;
-    std::string prompt;
-    for (;;) {
-        std::string chunk = read_from(o.jobDir + "/prompt.txt", offset);
-        if (chunk.empty()) break;
-        prompt += chunk;
-    }
-    std::string text = paste_text(prompt);
-    if (text.empty()) return false;
-    append_state(o.jobDir, "{\"event\":\"InputSent\",\"at\":" + std::to_string(wall_ms()) + "}");
-    std::string buffer = "cj-prompt-" + o.session;
-    std::string target = "=" + o.session + ":";
-    auto env = own_environment();
-    auto loaded = run_command(tmux_argv(o, {"load-buffer", "-b", buffer, "-"}), env, text, kTmuxLimit);
-    if (!loaded || loaded->exitCode != 0) return false;
-    auto pasted = run_command(tmux_argv(o, {"paste-buffer", "-p", "-d", "-b", buffer, "-t", target}),
-                              env, "", kTmuxLimit);
-    if (!pasted || pasted->exitCode != 0) return false;
-    auto entered = run_command(tmux_argv(o, {"send-keys", "-t", target, "Enter"}), env, "", kTmuxLimit);
-    return entered && entered->exitCode == 0;
-}
-
-// Interactive mode's start-up: the prompt goes in once the session has started and its input
-// line is showing; a question on screen before that is recorded.
-class InteractiveStart {
-  public:
-    explicit InteractiveStart(PaneOptions& o) : o_(o), started_(Clock::now()) {}
-
-    void tick() {
-        if (promptSent_) return;
-        if (!sessionStarted_) {
-            auto state = std::string();
-            std::uint64_t offset = 0;
-            state = read_from(o_.jobDir + "/interactive.jsonl", offset);
-            sessionStarted_ = state.find("\"event\":\"SessionStart\"") != std::string::npos;
-        }
-        auto now = Clock::now();
-        if (sessionStarted_) {
-            if (sessionStartedAt_ == Clock::time_point{}) sessionStartedAt_ = now;
-            // Should the input line never be recognised (a changed interface), the prompt
-            // still goes in, later.
-            bool late = now - sessionStartedAt_ > kReadyFallback;
-            if (late || screen_ready(capture_screen(o_))) {
-                promptSent_ = true;
-                if (!paste_prompt(o_)) say("claude-jobs: could not type the prompt in\n");
-            }
-            return;
-        }
-        if (now - started_ < kQuietBeforeScreenCheck || now < nextScreenCheck_) return;
-        nextScreenCheck_ = now + kScreenCheckEvery;
-        std::string question;
-        bool asking = screen_question(capture_screen(o_), question);
-        if (asking && question != lastQuestion_) {
-            append_state(o_.jobDir, "{\"event\":\"ScreenQuestion\",\"at\":" +
-                                        std::to_string(wall_ms()) +
-                                        ",\"question\":" + json_string(question) + "}");
-        } else if (!asking && !lastQuestion_.empty()) {
-            append_state(o_.jobDir,
-                         "{\"event\":\"ScreenClear\",\"at\":" + std::to_string(wall_ms()) + "}");
-        }
-        lastQuestion_ = asking ? question : "";
-    }
-
-  private:
-    PaneOptions& o_;
-    Clock::time_point started_;
-    Clock::time_point nextScreenCheck_{};
-    Clock::time_point sessionStartedAt_{};
-    bool sessionStarted_ = false;
-    bool promptSent_ = false;
-    std::string lastQuestion_;
-};
-
 }  // namespace
 
 int run_pane(int argc, char** argv) {
@@ -381,7 +173,7 @@ int run_pane(int argc, char** argv) {
 
     LineFollower events(o.jobDir + "/events.jsonl");
     LineFollower errors(o.jobDir + "/stderr.log");
-    InteractiveStart interactiveStart(o);
+    InteractiveStart interactiveStart(TmuxTarget{o.tmux, o.socket, o.session}, o.jobDir);
     bool forwarded = false;
     int status = 0;
     for (;;) {

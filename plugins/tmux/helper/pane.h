@@ -3,11 +3,8 @@
 // environment (read from <job>/pane-env, then removed), and then:
 //   print mode        shows the job's readable transcript, rendered live from events.jsonl
 //                     as claude_check renders it, and stderr lines as they come;
-//   interactive mode  leaves the terminal to Claude Code; once its SessionStart hook has
-//                     spoken and its input line is on screen, types the prompt in (bracketed
-//                     paste, then Enter); until then, looks at the screen every 2 s after a
-//                     silent 3 s, and records a question Claude Code asks there (folder trust,
-//                     bypass-permissions consent) in interactive.jsonl.
+//   interactive mode  leaves the terminal to Claude Code, and types the prompt in once it is
+//                     ready (see interactive_start.h).
 // When the supervisor ends it says how, and keeps the pane (so the session) open for the
 // keep period, unless the job was cancelled (cancel.json) or the pane is asked to close
 // (SIGTERM, SIGHUP). SIGTERM/SIGHUP while the job runs are passed to the supervisor as a
