@@ -33,10 +33,12 @@ InteractiveState fold_interactive_records(std::string_view text) {
         if (event == "InputSent" || event == "UserPromptSubmit" || event == "PreToolUse") {
             s.state = "working";
             s.question.clear();
-        } else if (event == "Stop") {
+            s.error.clear();
+        } else if (event == "Stop" || event == "StopFailure") {
             s.state = "waiting_for_input";
             s.question.clear();
             s.lastText = str(record, "lastText");
+            s.error = event == "StopFailure" ? str(record, "error") : "";
         } else if (event == "Notification") {
             std::string type = str(record, "notificationType");
             if (type == "idle_prompt") {

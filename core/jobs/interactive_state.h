@@ -1,6 +1,6 @@
 // The state of an interactive job, read from <job>/interactive.jsonl: one JSON record per
 // line, appended by the job's backend and by Claude Code's hooks (SessionStart,
-// UserPromptSubmit, PreToolUse, Stop, Notification, SessionEnd), plus InputSent (the backend
+// UserPromptSubmit, PreToolUse, Stop, StopFailure, Notification, SessionEnd), plus InputSent (the backend
 // typed something in), ScreenQuestion / ScreenClear (a question on screen before the session
 // started). The format is the backend's contract with the core; see docs/backends/tmux.md.
 // A job without the file is not interactive, and its view carries no state.
@@ -17,6 +17,7 @@ struct InteractiveState {
     std::string question;  // when asking: what is asked
     std::string lastText;  // the last answer (Stop's last assistant message)
     bool onScreen = false;  // the question is a start-up dialog on screen, not a hook's
+    std::string error;      // the last turn ended on this API error (StopFailure), "" if not
 };
 
 // Folds the records of `text` (whole lines; a torn last line is ignored) into the state.

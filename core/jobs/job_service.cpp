@@ -541,6 +541,7 @@ json JobService::view(const JobRecord& job, const ViewOptions& options) {
             activity["question"] = interactive->question;
         if (!interactive->lastText.empty())
             activity["lastText"] = utf8_head(interactive->lastText, kInteractiveTextBytes);
+        if (!interactive->error.empty()) activity["error"] = one_line(interactive->error, 500);
     }
 
     // The readable transcript: a bounded window of the event log, rendered.

@@ -30,9 +30,9 @@ std::vector<std::string> interactive_args(const std::vector<std::string>& printA
 }
 
 const std::vector<std::string>& hook_events() {
-    static const std::vector<std::string> events = {"SessionStart", "UserPromptSubmit",
-                                                    "PreToolUse",   "Stop",
-                                                    "Notification", "SessionEnd"};
+    static const std::vector<std::string> events = {
+        "SessionStart", "UserPromptSubmit", "PreToolUse", "Stop",
+        "StopFailure",  "Notification",     "SessionEnd"};
     return events;
 }
 

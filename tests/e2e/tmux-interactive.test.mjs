@@ -28,10 +28,10 @@ function tmux(...args) {
 }
 
 /** Claude Code's first-run answers, as a user would have them (SPEC §10). */
-function preAnswer(home, work, { bypassAccepted, trusted = true }) {
+function preAnswer(home, work, { bypassAccepted, trusted = true, apiKey = API_KEY }) {
   const config = {
     hasCompletedOnboarding: true,
-    customApiKeyResponses: { approved: [API_KEY.slice(-20)], rejected: [] },
+    customApiKeyResponses: { approved: [apiKey.slice(-20)], rejected: [] },
     projects: trusted ? { [work]: { hasTrustDialogAccepted: true } } : {},
   };
   if (bypassAccepted) config.bypassPermissionsModeAccepted = true;
@@ -60,11 +60,11 @@ describe('tmux backend, interactive mode, real claude CLI', { concurrency: false
     return d;
   };
 
-  async function serverWith({ bypassAccepted, trusted = true }) {
+  async function serverWith({ bypassAccepted, trusted = true, apiKey = API_KEY }) {
     const home = tempDir('cj-e2e-tmux-home-');
     const work = fs.realpathSync(tempDir('cj-e2e-tmux-work-'));
-    preAnswer(home, work, { bypassAccepted, trusted });
-    const base = realClaudeConfig({ apiUrl: api.url, apiKey: API_KEY, home });
+    preAnswer(home, work, { bypassAccepted, trusted, apiKey });
+    const base = realClaudeConfig({ apiUrl: api.url, apiKey, home });
     const server = await startServer({
       config: {
         ...base,
@@ -135,6 +135,18 @@ describe('tmux backend, interactive mode, real claude CLI', { concurrency: false
     });
     const after = await callToolError(client, 'claude_send', { jobId: start.jobId, text: 'hi' }, 'invalid_argument');
     assert.match(after.message, /only a running job takes input/);
+  });
+
+  test('an API error ends the turn, not the job: waiting for input, with the error', async () => {
+    const { client, work } = await serverWith({ bypassAccepted: true, apiKey: 'bad-key' });
+    const start = await callTool(client, 'claude_start', { prompt: 'print hello world', workFolder: work });
+    const view = await waitForTurn(client, start.jobId);
+    assert.equal(view.status, 'running', JSON.stringify(view));
+    assert.equal(view.activity.state, 'waiting_for_input', JSON.stringify(view.activity));
+    assert.equal(view.activity.error, 'authentication_failed', JSON.stringify(view.activity));
+    assert.match(view.activity.lastText, /API key/i);
+    const cancelled = await callTool(client, 'claude_cancel', { jobId: start.jobId, graceSec: 1 });
+    assert.equal(cancelled.status, 'cancelled', JSON.stringify(cancelled));
   });
 
   for (const { what, answers, question } of [

@@ -128,6 +128,16 @@ TEST(TmuxHookTest, StopRecordsTheAnswerInBothFiles) {
     EXPECT_EQ(event["message"]["content"][0]["text"], "hello world");
 }
 
+TEST(TmuxHookTest, StopFailureRecordsTheError) {
+    auto lines = hook_lines(R"({"hook_event_name":"StopFailure","error":"authentication_failed",
+        "last_assistant_message":"Invalid API key"})",
+                            1);
+    json state = json::parse(lines.state);
+    EXPECT_EQ(state["error"], "authentication_failed");
+    EXPECT_EQ(state["lastText"], "Invalid API key");
+    EXPECT_EQ(json::parse(lines.event)["message"]["content"][0]["text"], "Invalid API key");
+}
+
 TEST(TmuxHookTest, SessionStartGivesTheSessionId) {
     auto lines = hook_lines(
         R"({"session_id":"s1","hook_event_name":"SessionStart","source":"startup","model":"m"})",
@@ -213,6 +223,13 @@ TEST(InteractiveStateTest, FoldsRecordsInOrder) {
     s = fold_interactive_records(
         "{\"event\":\"ScreenQuestion\",\"question\":\"Trust?\"}\n{\"event\":\"SessionStart\"}\n");
     EXPECT_EQ(s.state, "starting");
+    s = fold_interactive_records(
+        "{\"event\":\"StopFailure\",\"error\":\"rate_limit\",\"lastText\":\"x\"}\n");
+    EXPECT_EQ(s.state, "waiting_for_input");
+    EXPECT_EQ(s.error, "rate_limit");
+    s = fold_interactive_records(
+        "{\"event\":\"StopFailure\",\"error\":\"rate_limit\"}\n{\"event\":\"InputSent\"}\n");
+    EXPECT_TRUE(s.error.empty()) << "a new message clears the error";
     s = fold_interactive_records("{\"event\":\"Stop\"}\n{\"event\":\"SessionEnd\"}\n");
     EXPECT_EQ(s.state, "ended");
 }

@@ -70,9 +70,11 @@ HookLines hook_lines(const std::string& payload, long long nowMs) {
                           .dump();
     } else if (event == "UserPromptSubmit") {
         state["prompt"] = head(str(in, "prompt"), kMaxShort);
-    } else if (event == "Stop") {
+    } else if (event == "Stop" || event == "StopFailure") {
+        // StopFailure: the turn ended on an API error; its message is what the screen shows.
         std::string text = head(str(in, "last_assistant_message"), kMaxText);
         state["lastText"] = text;
+        if (event == "StopFailure") state["error"] = head(str(in, "error"), kMaxShort);
         if (!text.empty()) {
             Json content = Json::array({{{"type", "text"}, {"text", text}}});
             lines.event = Json{{"type", "assistant"},
