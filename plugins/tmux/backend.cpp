@@ -422,6 +422,8 @@ Result<void> TmuxBackend::destroy(const std::string& jobId) noexcept {
             jobs_.erase(it);
         }
         if (cancel_requested(job.jobDir)) kill_session(job);
+        // Normally gone once the pane program has read it; never left behind with its keys.
+        remove_job_file(job.jobDir, "pane-env");
         return {};
     });
 }
