@@ -1,8 +1,8 @@
 // The state of an interactive job, read from <job>/interactive.jsonl: one JSON record per
 // line, appended by the job's backend and by Claude Code's hooks (SessionStart,
-// UserPromptSubmit, PreToolUse, Stop, StopFailure, Notification, SessionEnd), plus InputSent (the backend
-// typed something in), ScreenQuestion / ScreenClear (a question on screen before the session
-// started). The format is the backend's contract with the core; see docs/backends/tmux.md.
+// UserPromptSubmit, PreToolUse, Stop, StopFailure, Notification, SessionEnd), plus InputSent (the
+// backend typed something in), ScreenQuestion / ScreenClear (a question on screen before the
+// session started). The format is the backend's contract with the core; see docs/backends/tmux.md.
 // A job without the file is not interactive, and its view carries no state.
 #pragma once
 
@@ -13,9 +13,9 @@
 namespace cj::jobs {
 
 struct InteractiveState {
-    std::string state;     // "starting", "working", "waiting_for_input", "asking", "ended"
-    std::string question;  // when asking: what is asked
-    std::string lastText;  // the last answer (Stop's last assistant message)
+    std::string state;      // "starting", "working", "waiting_for_input", "asking", "ended"
+    std::string question;   // when asking: what is asked
+    std::string lastText;   // the last answer (Stop's last assistant message)
     bool onScreen = false;  // the question is a start-up dialog on screen, not a hook's
     std::string error;      // the last turn ended on this API error (StopFailure), "" if not
 };

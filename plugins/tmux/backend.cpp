@@ -198,19 +198,16 @@ Result<void> TmuxBackend::health() noexcept {
             bootId = bootId_;
         }
         if (!executable(runner))
-            return make_error(ErrorCode::Unavailable,
-                              "cannot run claude-jobs-runner at \"" + runner + "\"; " +
-                                  kReinstallHint);
+            return make_error(ErrorCode::Unavailable, "cannot run claude-jobs-runner at \"" +
+                                                          runner + "\"; " + kReinstallHint);
         std::string helper = helper_path();
         if (!executable(helper))
-            return make_error(ErrorCode::Unavailable,
-                              "cannot run the pane helper at \"" + helper + "\"; " +
-                                  kReinstallHint);
+            return make_error(ErrorCode::Unavailable, "cannot run the pane helper at \"" + helper +
+                                                          "\"; " + kReinstallHint);
         if (find_program(tmuxName, client_environment()).empty()) {
             if (tmuxName == "tmux") return make_error(ErrorCode::Unavailable, kNoTmux);
-            return make_error(ErrorCode::Unavailable,
-                              "tmux not found at tmuxPath \"" + tmuxName +
-                                  "\" (install it: apt-get install tmux)");
+            return make_error(ErrorCode::Unavailable, "tmux not found at tmuxPath \"" + tmuxName +
+                                                          "\" (install it: apt-get install tmux)");
         }
         if (bootId.empty() || !read_proc_stat(::getpid()))
             return make_error(ErrorCode::Unavailable,
@@ -241,14 +238,13 @@ Result<JobHandle> TmuxBackend::start(const claude_jobs::JobSpec& spec) noexcept 
                               "a job needs an id, an absolute job folder, an absolute work "
                               "folder and a program to run");
         if (!executable(host.runnerPath))
-            return make_error(ErrorCode::Unavailable,
-                              "cannot run claude-jobs-runner at \"" + host.runnerPath + "\"; " +
-                                  kReinstallHint);
+            return make_error(
+                ErrorCode::Unavailable,
+                "cannot run claude-jobs-runner at \"" + host.runnerPath + "\"; " + kReinstallHint);
         std::string helper = helper_path();
         if (!executable(helper))
-            return make_error(ErrorCode::Unavailable,
-                              "cannot run the pane helper at \"" + helper + "\"; " +
-                                  kReinstallHint);
+            return make_error(ErrorCode::Unavailable, "cannot run the pane helper at \"" + helper +
+                                                          "\"; " + kReinstallHint);
         auto clientEnv = client_environment();
         std::string tmuxProgram = find_program(settings.tmux, clientEnv);
         if (tmuxProgram.empty()) return make_error(ErrorCode::Unavailable, kNoTmux);
@@ -275,24 +271,52 @@ Result<JobHandle> TmuxBackend::start(const claude_jobs::JobSpec& spec) noexcept 
             return make_error(ErrorCode::Internal, why);
 
         std::string session = session_name(spec.jobId);
-        std::vector<std::string> runnerArgv = {host.runnerPath, "--job-dir", spec.jobDir,
-                                               "--cwd",         spec.workFolder,
-                                               "--timeout",     std::to_string(spec.timeoutSec)};
+        std::vector<std::string> runnerArgv = {host.runnerPath,
+                                               "--job-dir",
+                                               spec.jobDir,
+                                               "--cwd",
+                                               spec.workFolder,
+                                               "--timeout",
+                                               std::to_string(spec.timeoutSec)};
         if (interactive) runnerArgv.push_back("--terminal");
         runnerArgv.push_back("--");
         runnerArgv.push_back(spec.claudePath);
         runnerArgv.insert(runnerArgv.end(), claudeArgs.begin(), claudeArgs.end());
 
-        std::vector<std::string> argv = {tmuxProgram, "-L", settings.socket, "-f", "/dev/null",
-                                         "new-session", "-d", "-s", session,
-                                         "-x", std::to_string(settings.columns),
-                                         "-y", std::to_string(settings.rows),
-                                         "-c", spec.workFolder,
-                                         "-P", "-F", "#{pane_pid}", "--",
-                                         helper, "pane", "--job-dir", spec.jobDir,
-                                         "--keep", std::to_string(settings.keepSessionSec),
-                                         "--tmux", tmuxProgram, "--socket", settings.socket,
-                                         "--session", session, "--mode", settings.mode, "--"};
+        std::vector<std::string> argv = {tmuxProgram,
+                                         "-L",
+                                         settings.socket,
+                                         "-f",
+                                         "/dev/null",
+                                         "new-session",
+                                         "-d",
+                                         "-s",
+                                         session,
+                                         "-x",
+                                         std::to_string(settings.columns),
+                                         "-y",
+                                         std::to_string(settings.rows),
+                                         "-c",
+                                         spec.workFolder,
+                                         "-P",
+                                         "-F",
+                                         "#{pane_pid}",
+                                         "--",
+                                         helper,
+                                         "pane",
+                                         "--job-dir",
+                                         spec.jobDir,
+                                         "--keep",
+                                         std::to_string(settings.keepSessionSec),
+                                         "--tmux",
+                                         tmuxProgram,
+                                         "--socket",
+                                         settings.socket,
+                                         "--session",
+                                         session,
+                                         "--mode",
+                                         settings.mode,
+                                         "--"};
         argv.insert(argv.end(), runnerArgv.begin(), runnerArgv.end());
         auto ran = run_command(argv, clientEnv, "", kTmuxLimit);
         if (!ran || ran->exitCode != 0) {
@@ -314,9 +338,9 @@ Result<JobHandle> TmuxBackend::start(const claude_jobs::JobSpec& spec) noexcept 
         }
         if (state.panePid < 2) {
             kill_session(state);
-            return make_error(ErrorCode::Internal,
-                              "tmux did not say which process runs the pane (\"" +
-                                  first_line(ran->out) + "\")");
+            return make_error(
+                ErrorCode::Internal,
+                "tmux did not say which process runs the pane (\"" + first_line(ran->out) + "\")");
         }
         // The helper may already have ended (a launch error is recorded by the runner in
         // exit.json); a start time of 0 then matches no process.
@@ -373,8 +397,7 @@ Result<JobStatus> TmuxBackend::status(const std::string& jobId) noexcept {
                             ") vanished without recording an exit";
         } else {
             // The pane helper has not started the supervisor yet, or never will.
-            if (!rebooted &&
-                is_same_process(static_cast<pid_t>(job.panePid), job.paneStartTime)) {
+            if (!rebooted && is_same_process(static_cast<pid_t>(job.panePid), job.paneStartTime)) {
                 status.state = RunState::Running;
                 return status;
             }
@@ -403,8 +426,7 @@ Result<void> TmuxBackend::stop(const std::string& jobId, int graceSec) noexcept 
             signal_if_same(static_cast<pid_t>(record.runnerPid), record.runnerStartTime, SIGTERM))
             return {};
         // Still starting: the helper ends (and stops the supervisor if it just started it).
-        if (signal_if_same(static_cast<pid_t>(job.panePid), job.paneStartTime, SIGTERM))
-            return {};
+        if (signal_if_same(static_cast<pid_t>(job.panePid), job.paneStartTime, SIGTERM)) return {};
         kill_abandoned_job(job.jobDir);
         kill_session(job);
         return {};
@@ -461,9 +483,9 @@ Result<void> TmuxBackend::sendInput(const std::string& jobId, const std::string&
         std::string why;
         if (text.empty()) return make_error(ErrorCode::InvalidArgument, "text must not be empty");
         if (text.size() > kMaxInputBytes)
-            return make_error(ErrorCode::InvalidArgument,
-                              "text is " + std::to_string(text.size()) + " bytes; the limit is " +
-                                  std::to_string(kMaxInputBytes));
+            return make_error(ErrorCode::InvalidArgument, "text is " + std::to_string(text.size()) +
+                                                              " bytes; the limit is " +
+                                                              std::to_string(kMaxInputBytes));
         if (!plain_text(text, why)) return make_error(ErrorCode::InvalidArgument, why);
         // The job counts as working from now on, so a wait right after this call does not
         // see the answer to the previous message as the answer to this one.
@@ -492,8 +514,8 @@ Result<PaneState> TmuxBackend::find(const std::string& jobId) const {
     std::lock_guard lock(mutex_);
     auto it = jobs_.find(jobId);
     if (it == jobs_.end())
-        return make_error(ErrorCode::NotFound,
-                          "the tmux backend has no job " + jobId + " (neither started nor recovered)");
+        return make_error(ErrorCode::NotFound, "the tmux backend has no job " + jobId +
+                                                   " (neither started nor recovered)");
     return it->second;
 }
 

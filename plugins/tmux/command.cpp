@@ -124,8 +124,10 @@ claude_jobs::Result<CommandOutput> run_command(const std::vector<std::string>& a
     // The input is small (a message, at most a few hundred KiB); a child that does not read
     // it all is still bounded by the deadline below.
     std::size_t written = 0;
-    if (input.empty()) in.close_end(1);
-    else ::fcntl(in.fd[1], F_SETFL, O_NONBLOCK);
+    if (input.empty())
+        in.close_end(1);
+    else
+        ::fcntl(in.fd[1], F_SETFL, O_NONBLOCK);
 
     CommandOutput result;
     auto deadline = std::chrono::steady_clock::now() + limit;
@@ -171,9 +173,8 @@ claude_jobs::Result<CommandOutput> run_command(const std::vector<std::string>& a
     while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
     }
     if (timedOut)
-        return make_error(ErrorCode::Internal,
-                          argv[0] + " did not answer within " +
-                              std::to_string(limit.count()) + " ms");
+        return make_error(ErrorCode::Internal, argv[0] + " did not answer within " +
+                                                   std::to_string(limit.count()) + " ms");
     result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return result;
 }

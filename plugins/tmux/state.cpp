@@ -42,9 +42,14 @@ bool get_int(const Json& j, const char* key, std::int64_t min, std::int64_t& out
 }  // namespace
 
 std::string encode_state(const PaneState& s) {
-    return Json{{"socket", s.socket},   {"tmux", s.tmux},       {"session", s.session},
-                {"jobDir", s.jobDir},   {"mode", s.mode},       {"panePid", s.panePid},
-                {"paneStartTime", s.paneStartTime},              {"bootId", s.bootId}}
+    return Json{{"socket", s.socket},
+                {"tmux", s.tmux},
+                {"session", s.session},
+                {"jobDir", s.jobDir},
+                {"mode", s.mode},
+                {"panePid", s.panePid},
+                {"paneStartTime", s.paneStartTime},
+                {"bootId", s.bootId}}
         .dump();
 }
 
@@ -94,8 +99,8 @@ bool parse_settings(const std::string& configJson, Settings& out, std::string& w
             }
             s.socket = value.get<std::string>();
         } else if (key == "mode") {
-            if (!value.is_string() ||
-                (value.get<std::string>() != "print" && value.get<std::string>() != "interactive")) {
+            if (!value.is_string() || (value.get<std::string>() != "print" &&
+                                       value.get<std::string>() != "interactive")) {
                 why = "mode: expected \"print\" or \"interactive\", got " + value.dump();
                 return false;
             }

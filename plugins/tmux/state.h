@@ -13,11 +13,11 @@ constexpr std::uint32_t kStateVersion = 1;
 // Where a job runs and who its pane's program is (the pane helper, which starts the job's
 // supervisor): enough to find the job again after a restart.
 struct PaneState {
-    std::string socket;       // tmux -L name
-    std::string tmux;         // absolute path of the tmux program
-    std::string session;      // exact session name
+    std::string socket;   // tmux -L name
+    std::string tmux;     // absolute path of the tmux program
+    std::string session;  // exact session name
     std::string jobDir;
-    std::string mode;         // "print" or "interactive"
+    std::string mode;          // "print" or "interactive"
     std::int64_t panePid = 0;  // the pane helper
     std::uint64_t paneStartTime = 0;
     std::string bootId;

@@ -61,7 +61,8 @@ class Socket {
         return tmux({"-L", name_, "has-session", "-t", "=" + session}).first == 0;
     }
     std::string screen(const std::string& session) const {
-        return tmux({"-L", name_, "capture-pane", "-p", "-J", "-S", "-200", "-t", "=" + session + ":"})
+        return tmux({"-L", name_, "capture-pane", "-p", "-J", "-S", "-200", "-t",
+                     "=" + session + ":"})
             .second;
     }
 
@@ -70,7 +71,8 @@ class Socket {
     std::string name_;
 };
 
-json tmux_config(const std::string& stateDir, const std::string& socket, json extra = json::object()) {
+json tmux_config(const std::string& stateDir, const std::string& socket,
+                 json extra = json::object()) {
     json config = default_config(stateDir);
     json backend = {{"plugin", "tmux"}, {"socket", socket}};
     for (auto& [k, v] : extra.items()) backend[k] = v;
@@ -79,7 +81,9 @@ json tmux_config(const std::string& stateDir, const std::string& socket, json ex
     return config;
 }
 
-std::string session_of(const std::string& jobId) { return "cj-" + jobId; }
+std::string session_of(const std::string& jobId) {
+    return "cj-" + jobId;
+}
 
 // The words of an attach command in its simple form (no quoting needed for these names).
 std::vector<std::string> words(const std::string& line) {
@@ -102,8 +106,11 @@ TEST(TmuxBackendTest, PrintJobRunsInItsSessionAndShowsItsTranscript) {
     Socket socket;
     Server server(state.path(), tmux_config(state.path(), socket.name(), {{"keepSessionSec", 3}}));
     server.initialize();
-    json started = server.ok("claude_start", {{"prompt", "say hello from the pane\ntool Bash {\"command\":\"make test\"}\nsleep 2\nsay all done"},
-                                               {"workFolder", work.path()}});
+    json started = server.ok(
+        "claude_start",
+        {{"prompt",
+          "say hello from the pane\ntool Bash {\"command\":\"make test\"}\nsleep 2\nsay all done"},
+         {"workFolder", work.path()}});
     std::string id = started["jobId"];
     std::string session = session_of(id);
     EXPECT_EQ(started["backend"], "watch");
@@ -121,11 +128,13 @@ TEST(TmuxBackendTest, PrintJobRunsInItsSessionAndShowsItsTranscript) {
         << "the job's session must not be on the default socket";
 
     // The pane shows the readable transcript, not raw JSON.
-    EXPECT_TRUE(wait_until([&] {
-        std::string screen = socket.screen(session);
-        return screen.find("hello from the pane") != std::string::npos &&
-               screen.find("▸ Bash: make test") != std::string::npos;
-    }, std::chrono::seconds(15)))
+    EXPECT_TRUE(wait_until(
+        [&] {
+            std::string screen = socket.screen(session);
+            return screen.find("hello from the pane") != std::string::npos &&
+                   screen.find("▸ Bash: make test") != std::string::npos;
+        },
+        std::chrono::seconds(15)))
         << socket.screen(session);
     EXPECT_EQ(socket.screen(session).find("\"type\""), std::string::npos) << socket.screen(session);
     json running = server.ok("claude_check", {{"jobId", id}});
@@ -138,15 +147,18 @@ TEST(TmuxBackendTest, PrintJobRunsInItsSessionAndShowsItsTranscript) {
     EXPECT_EQ(done["result"]["text"], "all done");
     // The same files as on the local backend.
     std::string dir = state.path() + "/jobs/" + id;
-    for (const char* file : {"prompt.txt", "events.jsonl", "stderr.log", "runner.json", "exit.json"})
+    for (const char* file :
+         {"prompt.txt", "events.jsonl", "stderr.log", "runner.json", "exit.json"})
         EXPECT_TRUE(std::filesystem::exists(dir + "/" + file)) << file;
     EXPECT_FALSE(std::filesystem::exists(dir + "/pane-env")) << "the environment file is removed";
 
     // The session outlives the job for keepSessionSec, then goes on its own.
     EXPECT_TRUE(socket.has_session(session));
-    EXPECT_TRUE(wait_until([&] {
-        return socket.screen(session).find("the job ended (exit code 0)") != std::string::npos;
-    }, std::chrono::seconds(5)));
+    EXPECT_TRUE(wait_until(
+        [&] {
+            return socket.screen(session).find("the job ended (exit code 0)") != std::string::npos;
+        },
+        std::chrono::seconds(5)));
     json ended = server.ok("claude_check", {{"jobId", id}});
     EXPECT_EQ(ended["attach"], started["attach"]) << "attachable during the keep period";
     EXPECT_TRUE(wait_until([&] { return !socket.has_session(session); }, std::chrono::seconds(15)));
@@ -165,7 +177,8 @@ TEST(TmuxBackendTest, ExitCodeAndFailureAreRecorded) {
     EXPECT_EQ(done["status"], "failed");
     EXPECT_EQ(done["exitCode"], 3);
     EXPECT_NE(done["stderrTail"].get<std::string>().find("something broke"), std::string::npos);
-    EXPECT_TRUE(wait_until([&] { return !socket.has_session(session_of(id)); }, std::chrono::seconds(10)))
+    EXPECT_TRUE(
+        wait_until([&] { return !socket.has_session(session_of(id)); }, std::chrono::seconds(10)))
         << "keepSessionSec 0 closes the session at once";
 }
 
@@ -175,8 +188,9 @@ TEST(TmuxBackendTest, CancelEndsTheProcessGroupAndTheSession) {
     Server server(state.path(), tmux_config(state.path(), socket.name()));  // keep 600 s
     server.initialize();
     std::string pidfile = work.path() + "/grandchild.pid";
-    std::string id = server.ok("claude_start", {{"prompt", "spawn-child 120 " + pidfile + "\nsleep 120"},
-                                                {"workFolder", work.path()}})["jobId"];
+    std::string id =
+        server.ok("claude_start", {{"prompt", "spawn-child 120 " + pidfile + "\nsleep 120"},
+                                   {"workFolder", work.path()}})["jobId"];
     ASSERT_TRUE(wait_until([&] { return !read_text(pidfile).empty(); }));
     pid_t grandchild = std::stoi(read_text(pidfile));
     ASSERT_TRUE(process_alive(grandchild));
@@ -184,7 +198,8 @@ TEST(TmuxBackendTest, CancelEndsTheProcessGroupAndTheSession) {
     json view = server.ok("claude_cancel", {{"jobId", id}, {"graceSec", 1}});
     EXPECT_EQ(view["status"], "cancelled") << view.dump();
     EXPECT_TRUE(wait_until([&] { return !process_alive(grandchild); }, std::chrono::seconds(10)));
-    EXPECT_TRUE(wait_until([&] { return !socket.has_session(session_of(id)); }, std::chrono::seconds(10)))
+    EXPECT_TRUE(
+        wait_until([&] { return !socket.has_session(session_of(id)); }, std::chrono::seconds(10)))
         << "a cancelled job's session goes at once, not after keepSessionSec";
 }
 
@@ -196,8 +211,9 @@ TEST(TmuxBackendTest, HostileWorkFolderAndLabelRunNoShell) {
     std::filesystem::create_directory(work);
     Server server(state.path(), tmux_config(state.path(), socket.name(), {{"keepSessionSec", 0}}));
     server.initialize();
-    json started = server.ok("claude_start", {{"prompt", "say safe"}, {"workFolder", work},
-                                              {"label", "$(touch pwned4); 'x"}});
+    json started =
+        server.ok("claude_start",
+                  {{"prompt", "say safe"}, {"workFolder", work}, {"label", "$(touch pwned4); 'x"}});
     json done = server.wait_done(started["jobId"]);
     EXPECT_EQ(done["status"], "completed") << done.dump();
     EXPECT_EQ(done["workFolder"], work);
@@ -217,7 +233,8 @@ TEST(TmuxBackendTest, JobSurvivesServerRestartAndEndsWithTheRightState) {
         server.initialize();
         short_id = server.ok("claude_start", {{"prompt", "sleep 2\nsay after the restart\nexit 4"},
                                               {"workFolder", work.path()}})["jobId"];
-        long_id = server.ok("claude_start", {{"prompt", "sleep 120"}, {"workFolder", work.path()}})["jobId"];
+        long_id = server.ok("claude_start",
+                            {{"prompt", "sleep 120"}, {"workFolder", work.path()}})["jobId"];
         ASSERT_TRUE(wait_until([&] {
             return !read_text(state.path() + "/jobs/" + long_id + "/runner.json").empty();
         }));
@@ -235,7 +252,8 @@ TEST(TmuxBackendTest, JobSurvivesServerRestartAndEndsWithTheRightState) {
     EXPECT_EQ(failed["result"]["text"], "after the restart");
     json cancelled = again.ok("claude_cancel", {{"jobId", long_id}, {"graceSec", 1}});
     EXPECT_EQ(cancelled["status"], "cancelled");
-    EXPECT_TRUE(wait_until([&] { return !socket.has_session(session_of(long_id)); }, std::chrono::seconds(10)));
+    EXPECT_TRUE(wait_until([&] { return !socket.has_session(session_of(long_id)); },
+                           std::chrono::seconds(10)));
 }
 
 TEST(TmuxBackendTest, SendIsRefusedForJobsThatTakeNoInput) {
@@ -244,12 +262,14 @@ TEST(TmuxBackendTest, SendIsRefusedForJobsThatTakeNoInput) {
     Server server(state.path(), tmux_config(state.path(), socket.name(), {{"keepSessionSec", 0}}));
     server.initialize();
     for (const char* backend : {"watch", "local"}) {
-        std::string id = server.ok("claude_start", {{"prompt", "sleep 30"}, {"workFolder", work.path()},
-                                                    {"backend", backend}})["jobId"];
+        std::string id = server.ok(
+            "claude_start",
+            {{"prompt", "sleep 30"}, {"workFolder", work.path()}, {"backend", backend}})["jobId"];
         json r = server.call("claude_send", {{"jobId", id}, {"text", "hello"}});
         EXPECT_TRUE(r.value("isError", false)) << r.dump();
         EXPECT_EQ(r["structuredContent"]["error"]["code"], "invalid_argument");
-        EXPECT_NE(r["structuredContent"]["error"]["message"].get<std::string>().find("does not take input"),
+        EXPECT_NE(r["structuredContent"]["error"]["message"].get<std::string>().find(
+                      "does not take input"),
                   std::string::npos)
             << r.dump();
         server.ok("claude_cancel", {{"jobId", id}, {"graceSec", 0}});
@@ -271,7 +291,8 @@ TEST(TmuxBackendTest, MissingTmuxIsReportedClearly) {
         if (b["name"] != "watch") continue;
         seen = true;
         EXPECT_FALSE(b["available"].get<bool>());
-        EXPECT_NE(b["reason"].get<std::string>().find("tmux not found"), std::string::npos) << b.dump();
+        EXPECT_NE(b["reason"].get<std::string>().find("tmux not found"), std::string::npos)
+            << b.dump();
         EXPECT_TRUE(b["capabilities"]["attach"].get<bool>());
         EXPECT_FALSE(b["capabilities"]["sendInput"].get<bool>()) << "print mode takes no input";
     }

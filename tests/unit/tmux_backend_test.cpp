@@ -50,20 +50,30 @@ TEST(TmuxNamesTest, SocketNames) {
 }
 
 TEST(TmuxInteractiveTest, DropsPrintOnlyFlagsAndAddsSettings) {
-    std::vector<std::string> print = {"-p", "--output-format", "stream-json", "--verbose",
-                                      "--model", "sonnet", "--permission-mode", "acceptEdits",
-                                      "--allowedTools=Bash", "--resume", "uuid",
-                                      "--max-budget-usd", "0.5", "--extra"};
+    std::vector<std::string> print = {"-p",
+                                      "--output-format",
+                                      "stream-json",
+                                      "--verbose",
+                                      "--model",
+                                      "sonnet",
+                                      "--permission-mode",
+                                      "acceptEdits",
+                                      "--allowedTools=Bash",
+                                      "--resume",
+                                      "uuid",
+                                      "--max-budget-usd",
+                                      "0.5",
+                                      "--extra"};
     auto args = interactive_args(print, "/s/claude-settings.json");
-    std::vector<std::string> expected = {"--model", "sonnet", "--permission-mode", "acceptEdits",
-                                         "--allowedTools=Bash", "--resume", "uuid", "--extra",
-                                         "--settings", "/s/claude-settings.json"};
+    std::vector<std::string> expected = {
+        "--model",  "sonnet", "--permission-mode", "acceptEdits", "--allowedTools=Bash",
+        "--resume", "uuid",   "--extra",           "--settings",  "/s/claude-settings.json"};
     EXPECT_EQ(args, expected);
 }
 
 TEST(TmuxInteractiveTest, HookSettingsQuoteEveryPath) {
-    json settings = json::parse(hook_settings_json("/opt/cj bin/claude-jobs-tmux",
-                                                   "/state dir/it's/jobs/abc"));
+    json settings =
+        json::parse(hook_settings_json("/opt/cj bin/claude-jobs-tmux", "/state dir/it's/jobs/abc"));
     for (const auto& event : hook_events()) {
         ASSERT_TRUE(settings["hooks"].contains(event)) << event;
         std::string command = settings["hooks"][event][0]["hooks"][0]["command"];
@@ -180,7 +190,9 @@ TEST(TmuxScreenTest, QuestionsAndReadiness) {
     EXPECT_NE(question.find("Do you trust the files in this folder?"), std::string::npos);
     EXPECT_EQ(question.find("───"), std::string::npos);
     EXPECT_FALSE(screen_ready(trust));
-    std::string ready = " ▐▛███▛█   Claude Code\n────\n❯ \n────\n  ⏵⏵ bypass permissions on\n";
+    std::string ready =
+        " ▐▛███▛█   Claude Code\n────\n❯ \n────\n  ⏵⏵ bypass permissions "
+        "on\n";
     EXPECT_TRUE(screen_ready(ready));
     EXPECT_FALSE(screen_question(ready, question));
     EXPECT_FALSE(screen_ready(""));
@@ -201,7 +213,8 @@ namespace {
 TEST(InteractiveStateTest, FoldsRecordsInOrder) {
     EXPECT_EQ(fold_interactive_records("").state, "starting");
     auto s = fold_interactive_records(
-        "{\"event\":\"SessionStart\"}\n{\"event\":\"InputSent\"}\n{\"event\":\"UserPromptSubmit\"}\n");
+        "{\"event\":\"SessionStart\"}\n{\"event\":\"InputSent\"}\n{\"event\":\"UserPromptSubmit\"}"
+        "\n");
     EXPECT_EQ(s.state, "working");
     s = fold_interactive_records(
         "{\"event\":\"InputSent\"}\n{\"event\":\"Stop\",\"lastText\":\"hi\"}\n");

@@ -77,13 +77,14 @@ HookLines hook_lines(const std::string& payload, long long nowMs) {
         if (event == "StopFailure") state["error"] = head(str(in, "error"), kMaxShort);
         if (!text.empty()) {
             Json content = Json::array({{{"type", "text"}, {"text", text}}});
-            lines.event = Json{{"type", "assistant"},
-                               {"message",
-                                {{"id", "hook-stop-" + std::to_string(nowMs)},
-                                 {"role", "assistant"},
-                                 {"content", content}}},
-                               {"session_id", session}}
-                              .dump();
+            lines.event = Json{
+                {"type", "assistant"},
+                {"message",
+                 {{"id", "hook-stop-" + std::to_string(nowMs)},
+                  {"role", "assistant"},
+                  {"content", content}}},
+                {"session_id",
+                 session}}.dump();
         }
     } else if (event == "PreToolUse") {
         std::string tool = str(in, "tool_name");
@@ -92,7 +93,8 @@ HookLines hook_lines(const std::string& payload, long long nowMs) {
         // Inputs can be large (a file's new content): keep what a one-line summary needs.
         if (input.dump().size() > kMaxShort) {
             Json small = Json::object();
-            for (const char* key : {"command", "file_path", "path", "pattern", "url", "description"})
+            for (const char* key :
+                 {"command", "file_path", "path", "pattern", "url", "description"})
                 if (input.contains(key) && input[key].is_string())
                     small[key] = head(input[key].get<std::string>(), 500);
             input = small;
@@ -101,13 +103,14 @@ HookLines hook_lines(const std::string& payload, long long nowMs) {
                                      {"id", str(in, "tool_use_id")},
                                      {"name", tool},
                                      {"input", input}}});
-        lines.event = Json{{"type", "assistant"},
-                           {"message",
-                            {{"id", "hook-tool-" + str(in, "tool_use_id")},
-                             {"role", "assistant"},
-                             {"content", content}}},
-                           {"session_id", session}}
-                          .dump();
+        lines.event = Json{
+            {"type", "assistant"},
+            {"message",
+             {{"id", "hook-tool-" + str(in, "tool_use_id")},
+              {"role", "assistant"},
+              {"content", content}}},
+            {"session_id",
+             session}}.dump();
     } else if (event == "Notification") {
         state["notificationType"] = str(in, "notification_type");
         state["message"] = head(str(in, "message"), kMaxShort);

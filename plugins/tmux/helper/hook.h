@@ -3,8 +3,8 @@
 // job's state: working, waiting for input, asking) and, so that the job's transcript and
 // session id read like a print-mode job's, stream-json-shaped lines to <job>/events.jsonl:
 // system/init on SessionStart, an assistant text on Stop (and StopFailure, a turn ended by an
-// API error), an assistant tool call on PreToolUse. It writes nothing on stdout (Claude Code would take it as context) and always
-// exits 0 (a failing hook must not disturb the session).
+// API error), an assistant tool call on PreToolUse. It writes nothing on stdout (Claude Code would
+// take it as context) and always exits 0 (a failing hook must not disturb the session).
 #pragma once
 
 #include <string>

@@ -58,8 +58,9 @@ bool InteractiveStart::paste_prompt() {
 void InteractiveStart::tick() {
     if (promptSent_) return;
     if (!sessionStarted_)
-        sessionStarted_ = read_all(jobDir_ + "/interactive.jsonl").find("\"event\":\"SessionStart\"") !=
-                          std::string::npos;
+        sessionStarted_ =
+            read_all(jobDir_ + "/interactive.jsonl").find("\"event\":\"SessionStart\"") !=
+            std::string::npos;
     auto now = Clock::now();
     if (sessionStarted_) {
         if (sessionStartedAt_ == Clock::time_point{}) sessionStartedAt_ = now;
@@ -79,7 +80,8 @@ void InteractiveStart::tick() {
         append_state(jobDir_, "{\"event\":\"ScreenQuestion\",\"at\":" + std::to_string(wall_ms()) +
                                   ",\"question\":" + json_string(question) + "}");
     } else if (!asking && !lastQuestion_.empty()) {
-        append_state(jobDir_, "{\"event\":\"ScreenClear\",\"at\":" + std::to_string(wall_ms()) + "}");
+        append_state(jobDir_,
+                     "{\"event\":\"ScreenClear\",\"at\":" + std::to_string(wall_ms()) + "}");
     }
     lastQuestion_ = asking ? question : "";
 }

@@ -11,8 +11,10 @@
 #include "pane.h"
 
 int main(int argc, char** argv) {
-    if (argc >= 2 && std::strcmp(argv[1], "pane") == 0) return cj::tmux::run_pane(argc - 1, argv + 1);
-    if (argc >= 2 && std::strcmp(argv[1], "hook") == 0) return cj::tmux::run_hook(argc - 1, argv + 1);
+    if (argc >= 2 && std::strcmp(argv[1], "pane") == 0)
+        return cj::tmux::run_pane(argc - 1, argv + 1);
+    if (argc >= 2 && std::strcmp(argv[1], "hook") == 0)
+        return cj::tmux::run_hook(argc - 1, argv + 1);
     std::fprintf(stderr,
                  "usage: claude-jobs-tmux pane --job-dir DIR --keep SEC --tmux PATH --socket NAME "
                  "--session NAME --mode print|interactive -- RUNNER [ARGS...]\n"

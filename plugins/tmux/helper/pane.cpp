@@ -16,9 +16,9 @@
 #include <thread>
 #include <vector>
 
+#include "core/jobs/events.h"
 #include "interactive_start.h"
 #include "pane_io.h"
-#include "core/jobs/events.h"
 
 namespace cj::tmux {
 
@@ -30,7 +30,9 @@ constexpr auto kTick = std::chrono::milliseconds(100);
 
 volatile sig_atomic_t gCloseRequested = 0;
 
-void on_close_signal(int) { gCloseRequested = 1; }
+void on_close_signal(int) {
+    gCloseRequested = 1;
+}
 
 struct PaneOptions {
     std::string jobDir;
@@ -55,12 +57,18 @@ bool parse(int argc, char** argv, PaneOptions& o, std::string& why) {
             return false;
         }
         std::string value = argv[++i];
-        if (arg == "--job-dir") o.jobDir = value;
-        else if (arg == "--keep") o.keepSec = std::atoll(value.c_str());
-        else if (arg == "--tmux") o.tmux = value;
-        else if (arg == "--socket") o.socket = value;
-        else if (arg == "--session") o.session = value;
-        else if (arg == "--mode") o.interactive = value == "interactive";
+        if (arg == "--job-dir")
+            o.jobDir = value;
+        else if (arg == "--keep")
+            o.keepSec = std::atoll(value.c_str());
+        else if (arg == "--tmux")
+            o.tmux = value;
+        else if (arg == "--socket")
+            o.socket = value;
+        else if (arg == "--session")
+            o.session = value;
+        else if (arg == "--mode")
+            o.interactive = value == "interactive";
         else {
             why = "unknown option " + arg;
             return false;
@@ -132,7 +140,8 @@ pid_t start_runner(PaneOptions& o, std::vector<std::string>& env) {
 
 std::string describe(int status) {
     if (WIFEXITED(status)) return "exit code " + std::to_string(WEXITSTATUS(status));
-    if (WIFSIGNALED(status)) return std::string("killed by signal ") + std::to_string(WTERMSIG(status));
+    if (WIFSIGNALED(status))
+        return std::string("killed by signal ") + std::to_string(WTERMSIG(status));
     return "ended";
 }
 
@@ -166,7 +175,8 @@ int run_pane(int argc, char** argv) {
     if (gCloseRequested) return 0;  // cancelled before it began
     pid_t runner = start_runner(o, env);
     if (runner < 0) {
-        say(std::string("claude-jobs: cannot start the supervisor: ") + std::strerror(errno) + "\n");
+        say(std::string("claude-jobs: cannot start the supervisor: ") + std::strerror(errno) +
+            "\n");
         return 1;
     }
     if (!o.interactive) say("claude-jobs: job folder " + o.jobDir + "\n");
