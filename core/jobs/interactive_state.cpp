@@ -29,7 +29,6 @@ InteractiveState fold_interactive_records(std::string_view text) {
         start = end + 1;
         if (record.is_discarded() || !record.is_object()) continue;
         std::string event = str(record, "event");
-        s.onScreen = false;
         if (event == "InputSent" || event == "UserPromptSubmit" || event == "PreToolUse") {
             s.state = "working";
             s.question.clear();
@@ -51,7 +50,6 @@ InteractiveState fold_interactive_records(std::string_view text) {
         } else if (event == "ScreenQuestion") {
             s.state = "asking";
             s.question = str(record, "question");
-            s.onScreen = true;
         } else if (event == "ScreenClear" || event == "SessionStart") {
             if (s.state == "asking") s.state = "starting";
             s.question.clear();

@@ -13,11 +13,10 @@
 namespace cj::jobs {
 
 struct InteractiveState {
-    std::string state;      // "starting", "working", "waiting_for_input", "asking", "ended"
-    std::string question;   // when asking: what is asked
-    std::string lastText;   // the last answer (Stop's last assistant message)
-    bool onScreen = false;  // the question is a start-up dialog on screen, not a hook's
-    std::string error;      // the last turn ended on this API error (StopFailure), "" if not
+    std::string state;     // "starting", "working", "waiting_for_input", "asking", "ended"
+    std::string question;  // when asking: what is asked
+    std::string lastText;  // the last answer (Stop's last assistant message)
+    std::string error;     // the last turn ended on this API error (StopFailure), "" if not
 };
 
 // Folds the records of `text` (whole lines; a torn last line is ignored) into the state.

@@ -788,14 +788,15 @@ Result<json> JobService::send(const std::string& id, const std::string& text) {
         return make_error(ErrorCode::InvalidArgument,
                           "job " + id + " is " + state_name(fresh->state) +
                               "; only a running job takes input");
-    // Typed text ends with Enter, which in a start-up dialog picks whatever is highlighted:
-    // those are answered by a person at the terminal, and nothing goes in before the prompt.
+    // Typed text ends with Enter, which in a dialog (folder trust, a tool's permission) picks
+    // whatever choice is highlighted: those are answered by a person at the terminal. And
+    // nothing goes in before the prompt.
     if (auto interactive = read_interactive_state(job_dir(id))) {
-        if (interactive->onScreen)
+        if (interactive->state == "asking")
             return make_error(ErrorCode::InvalidArgument,
-                              "job " + id + " shows a start-up question on screen (see "
-                              "activity.question); a person answers it in the terminal"
-                              " (the view's attach command), or cancel the job");
+                              "job " + id + " shows a question on screen (see activity.question)"
+                              "; a person answers it in the terminal (the view's attach "
+                              "command), or cancel the job");
         if (interactive->state == "starting")
             return make_error(ErrorCode::InvalidArgument,
                               "job " + id + " is still starting (its prompt has not been typed "

@@ -167,7 +167,7 @@ describe('tmux backend, interactive mode, real claude CLI', { concurrency: false
       assert.match(view.activity.question, question, view.activity.question);
       // A person answers a start-up dialog; typed text (and its Enter) is refused.
       const refused = await callToolError(client, 'claude_send', { jobId: start.jobId, text: 'yes' }, 'invalid_argument');
-      assert.match(refused.message, /start-up question on screen/);
+      assert.match(refused.message, /question on screen/);
       // A wait hands the job back: someone has to answer.
       const waited = await callTool(client, 'claude_wait', { jobIds: [start.jobId], timeoutSec: 5 });
       assert.equal(waited.done.length, 1);

@@ -232,7 +232,6 @@ TEST(InteractiveStateTest, FoldsRecordsInOrder) {
     EXPECT_EQ(s.question, "May I?");
     s = fold_interactive_records("{\"event\":\"ScreenQuestion\",\"question\":\"Trust?\"}\n");
     EXPECT_EQ(s.state, "asking");
-    EXPECT_TRUE(s.onScreen);
     s = fold_interactive_records(
         "{\"event\":\"ScreenQuestion\",\"question\":\"Trust?\"}\n{\"event\":\"SessionStart\"}\n");
     EXPECT_EQ(s.state, "starting");
