@@ -202,6 +202,10 @@ int run_pane(int argc, char** argv) {
         std::this_thread::sleep_for(kTick);
     }
     if (o.interactive) ::tcsetpgrp(0, ::getpgrp());  // the terminal is ours again
+    // What the job wrote last, however much (each read takes at most 1 MiB).
+    if (!o.interactive)
+        for (auto lines = events.next(); !lines.empty(); lines = events.next())
+            for (const auto& line : lines) say(cj::jobs::render_event(line));
 
     bool cancelled = file_exists(o.jobDir + "/cancel.json");
     say("\n── claude-jobs: the job ended (" + describe(status) + (cancelled ? ", cancelled" : "") +
