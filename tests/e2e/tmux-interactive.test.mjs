@@ -60,12 +60,13 @@ describe('tmux backend, interactive mode, real claude CLI', { concurrency: false
     return d;
   };
 
-  async function serverWith({ bypassAccepted, trusted = true, apiKey = API_KEY }) {
+  function tmuxConfig({ bypassAccepted, trusted = true, apiKey = API_KEY }) {
     const home = tempDir('cj-e2e-tmux-home-');
     const work = fs.realpathSync(tempDir('cj-e2e-tmux-work-'));
     preAnswer(home, work, { bypassAccepted, trusted, apiKey });
     const base = realClaudeConfig({ apiUrl: api.url, apiKey, home });
-    const server = await startServer({
+    return {
+      work,
       config: {
         ...base,
         defaultBackend: 'talk',
@@ -74,7 +75,12 @@ describe('tmux backend, interactive mode, real claude CLI', { concurrency: false
           talk: { plugin: 'tmux', socket: SOCKET, mode: 'interactive', keepSessionSec: 0 },
         },
       },
-    });
+    };
+  }
+
+  async function serverWith(answers) {
+    const { work, config } = tmuxConfig(answers);
+    const server = await startServer({ config });
     servers.push(server);
     return { ...server, work };
   }
@@ -135,6 +141,31 @@ describe('tmux backend, interactive mode, real claude CLI', { concurrency: false
     });
     const after = await callToolError(client, 'claude_send', { jobId: start.jobId, text: 'hi' }, 'invalid_argument');
     assert.match(after.message, /only a running job takes input/);
+  });
+
+  test('a server restart while the conversation waits: found again, talked to, ended', async () => {
+    const { work, config } = tmuxConfig({ bypassAccepted: true });
+    const stateDir = tempDir('cj-e2e-tmux-state-');
+    const first = await startServer({ config: { ...config, stateDir } });
+    servers.push(first);
+    const start = await callTool(first.client, 'claude_start', { prompt: 'remember kiwi', workFolder: work });
+    const answered = await waitForTurn(first.client, start.jobId);
+    assert.equal(answered.activity.state, 'waiting_for_input', JSON.stringify(answered.activity));
+    await first.close(); // the client leaves; the server exits; the job stays in its session
+    assert.equal(tmux('has-session', '-t', `=cj-${start.jobId}`).status, 0);
+
+    const second = await startServer({ config: { ...config, stateDir } });
+    servers.push(second);
+    const found = await callTool(second.client, 'claude_check', { jobId: start.jobId });
+    assert.equal(found.status, 'running', JSON.stringify(found));
+    assert.equal(found.activity.state, 'waiting_for_input');
+    assert.equal(found.attach, `tmux -L ${SOCKET} attach -t cj-${start.jobId}`);
+    await callTool(second.client, 'claude_send', { jobId: start.jobId, text: 'what did I ask you to remember?' });
+    const recalled = await waitForTurn(second.client, start.jobId);
+    assert.equal(recalled.activity.lastText, 'You asked me to remember kiwi.');
+    await callTool(second.client, 'claude_send', { jobId: start.jobId, text: '/exit' });
+    const ended = await waitForJob(second.client, start.jobId, { overallMs: 60_000 });
+    assert.equal(ended.status, 'completed', JSON.stringify(ended));
   });
 
   test('an API error ends the turn, not the job: waiting for input, with the error', async () => {
