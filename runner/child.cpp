@@ -74,6 +74,12 @@ void reset_signals() {
 [[noreturn]] void run_child(const char* cwd, char* const* argv, const ChildStdio& stdio,
                             int reportFd, int maxFd) {
     ::setpgid(0, 0);
+    if (stdio.foreground) {
+        // A process outside the foreground group is stopped by SIGTTOU when it takes the
+        // terminal, unless it ignores the signal; reset_signals() restores it below.
+        ::signal(SIGTTOU, SIG_IGN);
+        ::tcsetpgrp(stdio.in, ::getpid());
+    }
     if (cwd != nullptr && ::chdir(cwd) != 0) report_and_exit(reportFd, LaunchStage::Chdir);
     // The runner made sure 0-2 were taken before opening anything, so none of these
     // descriptors is itself 0, 1 or 2 and no dup2 can clobber another.

@@ -9,9 +9,10 @@
 namespace cj::runner {
 
 struct ChildStdio {
-    int in = -1;   // prompt.txt
-    int out = -1;  // events.jsonl
-    int err = -1;  // stderr.log
+    int in = -1;   // prompt.txt (the terminal with --terminal)
+    int out = -1;  // events.jsonl (ditto)
+    int err = -1;  // stderr.log (ditto)
+    bool foreground = false;  // make the child's group the foreground group of terminal `in`
 };
 
 // Where a launch went wrong; the child reports Chdir, Stdio and Exec through a pipe.

@@ -126,13 +126,35 @@ int run(int argc, char** argv) {
     }
 
     ChildStdio stdio;
-    stdio.in = open_prompt(dirFd);
+    if (options.terminal) {
+        // The program talks to the runner's terminal; the job's files are still created.
+        for (auto name : {kEventsFile, kStderrFile}) {
+            int fd = open_log(dirFd, name);
+            if (fd < 0) {
+                return fail_launch(dirFd, startedAt,
+                                   std::string("cannot open ") + name + ": " + errno_text(errno),
+                                   kExitLaunchFailed);
+            }
+            ::close(fd);
+        }
+        if (!::isatty(0)) {
+            return fail_launch(dirFd, startedAt, "--terminal needs a terminal as standard input",
+                               kExitLaunchFailed);
+        }
+        stdio.in = ::fcntl(0, F_DUPFD_CLOEXEC, 3);
+        stdio.out = ::fcntl(1, F_DUPFD_CLOEXEC, 3);
+        stdio.err = ::fcntl(2, F_DUPFD_CLOEXEC, 3);
+        stdio.foreground = true;
+    } else {
+        stdio.in = open_prompt(dirFd);
+    }
     if (stdio.in < 0) {
         return fail_launch(dirFd, startedAt,
                            std::string("cannot read ") + kPromptFile + ": " + errno_text(errno),
                            kExitLaunchFailed);
     }
     for (auto [fd, name] : {std::pair{&stdio.out, kEventsFile}, {&stdio.err, kStderrFile}}) {
+        if (options.terminal) break;
         *fd = open_log(dirFd, name);
         if (*fd < 0) {
             return fail_launch(dirFd, startedAt,

@@ -10,7 +10,7 @@ namespace cj::runner {
 
 const char* const kUsage =
     "usage: claude-jobs-runner --job-dir DIR [--cwd DIR] [--timeout SEC] [--grace SEC] "
-    "[--nice N] -- PROGRAM [ARGS...]";
+    "[--nice N] [--terminal] -- PROGRAM [ARGS...]";
 
 namespace {
 
@@ -70,6 +70,10 @@ ParsedOptions parse_options(int argc, char** argv) {
         if (arg == "--") {
             ++i;
             break;
+        }
+        if (arg == "--terminal") {
+            opts.terminal = true;
+            continue;
         }
         bool takesValue = arg == "--job-dir" || arg == "--cwd" || arg == "--timeout" ||
                           arg == "--grace" || arg == "--nice";

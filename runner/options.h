@@ -1,6 +1,10 @@
 // The runner's command line, the contract between a backend and the supervisor:
 //   claude-jobs-runner --job-dir DIR [--cwd DIR] [--timeout SEC] [--grace SEC] [--nice N]
-//                      -- PROGRAM [ARGS...]
+//                      [--terminal] -- PROGRAM [ARGS...]
+// --terminal: the program gets the runner's own terminal (its stdin, stdout and stderr) instead
+// of the job's files, as the terminal's foreground process group: for a full-screen program in
+// a terminal a person can attach to (the tmux backend's interactive mode). events.jsonl and
+// stderr.log are still created, so the job folder looks the same.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +19,7 @@ struct Options {
     std::int64_t timeoutMs = 0;        // 0 = no time limit
     std::int64_t graceMs = 10'000;     // SIGTERM → SIGKILL, unless cancel.json says otherwise
     int niceness = 0;                  // 0..19, applied to the runner (and so to the program)
+    bool terminal = false;             // the program runs on the runner's terminal
     std::vector<std::string> command;  // PROGRAM and its arguments
 };
 

@@ -15,6 +15,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/jobs/interactive_state.h"
 #include "core/jobs/outcome.h"
 #include "core/util/clock.h"
 #include "core/util/files.h"
@@ -44,6 +45,8 @@ constexpr std::size_t kWaitTailBytes = 4000;
 constexpr std::size_t kWaitResultBytes = 4000;
 constexpr std::size_t kMinResultBytes = 16 << 10;
 constexpr std::size_t kMaxDenialsShown = 20;
+// An interactive job's last answer, shown whole up to this in activity.lastText.
+constexpr std::size_t kInteractiveTextBytes = 16 << 10;
 // A cancelled job still running gets its stop again this often (the first may have been
 // lost to a race with its launch, or sent from a process without its backend).
 constexpr auto kRestopInterval = std::chrono::seconds(5);
@@ -541,6 +544,17 @@ json JobService::view(const JobRecord& job, const ViewOptions& options) {
     v["activity"] = {{"turns", snap.activity.turns},
                      {"lastText", snap.activity.lastText},
                      {"lastTool", snap.activity.lastTool}};
+    // An interactive job (its backend keeps interactive.jsonl): working, or waiting for a
+    // person, with the question or the whole last answer.
+    if (auto interactive = read_interactive_state(dir)) {
+        json& activity = v["activity"];
+        activity["state"] = is_terminal(job.state) ? "ended" : interactive->state;
+        if (!interactive->question.empty() && !is_terminal(job.state))
+            activity["question"] = interactive->question;
+        if (!interactive->lastText.empty())
+            activity["lastText"] = utf8_head(interactive->lastText, kInteractiveTextBytes);
+        if (!interactive->error.empty()) activity["error"] = one_line(interactive->error, 500);
+    }
 
     // The readable transcript: a bounded window of the event log, rendered.
     std::string events = dir + "/events.jsonl";
@@ -589,8 +603,10 @@ json JobService::view(const JobRecord& job, const ViewOptions& options) {
     v["output"] = output;
     v["nextOffset"] = next;
     v["stderrTail"] = stderr_tail(job.id);
+    // Also for an ended job, while its backend still keeps something to attach to (a tmux
+    // session in its keep period).
     if (const BackendEntry* entry = backends_.find(job.backend);
-        entry && entry->backend && entry->capabilities.attach && !is_terminal(job.state))
+        entry && entry->backend && entry->capabilities.attach && job.state != JobState::Queued)
         if (auto a = entry->backend->attachCommand(job.id)) v["attach"] = *a;
     return v;
 }
@@ -657,7 +673,12 @@ Result<WaitOutcome> JobService::wait(const std::vector<std::string>& ids, WaitMo
                 if (!fresh) return fresh.error();
                 job = *fresh;
             }
-            if (is_terminal(job.state))
+            // An interactive job waiting for input is handed back too: someone must answer.
+            bool waiting = job.state == JobState::Running && [&] {
+                auto interactive = read_interactive_state(job_dir(id));
+                return interactive && awaits_input(*interactive);
+            }();
+            if (is_terminal(job.state) || waiting)
                 done_jobs.push_back(job);
             else
                 out.pending.push_back(id);
@@ -762,6 +783,41 @@ Result<json> JobService::cancel(const std::string& id, int graceSec, protocol::C
         }
         token.wait_for(kWaitPoll);
     }
+}
+
+Result<json> JobService::send(const std::string& id, const std::string& text) {
+    auto job = load(id);
+    if (!job) return job.error();
+    auto fresh = refresh(*job);
+    if (!fresh) return fresh.error();
+    const BackendEntry* entry = backends_.find(fresh->backend);
+    if (!entry || !entry->backend || !entry->capabilities.sendInput)
+        return make_error(ErrorCode::InvalidArgument,
+                          "job " + id + " runs on backend \"" + fresh->backend +
+                              "\", which does not take input; only jobs on a backend in "
+                              "interactive mode (e.g. tmux with \"mode\": \"interactive\") do");
+    if (fresh->state != JobState::Running)
+        return make_error(ErrorCode::InvalidArgument,
+                          "job " + id + " is " + state_name(fresh->state) +
+                              "; only a running job takes input");
+    // Typed text ends with Enter, which in a dialog (folder trust, a tool's permission) picks
+    // whatever choice is highlighted: those are answered by a person at the terminal. And
+    // nothing goes in before the prompt.
+    if (auto interactive = read_interactive_state(job_dir(id))) {
+        if (interactive->state == "asking")
+            return make_error(ErrorCode::InvalidArgument,
+                              "job " + id + " shows a question on screen (see activity.question)"
+                              "; a person answers it in the terminal (the view's attach "
+                              "command), or cancel the job");
+        if (interactive->state == "starting")
+            return make_error(ErrorCode::InvalidArgument,
+                              "job " + id + " is still starting (its prompt has not been typed "
+                              "in yet); claude_wait hands it back when it waits for input");
+    }
+    auto attached = attach(*fresh);
+    if (!attached) return attached.error();
+    if (auto sent = (*attached)->backend->sendInput(id, text); !sent) return sent.error();
+    return view(*fresh, {});
 }
 
 Result<json> JobService::list(const ListFilter& filter) {

@@ -68,6 +68,9 @@ public:
                                           const std::function<void(const WaitOutcome&)>& progress);
     claude_jobs::Result<nlohmann::json> cancel(const std::string& id, int graceSec,
                                                protocol::CancelToken& cancel);
+    // Types text into an interactive job (then Enter). invalid_argument for a job whose
+    // backend takes no input or that is not running.
+    claude_jobs::Result<nlohmann::json> send(const std::string& id, const std::string& text);
     claude_jobs::Result<nlohmann::json> list(const ListFilter& filter);
     nlohmann::json backends_report(const std::vector<nlohmann::json>& modules);
     // Problems with the setup that make every job fail, for a person to fix.

@@ -72,7 +72,8 @@ std::vector<Tool> make_job_tools(jobs::JobService& service, std::vector<json> mo
                                  std::vector<json> pluginDirs) {
     return {make_start_tool(service), make_check_tool(service),  make_wait_tool(service),
             make_cancel_tool(service), make_jobs_tool(service),
-            make_backends_tool(service, std::move(modules), std::move(pluginDirs))};
+            make_backends_tool(service, std::move(modules), std::move(pluginDirs)),
+            make_send_tool(service)};
 }
 
 }  // namespace cj::tools

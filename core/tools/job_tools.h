@@ -1,4 +1,4 @@
-// The six job tools (SPEC §4), one file each, all over the JobService.
+// The job tools (SPEC §4, and claude_send), one file each, all over the JobService.
 #pragma once
 
 #include <functional>
@@ -16,6 +16,7 @@ Tool make_check_tool(jobs::JobService& service);
 Tool make_wait_tool(jobs::JobService& service);
 Tool make_cancel_tool(jobs::JobService& service);
 Tool make_jobs_tool(jobs::JobService& service);
+Tool make_send_tool(jobs::JobService& service);
 // modules: what the plugin loader found, loaded or refused; pluginDirs: the folders it
 // searched, found or not.
 Tool make_backends_tool(jobs::JobService& service, std::vector<nlohmann::json> modules,

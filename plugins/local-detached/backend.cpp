@@ -6,15 +6,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
 
+#include "common/process_identity.h"
+#include "common/runner_files.h"
 #include "launch.h"
-#include "process_identity.h"
 
 #ifndef LOCAL_DETACHED_VERSION
 #define LOCAL_DETACHED_VERSION "0.0.0"
@@ -24,6 +24,7 @@ namespace cj::local_detached {
 
 namespace {
 
+using namespace cj::plugin_common;
 using claude_jobs::Capabilities;
 using claude_jobs::ErrorCode;
 using claude_jobs::JobHandle;
@@ -33,9 +34,6 @@ using claude_jobs::Result;
 using claude_jobs::RunState;
 
 constexpr int kMaxNiceness = 19;
-
-// runner.json holds three numbers; anything larger is not the runner's.
-constexpr off_t kMaxRunnerRecordBytes = 64 * 1024;
 
 const char kReinstallHint[] =
     "reinstall claude-jobs so that claude-jobs-runner sits beside the claude-jobs binary";
@@ -63,78 +61,6 @@ std::string lost_reason(const RunnerState& job, bool rebooted) {
         "supervisor (pid " + std::to_string(job.runnerPid) + ") vanished without recording an exit";
     if (rebooted) reason += ": the machine was rebooted";
     return reason;
-}
-
-// Opens the job's folder itself, never a symlink planted in its place.
-int open_job_dir(const std::string& jobDir) {
-    return ::open(jobDir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-}
-
-bool write_all(int fd, const std::string& text) {
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
-}
-
-// cancel.json appears whole or not at all (temp file + rename), so the runner never reads a
-// half-written request.
-bool write_cancel_request(const std::string& jobDir, int graceSec) {
-    static std::atomic<unsigned> sequence{0};
-    int dir = open_job_dir(jobDir);
-    if (dir < 0) return false;
-    std::string temp = "cancel.json." + std::to_string(::getpid()) + "." +
-                       std::to_string(sequence.fetch_add(1)) + ".tmp";
-    int fd =
-        ::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-    bool ok = fd >= 0;
-    if (ok) {
-        ok = write_all(fd, encode_cancel_request(graceSec));
-        ok = ::close(fd) == 0 && ok;
-        ok = ok && ::renameat(dir, temp.c_str(), dir, "cancel.json") == 0;
-        if (!ok) ::unlinkat(dir, temp.c_str(), 0);
-    }
-    ::close(dir);
-    return ok;
-}
-
-bool read_runner_record(const std::string& jobDir, RunnerRecord& record) {
-    int dir = open_job_dir(jobDir);
-    if (dir < 0) return false;
-    int fd = ::openat(dir, "runner.json", O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-    ::close(dir);
-    if (fd < 0) return false;
-    std::string text;
-    struct stat info {};
-    if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_size <= kMaxRunnerRecordBytes) {
-        char buffer[4096];
-        for (;;) {
-            ssize_t n = ::read(fd, buffer, sizeof buffer);
-            if (n < 0 && errno == EINTR) continue;
-            if (n <= 0) break;
-            text.append(buffer, static_cast<std::size_t>(n));
-            if (text.size() > static_cast<std::size_t>(kMaxRunnerRecordBytes)) break;
-        }
-    }
-    ::close(fd);
-    std::string why;
-    return !text.empty() && decode_runner_record(text, record, why);
-}
-
-// The supervisor is gone but may have left the job running (it was killed with SIGKILL, say):
-// end the job's whole process group, but only if its leader is still the process the runner
-// recorded, so that a reused pid or group id is never hit.
-void kill_abandoned_job(const std::string& jobDir) {
-    RunnerRecord record;
-    if (!read_runner_record(jobDir, record)) return;
-    auto stat = read_proc_stat(static_cast<pid_t>(record.childPid));
-    if (!stat || stat->pgrp != record.childPgid) return;
-    if (!is_same_process(static_cast<pid_t>(record.childPid), record.childStartTime)) return;
-    ::kill(-static_cast<pid_t>(record.childPgid), SIGKILL);
 }
 
 }  // namespace

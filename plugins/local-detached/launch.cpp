@@ -13,13 +13,14 @@
 #include <chrono>
 #include <cstring>
 
-#include "process_identity.h"
+#include "common/process_identity.h"
 
 namespace cj::local_detached {
 
 namespace {
 
 using claude_jobs::ErrorCode;
+using cj::plugin_common::read_proc_stat;
 using claude_jobs::make_error;
 
 constexpr auto kReapInterval = std::chrono::seconds(1);

@@ -81,23 +81,4 @@ bool decode_state(const std::string& text, RunnerState& out, std::string& why) {
     return true;
 }
 
-bool decode_runner_record(const std::string& text, RunnerRecord& out, std::string& why) {
-    Json json;
-    if (!parse_object(text, json, why)) return false;
-    RunnerRecord record;
-    std::int64_t startTime = 0;
-    if (!read_int(json, "childPgid", 2, record.childPgid, why) ||
-        !read_int(json, "childPid", 2, record.childPid, why) ||
-        !read_int(json, "childStartTime", 0, startTime, why)) {
-        return false;
-    }
-    record.childStartTime = static_cast<std::uint64_t>(startTime);
-    out = record;
-    return true;
-}
-
-std::string encode_cancel_request(int graceSec) {
-    return Json{{"graceSec", graceSec}}.dump();
-}
-
 }  // namespace cj::local_detached

@@ -55,6 +55,7 @@ export const TOOL_NAMES = [
   'claude_cancel',
   'claude_jobs',
   'claude_backends',
+  'claude_send',
 ];
 
 const keepTmp = !!process.env.E2E_KEEP_TMP;

@@ -360,6 +360,66 @@ TEST_F(RunnerTest, BadCommandLineIsRecordedAndRefused) {
     EXPECT_EQ(exit["launchError"].get<std::string>().rfind("bad runner command line", 0), 0u);
 }
 
+TEST_F(RunnerTest, TerminalModeWithoutATerminalIsALaunchError) {
+    dir_.write("prompt.txt", "say hello\n");
+    Runner runner(job_args(dir_, {"--terminal"}));
+    ASSERT_TRUE(runner.wait());
+    EXPECT_EQ(runner.exit_code(), 125);
+    json exit = dir_.read_json("exit.json");
+    ASSERT_TRUE(exit["launchError"].is_string()) << dir_.read("exit.json");
+    EXPECT_NE(exit["launchError"].get<std::string>().find("needs a terminal"), std::string::npos);
+}
+
+// --terminal (the tmux backend's interactive mode): the program gets the runner's terminal as
+// its stdio and is the terminal's foreground process group, in a group of its own; the job's
+// log files are still created.
+TEST_F(RunnerTest, TerminalModeMakesTheProgramTheTerminalsForegroundGroup) {
+    int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    ASSERT_GE(master, 0);
+    ASSERT_EQ(::grantpt(master), 0);
+    ASSERT_EQ(::unlockpt(master), 0);
+    std::string slave = ::ptsname(master);
+    std::string out = dir_.file("stat.txt");
+    std::vector<std::string> args = {kRunner, "--job-dir", dir_.path(), "--terminal", "--",
+                                     "/bin/sh", "-c", "cat /proc/$$/stat > \"$0\"; test -t 0 && test -t 1 && echo tty >> \"$0\"", out};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    pid_t pid = ::fork();
+    if (pid == 0) {
+        // A session whose controlling terminal is the pty, as in a tmux pane.
+        ::setsid();
+        int fd = ::open(slave.c_str(), O_RDWR);
+        ::dup2(fd, 0);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    int status = 0;
+    bool ended = wait_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 10s);
+    if (!ended) {
+        ::kill(pid, SIGKILL);
+        ::waitpid(pid, &status, 0);
+    }
+    ::close(master);
+    ASSERT_TRUE(ended);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    std::string stat = dir_.read("stat.txt");
+    std::size_t close = stat.rfind(')');
+    ASSERT_NE(close, std::string::npos) << stat;
+    std::istringstream fields(stat.substr(close + 2));
+    std::string state, ppid, pgrp, session, ttyNr, tpgid;
+    fields >> state >> ppid >> pgrp >> session >> ttyNr >> tpgid;
+    EXPECT_NE(ttyNr, "0") << "the program has the terminal";
+    EXPECT_EQ(pgrp, tpgid) << "its group is the terminal's foreground group";
+    EXPECT_NE(pgrp, std::to_string(pid)) << "in a group of its own, not the runner's";
+    EXPECT_NE(stat.find("\ntty\n"), std::string::npos) << "stdin and stdout are the terminal";
+    EXPECT_TRUE(dir_.has("events.jsonl"));
+    EXPECT_TRUE(dir_.has("stderr.log"));
+    EXPECT_EQ(dir_.read_json("exit.json")["exitCode"], 0);
+}
+
 TEST_F(RunnerTest, WorkFolderIsTheProgramsCurrentDirectory) {
     JobDir work;
     dir_.write("prompt.txt", "touch marker\n");

@@ -1,5 +1,5 @@
 // Process identity from /proc: start time, state, process group, boot id.
-#include "process_identity.h"
+#include "common/process_identity.h"
 
 #include <fcntl.h>
 #include <sys/syscall.h>
@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <csignal>
 
-namespace cj::local_detached {
+namespace cj::plugin_common {
 
 namespace {
 
@@ -110,4 +110,4 @@ bool signal_if_same(pid_t pid, std::uint64_t startTime, int sig) {
     return is_same_process(pid, startTime) && ::kill(pid, sig) == 0;
 }
 
-}  // namespace cj::local_detached
+}  // namespace cj::plugin_common

@@ -1,6 +1,6 @@
 // Telling whether a process is still the one we started: a pid alone is not an identity (pids
 // are reused), so the backend pairs it with the process start time (/proc/<pid>/stat field 22)
-// and the boot id. Linux only.
+// and the boot id. Linux only. Shared by the backends that follow a claude-jobs-runner.
 #pragma once
 
 #include <sys/types.h>
@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-namespace cj::local_detached {
+namespace cj::plugin_common {
 
 struct ProcStat {
     char state = '?';             // field 3: R, S, D, Z, X, ...
@@ -37,4 +37,4 @@ bool is_same_process(pid_t pid, std::uint64_t startTime);
 // Returns false when the process is gone or is another one.
 bool signal_if_same(pid_t pid, std::uint64_t startTime, int sig);
 
-}  // namespace cj::local_detached
+}  // namespace cj::plugin_common

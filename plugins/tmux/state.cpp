@@ -1,0 +1,139 @@
+// Encoding and strict decoding of the backend's JSON (see state.h).
+#include "state.h"
+
+#include <climits>
+
+#include <nlohmann/json.hpp>
+
+#include "names.h"
+
+namespace cj::tmux {
+
+namespace {
+
+using Json = nlohmann::json;
+
+constexpr std::int64_t kMaxKeepSec = 7 * 86400;
+
+bool get_string(const Json& j, const char* key, std::string& out, std::string& why) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_string()) {
+        why = std::string("\"") + key + "\" is missing or not a string";
+        return false;
+    }
+    out = it->get<std::string>();
+    return true;
+}
+
+bool get_int(const Json& j, const char* key, std::int64_t min, std::int64_t& out,
+             std::string& why) {
+    auto it = j.find(key);
+    if (it == j.end() || !it->is_number_integer() ||
+        (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX) ||
+        it->get<std::int64_t>() < min) {
+        why = std::string("\"") + key + "\" is missing or not an integer of at least " +
+              std::to_string(min);
+        return false;
+    }
+    out = it->get<std::int64_t>();
+    return true;
+}
+
+}  // namespace
+
+std::string encode_state(const PaneState& s) {
+    return Json{{"socket", s.socket},
+                {"tmux", s.tmux},
+                {"session", s.session},
+                {"jobDir", s.jobDir},
+                {"mode", s.mode},
+                {"panePid", s.panePid},
+                {"paneStartTime", s.paneStartTime},
+                {"bootId", s.bootId}}
+        .dump();
+}
+
+bool decode_state(const std::string& text, PaneState& out, std::string& why) {
+    Json j = Json::parse(text, nullptr, false);
+    if (j.is_discarded() || !j.is_object()) {
+        why = "not a JSON object";
+        return false;
+    }
+    PaneState s;
+    std::int64_t start = 0;
+    // Pids 0 and 1 and negative ones would make a later kill() hit a group, init or everyone.
+    if (!get_string(j, "socket", s.socket, why) || !get_string(j, "tmux", s.tmux, why) ||
+        !get_string(j, "session", s.session, why) || !get_string(j, "jobDir", s.jobDir, why) ||
+        !get_string(j, "mode", s.mode, why) || !get_int(j, "panePid", 2, s.panePid, why) ||
+        !get_int(j, "paneStartTime", 0, start, why) || !get_string(j, "bootId", s.bootId, why))
+        return false;
+    s.paneStartTime = static_cast<std::uint64_t>(start);
+    if (!valid_socket_name(s.socket)) {
+        why = "\"socket\" is not a socket name";
+        return false;
+    }
+    if (s.jobDir.empty() || s.jobDir.front() != '/' || s.tmux.empty() || s.tmux.front() != '/') {
+        why = "\"jobDir\" and \"tmux\" must be absolute paths";
+        return false;
+    }
+    if (s.mode != "print" && s.mode != "interactive") {
+        why = "\"mode\" must be print or interactive";
+        return false;
+    }
+    out = std::move(s);
+    return true;
+}
+
+bool parse_settings(const std::string& configJson, Settings& out, std::string& why) {
+    Json config = configJson.empty() ? Json::object() : Json::parse(configJson, nullptr, false);
+    if (config.is_discarded() || !config.is_object()) {
+        why = "tmux settings must be a JSON object";
+        return false;
+    }
+    Settings s;
+    for (const auto& [key, value] : config.items()) {
+        if (key == "socket") {
+            if (!value.is_string() || !valid_socket_name(value.get<std::string>())) {
+                why = "socket: expected 1-64 of A-Z a-z 0-9 . _ -, got " + value.dump();
+                return false;
+            }
+            s.socket = value.get<std::string>();
+        } else if (key == "mode") {
+            if (!value.is_string() || (value.get<std::string>() != "print" &&
+                                       value.get<std::string>() != "interactive")) {
+                why = "mode: expected \"print\" or \"interactive\", got " + value.dump();
+                return false;
+            }
+            s.mode = value.get<std::string>();
+        } else if (key == "keepSessionSec") {
+            if (!value.is_number_integer() || value.get<std::int64_t>() < 0 ||
+                value.get<std::int64_t>() > kMaxKeepSec) {
+                why = "keepSessionSec: expected an integer from 0 to " +
+                      std::to_string(kMaxKeepSec) + ", got " + value.dump();
+                return false;
+            }
+            s.keepSessionSec = value.get<std::int64_t>();
+        } else if (key == "tmuxPath") {
+            if (!value.is_string() || value.get<std::string>().empty()) {
+                why = "tmuxPath: expected a program name or path, got " + value.dump();
+                return false;
+            }
+            s.tmux = value.get<std::string>();
+        } else if (key == "columns" || key == "rows") {
+            if (!value.is_number_integer() || value.get<std::int64_t>() < 20 ||
+                value.get<std::int64_t>() > 1000) {
+                why = key + ": expected an integer from 20 to 1000, got " + value.dump();
+                return false;
+            }
+            (key == "columns" ? s.columns : s.rows) = value.get<int>();
+        } else {
+            why = "unknown key \"" + key +
+                  "\" (known: socket, mode, keepSessionSec, tmuxPath, columns, rows)";
+            return false;
+        }
+    }
+    out = std::move(s);
+    return true;
+}
+
+}  // namespace cj::tmux
