@@ -1,0 +1,571 @@
+// ContainerBackend (see backend.h): launching a job's container, following it through the
+// runtime's `inspect`, stopping and removing it.
+#include "backend.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+#include "run_args.h"
+
+#ifndef CONTAINER_BACKEND_VERSION
+#define CONTAINER_BACKEND_VERSION "0.0.0"
+#endif
+
+namespace cj::container {
+
+namespace {
+
+using claude_jobs::Capabilities;
+using claude_jobs::ErrorCode;
+using claude_jobs::JobHandle;
+using claude_jobs::JobStatus;
+using claude_jobs::make_error;
+using claude_jobs::Result;
+using claude_jobs::RunState;
+using namespace std::chrono_literals;
+
+constexpr auto kRunTimeout = 120s;         // `run --detach`: an image's first use may be slow
+constexpr auto kQueryTimeout = 15s;        // inspect, info
+constexpr auto kFresh = 500ms;             // an inspect answer younger than this is current
+constexpr auto kMinPollInterval = 500ms;   // at most two inspects a second
+constexpr auto kHealthyFor = 30s;
+constexpr auto kUnhealthyFor = 3s;
+// `stop` waits this much longer than the job's grace before its SIGKILL, so that the
+// supervisor (which gives the job the grace) can still write the exit record.
+constexpr int kStopMarginSec = 5;
+
+template <class Body>
+auto guarded(Body&& body) noexcept -> decltype(body()) {
+    try {
+        return body();
+    } catch (const std::exception& e) {
+        return make_error(ErrorCode::Internal, std::string("container: ") + e.what());
+    } catch (...) {
+        return make_error(ErrorCode::Internal, "container: unexpected failure");
+    }
+}
+
+bool valid_job_id(const std::string& id) {
+    if (id.empty() || id.size() > 64) return false;
+    for (char c : id)
+        if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-'))
+            return false;
+    return std::isalnum(static_cast<unsigned char>(id.front()));
+}
+
+// The first lines of a runtime's complaint, on one line, for an error message.
+std::string first_lines(const std::string& text, std::size_t limit = 400) {
+    std::string out;
+    for (char c : text) {
+        if (out.size() >= limit) {
+            out += "...";
+            break;
+        }
+        out += (c == '\n' || c == '\r') ? ' ' : c;
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    return out;
+}
+
+std::string command_failure(const std::string& what, const CommandOutput& out) {
+    if (!out.started) return what + " could not be run: " + std::strerror(out.spawnError);
+    if (out.timedOut) return what + " did not answer in time";
+    std::string text = first_lines(out.err.empty() ? out.out : out.err);
+    return what + " failed (exit code " + std::to_string(out.exitCode) + ")" +
+           (text.empty() ? "" : ": " + text);
+}
+
+bool mentions_missing_image(const std::string& text) {
+    for (const char* hint : {"image not known", "No such image", "no such image",
+                             "unable to find image", "Unable to find image", "pull access"})
+        if (text.find(hint) != std::string::npos) return true;
+    return false;
+}
+
+std::string image_hint(const std::string& runtime, const std::string& image) {
+    return "build it from the Containerfile shipped with claude-jobs (" + runtime +
+           " build -t " + image + " -f Containerfile .; see docs/backends/container.md)";
+}
+
+bool write_all(int fd, const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+// cancel.json appears whole or not at all, as the runner expects (the same request the local
+// backend leaves): the runner gives the job this grace between SIGTERM and SIGKILL.
+void write_cancel_request(const std::string& jobDir, int graceSec) {
+    static std::atomic<unsigned> sequence{0};
+    int dir = ::open(jobDir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0) return;
+    std::string temp = "cancel.json." + std::to_string(::getpid()) + "." +
+                       std::to_string(sequence.fetch_add(1)) + ".tmp";
+    int fd =
+        ::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        bool ok = write_all(fd, nlohmann::json{{"graceSec", graceSec}}.dump());
+        ok = ::close(fd) == 0 && ok;
+        if (!ok || ::renameat(dir, temp.c_str(), dir, "cancel.json") != 0)
+            ::unlinkat(dir, temp.c_str(), 0);
+    }
+    ::close(dir);
+}
+
+struct UserIds {
+    uid_t uid;
+    gid_t gid;
+};
+
+// "uid" or "uid:gid" (settings only allow digits); a bare uid runs with gid = uid.
+UserIds parse_user(const std::string& user) {
+    auto colon = user.find(':');
+    auto uid = static_cast<uid_t>(std::strtoul(user.substr(0, colon).c_str(), nullptr, 10));
+    auto gid = colon == std::string::npos
+                   ? static_cast<gid_t>(uid)
+                   : static_cast<gid_t>(std::strtoul(user.substr(colon + 1).c_str(), nullptr, 10));
+    return {uid, gid};
+}
+
+// The job folder is created 0700 by and for the server. When the job runs as another user
+// (only root can hand it over), that user gets the folder and what is in it, so the
+// supervisor in the container can write its records there; the server, as root, still reads
+// them. Folder and files are opened without following links.
+Result<void> hand_job_dir_to(const std::string& jobDir, const UserIds& ids) {
+    if (ids.uid == ::geteuid()) return {};
+    if (ids.uid == 0) return {};  // root in the container writes anywhere
+    if (::geteuid() != 0) {
+        return make_error(ErrorCode::InvalidArgument,
+                          "the container user " + std::to_string(ids.uid) + ":" +
+                              std::to_string(ids.gid) +
+                              " is not the server's own: only a server running as root can "
+                              "give it the job's folder; leave \"user\" unset");
+    }
+    int dir = ::open(jobDir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0) {
+        int error = errno;
+        return make_error(ErrorCode::Internal,
+                          "cannot open the job folder " + jobDir + ": " + std::strerror(error),
+                          error);
+    }
+    bool ok = ::fchown(dir, ids.uid, ids.gid) == 0;
+    for (const char* name : {"prompt.txt", "events.jsonl", "stderr.log"}) {
+        int fd = ::openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) continue;
+        ok = ::fchown(fd, ids.uid, ids.gid) == 0 && ok;
+        ::close(fd);
+    }
+    int error = errno;
+    ::close(dir);
+    if (!ok)
+        return make_error(ErrorCode::Internal,
+                          "cannot give the job folder to the container user: " +
+                              std::string(std::strerror(error)),
+                          error);
+    return {};
+}
+
+// The job's variables for the container go through a file only the server's user can read,
+// never the command line; it lives next to the jobs, not in the (mounted) job folder, and
+// is removed as soon as `run` has read it.
+class EnvFile {
+  public:
+    Result<void> write(const std::string& stateDir, const std::string& jobId,
+                       const std::string& text) {
+        std::string dir = stateDir + "/container-env";
+        if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+            int error = errno;
+            return make_error(ErrorCode::Internal,
+                              "cannot create " + dir + ": " + std::strerror(error), error);
+        }
+        struct stat info {};
+        if (::lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) ||
+            info.st_uid != ::geteuid() || (info.st_mode & 077) != 0) {
+            return make_error(ErrorCode::Internal,
+                              dir + " must be a folder of the server's user, private to it");
+        }
+        path_ = dir + "/" + jobId + ".env";
+        ::unlink(path_.c_str());  // left by a server that died mid-launch
+        int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            int error = errno;
+            path_.clear();
+            return make_error(ErrorCode::Internal,
+                              "cannot write the job's env file: " + std::string(std::strerror(error)),
+                              error);
+        }
+        bool ok = write_all(fd, text);
+        ok = ::close(fd) == 0 && ok;
+        if (!ok) return make_error(ErrorCode::Internal, "cannot write the job's env file");
+        return {};
+    }
+    const std::string& path() const { return path_; }
+    ~EnvFile() {
+        if (!path_.empty()) ::unlink(path_.c_str());
+    }
+
+  private:
+    std::string path_;
+};
+
+std::string home_dir() {
+    const char* home = std::getenv("HOME");
+    return home && home[0] == '/' ? home : "";
+}
+
+}  // namespace
+
+ContainerBackend::~ContainerBackend() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    pollWake_.notify_all();
+    if (poller_.joinable()) poller_.join();
+}
+
+claude_jobs::BackendInfo ContainerBackend::info() const noexcept {
+    try {
+        return {"container", CONTAINER_BACKEND_VERSION,
+                "each job in its own Docker or Podman container that sees only its work folder"};
+    } catch (...) {
+        return {};
+    }
+}
+
+Result<void> ContainerBackend::configure(const std::string& configJson,
+                                         const claude_jobs::HostContext& host) noexcept {
+    return guarded([&]() -> Result<void> {
+        auto settings = parse_settings(configJson);
+        if (!settings) return settings.error();
+        std::string runtime;
+        if (settings->runtime == "auto") {
+            runtime = find_program("podman");
+            if (runtime.empty()) runtime = find_program("docker");
+        } else {
+            runtime = find_program(settings->runtime);
+        }
+        std::lock_guard lock(mutex_);
+        host_ = host;
+        settings_ = std::move(*settings);
+        runtime_ = std::move(runtime);
+        health_ = {};
+        configured_ = true;
+        if (!poller_.joinable()) poller_ = std::thread([this] { poll_loop(); });
+        return {};
+    });
+}
+
+Capabilities ContainerBackend::capabilities() const noexcept {
+    Capabilities caps;
+    caps.survivesServerRestart = true;
+    return caps;
+}
+
+Result<void> ContainerBackend::check_health(const std::string& runtime, const std::string& image,
+                                            const std::string& runnerPath) const {
+    if (runtime.empty()) {
+        std::string wanted = settings_.runtime == "auto" ? "podman or docker" : settings_.runtime;
+        return make_error(ErrorCode::Unavailable,
+                          "no container runtime: " + wanted +
+                              " was not found on PATH; install it (e.g. apt-get install podman) "
+                              "or set \"runtime\" to its path");
+    }
+    if (::access(runtime.c_str(), X_OK) != 0) {
+        return make_error(ErrorCode::Unavailable,
+                          "the container runtime " + runtime + " cannot be run: " +
+                              std::strerror(errno));
+    }
+    if (runnerPath.empty() || runnerPath.front() != '/' || ::access(runnerPath.c_str(), R_OK) != 0) {
+        return make_error(ErrorCode::Unavailable,
+                          "claude-jobs-runner is not at \"" + runnerPath +
+                              "\"; reinstall claude-jobs so that it sits beside the binary");
+    }
+    auto info = run_captured({runtime, "info"}, kQueryTimeout);
+    if (!info.started || info.timedOut || info.exitCode != 0) {
+        return make_error(ErrorCode::Unavailable,
+                          "the container runtime is not working: " +
+                              command_failure(runtime + " info", info));
+    }
+    auto found = run_captured({runtime, "image", "inspect", "--format", "{{.Id}}", image},
+                              kQueryTimeout);
+    if (!found.started || found.timedOut || found.exitCode != 0) {
+        if (found.started && !found.timedOut)
+            return make_error(ErrorCode::Unavailable,
+                              "the image " + image + " is not there; " + image_hint(runtime, image));
+        return make_error(ErrorCode::Unavailable,
+                          command_failure(runtime + " image inspect " + image, found));
+    }
+    return {};
+}
+
+Result<void> ContainerBackend::health() noexcept {
+    return guarded([&]() -> Result<void> {
+        std::string runtime, image, runner;
+        {
+            std::lock_guard lock(mutex_);
+            if (!configured_) return make_error(ErrorCode::Unavailable, "container is not configured");
+            auto age = std::chrono::steady_clock::now() - health_.at;
+            if (health_.checked && age < (health_.result ? kHealthyFor : kUnhealthyFor))
+                return health_.result;
+            runtime = runtime_;
+            image = settings_.image;
+            runner = host_.runnerPath;
+        }
+        auto result = check_health(runtime, image, runner);
+        std::lock_guard lock(mutex_);
+        health_ = {true, std::chrono::steady_clock::now(), result};
+        return result;
+    });
+}
+
+Result<JobHandle> ContainerBackend::start(const claude_jobs::JobSpec& spec) noexcept {
+    return guarded([&]() -> Result<JobHandle> {
+        Settings settings;
+        claude_jobs::HostContext host;
+        std::string runtime;
+        {
+            std::lock_guard lock(mutex_);
+            if (!configured_) return make_error(ErrorCode::Unavailable, "container is not configured");
+            if (jobs_.count(spec.jobId))
+                return make_error(ErrorCode::AlreadyExists, "job " + spec.jobId + " was already started");
+            settings = settings_;
+            host = host_;
+            runtime = runtime_;
+        }
+        if (!valid_job_id(spec.jobId) || spec.jobDir.empty() || spec.jobDir.front() != '/' ||
+            spec.workFolder.empty() || spec.workFolder.front() != '/') {
+            return make_error(ErrorCode::InvalidArgument,
+                              "a job needs a valid id, an absolute job folder and an absolute "
+                              "work folder");
+        }
+        if (runtime.empty()) return check_health(runtime, settings.image, host.runnerPath).error();
+
+        RunInputs in;
+        in.runtime = runtime;
+        in.instance = host.instanceName;
+        in.runnerPath = host.runnerPath;
+        in.user = settings.user.empty()
+                      ? std::to_string(::getuid()) + ":" + std::to_string(::getgid())
+                      : settings.user;
+        std::string home = home_dir();
+        if (settings.mountClaudeConfig && !home.empty()) {
+            struct stat info {};
+            for (const char* name : {"/.claude", "/.claude.json"})
+                if (::stat((home + name).c_str(), &info) == 0) in.claudeConfig.push_back(home + name);
+        }
+        // Rootless podman maps the container's users onto sub-ids; keep-id maps the server's
+        // own uid onto itself, so the job's files in the work folder stay the user's.
+        bool podman = runtime.find("podman") != std::string::npos;
+        in.keepUserNamespace = podman && ::geteuid() != 0 && settings.user.empty();
+
+        if (auto handed = hand_job_dir_to(spec.jobDir, parse_user(in.user)); !handed)
+            return handed.error();
+
+        std::vector<std::string> extra = {"IS_SANDBOX=1"};
+        if (settings.mountClaudeConfig && !home.empty()) extra.push_back("HOME=" + home);
+        auto text = env_file_text(settings.env, spec.env, extra);
+        if (!text) return text.error();
+        EnvFile envFile;
+        if (auto written = envFile.write(host.stateDir, spec.jobId, *text); !written)
+            return written.error();
+        in.envFile = envFile.path();
+
+        auto argv = build_run_argv(settings, spec, in);
+        if (!argv) return argv.error();
+        auto ran = run_captured(*argv, kRunTimeout);
+        if (!ran.started || ran.timedOut || ran.exitCode != 0) {
+            // It may have been created before it failed to start: leave nothing behind.
+            background_.start({{runtime, "rm", "--force", container_name(spec.jobId)}});
+            std::string why = command_failure(runtime + " run", ran);
+            if (mentions_missing_image(ran.err))
+                why += "; the image " + settings.image + " is missing: " +
+                       image_hint(runtime, settings.image);
+            return make_error(ErrorCode::Unavailable, why);
+        }
+        JobState state{container_name(spec.jobId), first_lines(ran.out, 128), runtime, spec.jobDir};
+        {
+            std::lock_guard lock(mutex_);
+            Job& job = jobs_[spec.jobId];
+            job.state = state;
+            job.seen = ContainerState{ContainerState::Kind::Running, "running", -1, false};
+            job.seenAt = std::chrono::steady_clock::now();
+        }
+        return JobHandle{spec.jobId, host.instanceName, kStateVersion, encode_state(state)};
+    });
+}
+
+Result<void> ContainerBackend::recover(const JobHandle& handle) noexcept {
+    return guarded([&]() -> Result<void> {
+        if (handle.stateVersion != kStateVersion) {
+            return make_error(ErrorCode::InvalidArgument,
+                              "job " + handle.jobId + ": container state version " +
+                                  std::to_string(handle.stateVersion) +
+                                  " is not one this module reads (" +
+                                  std::to_string(kStateVersion) + ")");
+        }
+        if (!valid_job_id(handle.jobId))
+            return make_error(ErrorCode::InvalidArgument, "a job handle without a valid job id");
+        JobState state;
+        std::string why;
+        if (!decode_state(handle.backendState, state, why) ||
+            state.container != container_name(handle.jobId)) {
+            return make_error(ErrorCode::InvalidArgument,
+                              "job " + handle.jobId + ": unreadable container state: " +
+                                  (why.empty() ? "the container is not the job's" : why));
+        }
+        {
+            std::lock_guard lock(mutex_);
+            Job& job = jobs_[handle.jobId];
+            job.state = std::move(state);
+            job.seen.reset();  // unknown until the next inspect
+            pollWanted_ = true;
+        }
+        pollWake_.notify_all();
+        return {};
+    });
+}
+
+Result<JobStatus> ContainerBackend::status(const std::string& jobId) noexcept {
+    return guarded([&]() -> Result<JobStatus> {
+        std::optional<ContainerState> seen;
+        std::string name;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = jobs_.find(jobId);
+            if (it == jobs_.end())
+                return make_error(ErrorCode::NotFound,
+                                  "container has no job " + jobId + " (neither started nor recovered)");
+            seen = it->second.seen;
+            name = it->second.state.container;
+            if (!seen || std::chrono::steady_clock::now() - it->second.seenAt >= kFresh) {
+                pollWanted_ = true;
+                pollWake_.notify_all();
+            }
+        }
+        JobStatus status;
+        // Not inspected yet (just recovered): running until the runtime says otherwise.
+        if (!seen || seen->kind == ContainerState::Kind::Running) return status;
+        if (seen->kind == ContainerState::Kind::Gone) {
+            status.state = RunState::Lost;
+            status.reason = "its container " + name +
+                            " was removed by someone else before the job's exit was recorded";
+            return status;
+        }
+        status.state = RunState::Exited;
+        // The supervisor is the container's first process; a code over 128 without its
+        // record means it was killed (e.g. `kill` from outside, or the memory limit).
+        if (seen->exitCode > 128 && seen->exitCode < 128 + 65) {
+            status.signal = seen->exitCode - 128;
+        } else {
+            status.exitCode = seen->exitCode;
+        }
+        status.reason = "its container " + name + " ended (" + seen->status + ", exit code " +
+                        std::to_string(seen->exitCode) + ")" +
+                        (seen->oomKilled ? " after running out of memory" : "") +
+                        " without an exit record";
+        return status;
+    });
+}
+
+Result<void> ContainerBackend::stop(const std::string& jobId, int graceSec) noexcept {
+    return guarded([&]() -> Result<void> {
+        JobState state;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = jobs_.find(jobId);
+            if (it == jobs_.end())
+                return make_error(ErrorCode::NotFound,
+                                  "container has no job " + jobId + " (neither started nor recovered)");
+            if (it->second.seen && it->second.seen->kind != ContainerState::Kind::Running)
+                return {};  // already over
+            state = it->second.state;
+        }
+        int grace = graceSec < 0 ? 0 : graceSec;
+        write_cancel_request(state.jobDir, grace);
+        // The runtime sends SIGTERM to the supervisor, which ends the job's whole group
+        // (SIGKILL after the grace) and records the exit; the runtime's own SIGKILL comes
+        // only if the supervisor is stuck.
+        if (!background_.start({{state.runtime, "stop", "--time",
+                                 std::to_string(grace + kStopMarginSec), state.container}})) {
+            return make_error(ErrorCode::Internal, "cannot start `" + state.runtime +
+                                                       " stop`: " + std::strerror(errno));
+        }
+        return {};
+    });
+}
+
+Result<void> ContainerBackend::destroy(const std::string& jobId) noexcept {
+    return guarded([&]() -> Result<void> {
+        if (!valid_job_id(jobId)) return {};
+        std::string runtime;
+        {
+            std::lock_guard lock(mutex_);
+            auto it = jobs_.find(jobId);
+            runtime = it != jobs_.end() ? it->second.state.runtime : runtime_;
+            if (it != jobs_.end()) jobs_.erase(it);
+        }
+        if (runtime.empty()) return {};
+        if (!background_.start({{runtime, "rm", "--force", container_name(jobId)}})) {
+            return make_error(ErrorCode::Internal,
+                              "cannot start `" + runtime + " rm`: " + std::strerror(errno));
+        }
+        return {};
+    });
+}
+
+void ContainerBackend::poll_loop() {
+    std::unique_lock lock(mutex_);
+    auto lastPoll = std::chrono::steady_clock::time_point{};
+    while (!stopping_) {
+        pollWake_.wait(lock, [this] { return stopping_ || pollWanted_; });
+        if (stopping_) break;
+        auto due = lastPoll + kMinPollInterval;
+        if (std::chrono::steady_clock::now() < due) {
+            pollWake_.wait_until(lock, due, [this] { return stopping_; });
+            if (stopping_) break;
+        }
+        pollWanted_ = false;
+        lock.unlock();
+        poll_once();
+        lastPoll = std::chrono::steady_clock::now();
+        lock.lock();
+    }
+}
+
+void ContainerBackend::poll_once() {
+    // One inspect per runtime (in practice one) for every job tracked.
+    std::map<std::string, std::vector<std::string>> byRuntime;
+    {
+        std::lock_guard lock(mutex_);
+        for (const auto& [id, job] : jobs_) byRuntime[job.state.runtime].push_back(job.state.container);
+    }
+    for (const auto& [runtime, names] : byRuntime) {
+        auto asked = std::chrono::steady_clock::now();
+        auto out = run_captured(inspect_argv(runtime, names), kQueryTimeout);
+        if (!out.started || out.timedOut) continue;  // says nothing about the containers
+        auto found = parse_inspect(names, out.out, out.err);
+        std::lock_guard lock(mutex_);
+        for (auto& [id, job] : jobs_) {
+            auto it = found.find(job.state.container);
+            if (it == found.end() || job.state.runtime != runtime) continue;
+            job.seen = it->second;
+            job.seenAt = asked;
+        }
+    }
+}
+
+}  // namespace cj::container
