@@ -107,7 +107,8 @@ bool write_all(int fd, const std::string& text) {
 }
 
 // cancel.json appears whole or not at all, as the runner expects (the same request the local
-// backend leaves): the runner gives the job this grace between SIGTERM and SIGKILL.
+// backend leaves): the runner gives the job this grace between SIGTERM and SIGKILL. Readable
+// by all (inside the private job folder) because the runner may run as another user.
 void write_cancel_request(const std::string& jobDir, int graceSec) {
     static std::atomic<unsigned> sequence{0};
     int dir = ::open(jobDir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);

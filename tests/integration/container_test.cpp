@@ -211,10 +211,10 @@ TEST_F(ContainerTest, HostileFolderNamesAndLabelsInjectNothing) {
     // A path with both separators of the runtime's mount options is refused, plainly.
     std::string both = work_.path() + "/a,b:c";
     std::filesystem::create_directories(both);
-    std::string id = start("say never", {{"workFolder", both}});
-    json view = server_->wait_done(id, 60);
-    EXPECT_EQ(view["status"], "failed");
-    EXPECT_NE(view["reason"].get<std::string>().find("rename"), std::string::npos) << view["reason"];
+    json refused = server_->call("claude_start", {{"prompt", "say never"}, {"workFolder", both}});
+    ASSERT_TRUE(refused.value("isError", false)) << refused.dump(2);
+    std::string message = refused["structuredContent"]["error"]["message"];
+    EXPECT_NE(message.find("rename the folder"), std::string::npos) << message;
 }
 
 TEST_F(ContainerTest, OnlyOurLabelsAreOnTheContainer) {

@@ -126,6 +126,18 @@ TEST(ContainerRunArgs, CommandLineHasNamesLabelsMountsAndNoSecrets) {
     }
 }
 
+TEST(ContainerRunArgs, ExtraMountsAreReadOnlyUnlessWritable) {
+    Settings settings;
+    settings.mounts = {{"/data", "/data", false}, {"/cache", "/var/cache/x", true}};
+    RunInputs in = sample_inputs();
+    in.claudeConfig = {"/home/me/.claude"};
+    auto argv = build_run_argv(settings, sample_spec(), in);
+    ASSERT_TRUE(argv);
+    EXPECT_TRUE(contains(*argv, "type=bind,source=/data,target=/data,ro"));
+    EXPECT_TRUE(contains(*argv, "type=bind,source=/cache,target=/var/cache/x"));
+    EXPECT_TRUE(contains(*argv, "type=bind,source=/home/me/.claude,target=/home/me/.claude"));
+}
+
 TEST(ContainerRunArgs, HostilePathsUseTheMountFormThatCanSayThem) {
     auto comma = mount_args("/w/a,b", "/w/a,b", true);
     ASSERT_TRUE(comma);
