@@ -390,7 +390,7 @@ Result<JobHandle> ContainerBackend::start(const claude_jobs::JobSpec& spec) noex
         auto ran = run_captured(*argv, kRunTimeout);
         if (!ran.started || ran.timedOut || ran.exitCode != 0) {
             // It may have been created before it failed to start: leave nothing behind.
-            background_.start({{runtime, "rm", "--force", container_name(spec.jobId)}});
+            background_.start({runtime, "rm", "--force", container_name(spec.jobId)});
             std::string why = command_failure(runtime + " run", ran);
             if (mentions_missing_image(ran.err))
                 why += "; the image " + settings.image + " is missing: " +
@@ -402,7 +402,8 @@ Result<JobHandle> ContainerBackend::start(const claude_jobs::JobSpec& spec) noex
             std::lock_guard lock(mutex_);
             Job& job = jobs_[spec.jobId];
             job.state = state;
-            job.seen = ContainerState{ContainerState::Kind::Running, "running", -1, false};
+            job.seen = ContainerState{ContainerState::Kind::Running, "running", -1, false,
+                                      spec.jobId};
             job.seenAt = std::chrono::steady_clock::now();
         }
         return JobHandle{spec.jobId, host.instanceName, kStateVersion, encode_state(state)};
@@ -459,7 +460,16 @@ Result<JobStatus> ContainerBackend::status(const std::string& jobId) noexcept {
         }
         JobStatus status;
         // Not inspected yet (just recovered): running until the runtime says otherwise.
-        if (!seen || seen->kind == ContainerState::Kind::Running) return status;
+        if (!seen) return status;
+        // Found by name, but recovered from the label: a container of that name that does not
+        // carry this job's label is someone else's, and says nothing about the job.
+        if (seen->kind != ContainerState::Kind::Gone && seen->jobLabel != jobId) {
+            status.state = RunState::Lost;
+            status.reason = "the container named " + name + " is not this job's (its label " +
+                            "claude-jobs.job is \"" + seen->jobLabel + "\")";
+            return status;
+        }
+        if (seen->kind == ContainerState::Kind::Running) return status;
         if (seen->kind == ContainerState::Kind::Gone) {
             status.state = RunState::Lost;
             status.reason = "its container " + name +
@@ -491,8 +501,10 @@ Result<void> ContainerBackend::stop(const std::string& jobId, int graceSec) noex
             if (it == jobs_.end())
                 return make_error(ErrorCode::NotFound,
                                   "container has no job " + jobId + " (neither started nor recovered)");
-            if (it->second.seen && it->second.seen->kind != ContainerState::Kind::Running)
-                return {};  // already over
+            const auto& seen = it->second.seen;
+            // Already over, or a container of that name that is not this job's.
+            if (seen && (seen->kind != ContainerState::Kind::Running || seen->jobLabel != jobId))
+                return {};
             state = it->second.state;
         }
         int grace = graceSec < 0 ? 0 : graceSec;
@@ -500,8 +512,8 @@ Result<void> ContainerBackend::stop(const std::string& jobId, int graceSec) noex
         // The runtime sends SIGTERM to the supervisor, which ends the job's whole group
         // (SIGKILL after the grace) and records the exit; the runtime's own SIGKILL comes
         // only if the supervisor is stuck.
-        if (!background_.start({{state.runtime, "stop", "--time",
-                                 std::to_string(grace + kStopMarginSec), state.container}})) {
+        if (!background_.start({state.runtime, "stop", "--time",
+                                std::to_string(grace + kStopMarginSec), state.container})) {
             return make_error(ErrorCode::Internal, "cannot start `" + state.runtime +
                                                        " stop`: " + std::strerror(errno));
         }
@@ -517,10 +529,16 @@ Result<void> ContainerBackend::destroy(const std::string& jobId) noexcept {
             std::lock_guard lock(mutex_);
             auto it = jobs_.find(jobId);
             runtime = it != jobs_.end() ? it->second.state.runtime : runtime_;
-            if (it != jobs_.end()) jobs_.erase(it);
+            if (it != jobs_.end()) {
+                const auto& seen = it->second.seen;
+                bool someoneElses = seen && seen->kind != ContainerState::Kind::Gone &&
+                                    seen->jobLabel != jobId;
+                if (someoneElses) runtime.clear();  // not ours to remove
+                jobs_.erase(it);
+            }
         }
         if (runtime.empty()) return {};
-        if (!background_.start({{runtime, "rm", "--force", container_name(jobId)}})) {
+        if (!background_.start({runtime, "rm", "--force", container_name(jobId)})) {
             return make_error(ErrorCode::Internal,
                               "cannot start `" + runtime + " rm`: " + std::strerror(errno));
         }

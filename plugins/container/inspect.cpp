@@ -38,7 +38,8 @@ std::vector<std::string> inspect_argv(const std::string& runtime,
                                       const std::vector<std::string>& names) {
     std::vector<std::string> argv = {
         runtime, "inspect", "--type", "container", "--format",
-        "{{.Name}}\t{{.State.Status}}\t{{.State.ExitCode}}\t{{.State.OOMKilled}}"};
+        "{{.Name}}\t{{.State.Status}}\t{{.State.ExitCode}}\t{{.State.OOMKilled}}\t"
+        "{{index .Config.Labels \"claude-jobs.job\"}}"};
     argv.insert(argv.end(), names.begin(), names.end());
     return argv;
 }
@@ -54,7 +55,7 @@ std::map<std::string, ContainerState> parse_inspect(const std::vector<std::strin
         std::istringstream parts(line);
         std::string field;
         while (std::getline(parts, field, '\t')) fields.push_back(field);
-        if (fields.size() < 4) continue;
+        if (fields.size() < 5) continue;
         std::string name = fields[0];
         if (!name.empty() && name.front() == '/') name.erase(0, 1);
         if (std::find(names.begin(), names.end(), name) == names.end()) continue;
@@ -66,6 +67,7 @@ std::map<std::string, ContainerState> parse_inspect(const std::vector<std::strin
             state.exitCode = -1;
         }
         state.oomKilled = fields[3] == "true";
+        state.jobLabel = fields[4];
         // created, running, paused, restarting, removing: not over yet.
         state.kind = (state.status == "exited" || state.status == "dead" ||
                       state.status == "stopped")

@@ -13,6 +13,7 @@ struct ContainerState {
     std::string status;  // the runtime's word: created, running, exited, ...
     int exitCode = -1;
     bool oomKilled = false;
+    std::string jobLabel;  // its claude-jobs.job label: whose job it runs
 };
 
 // `inspect --type container --format ... NAME...`

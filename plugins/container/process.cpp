@@ -140,52 +140,26 @@ BackgroundCommands::~BackgroundCommands() {
     if (thread_.joinable()) thread_.join();
 }
 
-bool BackgroundCommands::start(const std::vector<std::vector<std::string>>& commands) {
-    if (commands.empty()) return true;
-    // One helper process runs the commands in order: posix_spawn cannot, and a fork of this
-    // (multi-threaded) server may do only async-signal-safe work, which waiting for and
-    // exec'ing a sequence is. Everything is prepared before the fork.
-    std::vector<std::vector<char*>> argvs;
-    for (const auto& command : commands) argvs.push_back(to_pointers(command));
-    sigset_t all, old;
-    sigfillset(&all);
-    ::pthread_sigmask(SIG_SETMASK, &all, &old);
-    pid_t helper = ::fork();
-    if (helper == 0) {
-        // Own session: no terminal signal sent to the server's group reaches the cleanup.
-        ::setsid();
-        for (int sig = 1; sig < NSIG; ++sig) ::signal(sig, SIG_DFL);
-        int null = ::open("/dev/null", O_RDWR);
-        if (null >= 0) {
-            ::dup2(null, 0);
-            ::dup2(null, 1);
-            ::dup2(null, 2);
-        }
-        ::close_range(3, ~0U, 0);
-        sigset_t none;
-        sigemptyset(&none);
-        ::sigprocmask(SIG_SETMASK, &none, nullptr);
-        for (auto& argv : argvs) {
-            pid_t child = ::fork();
-            if (child == 0) {
-                ::execve(argv[0], argv.data(), environ);
-                ::_exit(127);
-            }
-            if (child < 0) continue;
-            int status = 0;
-            while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
-            }
-        }
-        ::_exit(0);
-    }
-    int forkError = errno;
-    ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
-    if (helper < 0) {
-        errno = forkError;
+bool BackgroundCommands::start(const std::vector<std::string>& argv) {
+    SpawnSetup setup;
+    posix_spawn_file_actions_addopen(&setup.actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&setup.actions, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&setup.actions, 2, "/dev/null", O_WRONLY, 0);
+    setup.close_rest();
+    posix_spawn_file_actions_addchdir_np(&setup.actions, "/");
+    // Its own session: no terminal signal sent to the server's group reaches the cleanup.
+    posix_spawnattr_setflags(&setup.attributes,
+                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    std::vector<char*> args = to_pointers(argv);
+    pid_t pid = -1;
+    int rc = ::posix_spawn(&pid, argv[0].c_str(), &setup.actions, &setup.attributes, args.data(),
+                           environ);
+    if (rc != 0) {
+        errno = rc;
         return false;
     }
     std::lock_guard lock(mutex_);
-    children_.push_back(helper);
+    children_.push_back(pid);
     if (!thread_.joinable()) thread_ = std::thread([this] { loop(); });
     wake_.notify_all();
     return true;

@@ -29,8 +29,8 @@ CommandOutput run_captured(const std::vector<std::string>& argv,
                            std::chrono::milliseconds timeout);
 
 // Commands that run on after the call that started them returns (stopping or removing a
-// container): started at once, so that they outlive the server if it exits next, and reaped
-// by a thread of this object while the server lives. Thread-safe.
+// container): started at once, in a session of their own, so that they outlive the server if
+// it exits next; reaped by a thread of this object while the server lives. Thread-safe.
 class BackgroundCommands {
   public:
     BackgroundCommands() = default;
@@ -38,9 +38,9 @@ class BackgroundCommands {
     BackgroundCommands(const BackgroundCommands&) = delete;
     BackgroundCommands& operator=(const BackgroundCommands&) = delete;
 
-    // Starts the commands one after the other, in a helper process of their own, so that
-    // e.g. "stop" is done before "rm" begins. Returns false if nothing could be started.
-    bool start(const std::vector<std::vector<std::string>>& commands);
+    // Starts argv[0] (a path) with the server's environment, stdio on /dev/null. Returns
+    // false (errno set) if it could not be started.
+    bool start(const std::vector<std::string>& argv);
 
     // Waits (bounded) until every command started so far has ended; for tests and shutdown.
     bool wait_idle(std::chrono::milliseconds timeout);

@@ -195,6 +195,24 @@ TEST_F(ContainerTest, ServerRestartMidJobTracksContainersAgain) {
     EXPECT_EQ(server_->wait_done(running, 60)["status"], "cancelled");
 }
 
+TEST_F(ContainerTest, AContainerOfTheSameNameWithoutTheJobsLabelIsNotTakenForIt) {
+    std::string id = start("sleep 60");
+    ASSERT_TRUE(runner_started(id));
+    server_->kill_hard();
+    // While no server watches, the job's container goes and another takes its name.
+    ASSERT_EQ(podman({"rm", "--force", "--time", "0", "claude-jobs-" + id}), 0);
+    ASSERT_EQ(podman({"create", "--name", "claude-jobs-" + id, "--label", "claude-jobs.job=other",
+                      "--entrypoint", "/bin/sleep", kImage, "60"}),
+              0);
+    start_server(config());
+    json view = server_->wait_done(id, 60);
+    EXPECT_EQ(view["status"], "orphaned") << view.dump(2);
+    EXPECT_NE(view["reason"].get<std::string>().find("not this job's"), std::string::npos)
+        << view["reason"];
+    EXPECT_TRUE(container_exists(id)) << "someone else's container was removed";
+    podman({"rm", "--force", "claude-jobs-" + id});
+}
+
 TEST_F(ContainerTest, HostileFolderNamesAndLabelsInjectNothing) {
     for (std::string name : {"we ird $(touch pwned) ;'\"` x", "with,comma", "with:colon",
                              "--privileged"}) {

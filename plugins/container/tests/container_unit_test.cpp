@@ -169,7 +169,8 @@ TEST(ContainerRunArgs, EnvFileCarriesOnlySelectedNamesAndSandboxFlag) {
 TEST(ContainerInspect, ReadsStatesAndMissingContainers) {
     std::vector<std::string> names = {"claude-jobs-a", "claude-jobs-b", "claude-jobs-c",
                                       "claude-jobs-d"};
-    std::string out = "claude-jobs-a\trunning\t0\tfalse\n/claude-jobs-b\texited\t137\ttrue\n";
+    std::string out =
+        "claude-jobs-a\trunning\t0\tfalse\ta\n/claude-jobs-b\texited\t137\ttrue\tb\n";
     std::string err =
         "Error: no such container claude-jobs-c\nError: No such container: claude-jobs-dd\n";
     auto found = parse_inspect(names, out, err);
@@ -178,6 +179,7 @@ TEST(ContainerInspect, ReadsStatesAndMissingContainers) {
     EXPECT_EQ(found["claude-jobs-b"].kind, ContainerState::Kind::Exited);
     EXPECT_EQ(found["claude-jobs-b"].exitCode, 137);
     EXPECT_TRUE(found["claude-jobs-b"].oomKilled);
+    EXPECT_EQ(found["claude-jobs-b"].jobLabel, "b");
     EXPECT_EQ(found["claude-jobs-c"].kind, ContainerState::Kind::Gone);
     EXPECT_EQ(found.count("claude-jobs-d"), 0u) << "another container's name is not this one's";
     EXPECT_TRUE(parse_inspect(names, "", "Error: cannot connect to the runtime\n").empty());
@@ -209,17 +211,21 @@ TEST(ContainerProcess, CapturesOutputAndExitCode) {
     EXPECT_FALSE(missing.started);
 }
 
-TEST(ContainerProcess, BackgroundCommandsRunInOrder) {
+TEST(ContainerProcess, BackgroundCommandsRunDetachedAndAreReaped) {
     auto dir = std::filesystem::temp_directory_path() / ("cj-bg-" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
-    std::string file = (dir / "log").string();
+    std::string file = (dir / "sid").string();
     BackgroundCommands background;
-    ASSERT_TRUE(background.start({{"/bin/sh", "-c", "sleep 0.2; echo first >> " + file},
-                                  {"/bin/sh", "-c", "echo second >> " + file}}));
+    // It runs in a session of its own: its session id is its pid, not ours.
+    ASSERT_TRUE(background.start({"/bin/sh", "-c", "sleep 0.2; cut -d' ' -f6 /proc/$$/stat > " + file +
+                                                       "; echo $$ >> " + file}));
     ASSERT_TRUE(background.wait_idle(std::chrono::seconds(10)));
     std::ifstream in(file);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    EXPECT_EQ(text, "first\nsecond\n");
+    long sid = 0, pid = -1;
+    in >> sid >> pid;
+    EXPECT_EQ(sid, pid);
+    EXPECT_NE(sid, static_cast<long>(::getsid(0)));
+    EXPECT_FALSE(background.start({"/nonexistent/program"}));
     std::filesystem::remove_all(dir);
 }
 
