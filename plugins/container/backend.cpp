@@ -315,22 +315,38 @@ Result<void> ContainerBackend::check_health(const std::string& runtime, const st
 
 Result<void> ContainerBackend::health() noexcept {
     return guarded([&]() -> Result<void> {
-        std::string runtime, image, runner;
         {
             std::lock_guard lock(mutex_);
             if (!configured_) return make_error(ErrorCode::Unavailable, "container is not configured");
             auto age = std::chrono::steady_clock::now() - health_.at;
-            if (health_.checked && age < (health_.result ? kHealthyFor : kUnhealthyFor))
+            // Healthy: answer at once, re-checking in the background when the answer is old.
+            // Unhealthy: a person is likely fixing it; check again in line once it is stale.
+            if (health_.checked && health_.result) {
+                if (age >= kHealthyFor && !healthWanted_) {
+                    healthWanted_ = true;
+                    pollWake_.notify_all();
+                }
                 return health_.result;
-            runtime = runtime_;
-            image = settings_.image;
-            runner = host_.runnerPath;
+            }
+            if (health_.checked && age < kUnhealthyFor) return health_.result;
         }
-        auto result = check_health(runtime, image, runner);
+        refresh_health();
         std::lock_guard lock(mutex_);
-        health_ = {true, std::chrono::steady_clock::now(), result};
-        return result;
+        return health_.result;
     });
+}
+
+void ContainerBackend::refresh_health() {
+    std::string runtime, image, runner;
+    {
+        std::lock_guard lock(mutex_);
+        runtime = runtime_;
+        image = settings_.image;
+        runner = host_.runnerPath;
+    }
+    auto result = check_health(runtime, image, runner);
+    std::lock_guard lock(mutex_);
+    health_ = {true, std::chrono::steady_clock::now(), result};
 }
 
 Result<JobHandle> ContainerBackend::start(const claude_jobs::JobSpec& spec) noexcept {
@@ -550,8 +566,15 @@ void ContainerBackend::poll_loop() {
     std::unique_lock lock(mutex_);
     auto lastPoll = std::chrono::steady_clock::time_point{};
     while (!stopping_) {
-        pollWake_.wait(lock, [this] { return stopping_ || pollWanted_; });
+        pollWake_.wait(lock, [this] { return stopping_ || pollWanted_ || healthWanted_; });
         if (stopping_) break;
+        if (healthWanted_) {
+            healthWanted_ = false;
+            lock.unlock();
+            refresh_health();
+            lock.lock();
+            if (!pollWanted_) continue;
+        }
         auto due = lastPoll + kMinPollInterval;
         if (std::chrono::steady_clock::now() < due) {
             pollWake_.wait_until(lock, due, [this] { return stopping_; });

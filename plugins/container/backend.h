@@ -36,7 +36,9 @@ class ContainerBackend final : public claude_jobs::JobBackendBase {
                                         const claude_jobs::HostContext& host) noexcept override;
     claude_jobs::Capabilities capabilities() const noexcept override;
     // Runtime missing, runtime not answering (`info` fails), image missing: each said plainly.
-    // Answers are cached a few seconds, as each check runs the runtime.
+    // Each check runs the runtime (up to a second or more on a busy machine): a healthy answer
+    // is reused, and re-checked by the poller thread once it is 30 s old; an unhealthy one is
+    // reused for 3 s, then checked again in line (someone is probably fixing it).
     claude_jobs::Result<void> health() noexcept override;
     // Takes as long as `<runtime> run --detach` does (about half a second with podman here).
     claude_jobs::Result<claude_jobs::JobHandle> start(
@@ -65,6 +67,7 @@ class ContainerBackend final : public claude_jobs::JobBackendBase {
                                            const std::string& runnerPath) const;
     void poll_loop();
     void poll_once();
+    void refresh_health();
 
     mutable std::mutex mutex_;
     bool configured_ = false;
@@ -76,6 +79,7 @@ class ContainerBackend final : public claude_jobs::JobBackendBase {
 
     std::condition_variable pollWake_;
     bool pollWanted_ = false;
+    bool healthWanted_ = false;
     bool stopping_ = false;
     std::thread poller_;
 

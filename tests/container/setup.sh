@@ -40,7 +40,13 @@ real_claude="$root/tests/e2e/node_modules/@anthropic-ai/claude-code-linux-x64/cl
 [ -x "$fake_claude" ] || { log "missing $fake_claude: build first"; exit 1; }
 
 # The versions apt would download name the packages' content; the script names the recipe.
-versions="$(apt-cache policy "${packages[@]}" 2>/dev/null | awk '/^[^ ]/{p=$1} /Candidate:/{print p, $2}')"
+candidates() { apt-cache policy "${packages[@]}" 2>/dev/null | awk '/^[^ ]/{p=$1} /Candidate:/{print p, $2}'; }
+versions="$(candidates)"
+if [ "$(grep -vc '(none)' <<<"$versions")" -ne "${#packages[@]}" ]; then
+  log "refreshing the package lists"
+  apt-get update -qq >&2
+  versions="$(candidates)"
+fi
 base_hash="$( { echo "$versions"; cat "${BASH_SOURCE[0]}"; } | sha256sum | cut -c1-16)"
 
 image_hash() { podman image inspect --format '{{index .Labels "claude-jobs.test-hash"}}' "$1" 2>/dev/null || true; }
