@@ -57,9 +57,9 @@ make_rootfs() {
   local debs="$work/debs"
   rm -rf "$debs" "$work"/rootfs-*; mkdir -p "$debs" "$rootfs.tmp"
   log "downloading ${packages[*]}"
-  if ! (cd "$debs" && apt-get download -qq "${packages[@]}" >&2); then
+  if ! (cd "$debs" && apt-get download -qq -o APT::Sandbox::User=root "${packages[@]}" >&2); then
     apt-get update -qq >&2
-    (cd "$debs" && apt-get download -qq "${packages[@]}" >&2)
+    (cd "$debs" && apt-get download -qq -o APT::Sandbox::User=root "${packages[@]}" >&2)
   fi
   for deb in "$debs"/*.deb; do dpkg -x "$deb" "$rootfs.tmp"; done
   mkdir -p "$rootfs.tmp"/{tmp,root,home/claude,etc,proc,sys,dev,run}

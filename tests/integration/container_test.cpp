@@ -264,6 +264,27 @@ TEST_F(ContainerTest, FilesInTheWorkFolderBelongToTheConfiguredUser) {
     EXPECT_EQ(info.st_uid, 1234u);
 }
 
+TEST_F(ContainerTest, RunningPastItsLimitIsTimedOut) {
+    std::string id = start("sleep 60", {{"timeoutSec", 1}});
+    json view = server_->wait_done(id, 60);
+    EXPECT_EQ(view["status"], "timed_out") << view.dump(2);
+}
+
+TEST_F(ContainerTest, AMissingOrBrokenRuntimeIsSaidPlainly) {
+    auto start_error = [&]() {
+        json r = server_->call("claude_start", {{"prompt", "say hi"}, {"workFolder", work_.path()}});
+        EXPECT_TRUE(r.value("isError", false)) << r.dump(2);
+        return r["structuredContent"].dump();
+    };
+    start_server(config({{"runtime", "/nonexistent/podman"}}));
+    std::string missing = start_error();
+    EXPECT_NE(missing.find("/nonexistent/podman"), std::string::npos) << missing;
+    // A runtime that answers nothing but failure: `info` fails.
+    start_server(config({{"runtime", "/bin/false"}}));
+    std::string broken = start_error();
+    EXPECT_NE(broken.find("not working"), std::string::npos) << broken;
+}
+
 TEST_F(ContainerTest, MissingImageMakesTheBackendUnavailableWithAHint) {
     start_server(config({{"image", "localhost/claude-jobs-test:no-such-image"}}));
     json r = server_->call("claude_start", {{"prompt", "say hi"}, {"workFolder", work_.path()}});
