@@ -32,10 +32,10 @@ using claude_jobs::Result;
 using claude_jobs::RunState;
 using namespace std::chrono_literals;
 
-constexpr auto kRunTimeout = 120s;         // `run --detach`: an image's first use may be slow
-constexpr auto kQueryTimeout = 15s;        // inspect, info
-constexpr auto kFresh = 500ms;             // an inspect answer younger than this is current
-constexpr auto kMinPollInterval = 500ms;   // at most two inspects a second
+constexpr auto kRunTimeout = 120s;        // `run --detach`: an image's first use may be slow
+constexpr auto kQueryTimeout = 15s;       // inspect, info
+constexpr auto kFresh = 500ms;            // an inspect answer younger than this is current
+constexpr auto kMinPollInterval = 500ms;  // at most two inspects a second
 constexpr auto kHealthyFor = 30s;
 constexpr auto kUnhealthyFor = 3s;
 // `stop` waits this much longer than the job's grace before its SIGKILL, so that the
@@ -91,8 +91,8 @@ bool mentions_missing_image(const std::string& text) {
 }
 
 std::string image_hint(const std::string& runtime, const std::string& image) {
-    return "build it from the Containerfile shipped with claude-jobs (" + runtime +
-           " build -t " + image + " -f Containerfile .; see docs/backends/container.md)";
+    return "build it from the Containerfile shipped with claude-jobs (" + runtime + " build -t " +
+           image + " -f Containerfile .; see docs/backends/container.md)";
 }
 
 bool write_all(int fd, const std::string& text) {
@@ -204,9 +204,9 @@ class EnvFile {
         if (fd < 0) {
             int error = errno;
             path_.clear();
-            return make_error(ErrorCode::Internal,
-                              "cannot write the job's env file: " + std::string(std::strerror(error)),
-                              error);
+            return make_error(
+                ErrorCode::Internal,
+                "cannot write the job's env file: " + std::string(std::strerror(error)), error);
         }
         bool ok = write_all(fd, text);
         ok = ::close(fd) == 0 && ok;
@@ -286,27 +286,26 @@ Result<void> ContainerBackend::check_health(const std::string& runtime, const st
                               "or set \"runtime\" to its path");
     }
     if (::access(runtime.c_str(), X_OK) != 0) {
-        return make_error(ErrorCode::Unavailable,
-                          "the container runtime " + runtime + " cannot be run: " +
-                              std::strerror(errno));
+        return make_error(ErrorCode::Unavailable, "the container runtime " + runtime +
+                                                      " cannot be run: " + std::strerror(errno));
     }
-    if (runnerPath.empty() || runnerPath.front() != '/' || ::access(runnerPath.c_str(), R_OK) != 0) {
+    if (runnerPath.empty() || runnerPath.front() != '/' ||
+        ::access(runnerPath.c_str(), R_OK) != 0) {
         return make_error(ErrorCode::Unavailable,
                           "claude-jobs-runner is not at \"" + runnerPath +
                               "\"; reinstall claude-jobs so that it sits beside the binary");
     }
     auto info = run_captured({runtime, "info"}, kQueryTimeout);
     if (!info.started || info.timedOut || info.exitCode != 0) {
-        return make_error(ErrorCode::Unavailable,
-                          "the container runtime is not working: " +
-                              command_failure(runtime + " info", info));
+        return make_error(ErrorCode::Unavailable, "the container runtime is not working: " +
+                                                      command_failure(runtime + " info", info));
     }
-    auto found = run_captured({runtime, "image", "inspect", "--format", "{{.Id}}", image},
-                              kQueryTimeout);
+    auto found =
+        run_captured({runtime, "image", "inspect", "--format", "{{.Id}}", image}, kQueryTimeout);
     if (!found.started || found.timedOut || found.exitCode != 0) {
         if (found.started && !found.timedOut)
-            return make_error(ErrorCode::Unavailable,
-                              "the image " + image + " is not there; " + image_hint(runtime, image));
+            return make_error(ErrorCode::Unavailable, "the image " + image + " is not there; " +
+                                                          image_hint(runtime, image));
         return make_error(ErrorCode::Unavailable,
                           command_failure(runtime + " image inspect " + image, found));
     }
@@ -317,7 +316,8 @@ Result<void> ContainerBackend::health() noexcept {
     return guarded([&]() -> Result<void> {
         {
             std::lock_guard lock(mutex_);
-            if (!configured_) return make_error(ErrorCode::Unavailable, "container is not configured");
+            if (!configured_)
+                return make_error(ErrorCode::Unavailable, "container is not configured");
             auto age = std::chrono::steady_clock::now() - health_.at;
             // Healthy: answer at once, re-checking in the background when the answer is old.
             // Unhealthy: a person is likely fixing it; check again in line once it is stale.
@@ -356,9 +356,11 @@ Result<JobHandle> ContainerBackend::start(const claude_jobs::JobSpec& spec) noex
         std::string runtime;
         {
             std::lock_guard lock(mutex_);
-            if (!configured_) return make_error(ErrorCode::Unavailable, "container is not configured");
+            if (!configured_)
+                return make_error(ErrorCode::Unavailable, "container is not configured");
             if (jobs_.count(spec.jobId))
-                return make_error(ErrorCode::AlreadyExists, "job " + spec.jobId + " was already started");
+                return make_error(ErrorCode::AlreadyExists,
+                                  "job " + spec.jobId + " was already started");
             settings = settings_;
             host = host_;
             runtime = runtime_;
@@ -382,7 +384,8 @@ Result<JobHandle> ContainerBackend::start(const claude_jobs::JobSpec& spec) noex
         if (settings.mountClaudeConfig && !home.empty()) {
             struct stat info {};
             for (const char* name : {"/.claude", "/.claude.json"})
-                if (::stat((home + name).c_str(), &info) == 0) in.claudeConfig.push_back(home + name);
+                if (::stat((home + name).c_str(), &info) == 0)
+                    in.claudeConfig.push_back(home + name);
         }
         // Rootless podman maps the container's users onto sub-ids; keep-id maps the server's
         // own uid onto itself, so the job's files in the work folder stay the user's.
@@ -409,8 +412,8 @@ Result<JobHandle> ContainerBackend::start(const claude_jobs::JobSpec& spec) noex
             background_.start({runtime, "rm", "--force", container_name(spec.jobId)});
             std::string why = command_failure(runtime + " run", ran);
             if (mentions_missing_image(ran.err))
-                why += "; the image " + settings.image + " is missing: " +
-                       image_hint(runtime, settings.image);
+                why += "; the image " + settings.image +
+                       " is missing: " + image_hint(runtime, settings.image);
             return make_error(ErrorCode::Unavailable, why);
         }
         JobState state{container_name(spec.jobId), first_lines(ran.out, 128), runtime, spec.jobDir};
@@ -418,8 +421,8 @@ Result<JobHandle> ContainerBackend::start(const claude_jobs::JobSpec& spec) noex
             std::lock_guard lock(mutex_);
             Job& job = jobs_[spec.jobId];
             job.state = state;
-            job.seen = ContainerState{ContainerState::Kind::Running, "running", -1, false,
-                                      spec.jobId};
+            job.seen =
+                ContainerState{ContainerState::Kind::Running, "running", -1, false, spec.jobId};
             job.seenAt = std::chrono::steady_clock::now();
         }
         return JobHandle{spec.jobId, host.instanceName, kStateVersion, encode_state(state)};
@@ -429,11 +432,11 @@ Result<JobHandle> ContainerBackend::start(const claude_jobs::JobSpec& spec) noex
 Result<void> ContainerBackend::recover(const JobHandle& handle) noexcept {
     return guarded([&]() -> Result<void> {
         if (handle.stateVersion != kStateVersion) {
-            return make_error(ErrorCode::InvalidArgument,
-                              "job " + handle.jobId + ": container state version " +
-                                  std::to_string(handle.stateVersion) +
-                                  " is not one this module reads (" +
-                                  std::to_string(kStateVersion) + ")");
+            return make_error(ErrorCode::InvalidArgument, "job " + handle.jobId +
+                                                              ": container state version " +
+                                                              std::to_string(handle.stateVersion) +
+                                                              " is not one this module reads (" +
+                                                              std::to_string(kStateVersion) + ")");
         }
         if (!valid_job_id(handle.jobId))
             return make_error(ErrorCode::InvalidArgument, "a job handle without a valid job id");
@@ -465,8 +468,8 @@ Result<JobStatus> ContainerBackend::status(const std::string& jobId) noexcept {
             std::lock_guard lock(mutex_);
             auto it = jobs_.find(jobId);
             if (it == jobs_.end())
-                return make_error(ErrorCode::NotFound,
-                                  "container has no job " + jobId + " (neither started nor recovered)");
+                return make_error(ErrorCode::NotFound, "container has no job " + jobId +
+                                                           " (neither started nor recovered)");
             seen = it->second.seen;
             name = it->second.state.container;
             if (!seen || std::chrono::steady_clock::now() - it->second.seenAt >= kFresh) {
@@ -515,8 +518,8 @@ Result<void> ContainerBackend::stop(const std::string& jobId, int graceSec) noex
             std::lock_guard lock(mutex_);
             auto it = jobs_.find(jobId);
             if (it == jobs_.end())
-                return make_error(ErrorCode::NotFound,
-                                  "container has no job " + jobId + " (neither started nor recovered)");
+                return make_error(ErrorCode::NotFound, "container has no job " + jobId +
+                                                           " (neither started nor recovered)");
             const auto& seen = it->second.seen;
             // Already over, or a container of that name that is not this job's.
             if (seen && (seen->kind != ContainerState::Kind::Running || seen->jobLabel != jobId))
@@ -530,8 +533,8 @@ Result<void> ContainerBackend::stop(const std::string& jobId, int graceSec) noex
         // only if the supervisor is stuck.
         if (!background_.start({state.runtime, "stop", "--time",
                                 std::to_string(grace + kStopMarginSec), state.container})) {
-            return make_error(ErrorCode::Internal, "cannot start `" + state.runtime +
-                                                       " stop`: " + std::strerror(errno));
+            return make_error(ErrorCode::Internal,
+                              "cannot start `" + state.runtime + " stop`: " + std::strerror(errno));
         }
         return {};
     });
@@ -547,8 +550,8 @@ Result<void> ContainerBackend::destroy(const std::string& jobId) noexcept {
             runtime = it != jobs_.end() ? it->second.state.runtime : runtime_;
             if (it != jobs_.end()) {
                 const auto& seen = it->second.seen;
-                bool someoneElses = seen && seen->kind != ContainerState::Kind::Gone &&
-                                    seen->jobLabel != jobId;
+                bool someoneElses =
+                    seen && seen->kind != ContainerState::Kind::Gone && seen->jobLabel != jobId;
                 if (someoneElses) runtime.clear();  // not ours to remove
                 jobs_.erase(it);
             }
@@ -593,7 +596,8 @@ void ContainerBackend::poll_once() {
     std::map<std::string, std::vector<std::string>> byRuntime;
     {
         std::lock_guard lock(mutex_);
-        for (const auto& [id, job] : jobs_) byRuntime[job.state.runtime].push_back(job.state.container);
+        for (const auto& [id, job] : jobs_)
+            byRuntime[job.state.runtime].push_back(job.state.container);
     }
     for (const auto& [runtime, names] : byRuntime) {
         auto asked = std::chrono::steady_clock::now();

@@ -16,8 +16,7 @@ bool name_char(char c) {
 
 // Whether `line` names `name` as a whole word (so "job-1" is not found in "job-12").
 bool mentions(const std::string& line, const std::string& name) {
-    for (std::size_t at = line.find(name); at != std::string::npos;
-         at = line.find(name, at + 1)) {
+    for (std::size_t at = line.find(name); at != std::string::npos; at = line.find(name, at + 1)) {
         bool before = at == 0 || !name_char(line[at - 1]);
         std::size_t end = at + name.size();
         bool after = end >= line.size() || !name_char(line[end]);
@@ -37,7 +36,11 @@ std::string lower(std::string text) {
 std::vector<std::string> inspect_argv(const std::string& runtime,
                                       const std::vector<std::string>& names) {
     std::vector<std::string> argv = {
-        runtime, "inspect", "--type", "container", "--format",
+        runtime,
+        "inspect",
+        "--type",
+        "container",
+        "--format",
         "{{.Name}}\t{{.State.Status}}\t{{.State.ExitCode}}\t{{.State.OOMKilled}}\t"
         "{{index .Config.Labels \"claude-jobs.job\"}}"};
     argv.insert(argv.end(), names.begin(), names.end());
@@ -69,10 +72,10 @@ std::map<std::string, ContainerState> parse_inspect(const std::vector<std::strin
         state.oomKilled = fields[3] == "true";
         state.jobLabel = fields[4];
         // created, running, paused, restarting, removing: not over yet.
-        state.kind = (state.status == "exited" || state.status == "dead" ||
-                      state.status == "stopped")
-                         ? ContainerState::Kind::Exited
-                         : ContainerState::Kind::Running;
+        state.kind =
+            (state.status == "exited" || state.status == "dead" || state.status == "stopped")
+                ? ContainerState::Kind::Exited
+                : ContainerState::Kind::Running;
         found[name] = state;
     }
     std::istringstream errors(err);

@@ -23,7 +23,6 @@ std::vector<std::string> inspect_argv(const std::string& runtime,
 // What the runtime answered, for the names asked about. A name that appears neither in the
 // output nor as "no such container" in the errors is left out: nothing is known of it.
 std::map<std::string, ContainerState> parse_inspect(const std::vector<std::string>& names,
-                                                    const std::string& out,
-                                                    const std::string& err);
+                                                    const std::string& out, const std::string& err);
 
 }  // namespace cj::container

@@ -15,7 +15,7 @@
 namespace cj::container {
 
 struct CommandOutput {
-    bool started = false;   // false: the program could not be run (spawnError says why)
+    bool started = false;  // false: the program could not be run (spawnError says why)
     int spawnError = 0;
     bool timedOut = false;  // killed after the timeout
     int exitCode = -1;      // when it exited
@@ -25,8 +25,7 @@ struct CommandOutput {
 
 // Runs argv[0] (a path) with the server's environment and waits for it, at most `timeout`
 // (then SIGKILL). Output is capped at a few MiB per stream. Thread-safe.
-CommandOutput run_captured(const std::vector<std::string>& argv,
-                           std::chrono::milliseconds timeout);
+CommandOutput run_captured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
 
 // Commands that run on after the call that started them returns (stopping or removing a
 // container): started at once, in a session of their own, so that they outlive the server if

@@ -9,11 +9,15 @@ using claude_jobs::ErrorCode;
 using claude_jobs::make_error;
 using claude_jobs::Result;
 
-bool has(const std::string& text, char c) { return text.find(c) != std::string::npos; }
+bool has(const std::string& text, char c) {
+    return text.find(c) != std::string::npos;
+}
 
 }  // namespace
 
-std::string container_name(const std::string& jobId) { return "claude-jobs-" + jobId; }
+std::string container_name(const std::string& jobId) {
+    return "claude-jobs-" + jobId;
+}
 
 Result<std::vector<std::string>> mount_args(const std::string& source, const std::string& target,
                                             bool writable) {
@@ -26,9 +30,8 @@ Result<std::vector<std::string>> mount_args(const std::string& source, const std
     // --volume is colon-separated. A path holding both kinds cannot be said at all.
     auto fits_mount = [](const std::string& p) { return !has(p, ',') && !has(p, '"'); };
     if (fits_mount(source) && fits_mount(target)) {
-        return std::vector<std::string>{"--mount", "type=bind,source=" + source +
-                                                       ",target=" + target +
-                                                       (writable ? "" : ",ro")};
+        return std::vector<std::string>{"--mount", "type=bind,source=" + source + ",target=" +
+                                                       target + (writable ? "" : ",ro")};
     }
     if (!has(source, ':') && !has(target, ':')) {
         return std::vector<std::string>{"--volume",
@@ -43,24 +46,16 @@ Result<std::vector<std::string>> mount_args(const std::string& source, const std
 Result<std::vector<std::string>> build_run_argv(const Settings& settings,
                                                 const claude_jobs::JobSpec& spec,
                                                 const RunInputs& in) {
-    std::vector<std::string> argv = {in.runtime,
-                                     "run",
-                                     "--detach",
-                                     "--pull=never",
-                                     "--name",
-                                     container_name(spec.jobId),
-                                     "--label",
-                                     std::string(kJobLabel) + "=" + spec.jobId,
-                                     "--label",
-                                     std::string(kInstanceLabel) + "=" + in.instance,
-                                     "--user",
-                                     in.user,
-                                     "--env-file",
-                                     in.envFile,
-                                     "--workdir",
-                                     spec.workFolder,
-                                     "--entrypoint",
-                                     kRunnerInContainer};
+    std::vector<std::string> argv = {
+        in.runtime,     "run",
+        "--detach",     "--pull=never",
+        "--name",       container_name(spec.jobId),
+        "--label",      std::string(kJobLabel) + "=" + spec.jobId,
+        "--label",      std::string(kInstanceLabel) + "=" + in.instance,
+        "--user",       in.user,
+        "--env-file",   in.envFile,
+        "--workdir",    spec.workFolder,
+        "--entrypoint", kRunnerInContainer};
     if (in.keepUserNamespace) argv.push_back("--userns=keep-id");
     if (!settings.network.empty()) argv.insert(argv.end(), {"--network", settings.network});
     if (!settings.cpus.empty()) argv.insert(argv.end(), {"--cpus", settings.cpus});
@@ -102,9 +97,9 @@ Result<std::string> env_file_text(const std::vector<std::string>& patterns,
     auto add = [&](const std::string& entry) -> Result<void> {
         std::string name = entry.substr(0, entry.find('='));
         if (has(entry, '\n') || has(entry, '\r'))
-            return make_error(ErrorCode::InvalidArgument,
-                              "the variable " + name +
-                                  " holds a line break, which an env file cannot carry");
+            return make_error(
+                ErrorCode::InvalidArgument,
+                "the variable " + name + " holds a line break, which an env file cannot carry");
         text += entry + "\n";
         return {};
     };

@@ -37,8 +37,7 @@ claude_jobs::Result<std::vector<std::string>> build_run_argv(const Settings& set
 
 // The arguments of one bind mount: --mount when the paths allow it, else --volume.
 claude_jobs::Result<std::vector<std::string>> mount_args(const std::string& source,
-                                                         const std::string& target,
-                                                         bool writable);
+                                                         const std::string& target, bool writable);
 
 // The lines of the --env-file: the job's variables selected by `patterns`, plus IS_SANDBOX=1
 // (a container is a sandbox; the real CLI refuses bypassPermissions as root without it).

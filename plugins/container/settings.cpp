@@ -65,9 +65,9 @@ Result<void> read_mounts(const json& value, std::vector<Mount>& out) {
                 if (!field.is_boolean()) return bad(key + ".writable", "true or false", field);
                 mount.writable = field.get<bool>();
             } else {
-                return make_error(ErrorCode::InvalidArgument,
-                                  key + ": unknown key \"" + name +
-                                      "\" (known: source, target, writable)");
+                return make_error(
+                    ErrorCode::InvalidArgument,
+                    key + ": unknown key \"" + name + "\" (known: source, target, writable)");
             }
         }
         if (mount.source.empty()) return bad(key + ".source", "an absolute path", item);
@@ -94,7 +94,9 @@ bool env_pattern(const std::string& text) {
     return std::regex_match(text, pattern);
 }
 
-bool no_nul(const std::string& text) { return text.find('\0') == std::string::npos; }
+bool no_nul(const std::string& text) {
+    return text.find('\0') == std::string::npos;
+}
 
 }  // namespace
 
@@ -146,8 +148,10 @@ Result<Settings> parse_settings(const std::string& configJson) {
             read = read_string_list(value, key, s.env, env_pattern,
                                     "an array of variable names (NAME, or NAME_* for a prefix)");
         } else if (key == "mountClaudeConfig") {
-            if (!value.is_boolean()) read = bad(key, "true or false", value);
-            else s.mountClaudeConfig = value.get<bool>();
+            if (!value.is_boolean())
+                read = bad(key, "true or false", value);
+            else
+                s.mountClaudeConfig = value.get<bool>();
         } else if (key == "runtimeArgs") {
             read = read_string_list(value, key, s.runtimeArgs, no_nul, "an array of strings");
         } else {

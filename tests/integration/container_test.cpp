@@ -15,8 +15,12 @@ namespace {
 
 const std::string kImage = "localhost/claude-jobs-test:stand-in";
 
-std::string container_test_dir() { return std::string(BUILD_BIN_DIR) + "/../container-test"; }
-std::string containers_conf() { return container_test_dir() + "/containers.conf"; }
+std::string container_test_dir() {
+    return std::string(BUILD_BIN_DIR) + "/../container-test";
+}
+std::string containers_conf() {
+    return container_test_dir() + "/containers.conf";
+}
 
 // Runs podman with the tests' containers.conf; returns its exit code and stdout.
 int podman(const std::vector<std::string>& args, std::string* out = nullptr) {
@@ -71,8 +75,8 @@ class ContainerTest : public ::testing::Test {
     }
     void start_server(const json& c) {
         server_.reset();
-        server_ = std::make_unique<Server>(state_.path(), c,
-                                           std::vector<std::string>{"CONTAINERS_CONF=" + containers_conf()});
+        server_ = std::make_unique<Server>(
+            state_.path(), c, std::vector<std::string>{"CONTAINERS_CONF=" + containers_conf()});
         server_->initialize();
     }
     std::string start(const std::string& prompt, json extra = json::object()) {
@@ -214,13 +218,13 @@ TEST_F(ContainerTest, AContainerOfTheSameNameWithoutTheJobsLabelIsNotTakenForIt)
 }
 
 TEST_F(ContainerTest, HostileFolderNamesAndLabelsInjectNothing) {
-    for (std::string name : {"we ird $(touch pwned) ;'\"` x", "with,comma", "with:colon",
-                             "--privileged"}) {
+    for (std::string name :
+         {"we ird $(touch pwned) ;'\"` x", "with,comma", "with:colon", "--privileged"}) {
         std::string folder = work_.path() + "/" + name;
         std::filesystem::create_directories(folder);
-        std::string id = start("touch " + folder + "/made\nsay ok",
-                               {{"workFolder", folder},
-                                {"label", "x\" --privileged --label evil=1 $(id)"}});
+        std::string id =
+            start("touch " + folder + "/made\nsay ok",
+                  {{"workFolder", folder}, {"label", "x\" --privileged --label evil=1 $(id)"}});
         json view = server_->wait_done(id, 120);
         EXPECT_EQ(view["status"], "completed") << name << ": " << view.dump(2);
         EXPECT_TRUE(std::filesystem::exists(folder + "/made")) << name;
@@ -239,7 +243,9 @@ TEST_F(ContainerTest, OnlyOurLabelsAreOnTheContainer) {
     std::string id = start("sleep 60", {{"label", "evil=1,other=2"}});
     ASSERT_TRUE(runner_started(id));
     std::string labels;
-    ASSERT_EQ(podman({"inspect", "--format", "{{json .Config.Labels}}", "claude-jobs-" + id}, &labels), 0);
+    ASSERT_EQ(
+        podman({"inspect", "--format", "{{json .Config.Labels}}", "claude-jobs-" + id}, &labels),
+        0);
     json parsed = json::parse(labels, nullptr, false);
     ASSERT_TRUE(parsed.is_object()) << labels;
     EXPECT_EQ(parsed["claude-jobs.job"], id);
@@ -272,7 +278,8 @@ TEST_F(ContainerTest, RunningPastItsLimitIsTimedOut) {
 
 TEST_F(ContainerTest, AMissingOrBrokenRuntimeIsSaidPlainly) {
     auto start_error = [&]() {
-        json r = server_->call("claude_start", {{"prompt", "say hi"}, {"workFolder", work_.path()}});
+        json r =
+            server_->call("claude_start", {{"prompt", "say hi"}, {"workFolder", work_.path()}});
         EXPECT_TRUE(r.value("isError", false)) << r.dump(2);
         return r["structuredContent"].dump();
     };

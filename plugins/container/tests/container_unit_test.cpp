@@ -53,11 +53,11 @@ TEST(ContainerSettings, ReadsEveryKey) {
 }
 
 TEST(ContainerSettings, RefusesUnknownKeysAndBadValues) {
-    for (const char* bad : {R"({"imag":"x"})", R"({"runtime":"lxc"})", R"({"image":"--privileged"})",
-                            R"({"memory":"lots"})", R"({"user":"root"})", R"({"user":"1:2:3"})",
-                            R"({"mounts":[{"source":"relative"}]})", R"({"env":["A=B"]})",
-                            R"({"network":""})", R"({"cpus":"-1"})", R"({"mounts":[{"src":"/a"}]})",
-                            "[1]", "not json"}) {
+    for (const char* bad :
+         {R"({"imag":"x"})", R"({"runtime":"lxc"})", R"({"image":"--privileged"})",
+          R"({"memory":"lots"})", R"({"user":"root"})", R"({"user":"1:2:3"})",
+          R"({"mounts":[{"source":"relative"}]})", R"({"env":["A=B"]})", R"({"network":""})",
+          R"({"cpus":"-1"})", R"({"mounts":[{"src":"/a"}]})", "[1]", "not json"}) {
         auto s = parse_settings(bad);
         EXPECT_FALSE(s) << bad;
         if (!s) {
@@ -111,8 +111,9 @@ TEST(ContainerRunArgs, CommandLineHasNamesLabelsMountsAndNoSecrets) {
     EXPECT_TRUE(contains(*argv, "--pull=never"));
     EXPECT_TRUE(contains(*argv, "type=bind,source=/home/me/work,target=/home/me/work"));
     EXPECT_TRUE(contains(*argv, "type=bind,source=/state/jobs/J1,target=/state/jobs/J1"));
-    EXPECT_TRUE(contains(*argv, std::string("type=bind,source=/opt/cj/bin/claude-jobs-runner,target=") +
-                                    kRunnerInContainer + ",ro"));
+    EXPECT_TRUE(
+        contains(*argv, std::string("type=bind,source=/opt/cj/bin/claude-jobs-runner,target=") +
+                            kRunnerInContainer + ",ro"));
     // The image comes after every option of ours and the user's; claude's argv after it.
     auto image = std::find(argv->begin(), argv->end(), "img:1");
     ASSERT_NE(image, argv->end());
@@ -160,7 +161,9 @@ TEST(ContainerRunArgs, EnvFileCarriesOnlySelectedNamesAndSandboxFlag) {
                                "CLAUDE_JOBS_JOB_ID=J1", "ANTHROPIC_BASE_URL=http://x"},
                               {"IS_SANDBOX=1"});
     ASSERT_TRUE(text);
-    EXPECT_EQ(*text, "ANTHROPIC_API_KEY=sk-1\nCLAUDE_JOBS_JOB_ID=J1\nANTHROPIC_BASE_URL=http://x\nIS_SANDBOX=1\n");
+    EXPECT_EQ(*text,
+              "ANTHROPIC_API_KEY=sk-1\nCLAUDE_JOBS_JOB_ID=J1\nANTHROPIC_BASE_URL=http://"
+              "x\nIS_SANDBOX=1\n");
     auto broken = env_file_text({"A"}, {"A=line\nsecretvalue"}, {});
     ASSERT_FALSE(broken);
     EXPECT_EQ(broken.error().message.find("secretvalue"), std::string::npos) << "the value leaked";
@@ -169,8 +172,7 @@ TEST(ContainerRunArgs, EnvFileCarriesOnlySelectedNamesAndSandboxFlag) {
 TEST(ContainerInspect, ReadsStatesAndMissingContainers) {
     std::vector<std::string> names = {"claude-jobs-a", "claude-jobs-b", "claude-jobs-c",
                                       "claude-jobs-d"};
-    std::string out =
-        "claude-jobs-a\trunning\t0\tfalse\ta\n/claude-jobs-b\texited\t137\ttrue\tb\n";
+    std::string out = "claude-jobs-a\trunning\t0\tfalse\ta\n/claude-jobs-b\texited\t137\ttrue\tb\n";
     std::string err =
         "Error: no such container claude-jobs-c\nError: No such container: claude-jobs-dd\n";
     auto found = parse_inspect(names, out, err);
@@ -194,13 +196,13 @@ TEST(ContainerState, RoundTripsAndRefusesGarbage) {
     EXPECT_EQ(back.runtime, "/usr/bin/podman");
     EXPECT_FALSE(decode_state("{}", back, why));
     EXPECT_FALSE(decode_state("nope", back, why));
-    EXPECT_FALSE(decode_state(R"({"container":"c","containerId":"","runtime":"podman","jobDir":""})",
-                              back, why));
+    EXPECT_FALSE(decode_state(
+        R"({"container":"c","containerId":"","runtime":"podman","jobDir":""})", back, why));
 }
 
 TEST(ContainerProcess, CapturesOutputAndExitCode) {
-    auto out = run_captured({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"},
-                            std::chrono::seconds(10));
+    auto out =
+        run_captured({"/bin/sh", "-c", "echo out; echo err >&2; exit 3"}, std::chrono::seconds(10));
     EXPECT_TRUE(out.started);
     EXPECT_EQ(out.exitCode, 3);
     EXPECT_EQ(out.out, "out\n");
@@ -217,8 +219,9 @@ TEST(ContainerProcess, BackgroundCommandsRunDetachedAndAreReaped) {
     std::string file = (dir / "sid").string();
     BackgroundCommands background;
     // It runs in a session of its own: its session id is its pid, not ours.
-    ASSERT_TRUE(background.start({"/bin/sh", "-c", "sleep 0.2; cut -d' ' -f6 /proc/$$/stat > " + file +
-                                                       "; echo $$ >> " + file}));
+    ASSERT_TRUE(background.start(
+        {"/bin/sh", "-c",
+         "sleep 0.2; cut -d' ' -f6 /proc/$$/stat > " + file + "; echo $$ >> " + file}));
     ASSERT_TRUE(background.wait_idle(std::chrono::seconds(10)));
     std::ifstream in(file);
     long sid = 0, pid = -1;
