@@ -1,12 +1,14 @@
 // The container backend's pure parts: settings, the `run` command line, the env file, reading
 // `inspect`, the state blob, and background commands running in order.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
 
+#include "host_files.h"
 #include "inspect.h"
 #include "process.h"
 #include "run_args.h"
@@ -230,6 +232,37 @@ TEST(ContainerProcess, BackgroundCommandsRunDetachedAndAreReaped) {
     EXPECT_NE(sid, static_cast<long>(::getsid(0)));
     EXPECT_FALSE(background.start({"/nonexistent/program"}));
     std::filesystem::remove_all(dir);
+}
+
+TEST(ContainerHostFiles, EnvFileIsPrivateAndGoneAfterUse) {
+    auto dir = std::filesystem::temp_directory_path() / ("cj-env-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    std::string path;
+    {
+        EnvFile file;
+        ASSERT_TRUE(file.write(dir.string(), "J1", "ANTHROPIC_API_KEY=sk-1\n"));
+        path = file.path();
+        struct stat info {};
+        ASSERT_EQ(::stat(path.c_str(), &info), 0);
+        EXPECT_EQ(info.st_mode & 0777, 0600u);
+        ASSERT_EQ(::stat((dir / "container-env").c_str(), &info), 0);
+        EXPECT_EQ(info.st_mode & 0777, 0700u);
+        std::ifstream in(path);
+        std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        EXPECT_EQ(text, "ANTHROPIC_API_KEY=sk-1\n");
+    }
+    EXPECT_FALSE(std::filesystem::exists(path)) << "the env file outlived the launch";
+    // A folder opened up to others is refused rather than written into.
+    std::filesystem::permissions(dir / "container-env", std::filesystem::perms::all);
+    EnvFile other;
+    EXPECT_FALSE(other.write(dir.string(), "J2", "A=1\n"));
+    std::filesystem::remove_all(dir);
+}
+
+TEST(ContainerHostFiles, UserIdsParse) {
+    EXPECT_EQ(parse_user("1234:99").uid, 1234u);
+    EXPECT_EQ(parse_user("1234:99").gid, 99u);
+    EXPECT_EQ(parse_user("1234").gid, 1234u);
 }
 
 TEST(ContainerProcess, FindsProgramsOnPath) {
