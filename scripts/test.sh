@@ -10,5 +10,6 @@ bash "$root/scripts/install-deps.sh" --test
 bash "$root/tests/e2e/setup.sh"
 cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build "$build" -j"$(nproc)"
+bash "$root/tests/container/setup.sh" "$build"
 cd "$build"
 ctest --output-on-failure --timeout 600 "$@"

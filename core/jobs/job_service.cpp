@@ -289,7 +289,9 @@ Result<StartOutcome> JobService::start(const StartRequest& r) {
         auto now = load(id);
         if (!now) return now.error();
         out.job = *now;
-        if (out.job.state == JobState::Failed)
+        // Only a job that never got a handle failed to launch; one that did may simply have
+        // ended already (a container job can run to its end while `run` returns).
+        if (out.job.state == JobState::Failed && out.job.handle.empty())
             return make_error(ErrorCode::Unavailable,
                               "job " + id + " could not be launched: " + out.job.reason);
     } else {

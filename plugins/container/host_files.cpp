@@ -1,0 +1,130 @@
+// Host-side files of a container job (see host_files.h).
+#include "host_files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include <nlohmann/json.hpp>
+
+namespace cj::container {
+
+namespace {
+
+using claude_jobs::ErrorCode;
+using claude_jobs::make_error;
+using claude_jobs::Result;
+
+bool write_all(int fd, const std::string& text) {
+    std::size_t done = 0;
+    while (done < text.size()) {
+        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return false;
+        done += static_cast<std::size_t>(n);
+    }
+    return true;
+}
+
+}  // namespace
+
+void write_cancel_request(const std::string& jobDir, int graceSec) {
+    static std::atomic<unsigned> sequence{0};
+    int dir = ::open(jobDir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0) return;
+    std::string temp = "cancel.json." + std::to_string(::getpid()) + "." +
+                       std::to_string(sequence.fetch_add(1)) + ".tmp";
+    int fd =
+        ::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        bool ok = write_all(fd, nlohmann::json{{"graceSec", graceSec}}.dump());
+        ok = ::close(fd) == 0 && ok;
+        if (!ok || ::renameat(dir, temp.c_str(), dir, "cancel.json") != 0)
+            ::unlinkat(dir, temp.c_str(), 0);
+    }
+    ::close(dir);
+}
+
+UserIds parse_user(const std::string& user) {
+    auto colon = user.find(':');
+    auto uid = static_cast<uid_t>(std::strtoul(user.substr(0, colon).c_str(), nullptr, 10));
+    auto gid = colon == std::string::npos
+                   ? static_cast<gid_t>(uid)
+                   : static_cast<gid_t>(std::strtoul(user.substr(colon + 1).c_str(), nullptr, 10));
+    return {uid, gid};
+}
+
+Result<void> hand_job_dir_to(const std::string& jobDir, const UserIds& ids) {
+    if (ids.uid == ::geteuid()) return {};
+    if (ids.uid == 0) return {};  // root in the container writes anywhere
+    if (::geteuid() != 0) {
+        return make_error(ErrorCode::InvalidArgument,
+                          "the container user " + std::to_string(ids.uid) + ":" +
+                              std::to_string(ids.gid) +
+                              " is not the server's own: only a server running as root can "
+                              "give it the job's folder; leave \"user\" unset");
+    }
+    int dir = ::open(jobDir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (dir < 0) {
+        int error = errno;
+        return make_error(ErrorCode::Internal,
+                          "cannot open the job folder " + jobDir + ": " + std::strerror(error),
+                          error);
+    }
+    bool ok = ::fchown(dir, ids.uid, ids.gid) == 0;
+    for (const char* name : {"prompt.txt", "events.jsonl", "stderr.log"}) {
+        int fd = ::openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) continue;
+        ok = ::fchown(fd, ids.uid, ids.gid) == 0 && ok;
+        ::close(fd);
+    }
+    int error = errno;
+    ::close(dir);
+    if (!ok)
+        return make_error(ErrorCode::Internal,
+                          "cannot give the job folder to the container user: " +
+                              std::string(std::strerror(error)),
+                          error);
+    return {};
+}
+
+Result<void> EnvFile::write(const std::string& stateDir, const std::string& jobId,
+                            const std::string& text) {
+    std::string dir = stateDir + "/container-env";
+    if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST) {
+        int error = errno;
+        return make_error(ErrorCode::Internal, "cannot create " + dir + ": " + std::strerror(error),
+                          error);
+    }
+    struct stat info {};
+    if (::lstat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode) || info.st_uid != ::geteuid() ||
+        (info.st_mode & 077) != 0) {
+        return make_error(ErrorCode::Internal,
+                          dir + " must be a folder of the server's user, private to it");
+    }
+    path_ = dir + "/" + jobId + ".env";
+    ::unlink(path_.c_str());  // left by a server that died mid-launch
+    int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int error = errno;
+        path_.clear();
+        return make_error(ErrorCode::Internal,
+                          "cannot write the job's env file: " + std::string(std::strerror(error)),
+                          error);
+    }
+    bool ok = write_all(fd, text);
+    ok = ::close(fd) == 0 && ok;
+    if (!ok) return make_error(ErrorCode::Internal, "cannot write the job's env file");
+    return {};
+}
+
+EnvFile::~EnvFile() {
+    if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+}  // namespace cj::container

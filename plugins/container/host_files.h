@@ -1,0 +1,52 @@
+// What the container backend writes on the host for a job before and while its container
+// runs: the env file handed to `run`, the job folder handed to the container's user, and the
+// cancel request left for the supervisor. Every open refuses to follow a link.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+#include "claude_jobs/result.h"
+
+namespace cj::container {
+
+// cancel.json appears whole or not at all, as the runner expects (the same request the local
+// backend leaves): the runner gives the job this grace between SIGTERM and SIGKILL. Readable
+// by all (inside the private job folder) because the runner may run as another user.
+void write_cancel_request(const std::string& jobDir, int graceSec);
+
+struct UserIds {
+    uid_t uid;
+    gid_t gid;
+};
+
+// "uid" or "uid:gid" (settings only allow digits); a bare uid runs with gid = uid.
+UserIds parse_user(const std::string& user);
+
+// The job folder is created 0700 by and for the server. When the job runs as another user
+// (only root can hand it over), that user gets the folder and what is in it, so the
+// supervisor in the container can write its records there; the server, as root, still reads
+// them. Folder and files are opened without following links.
+claude_jobs::Result<void> hand_job_dir_to(const std::string& jobDir, const UserIds& ids);
+
+// The job's variables for the container go through a file only the server's user can read,
+// never the command line; it lives next to the jobs, not in the (mounted) job folder, and
+// is removed as soon as `run` has read it.
+class EnvFile {
+  public:
+    EnvFile() = default;
+    ~EnvFile();
+    EnvFile(const EnvFile&) = delete;
+    EnvFile& operator=(const EnvFile&) = delete;
+
+    // Writes <stateDir>/container-env/<jobId>.env (0600, in a 0700 folder of the server's user).
+    claude_jobs::Result<void> write(const std::string& stateDir, const std::string& jobId,
+                                    const std::string& text);
+    const std::string& path() const { return path_; }
+
+  private:
+    std::string path_;
+};
+
+}  // namespace cj::container
