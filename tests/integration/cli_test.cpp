@@ -374,7 +374,8 @@ TEST_F(CliTest, DoctorNamesAMissingTmux) {
         if (has(l, "backend watch")) line = l;
     ASSERT_FALSE(line.empty()) << doctor.out;
     EXPECT_EQ(line.rfind("FAIL", 0), 0u) << line;
-    EXPECT_TRUE(has(line, "tmux")) << line;
+    EXPECT_TRUE(has(line, "tmux not found on PATH")) << line;
+    EXPECT_TRUE(has(line, "apt-get install tmux")) << line;
     EXPECT_TRUE(has(doctor.out, "backend local: plugin local-detached, usable")) << doctor.out;
 }
 

@@ -11,6 +11,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <gtest/gtest.h>
+
 extern char** environ;
 
 namespace cj::testing {
@@ -246,6 +248,13 @@ void Server::kill_hard() {
     int status;
     ::waitpid(pid_, &status, 0);
     reaped_ = true;
+}
+
+json runner_info(const std::string& stateDir, const std::string& jobId) {
+    std::string path = stateDir + "/jobs/" + jobId + "/runner.json";
+    EXPECT_TRUE(wait_until([&] { return !read_text(path).empty(); }))
+        << "no runner.json for job " << jobId;
+    return json::parse(read_text(path), nullptr, false);
 }
 
 std::string Server::stderr_text() const { return read_text(stderrPath_); }

@@ -31,6 +31,8 @@ bool wait_until(const std::function<bool()>& pred,
 bool process_alive(pid_t pid);
 std::string read_text(const std::string& path);
 void write_text(const std::string& path, const std::string& text);
+// A job's runner.json, once the supervisor has written it (a test failure if it never does).
+json runner_info(const std::string& stateDir, const std::string& jobId);
 
 // The config a test server gets: the stand-in claude, no permission flag, tight limits.
 json default_config(const std::string& stateDir);

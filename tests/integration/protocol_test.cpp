@@ -118,11 +118,14 @@ TEST_F(ProtocolTest, StdinEofEndsAWaitPromptlyAndExitsZero) {
     EXPECT_EQ(server.wait_exit(std::chrono::seconds(10)), 0);
     EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(5));
     // The job outlives the server.
-    std::string runner = read_text(state_.path() + "/jobs/" + started["jobId"].get<std::string>() + "/runner.json");
-    json info = json::parse(runner);
+    json info = runner_info(state_.path(), started["jobId"]);
+    ASSERT_TRUE(info.is_object() && info.contains("childPgid")) << info.dump();
     EXPECT_TRUE(process_alive(info["childPid"].get<pid_t>()));
-    ::kill(-info["childPgid"].get<pid_t>(), SIGKILL);
-    ::kill(info["runnerPid"].get<pid_t>(), SIGKILL);
+    pid_t group = info["childPgid"].get<pid_t>(), runner = info["runnerPid"].get<pid_t>();
+    ASSERT_GT(group, 1);
+    ASSERT_GT(runner, 1);
+    ::kill(-group, SIGKILL);
+    ::kill(runner, SIGKILL);
 }
 
 TEST_F(ProtocolTest, CancelledRequestEndsTheWaitNotTheJob) {

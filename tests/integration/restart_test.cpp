@@ -13,12 +13,6 @@
 namespace cj::testing {
 namespace {
 
-json runner_info(const std::string& stateDir, const std::string& id) {
-    std::string path = stateDir + "/jobs/" + id + "/runner.json";
-    EXPECT_TRUE(wait_until([&] { return !read_text(path).empty(); }));
-    return json::parse(read_text(path));
-}
-
 TEST(RestartTest, ServerKilledWhileJobsRunThenRestarted) {
     TempDir state("cj-restart"), work("cj-work");
     json config = default_config(state.path());

@@ -1,14 +1,20 @@
 // The tmux backend with real tmux and the stand-in claude (print mode): the session on the
 // configured socket, the transcript in the pane, the attach command, the keep period, cancel,
-// hostile work folder names, a server restart, and the input tool's refusals.
+// hostile work folder names, a server restart, the input tool's refusals, and the command
+// line's attach in a real terminal.
 #include <fcntl.h>
+#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -278,6 +284,65 @@ TEST(TmuxBackendTest, SendIsRefusedForJobsThatTakeNoInput) {
     EXPECT_EQ(unknown["structuredContent"]["error"]["code"], "not_found");
     json bad = server.call("claude_send", {{"jobId", "nope"}, {"text", "x"}, {"extra", 1}});
     EXPECT_EQ(bad["structuredContent"]["error"]["code"], "invalid_argument");
+}
+
+// `claude-jobs attach <id>` in a terminal joins the job's session (the backend's attach
+// command, run without a shell); detaching ends it and leaves the job running.
+TEST(TmuxBackendTest, CommandLineAttachJoinsTheSessionInATerminal) {
+    TempDir state("cj-tmux"), work("cj-work");
+    Socket socket;
+    Server server(state.path(), tmux_config(state.path(), socket.name()));
+    server.initialize();
+    std::string id = server.ok("claude_start", {{"prompt", "sleep 60\nsay late"},
+                                                {"workFolder", work.path()}})["jobId"];
+    std::string session = session_of(id);
+    ASSERT_TRUE(wait_until([&] { return socket.has_session(session); }));
+
+    int terminal = -1;
+    pid_t cli = ::forkpty(&terminal, nullptr, nullptr, nullptr);
+    ASSERT_GE(cli, 0) << std::strerror(errno);
+    if (cli == 0) {
+        ::setenv("TERM", "xterm", 1);
+        ::unsetenv("TMUX");
+        std::string program = bin_path("claude-jobs");
+        std::string config = state.path() + "/config.json";
+        ::execl(program.c_str(), program.c_str(), "--config", config.c_str(), "attach",
+                id.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    // Drain the terminal so tmux never blocks on it.
+    std::atomic<bool> draining{true};
+    std::thread drain([&] {
+        char buffer[4096];
+        while (draining && ::read(terminal, buffer, sizeof buffer) > 0) {
+        }
+    });
+    auto clients = [&] {
+        return tmux({"-L", socket.name(), "list-clients", "-t", "=" + session, "-F",
+                     "#{client_pid}"})
+            .second;
+    };
+    bool attached = wait_until([&] { return !clients().empty(); }, std::chrono::seconds(15));
+    EXPECT_TRUE(attached) << "no client attached to " << session;
+    if (attached) {
+        EXPECT_EQ(std::stol(clients()), cli) << "the attached client is not the command";
+    }
+
+    EXPECT_EQ(tmux({"-L", socket.name(), "detach-client", "-s", "=" + session}).first, 0);
+    int status = 0;
+    bool ended = wait_until([&] { return ::waitpid(cli, &status, WNOHANG) == cli; });
+    if (!ended && cli > 1) {
+        ::kill(cli, SIGKILL);
+        ::waitpid(cli, &status, 0);
+    }
+    draining = false;
+    ::close(terminal);
+    drain.join();
+    EXPECT_TRUE(ended) << "attach did not end when its client was detached";
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    EXPECT_EQ(server.ok("claude_check", {{"jobId", id}})["status"], "running")
+        << "detaching must not touch the job";
+    EXPECT_EQ(server.ok("claude_cancel", {{"jobId", id}})["status"], "cancelled");
 }
 
 TEST(TmuxBackendTest, MissingTmuxIsReportedClearly) {
