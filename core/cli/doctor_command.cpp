@@ -127,6 +127,15 @@ std::vector<Check> check_app(const config::Config& config) {
             Check("job index", Level::Ok, config.stateDir + "/jobs.db passes quick_check", ""));
 
     const auto& registry = (*app)->plugins();
+    for (const auto& f : registry.folders()) {
+        if (f.found && f.error.empty())
+            checks.push_back(Check("plugin folder " + f.path, Level::Ok,
+                                   std::to_string(f.modules) + " module(s)", ""));
+        else
+            checks.push_back(Check("plugin folder " + f.path, Level::Warn,
+                                   f.error.empty() ? "not found" : f.error,
+                                   "create it, or remove it from pluginDirs"));
+    }
     for (const auto& m : registry.reports()) {
         if (m.loaded)
             checks.push_back(Check("module " + m.name, Level::Ok,

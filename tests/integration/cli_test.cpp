@@ -343,6 +343,33 @@ TEST_F(CliTest, DoctorPassesOnAWorkingSetup) {
     EXPECT_TRUE(asJson["ok"].get<bool>());
 }
 
+// The loader's view: every plugin folder searched and every module found, refused ones
+// with the reason and both ABI versions; a refused module is a warning, not a failure.
+TEST_F(CliTest, DoctorListsPluginFoldersAndRefusedModules) {
+    json config = default_config(state_.path());
+    std::string missing = state_.path() + "/no-such-folder";
+    config["pluginDirs"] = {TEST_PLUGIN_DIR, missing};
+    std::string path = work_.write("plugins.json", config.dump());
+    CliResult doctor = run_cli({"--config", path, "doctor"});
+    EXPECT_EQ(doctor.status, 0) << doctor.out;
+    // The line of the check whose name contains `name`.
+    auto line_of = [&](const std::string& name) {
+        std::istringstream in(doctor.out);
+        for (std::string l; std::getline(in, l);)
+            if (l.size() > 6 && l.compare(6, name.size(), name) == 0) return l;
+        return std::string();
+    };
+    std::string folder = line_of(std::string("plugin folder ") + TEST_PLUGIN_DIR);
+    EXPECT_EQ(folder.rfind("ok", 0), 0u) << doctor.out;
+    EXPECT_TRUE(has(folder, "8 module(s)")) << doctor.out;
+    EXPECT_EQ(line_of("plugin folder " + missing).rfind("warn", 0), 0u) << doctor.out;
+    std::string major = line_of(std::string("module ") + TEST_PLUGIN_DIR + "/abi_major2.so");
+    EXPECT_EQ(major.rfind("warn", 0), 0u) << doctor.out;
+    EXPECT_TRUE(has(major, "refused")) << doctor.out;
+    EXPECT_TRUE(has(major, "ABI 2.0, this claude-jobs speaks 1.0")) << doctor.out;
+    EXPECT_TRUE(has(line_of("module abi-newer-minor"), "ABI 1.1, newer than the 1.0")) << doctor.out;
+}
+
 TEST_F(CliTest, DoctorNamesABrokenConfigKeyByItsPath) {
     json config = default_config(state_.path());
     config["claude"]["extraArg"] = json::array();
