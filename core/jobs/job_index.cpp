@@ -55,6 +55,7 @@ CREATE TABLE IF NOT EXISTS launches (
     plan   TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS held (id TEXT PRIMARY KEY);
 )sql";
 
 constexpr const char* kColumns =
@@ -415,11 +416,41 @@ Result<std::optional<JobRecord>> JobIndex::promote_next(
 Result<bool> JobIndex::set_launched(const std::string& id, const std::string& handle,
                                     std::int64_t startedAt) {
     std::lock_guard<std::mutex> lock(mutex_);
+    WriteTransaction tx(db_);
+    if (!tx.begun()) return db_error(db_, "begin");
     Statement s(db_,
                 "UPDATE jobs SET handle = ?, started_at = ? WHERE id = ? AND state = 'running'");
     s.bind(1, handle).bind(2, startedAt).bind(3, id);
     if (s.step() != SQLITE_DONE) return db_error(db_, "record launch");
-    return sqlite3_changes(db_) > 0;
+    bool launched = sqlite3_changes(db_) > 0;
+    Statement held(db_, "INSERT OR IGNORE INTO held(id) VALUES(?)");
+    held.bind(1, id);
+    if (held.step() != SQLITE_DONE) return db_error(db_, "record launch");
+    if (auto r = tx.commit(); !r) return r.error();
+    return launched;
+}
+
+Result<std::vector<JobRecord>> JobIndex::held_after_end(int limit) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    std::string sql = std::string("SELECT ") + kColumns +
+                      " FROM jobs WHERE state NOT IN ('queued', 'running') AND id IN "
+                      "(SELECT id FROM held) ORDER BY seq LIMIT ?";
+    Statement s(db_, sql.c_str());
+    if (!s.ok()) return db_error(db_, "prepare");
+    s.bind(1, static_cast<std::int64_t>(limit));
+    std::vector<JobRecord> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_row(s));
+    if (rc != SQLITE_DONE) return db_error(db_, "list ended jobs a backend still holds");
+    return out;
+}
+
+Result<void> JobIndex::release(const std::string& id) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Statement s(db_, "DELETE FROM held WHERE id = ?");
+    s.bind(1, id);
+    if (s.step() != SQLITE_DONE) return db_error(db_, "record the release of job " + id);
+    return {};
 }
 
 Result<bool> JobIndex::finish(const std::string& id, JobState state, std::optional<int> exitCode,
@@ -549,6 +580,9 @@ Result<void> JobIndex::remove(const std::string& id) {
         Statement l(db_, "DELETE FROM launches WHERE id = ?");
         l.bind(1, id);
         if (l.step() != SQLITE_DONE) return db_error(db_, "remove launch plan");
+        Statement h(db_, "DELETE FROM held WHERE id = ?");
+        h.bind(1, id);
+        if (h.step() != SQLITE_DONE) return db_error(db_, "remove job");
     }
     return {};
 }

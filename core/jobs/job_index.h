@@ -97,6 +97,11 @@ public:
 
     claude_jobs::Result<ListOutcome> list(const ListFilter& filter);
 
+    // A launched job is "held" (its backend may keep a session, a container…) until
+    // release(): held_after_end lists ended jobs not yet released, oldest first.
+    claude_jobs::Result<std::vector<JobRecord>> held_after_end(int limit);
+    claude_jobs::Result<void> release(const std::string& id);
+
     // Ids of terminal jobs that ended before cutoffMs.
     claude_jobs::Result<std::vector<std::string>> ended_before(std::int64_t cutoffMs);
     claude_jobs::Result<void> remove(const std::string& id);

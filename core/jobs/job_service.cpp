@@ -37,6 +37,8 @@ constexpr std::uint64_t kScanChunk = 4 << 20;
 constexpr std::size_t kMaxTailWindow = 4 << 20;
 // A running row without a handle is a launch in progress; past this, its launcher died.
 constexpr std::int64_t kLaunchGraceMs = 120 * 1000;
+// Ended jobs whose backend still holds something, freed per sweep.
+constexpr int kReleaseBatch = 100;
 constexpr auto kWaitPoll = std::chrono::milliseconds(10);
 constexpr auto kFullRefresh = std::chrono::milliseconds(500);
 // A wait never holds a tool call near the 50 s a client may allow it.
@@ -355,7 +357,7 @@ void JobService::launch(JobRecord job) {
         // Either the index failed, or the job was recorded as ended meanwhile: what was just
         // launched must not run unrecorded.
         entry->backend->stop(job.id, 0);
-        entry->backend->destroy(job.id);
+        if (recorded && entry->backend->destroy(job.id)) index_.release(job.id);
         backends_.forget(job.id);
         if (!recorded) {
             spdlog::error("job {}: launched but not recorded: {}", job.id, recorded.error().message);
@@ -389,8 +391,10 @@ JobRecord JobService::record_end(const JobRecord& job, JobState state,
     if (!changed) spdlog::error("job {}: cannot record its end: {}", job.id, changed.error().message);
     if (changed && *changed) {
         spdlog::info("job {} {}: {}", job.id, state_name(state), reason);
+        // A backend that does not know the job here (never recovered in this process) is
+        // left for release_held(), which recovers it first.
         if (const BackendEntry* entry = backends_.find(job.backend); entry && entry->backend)
-            entry->backend->destroy(job.id);
+            if (entry->backend->destroy(job.id)) index_.release(job.id);
         backends_.forget(job.id);
         std::lock_guard<std::mutex> lock(stopMutex_);
         stopsSent_.erase(job.id);
@@ -923,7 +927,34 @@ void JobService::pump() {
     promote_queued();
 }
 
+int JobService::release_held() {
+    auto held = index_.held_after_end(kReleaseBatch);
+    if (!held) {
+        spdlog::warn("release: {}", held.error().message);
+        return 0;
+    }
+    int released = 0;
+    for (const auto& job : *held) {
+        auto attached = attach(job);
+        if (!attached && attached.error().code == ErrorCode::Unavailable)
+            continue;  // a server that has this backend will free it
+        if (attached) {
+            if (auto freed = (*attached)->backend->destroy(job.id); !freed) {
+                spdlog::warn("job {}: its backend could not free it: {}", job.id,
+                             freed.error().message);
+                continue;  // tried again at the next sweep
+            }
+            backends_.forget(job.id);
+        }
+        // Freed, or the backend cannot take the job back at all: nothing left to try.
+        if (index_.release(job.id)) ++released;
+    }
+    if (released) spdlog::info("released what backends still held for {} ended jobs", released);
+    return released;
+}
+
 int JobService::sweep() {
+    release_held();
     if (config_.retentionDays <= 0) return 0;
     std::int64_t cutoff = util::now_ms() - std::int64_t{config_.retentionDays} * 86400 * 1000;
     auto expired = index_.ended_before(cutoff);

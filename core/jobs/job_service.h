@@ -79,7 +79,12 @@ public:
     // Housekeeping, called about every 200 ms by one thread: records jobs that ended, marks
     // vanished ones orphaned, and launches queued jobs into free slots (FIFO).
     void pump();
-    // Removes terminal jobs older than retentionDays (files and row). Returns how many.
+    // Frees what backends still hold (a container, a session) for ended jobs whose destroy()
+    // never ran or failed, e.g. a server stopped between recording an end and freeing it.
+    // Returns how many were freed. Called by sweep().
+    int release_held();
+    // release_held(), then removes terminal jobs older than retentionDays (files and row).
+    // Returns how many were removed.
     int sweep();
 
     // The view of a job as tools return it.

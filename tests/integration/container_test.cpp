@@ -3,9 +3,11 @@
 // cancel and outside interference, a server restart mid-job, hostile names, and the user the
 // job's files belong to. Containers are removed by the backend; the tests check that.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "harness.h"
@@ -197,6 +199,38 @@ TEST_F(ContainerTest, ServerRestartMidJobTracksContainersAgain) {
     EXPECT_EQ(still["status"], "running") << "a live container is tracked again after the restart";
     server_->ok("claude_cancel", {{"jobId", running}, {"graceSec", 1}});
     EXPECT_EQ(server_->wait_done(running, 60)["status"], "cancelled");
+}
+
+// A server that stopped after recording a job's end but before removing its container: the
+// next server to start removes it (the job index keeps the job as held until its backend
+// has freed it).
+TEST_F(ContainerTest, AContainerLeftByAServerThatStoppedBeforeRemovingItIsRemovedNextStart) {
+    std::string id = start("sleep 1\nsay done");
+    ASSERT_TRUE(runner_started(id));
+    server_->kill_hard();
+    ASSERT_TRUE(wait_until([&] { return !read_text(job_dir(id) + "/exit.json").empty(); },
+                           std::chrono::seconds(30)));
+    std::string status;
+    ASSERT_TRUE(wait_until([&] {
+        podman({"inspect", "--format", "{{.State.Status}}", "claude-jobs-" + id}, &status);
+        return status.rfind("exited", 0) == 0;
+    })) << status;
+    // What the stopped server had done: the end recorded, the container not yet removed.
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((state_.path() + "/jobs.db").c_str(), &db), SQLITE_OK);
+    std::string sql = "UPDATE jobs SET state = 'completed', exit_code = 0, ended_at = " +
+                      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::system_clock::now().time_since_epoch())
+                                         .count()) +
+                      ", reason = 'completed: exit code 0' WHERE id = '" + id + "'";
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+    ASSERT_TRUE(container_exists(id));
+
+    start_server(config());
+    EXPECT_TRUE(wait_until([&] { return !container_exists(id); }, std::chrono::seconds(30)))
+        << "the next server did not remove the container of an ended job";
+    EXPECT_EQ(server_->ok("claude_check", {{"jobId", id}})["status"], "completed");
 }
 
 TEST_F(ContainerTest, AContainerOfTheSameNameWithoutTheJobsLabelIsNotTakenForIt) {

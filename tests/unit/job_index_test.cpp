@@ -336,6 +336,31 @@ TEST_F(JobIndexTest, LaunchOfAnEndedJobIsNotRecorded) {
     EXPECT_EQ(get("a").handle, "");
 }
 
+TEST_F(JobIndexTest, ALaunchedJobIsHeldAfterItsEndUntilReleased) {
+    auto ids = [&] {
+        std::vector<std::string> out;
+        auto held = index_->held_after_end(10);
+        EXPECT_TRUE(held.ok());
+        if (held.ok())
+            for (const auto& j : *held) out.push_back(j.id);
+        return out;
+    };
+    insert(draft("a"), 4);
+    insert(draft("b"), 4);
+    insert(draft("never"), 4);
+    ASSERT_TRUE(index_->set_launched("a", R"({"pid":42})", 1).ok());
+    ASSERT_TRUE(index_->set_launched("b", R"({"pid":43})", 1).ok());
+    EXPECT_TRUE(ids().empty()) << "running jobs are not listed";
+    ASSERT_TRUE(index_->finish("a", JobState::Completed, 0, "done", "", "", 5).ok());
+    ASSERT_TRUE(index_->finish("b", JobState::Failed, 1, "no", "", "", 6).ok());
+    ASSERT_TRUE(index_->finish("never", JobState::Failed, 1, "no", "", "", 6).ok());
+    EXPECT_EQ(ids(), (std::vector<std::string>{"a", "b"})) << "only launched jobs are held";
+    ASSERT_TRUE(index_->release("a").ok());
+    EXPECT_EQ(ids(), (std::vector<std::string>{"b"}));
+    ASSERT_TRUE(index_->remove("b").ok());
+    EXPECT_TRUE(ids().empty()) << "a removed job is no longer held";
+}
+
 TEST_F(JobIndexTest, QueueHeadOnAnotherBackendWaitsForItsServer) {
     insert(draft("run"), 1);
     JobRecord other = draft("other");
