@@ -1,7 +1,7 @@
 # The promise of SPEC §8, checked end to end: with only an installed claude-jobs, a third
 # party builds a backend module (examples/gentle-backend, copied out of the source tree),
 # passes the conformance kit, and serves jobs from a folder named in pluginDirs.
-#   cmake -DBUILD_DIR=... -DEXAMPLE_DIR=... -DWORK=... -DDRIVER=... -P third_party_backend.cmake
+#   cmake -DBUILD_DIR=... -DEXAMPLE_DIR=... -DWORK=... -DDRIVER=... -DBUILD_TYPE=... -P third_party_backend.cmake
 function(run what)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
   if(NOT rc EQUAL 0)
@@ -30,7 +30,7 @@ endforeach()
 # would fail here.
 file(COPY ${EXAMPLE_DIR}/ DESTINATION ${WORK}/src)
 run("configure the example against the prefix" ${CMAKE_COMMAND} -S ${WORK}/src -B ${WORK}/build
-    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_PREFIX_PATH=${prefix}
+    -DCMAKE_BUILD_TYPE=${BUILD_TYPE} -DCMAKE_PREFIX_PATH=${prefix}
     -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF)
 run("build the example" ${CMAKE_COMMAND} --build ${WORK}/build -j2)
 file(READ ${WORK}/build/CMakeCache.txt cache)
