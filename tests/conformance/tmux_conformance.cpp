@@ -44,8 +44,8 @@ const auto* const kCleanup = ::testing::AddGlobalTestEnvironment(new TmuxServerC
 claude_jobs::testing::BackendSetup tmux_setup(const std::string& extra) {
     auto setup = claude_jobs::testing::default_setup();
     // A finished job's session closes at once, so the server ends with the last job.
-    setup.configJson = R"({"socket": ")" + kSocket + R"(", "mode": "print", "keepSessionSec": 0)" +
-                       extra + "}";
+    setup.configJson =
+        R"({"socket": ")" + kSocket + R"(", "mode": "print", "keepSessionSec": 0)" + extra + "}";
     return setup;
 }
 
