@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/files.h"
+#include "common/json_fields.h"
 #include "common/process_identity.h"
 
 namespace cj::plugin_common {
@@ -23,41 +25,9 @@ using Json = nlohmann::json;
 // runner.json holds a few numbers and names; anything larger is not the runner's.
 constexpr off_t kMaxRunnerRecordBytes = 64 * 1024;
 
-bool read_int(const Json& object, const char* key, std::int64_t min, std::int64_t& out,
-              std::string& why) {
-    auto it = object.find(key);
-    if (it == object.end() || !it->is_number_integer()) {
-        why = std::string("\"") + key + "\" is missing or not an integer";
-        return false;
-    }
-    // Non-negative values parse as unsigned; those beyond int64 are not pids or times.
-    if (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX) {
-        why = std::string("\"") + key + "\" is out of range";
-        return false;
-    }
-    std::int64_t value = it->get<std::int64_t>();
-    if (value < min) {
-        why = std::string("\"") + key + "\" must be at least " + std::to_string(min);
-        return false;
-    }
-    out = value;
-    return true;
-}
-
 // Opens the job's folder itself, never a symlink planted in its place.
 int open_job_dir(const std::string& jobDir) {
     return ::open(jobDir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-}
-
-bool write_all(int fd, const std::string& text) {
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
 }
 
 }  // namespace
@@ -119,14 +89,14 @@ std::string encode_cancel_request(int graceSec) {
     return Json{{"graceSec", graceSec}}.dump();
 }
 
-bool write_cancel_request(const std::string& jobDir, int graceSec) {
+bool write_cancel_request(const std::string& jobDir, int graceSec, mode_t mode) {
     static std::atomic<unsigned> sequence{0};
     int dir = open_job_dir(jobDir);
     if (dir < 0) return false;
     std::string temp = "cancel.json." + std::to_string(::getpid()) + "." +
                        std::to_string(sequence.fetch_add(1)) + ".tmp";
     int fd =
-        ::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        ::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
     bool ok = fd >= 0;
     if (ok) {
         ok = write_all(fd, encode_cancel_request(graceSec));

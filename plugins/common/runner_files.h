@@ -4,6 +4,8 @@
 // machine (local-detached, tmux). Nothing here trusts the files' contents or throws on them.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <string>
 
@@ -30,8 +32,9 @@ bool read_runner_record(const std::string& jobDir, RunnerRecord& record);
 std::string encode_cancel_request(int graceSec);
 
 // Leaves jobDir/cancel.json (whole or not at all: temp file + rename), so the runner gives
-// the job graceSec between SIGTERM and SIGKILL. False when it cannot be written.
-bool write_cancel_request(const std::string& jobDir, int graceSec);
+// the job graceSec between SIGTERM and SIGKILL; `mode` is the file's (0644 when the runner
+// runs as another user). False when it cannot be written.
+bool write_cancel_request(const std::string& jobDir, int graceSec, mode_t mode = 0600);
 
 // Whether jobDir/cancel.json exists: a stop was asked for.
 bool cancel_requested(const std::string& jobDir);

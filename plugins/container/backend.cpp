@@ -13,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/guarded.h"
+#include "common/runner_files.h"
 #include "host_files.h"
 #include "run_args.h"
 
@@ -43,16 +45,9 @@ constexpr auto kUnhealthyFor = 3s;
 // supervisor (which gives the job the grace) can still write the exit record.
 constexpr int kStopMarginSec = 5;
 
-template <class Body>
-auto guarded(Body&& body) noexcept -> decltype(body()) {
-    try {
-        return body();
-    } catch (const std::exception& e) {
-        return make_error(ErrorCode::Internal, std::string("container: ") + e.what());
-    } catch (...) {
-        return make_error(ErrorCode::Internal, "container: unexpected failure");
-    }
-}
+using cj::plugin_common::guarded;
+
+const char kWho[] = "container";  // starts the message of an unexpected failure
 
 bool valid_job_id(const std::string& id) {
     if (id.empty() || id.size() > 64) return false;
@@ -123,7 +118,7 @@ claude_jobs::BackendInfo ContainerBackend::info() const noexcept {
 
 Result<void> ContainerBackend::configure(const std::string& configJson,
                                          const claude_jobs::HostContext& host) noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         auto settings = parse_settings(configJson);
         if (!settings) return settings.error();
         std::string runtime;
@@ -187,7 +182,7 @@ Result<void> ContainerBackend::check_health(const std::string& runtime, const st
 }
 
 Result<void> ContainerBackend::health() noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         {
             std::lock_guard lock(mutex_);
             if (!configured_)
@@ -224,7 +219,7 @@ void ContainerBackend::refresh_health() {
 }
 
 Result<JobHandle> ContainerBackend::start(const claude_jobs::JobSpec& spec) noexcept {
-    return guarded([&]() -> Result<JobHandle> {
+    return guarded(kWho, [&]() -> Result<JobHandle> {
         Settings settings;
         claude_jobs::HostContext host;
         std::string runtime;
@@ -304,7 +299,7 @@ Result<JobHandle> ContainerBackend::start(const claude_jobs::JobSpec& spec) noex
 }
 
 Result<void> ContainerBackend::recover(const JobHandle& handle) noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         if (handle.stateVersion != kStateVersion) {
             return make_error(ErrorCode::InvalidArgument, "job " + handle.jobId +
                                                               ": container state version " +
@@ -335,7 +330,7 @@ Result<void> ContainerBackend::recover(const JobHandle& handle) noexcept {
 }
 
 Result<JobStatus> ContainerBackend::status(const std::string& jobId) noexcept {
-    return guarded([&]() -> Result<JobStatus> {
+    return guarded(kWho, [&]() -> Result<JobStatus> {
         std::optional<ContainerState> seen;
         std::string name;
         {
@@ -386,7 +381,7 @@ Result<JobStatus> ContainerBackend::status(const std::string& jobId) noexcept {
 }
 
 Result<void> ContainerBackend::stop(const std::string& jobId, int graceSec) noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         JobState state;
         {
             std::lock_guard lock(mutex_);
@@ -401,7 +396,9 @@ Result<void> ContainerBackend::stop(const std::string& jobId, int graceSec) noex
             state = it->second.state;
         }
         int grace = graceSec < 0 ? 0 : graceSec;
-        write_cancel_request(state.jobDir, grace);
+        // Readable by all (inside the private job folder): the supervisor may run as the
+        // container's user, not the server's. The same request the local backend leaves.
+        cj::plugin_common::write_cancel_request(state.jobDir, grace, 0644);
         // The runtime sends SIGTERM to the supervisor, which ends the job's whole group
         // (SIGKILL after the grace) and records the exit; the runtime's own SIGKILL comes
         // only if the supervisor is stuck.
@@ -415,7 +412,7 @@ Result<void> ContainerBackend::stop(const std::string& jobId, int graceSec) noex
 }
 
 Result<void> ContainerBackend::destroy(const std::string& jobId) noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         if (!valid_job_id(jobId)) return {};
         std::string runtime;
         {

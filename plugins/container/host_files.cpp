@@ -5,12 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 
-#include <nlohmann/json.hpp>
+#include "common/files.h"
 
 namespace cj::container {
 
@@ -20,35 +19,9 @@ using claude_jobs::ErrorCode;
 using claude_jobs::make_error;
 using claude_jobs::Result;
 
-bool write_all(int fd, const std::string& text) {
-    std::size_t done = 0;
-    while (done < text.size()) {
-        ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) return false;
-        done += static_cast<std::size_t>(n);
-    }
-    return true;
-}
+using cj::plugin_common::write_all;
 
 }  // namespace
-
-void write_cancel_request(const std::string& jobDir, int graceSec) {
-    static std::atomic<unsigned> sequence{0};
-    int dir = ::open(jobDir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dir < 0) return;
-    std::string temp = "cancel.json." + std::to_string(::getpid()) + "." +
-                       std::to_string(sequence.fetch_add(1)) + ".tmp";
-    int fd =
-        ::openat(dir, temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-        bool ok = write_all(fd, nlohmann::json{{"graceSec", graceSec}}.dump());
-        ok = ::close(fd) == 0 && ok;
-        if (!ok || ::renameat(dir, temp.c_str(), dir, "cancel.json") != 0)
-            ::unlinkat(dir, temp.c_str(), 0);
-    }
-    ::close(dir);
-}
 
 UserIds parse_user(const std::string& user) {
     auto colon = user.find(':');

@@ -1,6 +1,6 @@
 // What the container backend writes on the host for a job before and while its container
-// runs: the env file handed to `run`, the job folder handed to the container's user, and the
-// cancel request left for the supervisor. Every open refuses to follow a link.
+// runs: the env file handed to `run` and the job folder handed to the container's user (the
+// cancel request is plugins/common's). Every open refuses to follow a link.
 #pragma once
 
 #include <sys/types.h>
@@ -10,11 +10,6 @@
 #include "claude_jobs/result.h"
 
 namespace cj::container {
-
-// cancel.json appears whole or not at all, as the runner expects (the same request the local
-// backend leaves): the runner gives the job this grace between SIGTERM and SIGKILL. Readable
-// by all (inside the private job folder) because the runner may run as another user.
-void write_cancel_request(const std::string& jobDir, int graceSec);
 
 struct UserIds {
     uid_t uid;

@@ -6,11 +6,10 @@
 #include <sys/types.h>
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "common/spawn.h"
 
 namespace cj::container {
 
@@ -33,7 +32,6 @@ CommandOutput run_captured(const std::vector<std::string>& argv, std::chrono::mi
 class BackgroundCommands {
   public:
     BackgroundCommands() = default;
-    ~BackgroundCommands();
     BackgroundCommands(const BackgroundCommands&) = delete;
     BackgroundCommands& operator=(const BackgroundCommands&) = delete;
 
@@ -45,16 +43,11 @@ class BackgroundCommands {
     bool wait_idle(std::chrono::milliseconds timeout);
 
   private:
-    void loop();
-
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::vector<pid_t> children_;
-    bool stopping_ = false;
-    std::thread thread_;
+    cj::plugin_common::ChildReaper reaper_{std::chrono::milliseconds(500)};
 };
 
-// Where `name` is found on PATH ("" when it is not), or name itself when it holds a '/'.
+// Where `name` is found in the absolute folders of PATH ("" when it is not), or name itself
+// when it holds a '/'.
 std::string find_program(const std::string& name);
 
 }  // namespace cj::container

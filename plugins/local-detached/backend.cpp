@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/guarded.h"
 #include "common/process_identity.h"
 #include "common/runner_files.h"
 #include "launch.h"
@@ -38,18 +39,7 @@ constexpr int kMaxNiceness = 19;
 const char kReinstallHint[] =
     "reinstall claude-jobs so that claude-jobs-runner sits beside the claude-jobs binary";
 
-// Every method is noexcept; the only exceptions that can arise here are allocation failures,
-// and they become an Internal error rather than a terminate().
-template <class Body>
-auto guarded(Body&& body) noexcept -> decltype(body()) {
-    try {
-        return body();
-    } catch (const std::exception& e) {
-        return make_error(ErrorCode::Internal, std::string("local-detached: ") + e.what());
-    } catch (...) {
-        return make_error(ErrorCode::Internal, "local-detached: unexpected failure");
-    }
-}
+const char kWho[] = "local-detached";  // starts the message of an unexpected failure
 
 bool valid_env_name(const std::string& name) {
     return !name.empty() && name.find('=') == std::string::npos &&
@@ -76,7 +66,7 @@ claude_jobs::BackendInfo LocalBackend::info() const noexcept {
 
 Result<void> LocalBackend::configure(const std::string& configJson,
                                      const claude_jobs::HostContext& host) noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         auto config = configJson.empty() ? nlohmann::json::object()
                                          : nlohmann::json::parse(configJson, nullptr, false);
         if (config.is_discarded() || !config.is_object()) {
@@ -128,7 +118,7 @@ Capabilities LocalBackend::capabilities() const noexcept {
 }
 
 Result<void> LocalBackend::health() noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         std::string runner;
         std::string bootId;
         {
@@ -175,7 +165,7 @@ Result<void> LocalBackend::health() noexcept {
 }
 
 Result<JobHandle> LocalBackend::start(const claude_jobs::JobSpec& spec) noexcept {
-    return guarded([&]() -> Result<JobHandle> {
+    return guarded(kWho, [&]() -> Result<JobHandle> {
         claude_jobs::HostContext host;
         int niceness = 0;
         std::string bootId;
@@ -227,7 +217,7 @@ Result<JobHandle> LocalBackend::start(const claude_jobs::JobSpec& spec) noexcept
 }
 
 Result<void> LocalBackend::recover(const JobHandle& handle) noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         if (handle.stateVersion != kStateVersion) {
             return make_error(ErrorCode::InvalidArgument,
                               "job " + handle.jobId + ": local-detached state version " +
@@ -255,7 +245,7 @@ bool LocalBackend::started_before_reboot(const RunnerState& job) const {
 }
 
 Result<JobStatus> LocalBackend::status(const std::string& jobId) noexcept {
-    return guarded([&]() -> Result<JobStatus> {
+    return guarded(kWho, [&]() -> Result<JobStatus> {
         auto found = find(jobId);
         if (!found) return found.error();
         const RunnerState& job = *found;
@@ -272,7 +262,7 @@ Result<JobStatus> LocalBackend::status(const std::string& jobId) noexcept {
 }
 
 Result<void> LocalBackend::stop(const std::string& jobId, int graceSec) noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         auto found = find(jobId);
         if (!found) return found.error();
         const RunnerState& job = *found;
@@ -294,7 +284,7 @@ Result<void> LocalBackend::stop(const std::string& jobId, int graceSec) noexcept
 }
 
 Result<void> LocalBackend::destroy(const std::string& jobId) noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         std::lock_guard lock(mutex_);
         jobs_.erase(jobId);
         return {};

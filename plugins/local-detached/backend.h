@@ -56,7 +56,7 @@ class LocalBackend final : public claude_jobs::JobBackendBase {
     Settings settings_;
     std::string bootId_;  // this boot's id, read once: it cannot change while we run
     std::map<std::string, RunnerState> jobs_;
-    ChildReaper reaper_;  // last: its thread stops before anything else goes
+    ChildReaper reaper_{kReapInterval};  // last: its thread stops before anything else goes
 };
 
 }  // namespace cj::local_detached

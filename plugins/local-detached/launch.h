@@ -6,39 +6,20 @@
 
 #include <sys/types.h>
 
-#include <condition_variable>
+#include <chrono>
 #include <cstdint>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "claude_jobs/result.h"
+#include "common/spawn.h"
 
 namespace cj::local_detached {
 
-// Waits for the supervisors this process started, about once a second, on a thread of its
-// own that runs only while there are some. Thread-safe.
-class ChildReaper {
-  public:
-    ChildReaper() = default;
-    ~ChildReaper();
-    ChildReaper(const ChildReaper&) = delete;
-    ChildReaper& operator=(const ChildReaper&) = delete;
-
-    void adopt(pid_t pid);
-    // Collects whichever have exited, now; the thread does the same on its own.
-    void reap();
-
-  private:
-    void loop();
-
-    std::mutex mutex_;
-    std::condition_variable wake_;
-    std::vector<pid_t> children_;
-    bool stopping_ = false;
-    std::thread thread_;
-};
+// The reaper collects a supervisor's exit status while the server lives (about once a
+// second), so no zombie is left.
+using ChildReaper = cj::plugin_common::ChildReaper;
+constexpr std::chrono::seconds kReapInterval{1};
 
 struct Launched {
     pid_t pid = 0;

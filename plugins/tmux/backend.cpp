@@ -11,8 +11,10 @@
 #include <cstring>
 
 #include "command.h"
+#include "common/guarded.h"
 #include "common/process_identity.h"
 #include "common/runner_files.h"
+#include "common/spawn.h"
 #include "interactive.h"
 #include "names.h"
 
@@ -43,21 +45,10 @@ const char kReinstallHint[] =
     "claude-jobs binary";
 const char kNoTmux[] = "tmux not found on PATH (install it: apt-get install tmux)";
 
-template <class Body>
-auto guarded(Body&& body) noexcept -> decltype(body()) {
-    try {
-        return body();
-    } catch (const std::exception& e) {
-        return make_error(ErrorCode::Internal, std::string("tmux backend: ") + e.what());
-    } catch (...) {
-        return make_error(ErrorCode::Internal, "tmux backend: unexpected failure");
-    }
-}
+const char kWho[] = "tmux backend";  // starts the message of an unexpected failure
 
 bool executable(const std::string& path) {
-    struct stat info {};
-    return !path.empty() && path.front() == '/' && ::stat(path.c_str(), &info) == 0 &&
-           S_ISREG(info.st_mode) && ::access(path.c_str(), X_OK) == 0;
+    return !path.empty() && path.front() == '/' && cj::plugin_common::executable_file(path);
 }
 
 // Writes a new private file in the job folder (never through a symlink, never over a file).
@@ -145,7 +136,7 @@ claude_jobs::BackendInfo TmuxBackend::info() const noexcept {
 
 Result<void> TmuxBackend::configure(const std::string& configJson,
                                     const claude_jobs::HostContext& host) noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         Settings settings;
         std::string why;
         if (!parse_settings(configJson, settings, why))
@@ -188,7 +179,7 @@ std::vector<std::string> TmuxBackend::client_environment() const {
 }
 
 Result<void> TmuxBackend::health() noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         std::string runner, tmuxName, bootId;
         {
             std::lock_guard lock(mutex_);
@@ -218,7 +209,7 @@ Result<void> TmuxBackend::health() noexcept {
 }
 
 Result<JobHandle> TmuxBackend::start(const claude_jobs::JobSpec& spec) noexcept {
-    return guarded([&]() -> Result<JobHandle> {
+    return guarded(kWho, [&]() -> Result<JobHandle> {
         claude_jobs::HostContext host;
         Settings settings;
         std::string bootId;
@@ -355,7 +346,7 @@ Result<JobHandle> TmuxBackend::start(const claude_jobs::JobSpec& spec) noexcept 
 }
 
 Result<void> TmuxBackend::recover(const JobHandle& handle) noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         if (handle.stateVersion != kStateVersion)
             return make_error(ErrorCode::InvalidArgument,
                               "job " + handle.jobId + ": tmux state version " +
@@ -375,7 +366,7 @@ Result<void> TmuxBackend::recover(const JobHandle& handle) noexcept {
 }
 
 Result<JobStatus> TmuxBackend::status(const std::string& jobId) noexcept {
-    return guarded([&]() -> Result<JobStatus> {
+    return guarded(kWho, [&]() -> Result<JobStatus> {
         auto found = find(jobId);
         if (!found) return found.error();
         const PaneState& job = *found;
@@ -410,7 +401,7 @@ Result<JobStatus> TmuxBackend::status(const std::string& jobId) noexcept {
 }
 
 Result<void> TmuxBackend::stop(const std::string& jobId, int graceSec) noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         auto found = find(jobId);
         if (!found) return found.error();
         const PaneState& job = *found;
@@ -434,7 +425,7 @@ Result<void> TmuxBackend::stop(const std::string& jobId, int graceSec) noexcept 
 }
 
 Result<void> TmuxBackend::destroy(const std::string& jobId) noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         PaneState job;
         {
             std::lock_guard lock(mutex_);
@@ -451,7 +442,7 @@ Result<void> TmuxBackend::destroy(const std::string& jobId) noexcept {
 }
 
 Result<std::string> TmuxBackend::attachCommand(const std::string& jobId) noexcept {
-    return guarded([&]() -> Result<std::string> {
+    return guarded(kWho, [&]() -> Result<std::string> {
         std::string display;
         {
             std::lock_guard lock(mutex_);
@@ -473,7 +464,7 @@ Result<std::string> TmuxBackend::attachCommand(const std::string& jobId) noexcep
 }
 
 Result<void> TmuxBackend::sendInput(const std::string& jobId, const std::string& text) noexcept {
-    return guarded([&]() -> Result<void> {
+    return guarded(kWho, [&]() -> Result<void> {
         auto found = find(jobId);
         if (!found) return found.error();
         const PaneState& job = *found;

@@ -5,29 +5,24 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 
+#include "common/spawn.h"
+
 namespace cj::tmux {
 
 namespace {
 
+using cj::plugin_common::SpawnSetup;
+using cj::plugin_common::to_pointers;
 using claude_jobs::ErrorCode;
 using claude_jobs::make_error;
 
 constexpr std::size_t kMaxCapture = 1 << 20;
-
-std::vector<char*> to_pointers(const std::vector<std::string>& items) {
-    std::vector<char*> pointers;
-    pointers.reserve(items.size() + 1);
-    for (const auto& item : items) pointers.push_back(const_cast<char*>(item.c_str()));
-    pointers.push_back(nullptr);
-    return pointers;
-}
 
 struct Pipe {
     int fd[2] = {-1, -1};
@@ -42,45 +37,13 @@ struct Pipe {
     }
 };
 
-struct SpawnSetup {
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attributes;
-    SpawnSetup() {
-        posix_spawn_file_actions_init(&actions);
-        posix_spawnattr_init(&attributes);
-    }
-    ~SpawnSetup() {
-        posix_spawn_file_actions_destroy(&actions);
-        posix_spawnattr_destroy(&attributes);
-    }
-};
-
-bool executable_file(const std::string& path) {
-    struct stat info {};
-    return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
-           ::access(path.c_str(), X_OK) == 0;
-}
-
 }  // namespace
 
 std::string find_program(const std::string& name, const std::vector<std::string>& env) {
-    if (name.empty()) return "";
-    if (name.find('/') != std::string::npos) return executable_file(name) ? name : "";
     std::string path = "/usr/local/bin:/usr/bin:/bin";
     for (const auto& entry : env)
         if (entry.rfind("PATH=", 0) == 0) path = entry.substr(5);
-    std::size_t start = 0;
-    while (start <= path.size()) {
-        std::size_t end = path.find(':', start);
-        if (end == std::string::npos) end = path.size();
-        std::string dir = path.substr(start, end - start);
-        if (!dir.empty() && dir.front() == '/') {
-            std::string candidate = dir + "/" + name;
-            if (executable_file(candidate)) return candidate;
-        }
-        start = end + 1;
-    }
-    return "";
+    return cj::plugin_common::find_program(name, path);
 }
 
 claude_jobs::Result<CommandOutput> run_command(const std::vector<std::string>& argv,
@@ -96,18 +59,10 @@ claude_jobs::Result<CommandOutput> run_command(const std::vector<std::string>& a
     posix_spawn_file_actions_adddup2(&setup.actions, in.fd[0], 0);
     posix_spawn_file_actions_adddup2(&setup.actions, out.fd[1], 1);
     posix_spawn_file_actions_adddup2(&setup.actions, err.fd[1], 2);
-#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 34))
-    posix_spawn_file_actions_addclosefrom_np(&setup.actions, 3);
-#endif
+    setup.close_from_3();
     // A tmux server started by this client inherits its folder: never pin the server's.
     posix_spawn_file_actions_addchdir_np(&setup.actions, "/");
-    sigset_t none, all;
-    sigemptyset(&none);
-    sigfillset(&all);
-    posix_spawnattr_setsigmask(&setup.attributes, &none);
-    posix_spawnattr_setsigdefault(&setup.attributes, &all);
-    posix_spawnattr_setflags(&setup.attributes,
-                             POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+    setup.default_signals(/*newSession=*/true);
 
     auto argvPointers = to_pointers(argv);
     auto envPointers = to_pointers(env);

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_fields.h"
 #include "names.h"
 
 namespace cj::tmux {
@@ -12,32 +13,10 @@ namespace cj::tmux {
 namespace {
 
 using Json = nlohmann::json;
+using cj::plugin_common::read_int;
+using cj::plugin_common::read_string;
 
 constexpr std::int64_t kMaxKeepSec = 7 * 86400;
-
-bool get_string(const Json& j, const char* key, std::string& out, std::string& why) {
-    auto it = j.find(key);
-    if (it == j.end() || !it->is_string()) {
-        why = std::string("\"") + key + "\" is missing or not a string";
-        return false;
-    }
-    out = it->get<std::string>();
-    return true;
-}
-
-bool get_int(const Json& j, const char* key, std::int64_t min, std::int64_t& out,
-             std::string& why) {
-    auto it = j.find(key);
-    if (it == j.end() || !it->is_number_integer() ||
-        (it->is_number_unsigned() && it->get<std::uint64_t>() > INT64_MAX) ||
-        it->get<std::int64_t>() < min) {
-        why = std::string("\"") + key + "\" is missing or not an integer of at least " +
-              std::to_string(min);
-        return false;
-    }
-    out = it->get<std::int64_t>();
-    return true;
-}
 
 }  // namespace
 
@@ -62,10 +41,10 @@ bool decode_state(const std::string& text, PaneState& out, std::string& why) {
     PaneState s;
     std::int64_t start = 0;
     // Pids 0 and 1 and negative ones would make a later kill() hit a group, init or everyone.
-    if (!get_string(j, "socket", s.socket, why) || !get_string(j, "tmux", s.tmux, why) ||
-        !get_string(j, "session", s.session, why) || !get_string(j, "jobDir", s.jobDir, why) ||
-        !get_string(j, "mode", s.mode, why) || !get_int(j, "panePid", 2, s.panePid, why) ||
-        !get_int(j, "paneStartTime", 0, start, why) || !get_string(j, "bootId", s.bootId, why))
+    if (!read_string(j, "socket", s.socket, why) || !read_string(j, "tmux", s.tmux, why) ||
+        !read_string(j, "session", s.session, why) || !read_string(j, "jobDir", s.jobDir, why) ||
+        !read_string(j, "mode", s.mode, why) || !read_int(j, "panePid", 2, s.panePid, why) ||
+        !read_int(j, "paneStartTime", 0, start, why) || !read_string(j, "bootId", s.bootId, why))
         return false;
     s.paneStartTime = static_cast<std::uint64_t>(start);
     if (!valid_socket_name(s.socket)) {
