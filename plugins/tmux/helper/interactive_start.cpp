@@ -1,6 +1,8 @@
 // Interactive mode's start-up (see interactive_start.h).
 #include "interactive_start.h"
 
+#include <nlohmann/json.hpp>
+
 #include "../command.h"
 #include "pane_io.h"
 #include "screen.h"
@@ -77,8 +79,10 @@ void InteractiveStart::tick() {
     std::string question;
     bool asking = screen_question(capture_screen(), question);
     if (asking && question != lastQuestion_) {
-        append_state(jobDir_, "{\"event\":\"ScreenQuestion\",\"at\":" + std::to_string(wall_ms()) +
-                                  ",\"question\":" + json_string(question) + "}");
+        nlohmann::json record = {
+            {"event", "ScreenQuestion"}, {"at", wall_ms()}, {"question", question}};
+        append_state(jobDir_,
+                     record.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     } else if (!asking && !lastQuestion_.empty()) {
         append_state(jobDir_,
                      "{\"event\":\"ScreenClear\",\"at\":" + std::to_string(wall_ms()) + "}");

@@ -38,7 +38,4 @@ void append_state(const std::string& jobDir, const std::string& line);
 
 long long wall_ms();
 
-// text as a JSON string literal.
-std::string json_string(const std::string& text);
-
 }  // namespace cj::tmux
