@@ -8,10 +8,14 @@
 //
 // FILE gets "key=value" lines: pid, ppid, pgid, sid, cwd, fds (the open descriptors, in
 // order), fd.<n> (where each descriptor above 2 points), token (CLAUDE_JOBS_CONFORMANCE_TOKEN),
-// stdin (bytes read from stdin), grandchild (the pid of a child left in the process group).
-// It appears whole (written to a temporary name, then renamed). The program then polls for
-// the release file every 10 ms, for at most 10 minutes.
+// stdin (bytes read from stdin), grandchild (the pid of a child left in the process group),
+// pidns (the pid namespace, as /proc/self/ns/pid names it). It appears whole (written to a
+// temporary name, then renamed). The program then polls for the release file every 10 ms, for
+// at most 10 minutes. The grandchild writes a counter into FILE.beat every 20 ms, which says
+// whether it still lives wherever the job runs (a container's pids mean nothing on the host);
+// it stops when that file is removed, or after 10 minutes.
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -26,6 +30,12 @@
 namespace {
 
 constexpr int kMaxHoldPolls = 60000;  // 10 minutes of 10 ms
+
+std::string pid_namespace() {
+    char link[128] = {};
+    ssize_t n = ::readlink("/proc/self/ns/pid", link, sizeof link - 1);
+    return n > 0 ? std::string(link, static_cast<std::size_t>(n)) : "unknown";
+}
 
 // Descriptors open now, the one used to list them excluded; with where those above 2 point.
 std::string describe_descriptors(std::string& targets) {
@@ -115,11 +125,24 @@ int main(int argc, char** argv) {
     long stdinBytes = read_stdin_bytes();
     pid_t child = 0;
     if (grandchild) {
+        std::string beatPath = factsPath + ".beat";
+        int beat = ::open(beatPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        if (beat < 0) {
+            std::fprintf(stderr, "claude-jobs-conformance-job: cannot write %s: %s\n",
+                         beatPath.c_str(), std::strerror(errno));
+            return 3;
+        }
         child = ::fork();
         if (child == 0) {
-            // Stays in the job's process group until someone ends the group.
-            for (;;) ::pause();
+            // Stays in the job's process group, beating, until someone ends the group.
+            for (long n = 1; n <= kMaxHoldPolls / 2 && ::access(beatPath.c_str(), F_OK) == 0; ++n) {
+                std::string count = std::to_string(n) + "\n";
+                (void)!::pwrite(beat, count.data(), count.size(), 0);
+                ::usleep(20 * 1000);
+            }
+            ::_exit(0);
         }
+        ::close(beat);
     }
     if (ignoreTerm) ::signal(SIGTERM, SIG_IGN);
 
@@ -131,7 +154,7 @@ int main(int argc, char** argv) {
         "pgid=" + std::to_string(::getpgid(0)) + "\n" + "sid=" + std::to_string(::getsid(0)) +
         "\n" + "cwd=" + cwd + "\n" + "fds=" + fds + "\n" + targets +
         "token=" + (token ? token : "") + "\n" + "stdin=" + std::to_string(stdinBytes) + "\n" +
-        "grandchild=" + std::to_string(child) + "\n";
+        "grandchild=" + std::to_string(child) + "\n" + "pidns=" + pid_namespace() + "\n";
     if (!write_facts(factsPath, facts)) {
         std::fprintf(stderr, "claude-jobs-conformance-job: cannot write %s: %s\n",
                      factsPath.c_str(), std::strerror(errno));

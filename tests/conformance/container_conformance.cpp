@@ -11,8 +11,6 @@
 
 namespace {
 
-using claude_jobs::testing::Rule;
-
 const std::string kImage = "localhost/claude-jobs-test:stand-in";
 const std::string kStandIn = "/opt/claude-jobs-conformance/claude-jobs-conformance-job";
 
@@ -27,16 +25,6 @@ claude_jobs::testing::BackendSetup container_setup() {
                        kStandIn + R"(", "network": "none", "env": ["CLAUDE_JOBS_*"], )" +
                        R"("mounts": [{"source": ")" + setup.jobProgram + R"(", "target": ")" +
                        kStandIn + R"("}]})";
-    setup.notApplicable = {
-        {Rule::WholeGroupKill,
-         "the grandchild's pid is one of the container's pid namespace and cannot be looked up "
-         "on the host; the supervisor, PID 1 in the container, ends claude's group and the "
-         "container's end takes everything else in it"},
-        {Rule::OwnSession,
-         "the session id the job sees is one of the container's pid namespace, not comparable "
-         "with the host's; the container is started by the runtime (conmon), never in the "
-         "server's session"},
-    };
     return setup;
 }
 
