@@ -503,7 +503,8 @@ class ConformanceTest : public ::testing::Test {
     void whole_group_kill() {
         auto job = start_running(backend_, {.grandchild = true});
         if (!job) return;
-        ASSERT_GT(job->facts.number("grandchild"), 0) << R() << "the stand-in reported no grandchild";
+        ASSERT_GT(job->facts.number("grandchild"), 0)
+            << R() << "the stand-in reported no grandchild";
         long first = beats(job->job);
         auto deadline = Clock::now() + setup_.endBound;
         while (beats(job->job) <= first && Clock::now() < deadline)
