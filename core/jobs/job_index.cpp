@@ -1,5 +1,6 @@
 #include "core/jobs/job_index.h"
 
+#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 #include <sys/stat.h>
 
@@ -430,14 +431,16 @@ Result<bool> JobIndex::set_launched(const std::string& id, const std::string& ha
     return launched;
 }
 
-Result<std::vector<JobRecord>> JobIndex::held_after_end(int limit) {
+Result<std::vector<JobRecord>> JobIndex::held_after_end(const std::vector<std::string>& backends,
+                                                        int limit) {
     std::lock_guard<std::mutex> lock(mutex_);
     std::string sql = std::string("SELECT ") + kColumns +
                       " FROM jobs WHERE state NOT IN ('queued', 'running') AND id IN "
-                      "(SELECT id FROM held) ORDER BY seq LIMIT ?";
+                      "(SELECT id FROM held) AND backend IN (SELECT value FROM json_each(?)) "
+                      "ORDER BY seq LIMIT ?";
     Statement s(db_, sql.c_str());
     if (!s.ok()) return db_error(db_, "prepare");
-    s.bind(1, static_cast<std::int64_t>(limit));
+    s.bind(1, nlohmann::json(backends).dump()).bind(2, static_cast<std::int64_t>(limit));
     std::vector<JobRecord> out;
     int rc;
     while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_row(s));

@@ -98,8 +98,10 @@ public:
     claude_jobs::Result<ListOutcome> list(const ListFilter& filter);
 
     // A launched job is "held" (its backend may keep a session, a container…) until
-    // release(): held_after_end lists ended jobs not yet released, oldest first.
-    claude_jobs::Result<std::vector<JobRecord>> held_after_end(int limit);
+    // release(): held_after_end lists ended jobs on these backends not yet released, oldest
+    // first.
+    claude_jobs::Result<std::vector<JobRecord>> held_after_end(
+        const std::vector<std::string>& backends, int limit);
     claude_jobs::Result<void> release(const std::string& id);
 
     // Ids of terminal jobs that ended before cutoffMs.

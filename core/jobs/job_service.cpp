@@ -661,6 +661,9 @@ Result<WaitOutcome> JobService::wait(const std::vector<std::string>& ids, WaitMo
     ViewOptions options;
     options.tailBytes = kWaitTailBytes;
     options.resultBytes = kWaitResultBytes;
+    // Per interactive job: the size of interactive.jsonl last read, and whether it then
+    // awaited input.
+    std::map<std::string, std::pair<std::uint64_t, bool>> interactiveSeen;
     for (;;) {
         // Every poll looks for an exit record (a stat); the index and the backend are asked
         // every kFullRefresh, which catches ends recorded elsewhere (another server, orphans).
@@ -680,10 +683,17 @@ Result<WaitOutcome> JobService::wait(const std::vector<std::string>& ids, WaitMo
                 job = *fresh;
             }
             // An interactive job waiting for input is handed back too: someone must answer.
-            bool waiting = job.state == JobState::Running && [&] {
-                auto interactive = read_interactive_state(job_dir(id));
-                return interactive && awaits_input(*interactive);
-            }();
+            // Its state file is read again only when it has grown.
+            bool waiting = false;
+            if (job.state == JobState::Running) {
+                auto& seen = interactiveSeen[id];
+                auto size = util::file_size(job_dir(id) + "/interactive.jsonl");
+                if (size && *size != seen.first) {
+                    auto interactive = read_interactive_state(job_dir(id));
+                    seen = {*size, interactive && awaits_input(*interactive)};
+                }
+                waiting = size && seen.second;
+            }
             if (is_terminal(job.state) || waiting)
                 done_jobs.push_back(job);
             else
@@ -928,7 +938,10 @@ void JobService::pump() {
 }
 
 int JobService::release_held() {
-    auto held = index_.held_after_end(kReleaseBatch);
+    std::vector<std::string> usable;  // a server that has the others will free their jobs
+    for (const auto& entry : backends_.entries())
+        if (entry.backend) usable.push_back(entry.name);
+    auto held = index_.held_after_end(usable, kReleaseBatch);
     if (!held) {
         spdlog::warn("release: {}", held.error().message);
         return 0;
@@ -936,8 +949,6 @@ int JobService::release_held() {
     int released = 0;
     for (const auto& job : *held) {
         auto attached = attach(job);
-        if (!attached && attached.error().code == ErrorCode::Unavailable)
-            continue;  // a server that has this backend will free it
         if (attached) {
             if (auto freed = (*attached)->backend->destroy(job.id); !freed) {
                 spdlog::warn("job {}: its backend could not free it: {}", job.id,

@@ -339,7 +339,7 @@ TEST_F(JobIndexTest, LaunchOfAnEndedJobIsNotRecorded) {
 TEST_F(JobIndexTest, ALaunchedJobIsHeldAfterItsEndUntilReleased) {
     auto ids = [&] {
         std::vector<std::string> out;
-        auto held = index_->held_after_end(10);
+        auto held = index_->held_after_end({"local"}, 10);
         EXPECT_TRUE(held.ok());
         if (held.ok())
             for (const auto& j : *held) out.push_back(j.id);
@@ -355,6 +355,15 @@ TEST_F(JobIndexTest, ALaunchedJobIsHeldAfterItsEndUntilReleased) {
     ASSERT_TRUE(index_->finish("b", JobState::Failed, 1, "no", "", "", 6).ok());
     ASSERT_TRUE(index_->finish("never", JobState::Failed, 1, "no", "", "", 6).ok());
     EXPECT_EQ(ids(), (std::vector<std::string>{"a", "b"})) << "only launched jobs are held";
+    JobRecord elsewhere = draft("elsewhere");
+    elsewhere.backend = "sandbox";
+    insert(elsewhere, 4);
+    ASSERT_TRUE(index_->set_launched("elsewhere", R"({"pid":44})", 1).ok());
+    ASSERT_TRUE(index_->finish("elsewhere", JobState::Completed, 0, "done", "", "", 7).ok());
+    EXPECT_EQ(ids(), (std::vector<std::string>{"a", "b"})) << "only jobs on the backends asked for";
+    auto both = index_->held_after_end({"local", "sandbox"}, 10);
+    ASSERT_TRUE(both.ok());
+    EXPECT_EQ(both->size(), 3u);
     ASSERT_TRUE(index_->release("a").ok());
     EXPECT_EQ(ids(), (std::vector<std::string>{"b"}));
     ASSERT_TRUE(index_->remove("b").ok());
