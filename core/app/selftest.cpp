@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/app/app.h"
+#include "core/tools/job_view_json.h"
 #include "core/util/files.h"
 
 namespace cj::app {
@@ -46,14 +47,14 @@ private:
 // Polls the job through the service, as a client would, until it ends or time runs out.
 json poll_until_done(jobs::JobService& service, const std::string& id, int seconds) {
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-    protocol::CancelToken never;
+    util::CancelToken never;
     for (;;) {
         auto waited = service.wait({id}, jobs::WaitMode::Any, std::chrono::milliseconds(500),
                                    never, nullptr);
-        if (waited && !waited->done.empty()) return waited->done.front();
+        if (waited && !waited->done.empty()) return tools::to_json(waited->done.front());
         if (std::chrono::steady_clock::now() >= deadline) {
             auto view = service.check(id, {});
-            return view ? *view : json{{"status", "unknown"}};
+            return view ? tools::to_json(*view) : json{{"status", "unknown"}};
         }
     }
 }
@@ -124,10 +125,10 @@ int run_selftest(const std::optional<std::string>& configPath) {
         ~Cleanup() { run(); }
     } cleanup{[&] {
         if (owned) {
-            protocol::CancelToken never;
+            util::CancelToken never;
             for (const auto& id : started_ids) {
                 auto view = owned->service().check(id, {});
-                if (view && (*view)["status"] == "running") owned->service().cancel(id, 0, never);
+                if (view && view->job.state == jobs::JobState::Running) owned->service().cancel(id, 0, never);
             }
             owned->stop_housekeeping();
             owned.reset();
@@ -171,9 +172,9 @@ int run_selftest(const std::optional<std::string>& configPath) {
     if (steps.step("start a long job", static_cast<bool>(slow),
                    slow ? slow->job.id : slow.error().message)) {
         started_ids.push_back(slow->job.id);
-        protocol::CancelToken never;
+        util::CancelToken never;
         auto cancelled = service.cancel(slow->job.id, 2, never);
-        std::string st = cancelled ? cancelled->value("status", "") : cancelled.error().message;
+        std::string st = cancelled ? jobs::state_name(cancelled->job.state) : cancelled.error().message;
         steps.step("cancel ends it", st == "cancelled", st);
     }
     steps.step("cleanup", true, tmpl);

@@ -10,7 +10,7 @@
 #include "core/cli/commands.h"
 #include "core/cli/program.h"
 #include "core/cli/table.h"
-#include "core/jobs/events.h"
+#include "core/transcript/text.h"
 #include "core/logging/log.h"
 
 namespace cj::cli {
@@ -61,10 +61,10 @@ Check check_claude(const config::Config& config) {
     } else if (ran->exitCode != 0) {
         c.level = Level::Fail;
         c.detail = found + " --version failed (exit " + std::to_string(ran->exitCode) +
-                   "): " + jobs::one_line(ran->output, 300);
+                   "): " + transcript::one_line(ran->output, 300);
         c.fix = "reinstall Claude Code, or point claude.path at a working claude";
     } else {
-        c.detail = jobs::one_line(ran->output, 100) + " at " + found;
+        c.detail = transcript::one_line(ran->output, 100) + " at " + found;
         if (config.claude.path.find('/') == std::string::npos)
             c.fix =
                 "found on this shell's PATH; MCP clients often start servers with a shorter "
@@ -119,7 +119,7 @@ std::vector<Check> check_app(const config::Config& config) {
         checks.push_back(
             Check("job index", Level::Fail,
                   config.stateDir + "/jobs.db: " +
-                      (integrity ? jobs::one_line(*integrity, 300) : integrity.error().message),
+                      (integrity ? transcript::one_line(*integrity, 300) : integrity.error().message),
                   "stop every claude-jobs using it, then move jobs.db (and jobs.db-wal, "
                   "jobs.db-shm) aside; the job list starts empty, job folders stay"));
     else
@@ -148,13 +148,12 @@ std::vector<Check> check_app(const config::Config& config) {
                 "rebuild it against this claude-jobs's SDK, or remove it from the "
                 "plugin folder"));
     }
-    json report = (*app)->service().backends_report({});
-    for (const auto& b : report["backends"]) {
-        std::string name = b.value("name", ""), plugin = b.value("plugin", "");
+    for (const auto& b : (*app)->service().backends_report()) {
+        const std::string& name = b.name;
+        const std::string& plugin = b.plugin;
         Check c("backend " + name);
-        if (b.value("available", false)) {
-            c.detail =
-                "plugin " + plugin + ", usable" + (b.value("default", false) ? " (default)" : "");
+        if (b.available) {
+            c.detail = "plugin " + plugin + ", usable" + (b.isDefault ? " (default)" : "");
         } else {
             c.level = Level::Fail;
             bool loaded = false;
@@ -162,12 +161,12 @@ std::vector<Check> check_app(const config::Config& config) {
                 if (m.loaded && m.name == plugin) loaded = true;
             if (!loaded) {
                 c.detail = "backend \"" + name + "\" uses plugin \"" + plugin +
-                           "\", which is not found: " + b.value("reason", "");
+                           "\", which is not found: " + b.reason;
                 c.fix = "build and install the \"" + plugin + "\" module into a plugin folder (" +
                         app::Layout::discover().pluginDir + ", or one in pluginDirs), or remove " +
                         "backend \"" + name + "\" from the config";
             } else {
-                c.detail = b.value("reason", "");
+                c.detail = b.reason;
                 c.fix =
                     "install what the backend needs (above), or fix its settings under backends." +
                     name;
@@ -175,8 +174,8 @@ std::vector<Check> check_app(const config::Config& config) {
         }
         checks.push_back(c);
     }
-    for (const auto& w : report["warnings"])
-        checks.push_back(Check("setup", Level::Warn, w.get<std::string>(), ""));
+    for (const auto& w : (*app)->service().setup_warnings())
+        checks.push_back(Check("setup", Level::Warn, w, ""));
     return checks;
 }
 

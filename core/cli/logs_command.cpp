@@ -12,6 +12,7 @@
 #include "core/cli/table.h"
 #include "core/cli/words.h"
 #include "core/jobs/job_record.h"
+#include "core/tools/job_view_json.h"
 #include "core/util/files.h"
 
 namespace cj::cli {
@@ -52,16 +53,17 @@ int transcript(Session& session, const std::string& id, bool follow, InterruptTo
         jobs::ViewOptions options;
         options.tailBytes = kPageBytes;
         options.sinceOffset = offset;
-        auto view = session.service().check(id, options);
-        if (!view) return report_error(view.error());
-        std::string text = (*view)["output"].get<std::string>();
+        auto checked = session.service().check(id, options);
+        if (!checked) return report_error(checked.error());
+        json view = tools::to_json(*checked);
+        std::string text = view["output"].get<std::string>();
         if (!text.empty()) print(terminal ? clean_text(text) : text);
-        std::uint64_t next = (*view)["nextOffset"].get<std::uint64_t>();
+        std::uint64_t next = view["nextOffset"].get<std::uint64_t>();
         bool progressed = next != offset;
         offset = next;
         if (progressed) continue;  // more may be there already
         if (!follow) return kExitOk;
-        if (ended(*view)) return report_end(*view);
+        if (ended(view)) return report_end(view);
         if (interrupt->token().wait_for(kFollowPoll)) return kExitInterrupted;
     }
 }
@@ -74,9 +76,10 @@ int raw_file(Session& session, const std::string& id, const std::string& name, b
     std::uint64_t offset = 0;
     for (;;) {
         // The state first, then the file: a job seen ended has written all it will write.
-        auto view = session.service().check(id, quick);
-        if (!view) return report_error(view.error());
-        bool done = ended(*view);
+        auto checked = session.service().check(id, quick);
+        if (!checked) return report_error(checked.error());
+        json view = tools::to_json(*checked);
+        bool done = ended(view);
         for (;;) {
             auto chunk = util::read_range(path, offset, kRawChunk);
             if (!chunk || chunk->empty()) break;
@@ -84,7 +87,7 @@ int raw_file(Session& session, const std::string& id, const std::string& name, b
             offset += chunk->size();
         }
         if (!follow) return kExitOk;
-        if (done) return report_end(*view);
+        if (done) return report_end(view);
         if (interrupt->token().wait_for(kFollowPoll)) return kExitInterrupted;
     }
 }
@@ -114,7 +117,7 @@ int run_attach(const GlobalOptions& global, const std::string& jobId) {
     quick.tailBytes = 0;
     auto view = (*session)->service().check(jobId, quick);
     if (!view) return report_error(view.error());
-    std::string command = view->value("attach", "");
+    std::string command = view->attach;
     if (command.empty()) {
         // No terminal to attach to (a local or container job, or one that ended): follow it.
         LogsOptions follow;

@@ -76,10 +76,10 @@ Result<std::unique_ptr<Session>> Session::open(const GlobalOptions& options) {
 }
 
 Result<json> Session::call(const std::string& name, const json& args,
-                           protocol::CancelToken* cancel) {
+                           util::CancelToken* cancel) {
     for (auto& tool : tools_) {
         if (tool.name != name) continue;
-        protocol::RequestContext ctx;
+        tools::RequestContext ctx;
         std::atomic<bool> done{false};
         std::thread relay;  // the tool waits on its context's token: forward ours to it
         if (cancel) {

@@ -13,7 +13,7 @@
 
 #include "claude_jobs/result.h"
 #include "core/app/app.h"
-#include "core/protocol/request_context.h"
+#include "core/tools/request_context.h"
 #include "core/tools/tool.h"
 
 namespace cj::cli {
@@ -53,7 +53,7 @@ class Session {
     // Calls one of the MCP tools in this process (the same code the server runs); the
     // result is the tool's structured content, or its error as a Result error.
     claude_jobs::Result<nlohmann::json> call(const std::string& tool, const nlohmann::json& args,
-                                             protocol::CancelToken* cancel = nullptr);
+                                             util::CancelToken* cancel = nullptr);
 
   private:
     config::Config config_;
@@ -67,11 +67,11 @@ class InterruptToken {
   public:
     InterruptToken();
     ~InterruptToken();
-    protocol::CancelToken& token() { return *token_; }
+    util::CancelToken& token() { return *token_; }
     bool interrupted() const;
 
   private:
-    std::shared_ptr<protocol::CancelToken> token_ = std::make_shared<protocol::CancelToken>();
+    std::shared_ptr<util::CancelToken> token_ = std::make_shared<util::CancelToken>();
     std::atomic<bool> stop_{false};
     std::thread watcher_;
 };

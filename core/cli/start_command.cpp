@@ -1,5 +1,5 @@
-// start: a job from the shell, through the claude_start tool itself (same checks, same
-// messages). The id goes to stdout alone, so `id=$(claude-jobs start …)` works; what
+// start: a job from the shell, through the same acceptance as the claude_start tool (same
+// checks, same messages). The id goes to stdout alone, so `id=$(claude-jobs start …)` works; what
 // happened goes to stderr.
 #include <limits.h>
 #include <unistd.h>
@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "core/cli/commands.h"
+#include "core/tools/job_tools.h"
 #include "core/util/files.h"
 
 namespace cj::cli {
@@ -45,53 +46,53 @@ Result<std::string> read_prompt(const StartOptions& options) {
     return **text;
 }
 
+jobs::StartRequest to_request(const StartOptions& options, std::string prompt) {
+    jobs::StartRequest r;
+    r.prompt = std::move(prompt);
+    r.workFolder = options.workFolder;
+    if (r.workFolder.empty()) {
+        char cwd[PATH_MAX];
+        if (::getcwd(cwd, sizeof cwd)) r.workFolder = cwd;
+    }
+    r.model = options.model;
+    r.backend = options.backend;
+    r.jobId = options.jobId;
+    r.idempotencyKey = options.idempotencyKey;
+    r.resumeSessionId = options.resumeSessionId;
+    r.resumeJobId = options.resumeJobId;
+    r.forkSession = options.forkSession;
+    if (!options.permissionMode.empty()) r.permissionMode = options.permissionMode;
+    r.allowedTools = options.allowedTools;
+    r.disallowedTools = options.disallowedTools;
+    r.timeoutSec = options.timeoutSec;
+    r.maxBudgetUsd = options.maxBudgetUsd;
+    r.label = options.label;
+    return r;
+}
+
 }  // namespace
 
 int run_start(const GlobalOptions& global, const StartOptions& options) {
     auto prompt = read_prompt(options);
     if (!prompt) return report_error(prompt.error());
-    json args = {{"prompt", *prompt}};
-    std::string folder = options.workFolder;
-    if (folder.empty()) {
-        char cwd[PATH_MAX];
-        if (::getcwd(cwd, sizeof cwd)) folder = cwd;
-    }
-    if (!folder.empty()) args["workFolder"] = folder;
-    auto put = [&](const char* name, const std::string& value) {
-        if (!value.empty()) args[name] = value;
-    };
-    put("model", options.model);
-    put("backend", options.backend);
-    put("jobId", options.jobId);
-    put("idempotencyKey", options.idempotencyKey);
-    put("resumeSessionId", options.resumeSessionId);
-    put("resumeJobId", options.resumeJobId);
-    put("permissionMode", options.permissionMode);
-    put("label", options.label);
-    if (options.forkSession) args["forkSession"] = true;
-    if (!options.allowedTools.empty()) args["allowedTools"] = options.allowedTools;
-    if (!options.disallowedTools.empty()) args["disallowedTools"] = options.disallowedTools;
-    if (options.timeoutSec) args["timeoutSec"] = *options.timeoutSec;
-    if (options.maxBudgetUsd) args["maxBudgetUsd"] = *options.maxBudgetUsd;
-
     auto session = Session::open(global);
     if (!session) return report_error(session.error().message);
-    auto started = (*session)->call("claude_start", args);
+    // The same acceptance as claude_start: every value is checked in one place.
+    auto started = (*session)->service().start(to_request(options, std::move(*prompt)));
     if (!started) return report_error(started.error());
+    const jobs::JobRecord& job = started->job;
     if (options.json) {
-        std::printf("%s\n", started->dump(2).c_str());
+        std::printf("%s\n", tools::start_json(*started).dump(2).c_str());
         return kExitOk;
     }
-    std::printf("%s\n", started->value("jobId", "").c_str());
-    std::string how = started->value("status", "") + " on backend " + started->value("backend", "");
-    if (started->contains("queuePosition"))
-        how += ", queue position " + std::to_string((*started)["queuePosition"].get<long long>()) +
+    std::printf("%s\n", job.id.c_str());
+    std::string how = std::string(jobs::state_name(job.state)) + " on backend " + job.backend;
+    if (started->queuePosition)
+        how += ", queue position " + std::to_string(*started->queuePosition) +
                " (a running claude-jobs server launches it when a slot frees)";
-    if (started->value("existing", false))
-        how = "already started with that idempotency key: " + how;
+    if (started->existing) how = "already started with that idempotency key: " + how;
     std::fprintf(stderr, "%s\n", how.c_str());
-    if (started->contains("attach"))
-        std::fprintf(stderr, "attach: %s\n", (*started)["attach"].get<std::string>().c_str());
+    if (!started->attach.empty()) std::fprintf(stderr, "attach: %s\n", started->attach.c_str());
     return kExitOk;
 }
 

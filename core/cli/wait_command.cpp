@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/cli/commands.h"
+#include "core/tools/job_view_json.h"
 #include "core/cli/table.h"
 #include "core/util/clock.h"
 
@@ -69,11 +70,13 @@ int run_wait(const GlobalOptions& global, const WaitOptions& options) {
         }
     }
     if (progress) std::fputs("\r\x1b[K", stderr);
+    std::vector<json> done;
+    for (const auto& view : out.done) done.push_back(tools::to_json(view));
     if (options.json) {
-        json j = {{"done", out.done}, {"pending", out.pending}};
+        json j = {{"done", done}, {"pending", out.pending}};
         std::printf("%s\n", j.dump(2).c_str());
     } else if (!out.done.empty()) {
-        print_ended(out.done, colour_stdout());
+        print_ended(done, colour_stdout());
     }
     bool satisfied = out.pending.empty() || (options.any && !out.done.empty());
     if (!satisfied) {
@@ -85,7 +88,7 @@ int run_wait(const GlobalOptions& global, const WaitOptions& options) {
         return interrupt.interrupted() ? kExitInterrupted : kExitTimedOut;
     }
     for (const auto& v : out.done)
-        if (v.value("status", "") != "completed") return kExitFailed;
+        if (v.job.state != jobs::JobState::Completed) return kExitFailed;
     return kExitOk;
 }
 

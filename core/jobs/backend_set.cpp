@@ -85,6 +85,21 @@ void BackendSet::forget(const std::string& jobId) {
     known_.erase(jobId);
 }
 
+Result<const BackendEntry*> BackendSet::attach(const JobRecord& job) {
+    const BackendEntry* entry = find(job.backend);
+    if (!entry || !entry->backend)
+        return make_error(ErrorCode::Unavailable,
+                          "backend \"" + job.backend + "\" is not available in this server");
+    auto handle = handle_from_json(job.handle);
+    if (!handle)
+        return make_error(ErrorCode::Internal, "its backend handle in the job index is unreadable");
+    if (auto known = ensure_known(*entry, *handle); !known)
+        return make_error(known.error().code == ErrorCode::Unavailable ? ErrorCode::Internal
+                                                                      : known.error().code,
+                          "cannot recover it: " + known.error().message);
+    return entry;
+}
+
 std::string handle_to_json(const claude_jobs::JobHandle& handle) {
     return json{{"jobId", handle.jobId},
                 {"instanceName", handle.instanceName},

@@ -11,6 +11,7 @@
 
 #include "claude_jobs/job_backend.h"
 #include "core/config/config.h"
+#include "core/jobs/job_record.h"
 #include "core/plugins/plugin_loader.h"
 
 namespace cj::jobs {
@@ -43,6 +44,11 @@ public:
                                            const claude_jobs::JobHandle& handle);
     void mark_known(const std::string& jobId);
     void forget(const std::string& jobId);
+
+    // The job's backend, with the job recovered into it: Unavailable when this server does
+    // not have that backend; another code (its message ready to be a reason) when the job
+    // cannot be taken back.
+    claude_jobs::Result<const BackendEntry*> attach(const JobRecord& job);
 
 private:
     std::vector<BackendEntry> entries_;

@@ -4,9 +4,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/transcript/text.h"
+
 namespace cj::jobs {
 
 using nlohmann::json;
+using transcript::one_line;
 
 namespace {
 constexpr std::size_t kReasonBytes = 400;
@@ -65,7 +68,7 @@ std::string last_line(const std::string& text) {
     return {};
 }
 
-Outcome decide_outcome(const ExitRecord& exit, const std::optional<ResultSummary>& result,
+Outcome decide_outcome(const ExitRecord& exit, const std::optional<transcript::ResultSummary>& result,
                        bool cancelRequested, const std::string& stderrTail) {
     Outcome out;
     out.exitCode = exit.exitCode;

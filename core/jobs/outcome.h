@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-#include "core/jobs/events.h"
+#include "core/transcript/events.h"
 #include "core/jobs/job_record.h"
 
 namespace cj::jobs {
@@ -35,7 +35,7 @@ struct Outcome {
 // SPEC §3.2: completed only when claude exited 0 and its result (if any) is not an error;
 // SIGINT makes claude exit 0 with is_error true, so the exit code alone never decides.
 // stderrTail helps explain a failure when there is no result text.
-Outcome decide_outcome(const ExitRecord& exit, const std::optional<ResultSummary>& result,
+Outcome decide_outcome(const ExitRecord& exit, const std::optional<transcript::ResultSummary>& result,
                        bool cancelRequested, const std::string& stderrTail);
 
 // The last non-empty line of a text, one-lined and short ("" when none).

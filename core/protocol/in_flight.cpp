@@ -17,7 +17,7 @@ InFlightRequests::~InFlightRequests() {
 }
 
 InFlightRequests::Start InFlightRequests::start(const RequestId& id,
-                                                std::shared_ptr<CancelToken> token,
+                                                std::shared_ptr<util::CancelToken> token,
                                                 std::function<nlohmann::json()> work) {
     reap();
     std::lock_guard<std::mutex> lock(mutex_);
@@ -58,7 +58,7 @@ InFlightRequests::Start InFlightRequests::start(const RequestId& id,
 }
 
 bool InFlightRequests::cancel_by_client(const RequestId& id) {
-    std::shared_ptr<CancelToken> token;
+    std::shared_ptr<util::CancelToken> token;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         auto it = entries_.find(id);
@@ -71,7 +71,7 @@ bool InFlightRequests::cancel_by_client(const RequestId& id) {
 }
 
 void InFlightRequests::cancel_all() {
-    std::vector<std::shared_ptr<CancelToken>> tokens;
+    std::vector<std::shared_ptr<util::CancelToken>> tokens;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         for (auto& [id, entry] : entries_) tokens.push_back(entry.token);

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/protocol/jsonrpc.h"
-#include "core/protocol/request_context.h"
+#include "core/util/cancel_token.h"
 
 namespace cj::protocol {
 
@@ -35,7 +35,7 @@ class InFlightRequests {
     // Runs `work` on a new thread; it returns the whole response message. The response is
     // delivered unless the client cancelled the request meanwhile (MCP: receivers of a
     // cancellation should not respond).
-    Start start(const RequestId& id, std::shared_ptr<CancelToken> token,
+    Start start(const RequestId& id, std::shared_ptr<util::CancelToken> token,
                 std::function<nlohmann::json()> work);
 
     // The client's notifications/cancelled: fires the token, suppresses the response.
@@ -52,7 +52,7 @@ class InFlightRequests {
 
   private:
     struct Entry {
-        std::shared_ptr<CancelToken> token;
+        std::shared_ptr<util::CancelToken> token;
         bool cancelledByClient = false;
     };
 

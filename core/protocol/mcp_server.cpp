@@ -49,7 +49,7 @@ struct Method {
     // Refused until initialize has been answered. MCP allows only ping before it.
     bool needsInitialize = true;
     Execution execution = Execution::Worker;
-    std::function<Outcome(const Request&, RequestContext&)> handle;
+    std::function<Outcome(const Request&, tools::RequestContext&)> handle;
 };
 
 Error invalid_params(std::string message) {
@@ -105,19 +105,19 @@ class Session {
             }
         }
         methods_.emplace("initialize", Method{false, Execution::Inline,
-                                              [this](const Request& r, RequestContext&) {
+                                              [this](const Request& r, tools::RequestContext&) {
                                                   return initialize(r);
                                               }});
         methods_.emplace("ping", Method{false, Execution::Inline,
-                                        [](const Request&, RequestContext&) -> Outcome {
+                                        [](const Request&, tools::RequestContext&) -> Outcome {
                                             return json::object();
                                         }});
         methods_.emplace("tools/list",
-                         Method{true, Execution::Inline, [this](const Request& r, RequestContext&) {
+                         Method{true, Execution::Inline, [this](const Request& r, tools::RequestContext&) {
                                     return list_tools(r);
                                 }});
         methods_.emplace("tools/call", Method{true, Execution::Worker,
-                                              [this](const Request& r, RequestContext& ctx) {
+                                              [this](const Request& r, tools::RequestContext& ctx) {
                                                   return call_tool(r, ctx);
                                               }});
         // The job store's methods (tasks/get|result|list|cancel: Worker) and the stateless
@@ -192,7 +192,7 @@ class Session {
             return;
         }
 
-        auto ctx = std::make_shared<RequestContext>();
+        auto ctx = std::make_shared<tools::RequestContext>();
         ctx->progressToken = progress_token_of(request.params);
         ctx->notify = [this](const std::string& name, const json& params) {
             writer_.send(make_notification(name, params));
@@ -329,7 +329,7 @@ class Session {
         return json{{"tools", std::move(list)}};
     }
 
-    Outcome call_tool(const Request& request, RequestContext& ctx) {
+    Outcome call_tool(const Request& request, tools::RequestContext& ctx) {
         const json& params = request.params;
         if (!params.is_object()) return invalid_params("tools/call params must be an object");
         auto nameIt = params.find("name");

@@ -80,6 +80,18 @@ std::optional<std::int64_t> Args::integer(const std::string& name, std::int64_t 
     return n;
 }
 
+std::optional<std::int64_t> Args::any_integer(const std::string& name) const {
+    const json* v = find(name);
+    if (v && v->is_number() && !v->is_number_integer() && !v->is_number_unsigned()) {
+        double d = v->get<double>();
+        if (std::trunc(d) == d && !(d >= -9.2e18 && d <= 9.2e18))
+            throw ArgumentError{name + " is too large, got " + v->dump()};
+    }
+    if (v && v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+        throw ArgumentError{name + " is too large, got " + v->dump()};
+    return integer(name, INT64_MIN, INT64_MAX);
+}
+
 std::optional<double> Args::number(const std::string& name, double min, double max) const {
     const json* v = find(name);
     if (!v) return std::nullopt;
@@ -126,6 +138,22 @@ std::vector<std::string> Args::strings(const std::string& name, std::size_t maxI
     return out;
 }
 
+std::vector<std::string> Args::string_list(const std::string& name) const {
+    const json* v = find(name);
+    if (!v) return {};
+    if (v->is_string()) return {v->get<std::string>()};
+    if (!v->is_array())
+        throw ArgumentError{name + " must be a string or an array of strings, not " +
+                            type_name(*v)};
+    std::vector<std::string> out;
+    for (const auto& item : *v) {
+        if (!item.is_string())
+            throw ArgumentError{name + " must hold strings, not " + type_name(item)};
+        out.push_back(item.get<std::string>());
+    }
+    return out;
+}
+
 ToolResult error_result(const claude_jobs::Error& error) {
     return ToolResult{{{"error",
                         {{"code", claude_jobs::error_code_name(error.code)},
@@ -149,63 +177,6 @@ json error_schema() {
               {"message", {{"type", "string"}}},
               {"retryable", {{"type", "boolean"}}}}},
             {"required", {"code", "message"}}};
-}
-
-json job_view_schema() {
-    json str = {{"type", "string"}};
-    json integer = {{"type", "integer"}};
-    json result = {
-        {"type", "object"},
-        {"properties",
-         {{"text", str},
-          {"sessionId", str},
-          {"isError", {{"type", "boolean"}}},
-          {"subtype", str},
-          {"numTurns", integer},
-          {"costUsd", {{"type", "number"}}},
-          {"durationMs", integer},
-          {"permissionDenials", {{"type", "array"}}},
-          {"truncated", {{"type", "boolean"}}},
-          {"textBytes", integer}}},
-        {"required", {"text", "sessionId", "isError", "subtype"}}};
-    return {
-        {"type", "object"},
-        {"properties",
-         {{"jobId", str},
-          {"status",
-           {{"type", "string"},
-            {"enum",
-             {"queued", "running", "completed", "failed", "cancelled", "timed_out", "orphaned"}}}},
-          {"reason", str},
-          {"exitCode", integer},
-          {"backend", str},
-          {"workFolder", str},
-          {"label", str},
-          {"createdAt", str},
-          {"startedAt", str},
-          {"endedAt", str},
-          {"elapsedMs", integer},
-          {"sessionId", str},
-          {"result", result},
-          {"activity",
-           {{"type", "object"},
-            {"properties",
-             {{"turns", integer},
-              {"lastText", str},
-              {"lastTool", str},
-              {"state",
-               {{"type", "string"},
-                {"enum", {"starting", "working", "waiting_for_input", "asking", "ended"}}}},
-              {"question", str},
-              {"error", str}}},
-            {"required", {"turns", "lastText", "lastTool"}}}},
-          {"output", str},
-          {"stderrTail", str},
-          {"nextOffset", integer},
-          {"attach", str},
-          {"message", str}}},
-        {"required", {"jobId", "status", "backend", "workFolder", "createdAt", "elapsedMs",
-                      "activity", "output", "stderrTail", "nextOffset"}}};
 }
 
 json output_schema(json schema) {

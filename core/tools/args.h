@@ -33,6 +33,10 @@ public:
     // A string, or an array of strings; each at most maxBytes.
     std::vector<std::string> strings(const std::string& name, std::size_t maxItems,
                                      std::size_t maxBytes = 1024) const;
+    // The same, checking only the types: for values whose bounds are checked where the
+    // request is accepted (jobs::StartAcceptor), so they are checked in one place.
+    std::vector<std::string> string_list(const std::string& name) const;
+    std::optional<std::int64_t> any_integer(const std::string& name) const;
 
 private:
     const nlohmann::json* find(const std::string& name) const;
@@ -55,7 +59,6 @@ ToolResult guarded(F&& body) {
 
 // Schema pieces shared by the tools.
 nlohmann::json error_schema();
-nlohmann::json job_view_schema();
 // A tool's outputSchema: its success shape, or {"error": {...}} when isError is set (clients
 // validate structuredContent against outputSchema in both cases).
 nlohmann::json output_schema(nlohmann::json successSchema);

@@ -6,6 +6,26 @@ namespace cj::tools {
 
 using nlohmann::json;
 
+json backends_json(const std::vector<jobs::BackendReport>& backends,
+                   const std::vector<std::string>& warnings) {
+    json list = json::array();
+    for (const auto& b : backends) {
+        json j = {{"name", b.name},
+                  {"plugin", b.plugin},
+                  {"default", b.isDefault},
+                  {"available", b.available},
+                  {"capabilities",
+                   {{"survivesServerRestart", b.capabilities.survivesServerRestart},
+                    {"attach", b.capabilities.attach},
+                    {"sendInput", b.capabilities.sendInput}}}};
+        if (!b.available) j["reason"] = b.reason;
+        if (!b.version.empty()) j["version"] = b.version;
+        if (!b.description.empty()) j["description"] = b.description;
+        list.push_back(std::move(j));
+    }
+    return {{"backends", std::move(list)}, {"modules", json::array()}, {"warnings", warnings}};
+}
+
 Tool make_backends_tool(jobs::JobService& service, std::vector<json> modules,
                         std::vector<json> pluginDirs) {
     Tool tool;
@@ -57,10 +77,11 @@ Tool make_backends_tool(jobs::JobService& service, std::vector<json> modules,
            {"pluginDirs", {{"type", "array"}, {"items", folder}}},
            {"warnings", {{"type", "array"}, {"items", str}}}}},
          {"required", {"backends", "modules"}}});
-    tool.call = [&service, modules, pluginDirs](const json& args, protocol::RequestContext&) {
+    tool.call = [&service, modules, pluginDirs](const json& args, tools::RequestContext&) {
         return guarded([&] {
             Args a(args, {});
-            json report = service.backends_report(modules);
+            json report = backends_json(service.backends_report(), service.setup_warnings());
+            report["modules"] = modules;
             report["pluginDirs"] = pluginDirs;
             return ToolResult{report, false};
         });

@@ -1,6 +1,7 @@
 // claude_cancel: end a job's whole process tree (or take it off the queue).
 #include "core/tools/args.h"
 #include "core/tools/job_tools.h"
+#include "core/tools/job_view_json.h"
 
 namespace cj::tools {
 
@@ -22,14 +23,14 @@ Tool make_cancel_tool(jobs::JobService& service) {
                         {"required", {"jobId"}},
                         {"additionalProperties", false}};
     tool.outputSchema = output_schema(job_view_schema());
-    tool.call = [&service](const json& args, protocol::RequestContext& ctx) {
+    tool.call = [&service](const json& args, tools::RequestContext& ctx) {
         return guarded([&] {
             Args a(args, {"jobId", "graceSec"});
             std::string id = a.required_string("jobId", 200);
             int grace = static_cast<int>(a.integer("graceSec", 0, 300).value_or(10));
             auto view = service.cancel(id, grace, *ctx.cancel);
             if (!view) return error_result(view.error());
-            return ToolResult{*view, false};
+            return ToolResult{to_json(*view), false};
         });
     };
     return tool;

@@ -1,6 +1,7 @@
 // claude_check: the job view now, with a readable transcript tail or what is new since a cursor.
 #include "core/tools/args.h"
 #include "core/tools/job_tools.h"
+#include "core/tools/job_view_json.h"
 
 namespace cj::tools {
 
@@ -23,7 +24,7 @@ Tool make_check_tool(jobs::JobService& service) {
         {"required", {"jobId"}},
         {"additionalProperties", false}};
     tool.outputSchema = output_schema(job_view_schema());
-    tool.call = [&service](const json& args, protocol::RequestContext&) {
+    tool.call = [&service](const json& args, tools::RequestContext&) {
         return guarded([&] {
             Args a(args, {"jobId", "tailBytes", "sinceOffset"});
             std::string id = a.required_string("jobId", 200);
@@ -33,7 +34,7 @@ Tool make_check_tool(jobs::JobService& service) {
                 options.sinceOffset = static_cast<std::uint64_t>(*since);
             auto view = service.check(id, options);
             if (!view) return error_result(view.error());
-            return ToolResult{*view, false};
+            return ToolResult{to_json(*view), false};
         });
     };
     return tool;

@@ -22,6 +22,13 @@ Tool make_send_tool(jobs::JobService& service);
 Tool make_backends_tool(jobs::JobService& service, std::vector<nlohmann::json> modules,
                         std::vector<nlohmann::json> pluginDirs = {});
 
+// claude_start's result for a start.
+nlohmann::json start_json(const jobs::StartOutcome& started);
+
+// The backends and setup warnings as claude_backends reports them (modules left empty).
+nlohmann::json backends_json(const std::vector<jobs::BackendReport>& backends,
+                             const std::vector<std::string>& warnings);
+
 std::vector<Tool> make_job_tools(jobs::JobService& service, std::vector<nlohmann::json> modules,
                                  std::vector<nlohmann::json> pluginDirs = {});
 

@@ -1,10 +1,39 @@
 // claude_jobs: list jobs, newest first, with counts per state and a cursor for more.
 #include "core/tools/args.h"
 #include "core/tools/job_tools.h"
+#include "core/util/clock.h"
 
 namespace cj::tools {
 
 using nlohmann::json;
+
+namespace {
+
+json list_json(const jobs::JobList& listed) {
+    json jobs = json::array();
+    for (const auto& job : listed.jobs) {
+        json item = {{"jobId", job.id},
+                     {"status", jobs::state_name(job.state)},
+                     {"backend", job.backend},
+                     {"label", job.label},
+                     {"promptPreview", job.promptPreview},
+                     {"workFolder", job.workFolder},
+                     {"createdAt", util::iso8601(job.createdAt)}};
+        if (job.endedAt) item["endedAt"] = util::iso8601(job.endedAt);
+        jobs.push_back(std::move(item));
+    }
+    json counts = json::object();
+    for (auto state : {jobs::JobState::Queued, jobs::JobState::Running, jobs::JobState::Completed,
+                       jobs::JobState::Failed, jobs::JobState::Cancelled, jobs::JobState::TimedOut,
+                       jobs::JobState::Orphaned})
+        counts[jobs::state_name(state)] = 0;
+    for (const auto& [state, n] : listed.counts) counts[jobs::state_name(state)] = n;
+    json out = {{"jobs", std::move(jobs)}, {"counts", std::move(counts)}};
+    if (listed.nextBeforeSeq) out["nextCursor"] = std::to_string(listed.nextBeforeSeq);
+    return out;
+}
+
+}  // namespace
 
 Tool make_jobs_tool(jobs::JobService& service) {
     Tool tool;
@@ -43,7 +72,7 @@ Tool make_jobs_tool(jobs::JobService& service) {
            {"counts", {{"type", "object"}, {"additionalProperties", {{"type", "integer"}}}}},
            {"nextCursor", str}}},
          {"required", {"jobs", "counts"}}});
-    tool.call = [&service](const json& args, protocol::RequestContext&) {
+    tool.call = [&service](const json& args, tools::RequestContext&) {
         return guarded([&] {
             Args a(args, {"status", "label", "limit", "cursor"});
             jobs::ListFilter filter;
@@ -68,7 +97,7 @@ Tool make_jobs_tool(jobs::JobService& service) {
             }
             auto out = service.list(filter);
             if (!out) return error_result(out.error());
-            return ToolResult{*out, false};
+            return ToolResult{list_json(*out), false};
         });
     };
     return tool;

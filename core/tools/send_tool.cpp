@@ -1,6 +1,7 @@
 // claude_send: type a message into an interactive job (a tmux job in interactive mode).
 #include "core/tools/args.h"
 #include "core/tools/job_tools.h"
+#include "core/tools/job_view_json.h"
 
 namespace cj::tools {
 
@@ -31,7 +32,7 @@ Tool make_send_tool(jobs::JobService& service) {
                         {"required", {"jobId", "text"}},
                         {"additionalProperties", false}};
     tool.outputSchema = output_schema(job_view_schema());
-    tool.call = [&service](const json& args, protocol::RequestContext&) {
+    tool.call = [&service](const json& args, tools::RequestContext&) {
         return guarded([&] {
             Args a(args, {"jobId", "text"});
             std::string id = a.required_string("jobId", 200);
@@ -39,7 +40,7 @@ Tool make_send_tool(jobs::JobService& service) {
             if (text.empty()) throw ArgumentError{"text must not be empty"};
             auto view = service.send(id, text);
             if (!view) return error_result(view.error());
-            return ToolResult{*view, false};
+            return ToolResult{to_json(*view), false};
         });
     };
     return tool;

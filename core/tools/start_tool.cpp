@@ -1,5 +1,6 @@
 // claude_start: record a job, launch it (or queue it), return its id at once.
-#include <algorithm>
+#include <cmath>
+#include <cstdint>
 
 #include "core/tools/args.h"
 #include "core/tools/job_tools.h"
@@ -65,16 +66,18 @@ json output_schema_start() {
          {"required", {"jobId", "status", "backend", "createdAt"}}});
 }
 
-// Tool names and model names go to claude as flag values: keep them plain.
-void check_plain(const std::string& name, const std::string& value) {
-    if (value.empty() || value[0] == '-')
-        throw ArgumentError{name + " must not be empty or start with '-'"};
-    for (char c : value)
-        if (static_cast<unsigned char>(c) < 0x20)
-            throw ArgumentError{name + " must not contain control characters"};
-}
-
 }  // namespace
+
+json start_json(const jobs::StartOutcome& started) {
+    json out = {{"jobId", started.job.id},
+                {"status", jobs::state_name(started.job.state)},
+                {"backend", started.job.backend},
+                {"createdAt", util::iso8601(started.job.createdAt)}};
+    if (started.existing) out["existing"] = true;
+    if (started.queuePosition) out["queuePosition"] = *started.queuePosition;
+    if (!started.attach.empty()) out["attach"] = started.attach;
+    return out;
+}
 
 Tool make_start_tool(jobs::JobService& service) {
     Tool tool;
@@ -87,53 +90,37 @@ Tool make_start_tool(jobs::JobService& service) {
         "conversation, pass resumeJobId.";
     tool.inputSchema = input_schema();
     tool.outputSchema = output_schema_start();
-    tool.call = [&service](const json& args, protocol::RequestContext&) {
+    tool.call = [&service](const json& args, tools::RequestContext&) {
         return guarded([&] {
             Args a(args, {"prompt", "workFolder", "model", "backend", "jobId", "idempotencyKey",
                           "resumeSessionId", "resumeJobId", "forkSession", "permissionMode",
                           "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd",
                           "label"});
+            // Types only here: every value is checked where the start is accepted
+            // (jobs::StartAcceptor), for this tool and the command line alike.
             jobs::StartRequest r;
             r.prompt = a.required_string("prompt", SIZE_MAX);
-            r.workFolder = a.string("workFolder").value_or("");
-            r.model = a.string("model", 200).value_or("");
-            if (!r.model.empty()) check_plain("model", r.model);
-            r.backend = a.string("backend", 200).value_or("");
-            if (auto id = a.string("jobId", 200)) {
+            r.workFolder = a.string("workFolder", SIZE_MAX).value_or("");
+            r.model = a.string("model", SIZE_MAX).value_or("");
+            r.backend = a.string("backend", SIZE_MAX).value_or("");
+            if (auto id = a.string("jobId", SIZE_MAX)) {
                 if (id->empty()) throw ArgumentError{"jobId, when given, must not be empty"};
                 r.jobId = *id;
             }
-            r.idempotencyKey = a.string("idempotencyKey", 256).value_or("");
-            r.resumeSessionId = a.string("resumeSessionId", 200).value_or("");
-            r.resumeJobId = a.string("resumeJobId", 200).value_or("");
+            r.idempotencyKey = a.string("idempotencyKey", SIZE_MAX).value_or("");
+            r.resumeSessionId = a.string("resumeSessionId", SIZE_MAX).value_or("");
+            r.resumeJobId = a.string("resumeJobId", SIZE_MAX).value_or("");
             r.forkSession = a.boolean("forkSession").value_or(false);
-            if (auto mode = a.string("permissionMode", 64)) {
-                static const std::vector<std::string> modes = {
-                    "acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual",
-                    "plan"};
-                if (std::find(modes.begin(), modes.end(), *mode) == modes.end())
-                    throw ArgumentError{"permissionMode must be one of acceptEdits, auto, "
-                                        "bypassPermissions, default, dontAsk, manual, plan"};
-                r.permissionMode = *mode;
-            }
-            r.allowedTools = a.strings("allowedTools", 200);
-            for (const auto& t : r.allowedTools) check_plain("allowedTools", t);
-            r.disallowedTools = a.strings("disallowedTools", 200);
-            for (const auto& t : r.disallowedTools) check_plain("disallowedTools", t);
-            r.timeoutSec = a.integer("timeoutSec", 1, INT64_C(1) << 40);
-            r.maxBudgetUsd = a.number("maxBudgetUsd", 1e-9, 1e6);
-            r.label = a.string("label", 500).value_or("");
+            r.permissionMode = a.string("permissionMode", SIZE_MAX);
+            r.allowedTools = a.string_list("allowedTools");
+            r.disallowedTools = a.string_list("disallowedTools");
+            r.timeoutSec = a.any_integer("timeoutSec");
+            r.maxBudgetUsd = a.number("maxBudgetUsd", -HUGE_VAL, HUGE_VAL);
+            r.label = a.string("label", SIZE_MAX).value_or("");
 
             auto started = service.start(r);
             if (!started) return error_result(started.error());
-            json out = {{"jobId", started->job.id},
-                        {"status", jobs::state_name(started->job.state)},
-                        {"backend", started->job.backend},
-                        {"createdAt", util::iso8601(started->job.createdAt)}};
-            if (started->existing) out["existing"] = true;
-            if (started->queuePosition) out["queuePosition"] = *started->queuePosition;
-            if (!started->attach.empty()) out["attach"] = started->attach;
-            return ToolResult{out, false};
+            return ToolResult{start_json(*started), false};
         });
     };
     return tool;

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "core/protocol/request_context.h"
+#include "core/tools/request_context.h"
 
 namespace cj::tools {
 
@@ -24,7 +24,7 @@ struct Tool {
     nlohmann::json outputSchema;
     // Called on a worker thread; may block (bounded) and should honour ctx.cancel.
     // May throw only for bugs; the protocol layer turns an exception into an internal error.
-    std::function<ToolResult(const nlohmann::json& args, protocol::RequestContext& ctx)> call;
+    std::function<ToolResult(const nlohmann::json& args, tools::RequestContext& ctx)> call;
 };
 
 }  // namespace cj::tools

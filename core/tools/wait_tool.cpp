@@ -1,6 +1,7 @@
 // claude_wait: block (at most 50 s) until any or all of the named jobs end.
 #include "core/tools/args.h"
 #include "core/tools/job_tools.h"
+#include "core/tools/job_view_json.h"
 
 namespace cj::tools {
 
@@ -36,7 +37,7 @@ Tool make_wait_tool(jobs::JobService& service) {
            {"pending", {{"type", "array"}, {"items", {{"type", "string"}}}}},
            {"timedOut", {{"type", "boolean"}}}}},
          {"required", {"done", "pending", "timedOut"}}});
-    tool.call = [&service](const json& args, protocol::RequestContext& ctx) {
+    tool.call = [&service](const json& args, tools::RequestContext& ctx) {
         return guarded([&] {
             Args a(args, {"jobIds", "mode", "timeoutSec"});
             auto ids = a.strings("jobIds", 50, 200);
@@ -57,8 +58,11 @@ Tool make_wait_tool(jobs::JobService& service) {
                                     std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)),
                                     *ctx.cancel, progress);
             if (!out) return error_result(out.error());
-            return ToolResult{{{"done", out->done}, {"pending", out->pending}, {"timedOut", out->timedOut}},
-                              false};
+            json done = json::array();
+            for (const auto& view : out->done) done.push_back(to_json(view));
+            return ToolResult{
+                {{"done", std::move(done)}, {"pending", out->pending}, {"timedOut", out->timedOut}},
+                false};
         });
     };
     return tool;

@@ -57,7 +57,7 @@ class Event {
 struct BlockState {
     std::mutex mutex;
     std::condition_variable cv;
-    std::vector<std::shared_ptr<CancelToken>> tokens;
+    std::vector<std::shared_ptr<util::CancelToken>> tokens;
     Event finished;
     bool sawCancel = false;
 
@@ -72,7 +72,7 @@ struct BlockState {
 };
 
 tools::Tool make_tool(std::string name,
-                      std::function<tools::ToolResult(const json&, RequestContext&)> call) {
+                      std::function<tools::ToolResult(const json&, tools::RequestContext&)> call) {
     tools::Tool tool;
     tool.name = name;
     tool.title = "Title of " + name;
@@ -85,10 +85,10 @@ tools::Tool make_tool(std::string name,
 
 std::vector<tools::Tool> fake_tools(std::shared_ptr<BlockState> block) {
     std::vector<tools::Tool> tools;
-    tools.push_back(make_tool("echo", [](const json& args, RequestContext&) {
+    tools.push_back(make_tool("echo", [](const json& args, tools::RequestContext&) {
         return tools::ToolResult{{{"args", args}}, false};
     }));
-    tools.push_back(make_tool("block", [block](const json&, RequestContext& ctx) {
+    tools.push_back(make_tool("block", [block](const json&, tools::RequestContext& ctx) {
         {
             std::lock_guard<std::mutex> lock(block->mutex);
             block->tokens.push_back(ctx.cancel);
@@ -103,14 +103,14 @@ std::vector<tools::Tool> fake_tools(std::shared_ptr<BlockState> block) {
         block->finished.set();
         return tools::ToolResult{{{"cancelled", cancelled}}, false};
     }));
-    tools.push_back(make_tool("throw", [](const json&, RequestContext&) -> tools::ToolResult {
+    tools.push_back(make_tool("throw", [](const json&, tools::RequestContext&) -> tools::ToolResult {
         throw std::runtime_error("boom");
     }));
-    tools.push_back(make_tool("fail", [](const json&, RequestContext&) {
+    tools.push_back(make_tool("fail", [](const json&, tools::RequestContext&) {
         return tools::ToolResult{{{"error", {{"code", "not_found"}, {"message", "no job x"}}}},
                                  true};
     }));
-    tools.push_back(make_tool("progress", [](const json&, RequestContext& ctx) {
+    tools.push_back(make_tool("progress", [](const json&, tools::RequestContext& ctx) {
         if (ctx.progressToken) {
             ctx.notify("notifications/progress",
                        {{"progressToken", *ctx.progressToken}, {"progress", 1}, {"total", 2}});

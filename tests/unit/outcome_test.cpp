@@ -14,7 +14,7 @@ using cj::jobs::ExitRecord;
 using cj::jobs::JobState;
 using cj::jobs::Outcome;
 using cj::jobs::parse_exit_record;
-using cj::jobs::ResultSummary;
+using cj::transcript::ResultSummary;
 
 ExitRecord exited(int code) {
     ExitRecord e;

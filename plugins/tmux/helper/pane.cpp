@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "core/jobs/events.h"
+#include "core/transcript/events.h"
 #include "interactive_start.h"
 #include "pane_io.h"
 
@@ -193,7 +193,7 @@ int run_pane(int argc, char** argv) {
         }
         pid_t done = ::waitpid(runner, &status, WNOHANG);
         if (!o.interactive) {
-            for (const auto& line : events.next()) say(cj::jobs::render_event(line));
+            for (const auto& line : events.next()) say(cj::transcript::render_event(line));
             for (const auto& line : errors.next()) say("stderr: " + line + "\n");
         } else if (done == 0) {
             interactiveStart.tick();
@@ -205,7 +205,7 @@ int run_pane(int argc, char** argv) {
     // What the job wrote last, however much (each read takes at most 1 MiB).
     if (!o.interactive)
         for (auto lines = events.next(); !lines.empty(); lines = events.next())
-            for (const auto& line : lines) say(cj::jobs::render_event(line));
+            for (const auto& line : lines) say(cj::transcript::render_event(line));
 
     bool cancelled = file_exists(o.jobDir + "/cancel.json");
     say("\n── claude-jobs: the job ended (" + describe(status) + (cancelled ? ", cancelled" : "") +

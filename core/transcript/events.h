@@ -1,5 +1,6 @@
 // Reading claude's stream-json events (events.jsonl): the live activity summary, the final
 // result, and the readable transcript a person or a model reads instead of raw JSON.
+// Part of the small cj_transcript library, linked by the server and by the tmux pane program.
 #pragma once
 
 #include <cstdint>
@@ -9,7 +10,9 @@
 
 #include <nlohmann/json.hpp>
 
-namespace cj::jobs {
+#include "core/transcript/text.h"
+
+namespace cj::transcript {
 
 // The `result` event, as the job view shows it.
 struct ResultSummary {
@@ -69,11 +72,4 @@ struct RenderedSpan {
 };
 RenderedSpan render_lines(std::string_view chunk, std::size_t maxBytes);
 
-// Keeps the last maxBytes of text, cut at a UTF-8 character boundary.
-std::string utf8_tail(const std::string& text, std::size_t maxBytes);
-// Keeps the first maxBytes, likewise.
-std::string utf8_head(const std::string& text, std::size_t maxBytes);
-// One line: newlines and tabs become spaces, control characters go, at most maxBytes.
-std::string one_line(const std::string& text, std::size_t maxBytes);
-
-}  // namespace cj::jobs
+}  // namespace cj::transcript

@@ -1,0 +1,68 @@
+// Accepting a start: the one place where every argument of claude_start (and of
+// `claude-jobs start`) is checked and resolved — the prompt and its size, a proposed job id,
+// the work folder (real path, allowed folders), the backend (argument, route or default, and
+// its health), the session to resume, the permission mode, tool names, the time limit and the
+// budget. What comes out is trusted by every later layer: the row to record and the exact
+// launch plan (claude's path, arguments, environment, time limit).
+//
+// Thread-safety: accept() may be called from any thread at once.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "claude_jobs/result.h"
+#include "core/config/config.h"
+#include "core/jobs/backend_set.h"
+#include "core/jobs/event_cache.h"
+#include "core/jobs/job_index.h"
+#include "core/jobs/reconciler.h"
+#include "core/jobs/start_request.h"
+
+namespace cj::jobs {
+
+// A start that passed every check: the row to insert (state decided by the index) and what
+// its launch needs.
+struct AcceptedStart {
+    JobRecord draft;
+    LaunchPlan plan;
+    std::string prompt;
+};
+
+struct Acceptance {
+    std::optional<JobRecord> existing;  // the idempotency key named an earlier job: the answer
+    AcceptedStart start;                // when not existing
+};
+
+class StartAcceptor {
+public:
+    // depth: this server's CLAUDE_JOBS_DEPTH; baseEnv: its environment ("NAME=value").
+    StartAcceptor(const config::Config& config, JobIndex& index, const BackendSet& backends,
+                  Reconciler& reconciler, EventCache& events, int depth,
+                  std::vector<std::string> baseEnv);
+
+    // InvalidArgument (with a message the caller can act on) for a bad value, NotFound for an
+    // unknown resumeJobId, PermissionDenied for a folder outside allowedWorkFolders,
+    // LimitReached at maxDepth, Unavailable for a backend that cannot start jobs now.
+    claude_jobs::Result<Acceptance> accept(const StartRequest& request);
+
+    // The work folder a job would run in: absolute, existing, resolved to its real path, and
+    // inside allowedWorkFolders when those are configured. "" means the default.
+    claude_jobs::Result<std::string> resolve_work_folder(const std::string& requested) const;
+
+private:
+    claude_jobs::Result<void> check_fields(const StartRequest& request) const;
+    claude_jobs::Result<std::string> resolve_resume(const StartRequest& request);
+    claude_jobs::Result<std::int64_t> resolve_timeout(const StartRequest& request) const;
+
+    const config::Config& config_;
+    JobIndex& index_;
+    const BackendSet& backends_;
+    Reconciler& reconciler_;
+    EventCache& events_;
+    int depth_;
+    std::vector<std::string> baseEnv_;
+};
+
+}  // namespace cj::jobs

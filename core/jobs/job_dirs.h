@@ -1,0 +1,33 @@
+// Where the core finds a job's files: <stateDir>/jobs/<id>/<name>. The file names are the
+// job-folder contract shared with the supervisor and every backend.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+namespace cj::jobs {
+
+// The names inside a job folder (SPEC §3.4).
+namespace job_files {
+inline constexpr const char* kPrompt = "prompt.txt";
+inline constexpr const char* kEvents = "events.jsonl";
+inline constexpr const char* kStderr = "stderr.log";
+inline constexpr const char* kExit = "exit.json";
+inline constexpr const char* kInteractive = "interactive.jsonl";
+}  // namespace job_files
+
+// Plain value, cheap to copy; never builds a path from an id that was not validated first
+// (every id reaching it came from the job index or util::is_valid_job_id).
+struct JobDirs {
+    std::string root;  // <stateDir>/jobs
+
+    std::string dir(const std::string& id) const { return root + "/" + id; }
+    std::string file(const std::string& id, const char* name) const {
+        return dir(id) + "/" + name;
+    }
+};
+
+// The last maxBytes of a job's stderr.log, cut at a character boundary ("" when none).
+std::string read_stderr_tail(const JobDirs& dirs, const std::string& id, std::size_t maxBytes);
+
+}  // namespace cj::jobs

@@ -1,0 +1,155 @@
+#include "core/jobs/job_view.h"
+
+#include <algorithm>
+#include <climits>
+
+#include <nlohmann/json.hpp>
+
+#include "core/transcript/text.h"
+#include "core/util/clock.h"
+#include "core/util/files.h"
+
+namespace cj::jobs {
+
+namespace {
+
+constexpr std::size_t kStderrTailBytes = 2000;
+constexpr std::size_t kMaxTailWindow = 4 << 20;
+constexpr std::size_t kMinResultBytes = 16 << 10;
+constexpr std::size_t kMaxDenialsShown = 20;
+// An interactive job's last answer, shown whole up to this in activity.lastText.
+constexpr std::size_t kInteractiveTextBytes = 16 << 10;
+constexpr std::size_t kErrorBytes = 500;
+
+// The offset just past the next newline at or after `from` (or `size` when there is none).
+std::uint64_t skip_line(const std::string& path, std::uint64_t from, std::uint64_t size) {
+    constexpr std::size_t kStep = 1 << 20;
+    while (from < size) {
+        auto chunk = util::read_range(path, from, kStep);
+        if (!chunk || chunk->empty()) break;
+        auto nl = chunk->find('\n');
+        if (nl != std::string::npos) return from + nl + 1;
+        from += chunk->size();
+    }
+    return size;
+}
+
+struct Page {
+    std::string text;
+    std::uint64_t next = 0;
+};
+
+// What is new since `start`: whole events only, so paging never loses text; one event
+// longer than tailBytes is shown whole (it is bounded by the window).
+Page page_since(const std::string& events, std::uint64_t size, std::uint64_t since,
+                std::size_t tail) {
+    std::uint64_t start = std::min<std::uint64_t>(since, size);
+    std::size_t window = static_cast<std::size_t>(
+        std::min<std::uint64_t>(size - start, std::max<std::size_t>(tail * 4, 1 << 20)));
+    window = std::min(window, kMaxTailWindow);
+    auto chunk = util::read_range(events, start, window);
+    transcript::RenderedSpan span = chunk ? transcript::render_lines(*chunk, std::max<std::size_t>(tail, 1))
+                                          : transcript::RenderedSpan{};
+    Page page{span.text, start + span.consumed};
+    if (span.consumed == 0 && chunk && chunk->size() == window && start + window < size) {
+        // An event longer than the window: step over it, so the cursor always moves.
+        std::uint64_t end = skip_line(events, start + window, size);
+        page.text = "[an event of " + std::to_string(end - start) + " bytes is too long to show]\n";
+        page.next = end;
+    }
+    return page;
+}
+
+// The last `tail` bytes of transcript: a window at the end of the log, widened until it
+// yields enough text or reaches the start (or kMaxTailWindow), so a huge log costs a small read.
+Page page_tail(const std::string& events, std::uint64_t size, std::size_t tail) {
+    Page page{"", size};
+    std::size_t window = std::max<std::size_t>(tail * 2, 16 << 10);
+    for (;;) {
+        window = std::min(window, kMaxTailWindow);
+        std::uint64_t start = size > window ? size - window : 0;
+        auto chunk = util::read_range(events, start, static_cast<std::size_t>(size - start));
+        std::string_view text = chunk ? std::string_view(*chunk) : std::string_view();
+        if (start > 0) {  // begin at the first whole line of the window
+            auto nl = text.find('\n');
+            text = nl == std::string_view::npos ? std::string_view() : text.substr(nl + 1);
+        }
+        transcript::RenderedSpan span = transcript::render_lines(text, SIZE_MAX);
+        page.text = transcript::utf8_tail(span.text, tail);
+        page.next = size - (text.size() - span.consumed);
+        if (span.text.size() >= tail || start == 0 || window >= kMaxTailWindow) return page;
+        window *= 4;
+    }
+}
+
+}  // namespace
+
+std::optional<ResultView> ViewBuilder::result_of(const JobRecord& job, const ScanSnapshot& snap,
+                                                 const ViewOptions& options) const {
+    std::optional<transcript::ResultSummary> result = snap.result;
+    if (!result && !job.result.empty())
+        result = transcript::ResultSummary::from_json(
+            nlohmann::json::parse(job.result, nullptr, false));
+    if (!result) return std::nullopt;
+    // Bounded like the transcript: a huge final answer must not make a huge reply.
+    std::size_t limit = options.resultBytes
+                            ? options.resultBytes
+                            : std::max<std::size_t>(options.tailBytes, kMinResultBytes);
+    ResultView r{*result};
+    if (result->text.size() > limit) {
+        r.summary.text = transcript::utf8_head(result->text, limit);
+        r.truncated = true;
+        r.textBytes = result->text.size();
+    }
+    auto& denials = r.summary.permissionDenials;
+    if (denials.is_array() && denials.size() > kMaxDenialsShown) {
+        denials.erase(denials.begin() + kMaxDenialsShown, denials.end());
+        r.truncated = true;
+    }
+    return r;
+}
+
+void ViewBuilder::read_transcript(const std::string& id, const ViewOptions& options,
+                                  JobView& view) const {
+    std::string events = dirs_.file(id, job_files::kEvents);
+    std::uint64_t size = util::file_size(events).value_or(0);
+    Page page{"", size};
+    if (options.sinceOffset)
+        page = page_since(events, size, *options.sinceOffset, options.tailBytes);
+    else if (options.tailBytes > 0)
+        page = page_tail(events, size, options.tailBytes);
+    view.output = std::move(page.text);
+    view.nextOffset = page.next;
+}
+
+JobView ViewBuilder::build(const JobRecord& job, const ViewOptions& options) const {
+    JobView v;
+    v.job = job;
+    std::int64_t from = job.startedAt ? job.startedAt : job.createdAt;
+    std::int64_t to = job.endedAt ? job.endedAt : util::now_ms();
+    v.elapsedMs = std::max<std::int64_t>(0, to - from);
+
+    ScanSnapshot snap = events_.scan(job.id);
+    v.result = result_of(job, snap, options);
+    v.sessionId = !job.sessionId.empty() ? job.sessionId : snap.sessionId;
+    v.activity = snap.activity;
+    if (auto interactive = read_interactive_state(dirs_.dir(job.id))) {
+        if (is_terminal(job.state)) {
+            interactive->state = "ended";
+            interactive->question.clear();
+        }
+        interactive->lastText = transcript::utf8_head(interactive->lastText, kInteractiveTextBytes);
+        interactive->error = transcript::one_line(interactive->error, kErrorBytes);
+        v.interactive = std::move(*interactive);
+    }
+    read_transcript(job.id, options, v);
+    v.stderrTail = read_stderr_tail(dirs_, job.id, kStderrTailBytes);
+    // Also for an ended job, while its backend still keeps something to attach to (a tmux
+    // session in its keep period).
+    if (const BackendEntry* entry = backends_.find(job.backend);
+        entry && entry->backend && entry->capabilities.attach && job.state != JobState::Queued)
+        if (auto a = entry->backend->attachCommand(job.id)) v.attach = *a;
+    return v;
+}
+
+}  // namespace cj::jobs

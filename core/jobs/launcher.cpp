@@ -1,0 +1,142 @@
+#include "core/jobs/launcher.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "core/util/clock.h"
+#include "core/util/files.h"
+
+namespace cj::jobs {
+
+using claude_jobs::ErrorCode;
+using claude_jobs::make_error;
+using claude_jobs::Result;
+
+Result<void> Launcher::write_job_folder(const std::string& id, const std::string& prompt) {
+    std::string dir = dirs_.dir(id);
+    if (auto made = util::make_private_dirs(dirs_.root); !made) return made.error();
+    if (::mkdir(dir.c_str(), 0700) != 0) {
+        if (errno == EEXIST)
+            return make_error(ErrorCode::AlreadyExists, "a job with id " + id + " exists");
+        return make_error(ErrorCode::Unavailable,
+                          "cannot create job folder " + dir + ": " + std::strerror(errno), errno);
+    }
+    // Not fsynced: the prompt is also in the job index, whose commit is, and a launch
+    // writes the file again from there if a power cut lost it.
+    if (auto w = util::write_new_file(dirs_.file(id, job_files::kPrompt), prompt, false); !w) {
+        util::remove_tree(dir);
+        return w.error();
+    }
+    return {};
+}
+
+std::optional<std::int64_t> Launcher::queue_position(const std::string& id) {
+    auto active = index_.active();
+    if (!active) return std::nullopt;
+    std::int64_t position = 0;
+    for (const auto& j : *active)
+        if (j.state == JobState::Queued) {
+            ++position;
+            if (j.id == id) break;
+        }
+    return position;
+}
+
+Result<StartOutcome> Launcher::admit(AcceptedStart accepted) {
+    // The folder and prompt come first: a row that any server may launch must find them.
+    const std::string id = accepted.draft.id;
+    if (auto made = write_job_folder(id, accepted.prompt); !made) return made.error();
+    auto inserted = index_.insert(std::move(accepted.draft), config_.maxConcurrentJobs,
+                                  LaunchInputs{accepted.prompt, accepted.plan.to_json()});
+    if (!inserted || inserted->existing) util::remove_tree(dirs_.dir(id));
+    if (!inserted) return inserted.error();
+    StartOutcome out;
+    out.job = inserted->job;
+    out.existing = inserted->existing;  // lost a race with the same key: that job is the answer
+    if (out.existing) return out;
+    if (out.job.state == JobState::Running) {
+        launch(out.job);
+        auto now = reconciler_.load(id);
+        if (!now) return now.error();
+        out.job = *now;
+        // Only a job that never got a handle failed to launch; one that did may simply have
+        // ended already (a container job can run to its end while `run` returns).
+        if (out.job.state == JobState::Failed && out.job.handle.empty())
+            return make_error(ErrorCode::Unavailable,
+                              "job " + id + " could not be launched: " + out.job.reason);
+    } else {
+        out.queuePosition = queue_position(id);
+    }
+    const BackendEntry* entry = backends_.find(out.job.backend);
+    if (entry && entry->capabilities.attach && entry->backend)
+        if (auto a = entry->backend->attachCommand(id)) out.attach = *a;
+    return out;
+}
+
+void Launcher::launch(JobRecord job) {
+    std::lock_guard<std::mutex> lock(launchMutex_);
+    auto fail = [&](const std::string& why) {
+        reconciler_.record_end(job, JobState::Failed, std::nullopt, "could not launch: " + why);
+    };
+    const BackendEntry* entry = backends_.find(job.backend);
+    if (!entry || !entry->backend)
+        return fail("backend \"" + job.backend + "\" is not available here");
+    auto inputs = index_.launch_inputs(job.id);
+    std::optional<LaunchPlan> plan;
+    if (inputs && *inputs) plan = LaunchPlan::from_json((*inputs)->plan);
+    if (!plan) return fail("its launch plan is missing from the job index");
+    // The prompt file was not fsynced when the job was accepted: make sure it is whole.
+    if (util::file_size(dirs_.file(job.id, job_files::kPrompt)) != (*inputs)->prompt.size())
+        if (auto w = util::write_file_atomic(dirs_.dir(job.id), job_files::kPrompt,
+                                             (*inputs)->prompt);
+            !w)
+            return fail(w.error().message);
+    claude_jobs::JobSpec spec;
+    spec.jobId = job.id;
+    spec.jobDir = dirs_.dir(job.id);
+    spec.workFolder = job.workFolder;
+    spec.claudePath = plan->claudePath;
+    spec.claudeArgs = plan->args;
+    spec.env = plan->env;
+    spec.timeoutSec = plan->timeoutSec;
+    spec.label = job.label;
+    auto handle = entry->backend->start(spec);
+    if (!handle) return fail(handle.error().message);
+    backends_.mark_known(job.id);
+    auto recorded = index_.set_launched(job.id, handle_to_json(*handle), util::now_ms());
+    if (!recorded || !*recorded) {
+        // Either the index failed, or the job was recorded as ended meanwhile: what was just
+        // launched must not run unrecorded.
+        entry->backend->stop(job.id, 0);
+        if (recorded && entry->backend->destroy(job.id)) index_.release(job.id);
+        backends_.forget(job.id);
+        if (!recorded) {
+            spdlog::error("job {}: launched but not recorded: {}", job.id, recorded.error().message);
+            reconciler_.record_end(job, JobState::Failed, std::nullopt,
+                                   "could not record the launch: " + recorded.error().message);
+        }
+        return;
+    }
+    index_.forget_launch_inputs(job.id);  // the plan holds the environment: keep it no longer
+    spdlog::info("job {} launched on backend {}", job.id, job.backend);
+    // A cancel that arrived while launching had no handle to act on: act now.
+    if (auto now = index_.get(job.id); now && *now && (*now)->cancelRequested)
+        entry->backend->stop(job.id, (*now)->cancelGraceSec);
+}
+
+void Launcher::promote_queued() {
+    for (;;) {
+        auto next = index_.promote_next(config_.maxConcurrentJobs, [this](const std::string& name) {
+            const BackendEntry* entry = backends_.find(name);
+            return entry && entry->backend;  // else: left queued for a server that has it
+        });
+        if (!next || !*next) return;
+        launch(**next);
+    }
+}
+
+}  // namespace cj::jobs

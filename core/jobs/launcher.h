@@ -1,0 +1,64 @@
+// Launching: from an accepted start to a job that runs (or waits in the queue). admit()
+// writes the job folder and prompt, records the row durably (the index decides running or
+// queued, FIFO across every server), and launches a job that got a slot; promote_queued()
+// launches queued jobs into slots that freed. A launch hands the backend the plan fixed at
+// acceptance, stores the handle it returns, and records a failed launch as the job's end.
+//
+// Thread-safety: any thread; launches are serialized by one mutex (a backend's start is
+// short), so two threads never launch the same promoted job.
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "claude_jobs/result.h"
+#include "core/config/config.h"
+#include "core/jobs/acceptance.h"
+#include "core/jobs/backend_set.h"
+#include "core/jobs/job_dirs.h"
+#include "core/jobs/job_index.h"
+#include "core/jobs/reconciler.h"
+
+namespace cj::jobs {
+
+struct StartOutcome {
+    JobRecord job;
+    bool existing = false;  // an earlier job with the same idempotency key
+    std::optional<std::int64_t> queuePosition;
+    std::string attach;
+};
+
+class Launcher {
+public:
+    Launcher(const config::Config& config, JobIndex& index, BackendSet& backends,
+             Reconciler& reconciler, JobDirs dirs)
+        : config_(config),
+          index_(index),
+          backends_(backends),
+          reconciler_(reconciler),
+          dirs_(std::move(dirs)) {}
+
+    // Unavailable when a job that got a slot could not be launched (its row says why).
+    claude_jobs::Result<StartOutcome> admit(AcceptedStart accepted);
+
+    // Launches a job that holds a launch slot (state running, no handle yet).
+    void launch(JobRecord job);
+
+    // Launches the oldest queued jobs while slots are free, on backends this server has.
+    void promote_queued();
+
+private:
+    claude_jobs::Result<void> write_job_folder(const std::string& id, const std::string& prompt);
+    std::optional<std::int64_t> queue_position(const std::string& id);
+
+    const config::Config& config_;
+    JobIndex& index_;
+    BackendSet& backends_;
+    Reconciler& reconciler_;
+    JobDirs dirs_;
+    std::mutex launchMutex_;
+};
+
+}  // namespace cj::jobs

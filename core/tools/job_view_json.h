@@ -1,0 +1,14 @@
+// The job view on the wire: its JSON schema and the rendering of a jobs::JobView, side by
+// side, so a field is added in one place. Used by every tool that returns a job view.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "core/jobs/job_view.h"
+
+namespace cj::tools {
+
+nlohmann::json job_view_schema();
+nlohmann::json to_json(const jobs::JobView& view);
+
+}  // namespace cj::tools

@@ -1,0 +1,26 @@
+// What a tool call gets besides its arguments: a way to notice cancellation (the client's
+// notifications/cancelled, or the end of input) and a way to send notifications (progress).
+// The protocol layer fills it in; tools and the command line only read it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "core/util/cancel_token.h"
+
+namespace cj::tools {
+
+struct RequestContext {
+    std::shared_ptr<util::CancelToken> cancel = std::make_shared<util::CancelToken>();
+    // The request's params._meta.progressToken, when the client sent one.
+    std::optional<nlohmann::json> progressToken;
+    // Sends a JSON-RPC notification; safe from any thread. Set by the server.
+    std::function<void(const std::string& method, const nlohmann::json& params)> notify =
+        [](const std::string&, const nlohmann::json&) {};
+};
+
+}  // namespace cj::tools
