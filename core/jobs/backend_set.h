@@ -30,6 +30,8 @@ class BackendSet {
 public:
     BackendSet(const config::Config& config, const plugins::PluginRegistry& registry,
                const claude_jobs::HostContext& host);
+    // Entries made elsewhere (tests give backends of their own, already configured).
+    explicit BackendSet(std::vector<BackendEntry> entries) : entries_(std::move(entries)) {}
 
     const std::vector<BackendEntry>& entries() const { return entries_; }
     const BackendEntry* find(const std::string& name) const;
