@@ -11,6 +11,7 @@
 #include <map>
 #include <thread>
 
+#include "core/jobs/sqlite_db.h"
 #include "core/util/clock.h"
 
 namespace cj::jobs {
@@ -19,6 +20,10 @@ using claude_jobs::Error;
 using claude_jobs::ErrorCode;
 using claude_jobs::make_error;
 using claude_jobs::Result;
+using sqlite::db_error;
+using sqlite::exec;
+using sqlite::Statement;
+using sqlite::WriteTransaction;
 
 namespace {
 
@@ -64,112 +69,6 @@ constexpr const char* kColumns =
     "COALESCE(idempotency_key, ''), created_at, claimed_at, started_at, ended_at, exit_code, "
     "reason, result, session_id, handle, cancel_requested, cancel_grace";
 
-Error db_error(sqlite3* db, const std::string& what) {
-    int code = sqlite3_errcode(db);
-    bool busy = code == SQLITE_BUSY || code == SQLITE_LOCKED;
-    bool full = code == SQLITE_FULL;
-    std::string message = "job index: " + what + ": " + sqlite3_errmsg(db);
-    if (busy) message += " (another claude-jobs process holds it; try again)";
-    if (full) message += " (the disk is full; free some space)";
-    return make_error(busy || full ? ErrorCode::Unavailable : ErrorCode::Internal, message, 0,
-                      busy || full);
-}
-
-// Prepared statements kept per connection and reused: preparing costs more than running
-// most of these queries. A statement in use is never handed out twice.
-class StatementCache {
-public:
-    static StatementCache& instance() {
-        static StatementCache* cache = new StatementCache();  // outlives every JobIndex
-        return *cache;
-    }
-    sqlite3_stmt* take(sqlite3* db, const char* sql) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        auto& slot = entries_[db][sql];
-        if (slot.stmt && !slot.inUse) {
-            slot.inUse = true;
-            return slot.stmt;
-        }
-        return nullptr;
-    }
-    // Keeps stmt for reuse if the slot is free; false when the caller must finalize it.
-    bool give(sqlite3* db, const char* sql, sqlite3_stmt* stmt) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        auto& slot = entries_[db][sql];
-        if (slot.stmt == stmt) {
-            slot.inUse = false;
-            return true;
-        }
-        if (!slot.stmt) {
-            slot.stmt = stmt;
-            slot.inUse = false;
-            return true;
-        }
-        return false;
-    }
-    void forget(sqlite3* db) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        for (auto& [sql, slot] : entries_[db]) sqlite3_finalize(slot.stmt);
-        entries_.erase(db);
-    }
-
-private:
-    struct Slot {
-        sqlite3_stmt* stmt = nullptr;
-        bool inUse = false;
-    };
-    std::mutex mutex_;
-    std::map<sqlite3*, std::map<std::string, Slot>> entries_;
-};
-
-// One prepared statement, taken from the cache (or prepared) and given back on scope exit.
-class Statement {
-public:
-    Statement(sqlite3* db, const char* sql) : db_(db), sql_(sql) {
-        stmt_ = StatementCache::instance().take(db, sql);
-        rc_ = stmt_ ? SQLITE_OK
-                    : sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt_, nullptr);
-    }
-    ~Statement() {
-        if (!stmt_) return;
-        sqlite3_reset(stmt_);
-        sqlite3_clear_bindings(stmt_);
-        if (!StatementCache::instance().give(db_, sql_, stmt_)) sqlite3_finalize(stmt_);
-    }
-    Statement(const Statement&) = delete;
-    Statement& operator=(const Statement&) = delete;
-
-    bool ok() const { return rc_ == SQLITE_OK; }
-    Statement& bind(int i, const std::string& v) {
-        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-        return *this;
-    }
-    Statement& bind(int i, std::int64_t v) {
-        sqlite3_bind_int64(stmt_, i, v);
-        return *this;
-    }
-    Statement& bind_null(int i) {
-        sqlite3_bind_null(stmt_, i);
-        return *this;
-    }
-    // SQLITE_ROW, SQLITE_DONE or an error code.
-    int step() { return sqlite3_step(stmt_); }
-    std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
-    bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
-    std::string text(int col) const {
-        const unsigned char* p = sqlite3_column_text(stmt_, col);
-        return p ? std::string(reinterpret_cast<const char*>(p),
-                               static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
-                 : std::string();
-    }
-
-private:
-    sqlite3* db_;
-    const char* sql_;
-    sqlite3_stmt* stmt_ = nullptr;
-    int rc_;
-};
-
 JobRecord read_row(const Statement& s) {
     JobRecord r;
     r.seq = s.int64(0);
@@ -194,43 +93,6 @@ JobRecord read_row(const Statement& s) {
     r.cancelGraceSec = static_cast<int>(s.int64(19));
     return r;
 }
-
-Result<void> exec(sqlite3* db, const char* sql) {
-    char* err = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-        std::string message = err ? err : "unknown error";
-        sqlite3_free(err);
-        return db_error(db, message);
-    }
-    return {};
-}
-
-// BEGIN IMMEDIATE ... COMMIT, rolled back unless committed. IMMEDIATE takes the write lock
-// up front, so two processes cannot both read "3 running" and both start a fourth.
-class WriteTransaction {
-public:
-    explicit WriteTransaction(sqlite3* db) : db_(db) {
-        begun_ = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
-    }
-    ~WriteTransaction() {
-        if (begun_ && !done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-    bool begun() const { return begun_; }
-    Result<void> commit() {
-        done_ = true;
-        if (sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
-            Error e = db_error(db_, "commit");
-            sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-            return e;
-        }
-        return {};
-    }
-
-private:
-    sqlite3* db_;
-    bool begun_ = false;
-    bool done_ = false;
-};
 
 Result<std::optional<JobRecord>> query_one(sqlite3* db, const std::string& where,
                                            const std::string& arg) {
@@ -296,7 +158,7 @@ Result<std::unique_ptr<JobIndex>> JobIndex::open(const std::string& path) {
 }
 
 JobIndex::~JobIndex() {
-    StatementCache::instance().forget(db_);
+    sqlite::forget_statements(db_);
     sqlite3_close_v2(db_);
 }
 

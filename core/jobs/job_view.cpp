@@ -95,7 +95,8 @@ std::optional<ResultView> ViewBuilder::result_of(const JobRecord& job, const Sca
     std::size_t limit = options.resultBytes
                             ? options.resultBytes
                             : std::max<std::size_t>(options.tailBytes, kMinResultBytes);
-    ResultView r{*result};
+    ResultView r;
+    r.summary = *result;
     if (result->text.size() > limit) {
         r.summary.text = transcript::utf8_head(result->text, limit);
         r.truncated = true;

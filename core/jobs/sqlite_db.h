@@ -1,0 +1,82 @@
+// The SQLite plumbing under the job index: statements prepared once per connection and
+// reused, write transactions that take the write lock up front (BEGIN IMMEDIATE), and errors
+// that say what to do (busy: another process holds the index; full: free some disk).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+
+#include "claude_jobs/result.h"
+
+namespace cj::jobs::sqlite {
+
+// "job index: <what>: <sqlite's message>", Unavailable and retryable when busy or full.
+claude_jobs::Error db_error(sqlite3* db, const std::string& what);
+
+// Runs SQL text that returns no rows (schema, pragmas).
+claude_jobs::Result<void> exec(sqlite3* db, const char* sql);
+
+// Finalizes every statement kept for a connection about to be closed.
+void forget_statements(sqlite3* db);
+
+// One prepared statement, taken from the cache (or prepared) and given back on scope exit.
+class Statement {
+public:
+    Statement(sqlite3* db, const char* sql);
+    ~Statement();
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    bool ok() const { return rc_ == SQLITE_OK; }
+    Statement& bind(int i, const std::string& v) {
+        sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+        return *this;
+    }
+    Statement& bind(int i, std::int64_t v) {
+        sqlite3_bind_int64(stmt_, i, v);
+        return *this;
+    }
+    Statement& bind_null(int i) {
+        sqlite3_bind_null(stmt_, i);
+        return *this;
+    }
+    // SQLITE_ROW, SQLITE_DONE or an error code.
+    int step() { return sqlite3_step(stmt_); }
+    std::int64_t int64(int col) const { return sqlite3_column_int64(stmt_, col); }
+    bool is_null(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+    std::string text(int col) const {
+        const unsigned char* p = sqlite3_column_text(stmt_, col);
+        return p ? std::string(reinterpret_cast<const char*>(p),
+                               static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)))
+                 : std::string();
+    }
+
+private:
+    sqlite3* db_;
+    const char* sql_;
+    sqlite3_stmt* stmt_ = nullptr;
+    int rc_;
+};
+
+// BEGIN IMMEDIATE ... COMMIT, rolled back unless committed. IMMEDIATE takes the write lock
+// up front, so two processes cannot both read "3 running" and both start a fourth.
+class WriteTransaction {
+public:
+    explicit WriteTransaction(sqlite3* db) : db_(db) {
+        begun_ = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
+    }
+    ~WriteTransaction() {
+        if (begun_ && !done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    bool begun() const { return begun_; }
+    claude_jobs::Result<void> commit();
+
+private:
+    sqlite3* db_;
+    bool begun_ = false;
+    bool done_ = false;
+};
+
+}  // namespace cj::jobs::sqlite
