@@ -19,10 +19,8 @@ constexpr const char* kDescription =
     "look at and steer the same jobs from a terminal. Exit statuses: 0 ok, 1 failed,\n"
     "2 bad usage; wait: 1 some job did not complete, 3 timed out; 130 interrupted.";
 
-const std::vector<std::string> kStates = {"queued",    "running",   "completed", "failed",
-                                          "cancelled", "timed_out", "orphaned"};
-const std::vector<std::string> kModes = {
-    "acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"};
+const std::vector<std::string>& kStates = jobs::all_state_names();
+const std::vector<std::string>& kModes = jobs::permission_modes();
 
 // One value per occurrence (so a following positional is not swallowed), commas allowed.
 CLI::Option* repeated(CLI::App* app, const std::string& name, std::vector<std::string>& into,

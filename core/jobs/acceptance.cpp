@@ -32,11 +32,10 @@ constexpr double kMaxBudgetUsd = 1e6;
 // The supervisor refuses limits past a year; longer means "none that matters".
 constexpr std::int64_t kMaxSupervisorTimeoutSec = 365LL * 86400;
 
-const std::vector<std::string>& permission_modes() {
-    static const std::vector<std::string> modes = {"acceptEdits", "auto",   "bypassPermissions",
-                                                   "default",     "dontAsk", "manual",
-                                                   "plan"};
-    return modes;
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+    return out;
 }
 
 Result<void> invalid(std::string message) {
@@ -117,8 +116,7 @@ Result<void> StartAcceptor::check_fields(const StartRequest& r) const {
     if (r.permissionMode) {
         const auto& modes = permission_modes();
         if (std::find(modes.begin(), modes.end(), *r.permissionMode) == modes.end())
-            return invalid("permissionMode must be one of acceptEdits, auto, bypassPermissions, "
-                           "default, dontAsk, manual, plan");
+            return invalid("permissionMode must be one of " + join(modes));
     }
     if (auto ok = check_tools("allowedTools", r.allowedTools); !ok) return ok;
     if (auto ok = check_tools("disallowedTools", r.disallowedTools); !ok) return ok;

@@ -15,6 +15,24 @@ constexpr StateName kStates[] = {
 };
 }  // namespace
 
+const std::vector<JobState>& all_states() {
+    static const std::vector<JobState> states = [] {
+        std::vector<JobState> out;
+        for (const auto& s : kStates) out.push_back(s.state);
+        return out;
+    }();
+    return states;
+}
+
+const std::vector<std::string>& all_state_names() {
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> out;
+        for (const auto& s : kStates) out.emplace_back(s.name);
+        return out;
+    }();
+    return names;
+}
+
 const char* state_name(JobState state) {
     for (const auto& s : kStates)
         if (s.state == state) return s.name;

@@ -4,12 +4,17 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace cj::jobs {
 
 // SPEC §3.2. Terminal states never change.
 enum class JobState { Queued, Running, Completed, Failed, Cancelled, TimedOut, Orphaned };
 
+// Every state, in lifecycle order: the one list schemas, counts and the command line use.
+const std::vector<JobState>& all_states();
+// Their names, in the same order ("queued", "running", ...).
+const std::vector<std::string>& all_state_names();
 const char* state_name(JobState state);
 std::optional<JobState> parse_state(const std::string& name);
 bool is_terminal(JobState state);

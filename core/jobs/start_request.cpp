@@ -10,6 +10,13 @@ namespace cj::jobs {
 
 using nlohmann::json;
 
+const std::vector<std::string>& permission_modes() {
+    static const std::vector<std::string> modes = {"acceptEdits", "auto",   "bypassPermissions",
+                                                   "default",     "dontAsk", "manual",
+                                                   "plan"};
+    return modes;
+}
+
 json JobSettings::to_json() const {
     json j = {{"model", model},
               {"permissionMode", permissionMode},

@@ -13,6 +13,9 @@
 
 namespace cj::jobs {
 
+// The permission modes claude takes (--permission-mode), as claude_start accepts them.
+const std::vector<std::string>& permission_modes();
+
 struct StartRequest {
     std::string prompt;
     std::string workFolder;  // "" = the default work folder

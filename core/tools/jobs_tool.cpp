@@ -23,10 +23,7 @@ json list_json(const jobs::JobList& listed) {
         jobs.push_back(std::move(item));
     }
     json counts = json::object();
-    for (auto state : {jobs::JobState::Queued, jobs::JobState::Running, jobs::JobState::Completed,
-                       jobs::JobState::Failed, jobs::JobState::Cancelled, jobs::JobState::TimedOut,
-                       jobs::JobState::Orphaned})
-        counts[jobs::state_name(state)] = 0;
+    for (const auto& name : jobs::all_state_names()) counts[name] = 0;
     for (const auto& [state, n] : listed.counts) counts[jobs::state_name(state)] = n;
     json out = {{"jobs", std::move(jobs)}, {"counts", std::move(counts)}};
     if (listed.nextBeforeSeq) out["nextCursor"] = std::to_string(listed.nextBeforeSeq);
@@ -43,8 +40,7 @@ Tool make_jobs_tool(jobs::JobService& service) {
         "List jobs, newest first, optionally only those in some states or with a label. "
         "Pass nextCursor back as cursor for the next page.";
     json states = {{"type", "string"},
-                   {"enum", {"queued", "running", "completed", "failed", "cancelled", "timed_out",
-                             "orphaned"}}};
+                   {"enum", jobs::all_state_names()}};
     tool.inputSchema = {
         {"type", "object"},
         {"properties",
@@ -76,12 +72,14 @@ Tool make_jobs_tool(jobs::JobService& service) {
         return guarded([&] {
             Args a(args, {"status", "label", "limit", "cursor"});
             jobs::ListFilter filter;
-            for (const auto& s : a.strings("status", 7, 16)) {
+            const auto& names = jobs::all_state_names();
+            for (const auto& s : a.strings("status", names.size(), 16)) {
                 auto state = jobs::parse_state(s);
-                if (!state)
-                    throw ArgumentError{"status \"" + s +
-                                        "\" is not one of queued, running, completed, failed, "
-                                        "cancelled, timed_out, orphaned"};
+                if (!state) {
+                    std::string known;
+                    for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
+                    throw ArgumentError{"status \"" + s + "\" is not one of " + known};
+                }
                 filter.states.push_back(*state);
             }
             filter.label = a.string("label", 500).value_or("");
