@@ -20,6 +20,7 @@
 #include "core/util/clock.h"
 #include "core/util/files.h"
 #include "core/util/ids.h"
+#include "core/util/json_input.h"
 
 namespace cj::jobs {
 
@@ -525,7 +526,7 @@ json JobService::view(const JobRecord& job, const ViewOptions& options) {
     auto snap = scan(job.id);
     std::optional<ResultSummary> result = snap.result;
     if (!result && !job.result.empty())
-        result = ResultSummary::from_json(json::parse(job.result, nullptr, false));
+        result = ResultSummary::from_json(util::parse_json_or_discarded(job.result));
     if (result) {
         // Bounded like the transcript: a huge final answer must not make a huge reply.
         std::size_t limit = options.resultBytes
