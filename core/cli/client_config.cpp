@@ -12,6 +12,7 @@
 #include <ctime>
 
 #include "core/util/files.h"
+#include "core/util/json_input.h"
 
 namespace cj::cli {
 
@@ -150,10 +151,13 @@ Result<Merged> merge_server(const std::string& existingText, const std::string& 
     if (blank) {
         out.config = ordered_json::object();
     } else {
-        out.config = ordered_json::parse(existingText, nullptr, false);
-        if (out.config.is_discarded())
+        auto parsed = util::parse_json_input<ordered_json>(existingText);
+        if (parsed.status == util::JsonStatus::Syntax)
             return make_error(ErrorCode::InvalidArgument,
                               "it is not valid JSON; fix it (or move it away) and run again");
+        if (parsed.status == util::JsonStatus::TooDeep)
+            return make_error(ErrorCode::InvalidArgument, "its JSON is " + parsed.error);
+        out.config = std::move(parsed.value);
         if (!out.config.is_object())
             return make_error(ErrorCode::InvalidArgument, "it is JSON but not an object");
     }

@@ -15,6 +15,7 @@
 #include "core/cli/program.h"
 #include "core/logging/log.h"
 #include "core/util/files.h"
+#include "core/util/json_input.h"
 
 namespace cj::cli {
 
@@ -93,11 +94,12 @@ int merge_into(const std::string& path, const std::string& name, const ordered_j
 // What Claude Code already has under that name in the file for that scope.
 ordered_json current_entry(const std::string& path, const std::string& name) {
     claude_jobs::Error ignored;
-    auto doc = ordered_json::parse(read_existing(path, &ignored), nullptr, false);
-    if (!doc.is_object() || !doc.contains("mcpServers") || !doc["mcpServers"].is_object() ||
-        !doc["mcpServers"].contains(name))
+    auto parsed = util::parse_json_input<ordered_json>(read_existing(path, &ignored));
+    ordered_json& doc = parsed.value;
+    if (!parsed.ok() || !doc.is_object() || !doc.contains("mcpServers") ||
+        !doc["mcpServers"].is_object() || !doc["mcpServers"].contains(name))
         return nullptr;
-    return doc["mcpServers"][name];
+    return std::move(doc["mcpServers"][name]);
 }
 
 int register_claude_code(const RegisterOptions& options,

@@ -10,6 +10,8 @@
 #include <sstream>
 #include <system_error>
 
+#include "core/util/json_input.h"
+
 extern char** environ;
 
 namespace cj::config {
@@ -124,43 +126,6 @@ bool valid_backend_name(const std::string& name) {
 bool valid_env_name(const std::string& name) {
     return !name.empty() && name.find('=') == std::string::npos &&
            name.find('\0') == std::string::npos;
-}
-
-// Only used to describe invalid JSON: it records the parser's message, which carries the line
-// and column, and builds nothing.
-class ErrorCatcher : public nlohmann::json_sax<Json> {
-  public:
-    std::string message;
-
-    bool null() override { return true; }
-    bool boolean(bool) override { return true; }
-    bool number_integer(number_integer_t) override { return true; }
-    bool number_unsigned(number_unsigned_t) override { return true; }
-    bool number_float(number_float_t, const string_t&) override { return true; }
-    bool string(string_t&) override { return true; }
-    bool binary(binary_t&) override { return true; }
-    bool start_object(std::size_t) override { return true; }
-    bool key(string_t&) override { return true; }
-    bool end_object() override { return true; }
-    bool start_array(std::size_t) override { return true; }
-    bool end_array() override { return true; }
-    bool parse_error(std::size_t, const std::string&,
-                     const nlohmann::detail::exception& ex) override {
-        message = ex.what();
-        // Drop the library's "[json.exception.parse_error.101] " tag; keep "parse error at
-        // line L, column C: ...".
-        if (auto tag_end = message.find("] ");
-            message.rfind("[json.", 0) == 0 && tag_end != std::string::npos) {
-            message.erase(0, tag_end + 2);
-        }
-        return false;
-    }
-};
-
-std::string describe_json_error(const std::string& text) {
-    ErrorCatcher catcher;
-    Json::sax_parse(text, &catcher, nlohmann::detail::input_format_t::json, true);
-    return catcher.message.empty() ? "not valid JSON" : "not valid JSON: " + catcher.message;
 }
 
 // Walks the parsed document into a Config. Each read_* returns false after recording the first
@@ -658,11 +623,14 @@ Environment current_environment() {
 
 Result<Config> parse(const std::string& text, const std::string& origin, const Environment& env) {
     try {
-        Json root = Json::parse(text, nullptr, false);
-        if (root.is_discarded()) return config_error(origin, describe_json_error(text));
+        util::ParsedJson<Json> parsed = util::parse_json_input<Json>(text);
+        if (parsed.status == util::JsonStatus::Syntax) {
+            return config_error(origin, "not valid JSON: " + parsed.error);
+        }
+        if (parsed.status == util::JsonStatus::TooDeep) return config_error(origin, parsed.error);
         Config config;
         Reader reader(env);
-        if (!reader.read(root, config)) return config_error(origin, reader.issue());
+        if (!reader.read(parsed.value, config)) return config_error(origin, reader.issue());
         std::string why;
         if (!apply_environment(config, reader.claude_path_set(), env, why)) {
             return config_error(origin, why);

@@ -3,6 +3,8 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "core/util/json_input.h"
+
 namespace cj::jobs {
 
 using claude_jobs::ErrorCode;
@@ -109,7 +111,7 @@ std::string handle_to_json(const claude_jobs::JobHandle& handle) {
 }
 
 std::optional<claude_jobs::JobHandle> handle_from_json(const std::string& text) {
-    json j = json::parse(text, nullptr, false);
+    json j = util::parse_json_or_discarded(text);
     if (j.is_discarded() || !j.is_object()) return std::nullopt;
     claude_jobs::JobHandle h;
     h.jobId = j.value("jobId", "");

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/util/files.h"
+#include "core/util/json_input.h"
 
 namespace cj::jobs {
 
@@ -25,7 +26,7 @@ InteractiveState fold_interactive_records(std::string_view text) {
     while (start < text.size()) {
         std::size_t end = text.find('\n', start);
         if (end == std::string_view::npos) break;  // torn: the rest is still being written
-        auto record = nlohmann::json::parse(text.substr(start, end - start), nullptr, false);
+        auto record = util::parse_json_or_discarded(text.substr(start, end - start));
         start = end + 1;
         if (record.is_discarded() || !record.is_object()) continue;
         std::string event = str(record, "event");

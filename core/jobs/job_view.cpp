@@ -8,6 +8,7 @@
 #include "core/transcript/text.h"
 #include "core/util/clock.h"
 #include "core/util/files.h"
+#include "core/util/json_input.h"
 
 namespace cj::jobs {
 
@@ -88,8 +89,7 @@ std::optional<ResultView> ViewBuilder::result_of(const JobRecord& job, const Sca
                                                  const ViewOptions& options) const {
     std::optional<transcript::ResultSummary> result = snap.result;
     if (!result && !job.result.empty())
-        result = transcript::ResultSummary::from_json(
-            nlohmann::json::parse(job.result, nullptr, false));
+        result = transcript::ResultSummary::from_json(util::parse_json_or_discarded(job.result));
     if (!result) return std::nullopt;
     // Bounded like the transcript: a huge final answer must not make a huge reply.
     std::size_t limit = options.resultBytes

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <cstdio>
 
+#include "core/util/json_input.h"
+
 extern char** environ;
 
 namespace cj::jobs {
@@ -50,7 +52,7 @@ std::string LaunchPlan::to_json() const {
 }
 
 std::optional<LaunchPlan> LaunchPlan::from_json(const std::string& text) {
-    json j = json::parse(text, nullptr, false);
+    json j = util::parse_json_or_discarded(text);
     if (j.is_discarded() || !j.is_object()) return std::nullopt;
     auto strings = [&](const char* key, std::vector<std::string>& out) {
         auto it = j.find(key);

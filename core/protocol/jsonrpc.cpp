@@ -3,6 +3,9 @@
 #include "core/protocol/jsonrpc.h"
 
 #include <limits>
+#include <utility>
+
+#include "core/util/json_input.h"
 
 namespace cj::protocol {
 
@@ -21,9 +24,10 @@ bool params_acceptable(const json& object) {
     return it == object.end() || it->is_null() || it->is_object() || it->is_array();
 }
 
-json params_of(const json& object) {
+// Moved out, not copied: params can be most of an 8 MB line.
+json take_params(json& object) {
     auto it = object.find("params");
-    return it == object.end() ? json(nullptr) : *it;
+    return it == object.end() ? json(nullptr) : std::move(*it);
 }
 
 bool has_version(const json& object) {
@@ -32,7 +36,7 @@ bool has_version(const json& object) {
            it->get_ref<const std::string&>() == kJsonRpcVersion;
 }
 
-std::optional<Error> parse_error_member(const json& value) {
+std::optional<Error> parse_error_member(json& value) {
     if (!value.is_object()) return std::nullopt;
     auto code = value.find("code");
     auto message = value.find("message");
@@ -40,16 +44,16 @@ std::optional<Error> parse_error_member(const json& value) {
     Error error;
     error.code = code->get<int>();
     if (message != value.end() && message->is_string()) error.message = message->get<std::string>();
-    if (auto data = value.find("data"); data != value.end()) error.data = *data;
+    if (auto data = value.find("data"); data != value.end()) error.data = std::move(*data);
     return error;
 }
 
-Message classify_response(const json& object) {
+Message classify_response(json& object) {
     auto id = parse_id(object.at("id"));
     if (!id) return Discarded{"response with an unusable id"};
     Response response{*id, nullptr, std::nullopt};
     if (auto result = object.find("result"); result != object.end()) {
-        response.result = *result;
+        response.result = std::move(*result);
     } else {
         response.error = parse_error_member(object.at("error"));
         if (!response.error) return Discarded{"response with a malformed error member"};
@@ -72,7 +76,7 @@ std::optional<RequestId> parse_id(const json& value) {
     return std::nullopt;
 }
 
-Message classify(const json& value) {
+Message classify(json value) {
     if (value.is_array()) return invalid(std::nullopt, "batch requests are not supported");
     if (!value.is_object()) return invalid(std::nullopt, "a message must be a JSON object");
 
@@ -94,7 +98,7 @@ Message classify(const json& value) {
         const json& method = value.at("method");
         if (!method.is_string()) return Discarded{"notification whose method is not a string"};
         if (!params_acceptable(value)) return Discarded{"notification with non-structured params"};
-        return Notification{method.get<std::string>(), params_of(value)};
+        return Notification{method.get<std::string>(), take_params(value)};
     }
 
     std::optional<RequestId> id = parse_id(*idIt);
@@ -107,15 +111,31 @@ Message classify(const json& value) {
     const json& method = value.at("method");
     if (!method.is_string()) return invalid(id, "method must be a string");
     if (!params_acceptable(value)) return invalid(id, "params must be an object or an array");
-    return Request{std::move(*id), method.get<std::string>(), params_of(value)};
+    return Request{std::move(*id), method.get<std::string>(), take_params(value)};
 }
 
 Message parse_message(std::string_view line) {
-    json value = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (value.is_discarded()) {
+    util::ParsedJson<json> parsed = util::parse_json_input(line);
+    if (parsed.status == util::JsonStatus::Syntax) {
+        // The parser's own words can quote a long token of the line: not echoed back.
         return Invalid{std::nullopt, Error{kParseError, "parse error: not valid JSON", nullptr}};
     }
-    return classify(value);
+    if (parsed.ok()) return classify(std::move(parsed.value));
+
+    // Too deep. What is left above the limit still says what the message was meant to be: a
+    // request is refused with its id (even one written after the deep part), a notification
+    // or a response is dropped unanswered.
+    const std::string& deep = parsed.error;  // "nested deeper than N levels"
+    Message meant = classify(std::move(parsed.value));
+    if (auto* request = std::get_if<Request>(&meant)) {
+        return invalid(std::move(request->id), "message " + deep);
+    }
+    if (auto* refused = std::get_if<Invalid>(&meant)) {
+        return invalid(std::move(refused->id), "message " + deep);
+    }
+    if (std::holds_alternative<Notification>(meant)) return Discarded{"notification " + deep};
+    if (std::holds_alternative<Response>(meant)) return Discarded{"response " + deep};
+    return meant;  // Discarded already
 }
 
 json id_to_json(const RequestId& id) {

@@ -71,10 +71,14 @@ using Message = std::variant<Request, Notification, Response, Invalid, Discarded
 // Classifies one line (without its line ending). Never throws, whatever the input.
 // Unparsable → Invalid(-32700); a batch (JSON array) → Invalid(-32600), since MCP dropped
 // batching in 2025-06-18 and one error for the whole array is the simplest honest answer.
+// Nested deeper than util::kMaxJsonDepth → Invalid(-32600, "message nested deeper than N
+// levels") with the request's id, or Discarded for a notification or a response; no tree
+// deeper than the limit is ever built, so nothing downstream can recurse out of stack.
 Message parse_message(std::string_view line);
 
-// Classifies an already parsed value; parse_message minus the parsing.
-Message classify(const nlohmann::json& value);
+// Classifies an already parsed value; parse_message minus the parsing. Takes the value to
+// move params and results out of it rather than copy them.
+Message classify(nlohmann::json value);
 
 // The id in `value` when it is a usable one (integer within int64, or string).
 std::optional<RequestId> parse_id(const nlohmann::json& value);

@@ -339,17 +339,19 @@ class Session {
         const auto& name = nameIt->get_ref<const std::string&>();
         auto toolIt = toolsByName_.find(name);
         if (toolIt == toolsByName_.end()) return invalid_params("unknown tool: " + name);
-        json args = json::object();
+        // The tool reads the arguments where they are: they can be most of an 8 MB line.
+        static const json kNoArguments = json::object();
+        const json* args = &kNoArguments;
         if (auto a = params.find("arguments"); a != params.end() && !a->is_null()) {
             if (!a->is_object())
                 return invalid_params("tools/call params.arguments must be an object");
-            args = *a;
+            args = &*a;
         }
 
         const tools::Tool& tool = *toolIt->second;
         tools::ToolResult result;
         try {
-            result = tool.call(args, ctx);
+            result = tool.call(*args, ctx);
         } catch (const std::exception& e) {
             spdlog::error("tool {} threw: {}", name, e.what());
             result = internal_error(e.what());

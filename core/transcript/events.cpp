@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/transcript/text.h"
+#include "core/util/json_input.h"
 
 namespace cj::transcript {
 
@@ -154,7 +155,7 @@ void EventScanner::line(std::string_view text, std::uint64_t fullSize) {
         }
         return;
     }
-    json event = json::parse(text, nullptr, false);
+    json event = util::parse_json_or_discarded(text);
     if (event.is_discarded() || !event.is_object()) return;
     std::string parsed_type = str(event, "type");
     type = parsed_type;
@@ -191,7 +192,7 @@ std::string render_event(std::string_view line) {
     // Tool results are not part of the transcript: skip them without parsing (they are most
     // of a long log's bytes).
     if (leading_type(line) == "user") return {};
-    json event = json::parse(line, nullptr, false);
+    json event = util::parse_json_or_discarded(line);
     if (event.is_discarded() || !event.is_object()) {
         return one_line(std::string(line), 2000) + "\n";  // not JSON: show it as it is
     }

@@ -1,5 +1,7 @@
 // The real binary's protocol behaviour over stdio: malformed input of every kind, the
 // initialize gate, stdout carrying only protocol messages, and stdin EOF mid-wait.
+#include <signal.h>
+
 #include <gtest/gtest.h>
 
 #include "harness.h"
@@ -84,6 +86,39 @@ TEST_F(ProtocolTest, HugeLineIsRefusedAndSkipped) {
     ASSERT_TRUE(err);
     EXPECT_EQ((*err)["error"]["code"], -32600);
     EXPECT_EQ(server.request("ping")["result"], json::object());
+}
+
+// A line nested 200,000 deep (a few hundred KB, far under the size limit) used to overflow the
+// server's stack: as a request it is now refused with -32600 and its id, as a notification
+// dropped unanswered, and the server goes on serving.
+TEST_F(ProtocolTest, DeeplyNestedMessagesAreRefusedAndTheServerKeepsServing) {
+    ::signal(SIGPIPE, SIG_IGN);  // a dead server makes send_line throw, not kill the test
+    Server server(state_.path(), default_config(state_.path()));
+    server.initialize();
+    const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+
+    server.send_line(R"({"jsonrpc":"2.0","id":41,"method":"ping","params":{"x":)" + deep + "}}");
+    auto refused = server.response_for(41, std::chrono::seconds(20));
+    ASSERT_TRUE(refused) << "no answer; server stderr:\n" << server.stderr_text();
+    EXPECT_EQ((*refused)["error"]["code"], -32600) << refused->dump();
+    EXPECT_EQ((*refused)["error"]["message"], "message nested deeper than 128 levels");
+
+    server.send_line(R"({"jsonrpc":"2.0","method":"n/x","params":{"x":)" + deep + "}}");
+    server.send_line(
+        R"({"jsonrpc":"2.0","method":"tools/call","params":{"name":"claude_check","arguments":)" +
+        deep + R"(},"id":"late"})");
+    auto late = server.response_for("late", std::chrono::seconds(20));
+    ASSERT_TRUE(late) << "no answer; server stderr:\n" << server.stderr_text();
+    EXPECT_EQ((*late)["error"]["code"], -32600) << late->dump();
+
+    EXPECT_EQ(server.request("ping")["result"], json::object());
+    // Nothing answered the notification: the two refusals are the only errors written.
+    int errors = 0;
+    for (const auto& line : server.stdout_lines())
+        errors += line.find("\"error\"") != std::string::npos;
+    EXPECT_EQ(errors, 2);
+    server.close_stdin();
+    EXPECT_EQ(server.wait_exit(std::chrono::seconds(20)), 0);
 }
 
 TEST_F(ProtocolTest, VersionNegotiation) {

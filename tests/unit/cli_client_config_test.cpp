@@ -102,6 +102,15 @@ TEST(ClientConfig, MergeIntoNothingAndRefusals) {
     EXPECT_FALSE(merge_server(R"({"mcpServers": []})", "s", {}));
 }
 
+// Writing the file back walks the whole document: one nested 200,000 deep is refused first.
+TEST(ClientConfig, DeeplyNestedConfigIsRefused) {
+    std::string deep = std::string(200000, '[') + std::string(200000, ']');
+    auto merged = merge_server(R"({"mcpServers": {"other": {"args": )" + deep + "}}}", "s",
+                               {{"command", "x"}});
+    ASSERT_FALSE(merged);
+    EXPECT_EQ(merged.error().message, "its JSON is nested deeper than 128 levels");
+}
+
 TEST(ClientConfig, ReplaceKeepsABackupAndTheMode) {
     testing::TempDir dir("cj-clientcfg");
     std::string path = dir.write("cfg.json", "old content");

@@ -253,6 +253,20 @@ TEST(ConfigTest, InvalidJsonReportsLineAndColumn) {
     EXPECT_NE(parse_error("{\"a\": 1,}").find("not valid JSON"), std::string::npos);
 }
 
+// A backend's settings are handed on as JSON; nesting them 200,000 deep used to overflow the
+// stack while they were copied.
+TEST(ConfigTest, DeeplyNestedFileIsAClearError) {
+    std::string deep = std::string(200000, '[') + std::string(200000, ']');
+    std::string message =
+        parse_error(R"({"backends": {"local": {"plugin": "local-detached", "x": )" + deep + "}}}");
+    EXPECT_NE(message.find("test.json: nested deeper than 128 levels"), std::string::npos)
+        << message.substr(0, 300);
+    // Broken as well as deep: the syntax error is the one reported.
+    message = parse_error(R"({"backends": )" + std::string(200000, '['));
+    EXPECT_NE(message.find("test.json: not valid JSON"), std::string::npos)
+        << message.substr(0, 300);
+}
+
 TEST(ConfigTest, TopLevelMustBeAnObject) {
     EXPECT_NE(parse_error("[]").find("test.json: expected a JSON object at the top level, got an "
                                      "array"),

@@ -242,6 +242,39 @@ TEST(EventsTest, WrongTypedResultFieldsNeverThrow) {
     }
 }
 
+// A job can print anything, nested as deep as it likes: a line deeper than the JSON limit is
+// skipped like a malformed one (it used to overflow the stack when copied or dumped), and the
+// lines around it are still read.
+TEST(EventsTest, DeeplyNestedLinesAreSkippedWithoutCrashing) {
+    const std::string deep = std::string(200000, '[') + std::string(200000, ']');
+    const std::string deepTool =
+        R"({"type":"assistant","message":{"id":"msg_9","role":"assistant","content":[{"type":"tool_use","id":"tu_9","name":"Bash","input":{"command":)" +
+        deep + "}}]}}";
+    const std::string deepResult =
+        R"({"type":"result","subtype":"success","is_error":false,"result":"deep","session_id":"sess-9","permission_denials":)" +
+        deep + "}";
+    EventScanner scanner;
+    std::string log = kInit + "\n" + kText1 + "\n" + deepTool + "\n" + deepResult + "\n";
+    scanner.feed(log);
+    EXPECT_EQ(scanner.consumed(), log.size());
+    EXPECT_EQ(scanner.activity().turns, 1);
+    EXPECT_EQ(scanner.activity().lastTool, "");
+    EXPECT_FALSE(scanner.result().has_value());
+    EXPECT_EQ(scanner.sessionId(), "sess-1");
+    scanner.feed(kResult + "\n");
+    ASSERT_TRUE(scanner.result().has_value());
+    EXPECT_EQ(scanner.result()->text, "All done: two files.");
+
+    // The transcript shows such a line as text, cut short, like any line that is not an event.
+    for (const std::string* line : {&deepTool, &deepResult}) {
+        std::string shown = render_event(*line);
+        EXPECT_LE(shown.size(), 2001u);
+        EXPECT_EQ(shown.back(), '\n');
+    }
+    RenderedSpan span = render_lines(log, 1 << 20);
+    EXPECT_EQ(span.consumed, log.size());
+}
+
 TEST(EventsTest, ErrorResultIsParsed) {
     EventScanner scanner;
     scanner.feed(kInit + "\n");

@@ -16,6 +16,7 @@
 #include "core/protocol/jsonrpc.h"
 #include "core/protocol/line_reader.h"
 #include "core/protocol/message_writer.h"
+#include "core/util/json_input.h"
 
 namespace cj::protocol {
 namespace {
@@ -113,6 +114,66 @@ TEST(JsonrpcMessage, ClientResponsesAreRecognised) {
     EXPECT_EQ(as<Response>(err).error->code, -1);
     EXPECT_TRUE(std::holds_alternative<Discarded>(
         parse_message(R"({"jsonrpc":"2.0","id":null,"result":{}})")));
+}
+
+// Brackets nested `depth` deep: "[[...]]".
+std::string nested(std::size_t depth) {
+    return std::string(depth, '[') + std::string(depth, ']');
+}
+
+// A line nested exactly `depth` deep: the message object and its params are two of the levels.
+std::string request_nested(const std::string& id, std::size_t depth) {
+    return R"({"jsonrpc":"2.0","id":)" + id + R"(,"method":"ping","params":{"x":)" +
+           nested(depth - 2) + "}}";
+}
+
+const std::string kTooDeep =
+    "nested deeper than " + std::to_string(util::kMaxJsonDepth) + " levels";
+
+TEST(JsonrpcDepth, RequestAtTheLimitIsAccepted) {
+    auto m = parse_message(request_nested("1", util::kMaxJsonDepth));
+    EXPECT_EQ(as<Request>(m).params["x"].size(), 1u);
+}
+
+TEST(JsonrpcDepth, RequestOneLevelDeeperIsAnInvalidRequestWithItsId) {
+    auto m = parse_message(request_nested("2", util::kMaxJsonDepth + 1));
+    const auto& inv = as<Invalid>(m);
+    EXPECT_EQ(inv.error.code, kInvalidRequest);
+    EXPECT_EQ(inv.id, RequestId{std::int64_t{2}});
+    EXPECT_NE(inv.error.message.find(kTooDeep), std::string::npos) << inv.error.message;
+}
+
+TEST(JsonrpcDepth, VeryDeepRequestIsRefusedWithoutCrashing) {
+    auto m = parse_message(request_nested("\"deep\"", 200000));
+    const auto& inv = as<Invalid>(m);
+    EXPECT_EQ(inv.error.code, kInvalidRequest);
+    EXPECT_EQ(inv.id, RequestId{std::string("deep")});
+}
+
+TEST(JsonrpcDepth, AnIdAfterTheDeepPartIsStillEchoed) {
+    auto m = parse_message(R"({"jsonrpc":"2.0","method":"ping","params":{"x":)" + nested(200000) +
+                           R"(},"id":3})");
+    EXPECT_EQ(as<Invalid>(m).id, RequestId{std::int64_t{3}});
+    EXPECT_EQ(as<Invalid>(m).error.code, kInvalidRequest);
+}
+
+TEST(JsonrpcDepth, DeepNotificationIsDiscardedNotAnswered) {
+    auto m =
+        parse_message(R"({"jsonrpc":"2.0","method":"n/x","params":{"x":)" + nested(200000) + "}}");
+    ASSERT_TRUE(std::holds_alternative<Discarded>(m)) << "variant index " << m.index();
+    EXPECT_NE(std::get<Discarded>(m).why.find(kTooDeep), std::string::npos);
+}
+
+TEST(JsonrpcDepth, DeepBatchOrBareArrayIsAnInvalidRequestWithoutId) {
+    auto m = parse_message(nested(200000));
+    EXPECT_EQ(as<Invalid>(m).error.code, kInvalidRequest);
+    EXPECT_FALSE(as<Invalid>(m).id.has_value());
+}
+
+TEST(JsonrpcDepth, DeepAndBrokenIsAParseError) {
+    auto m = parse_message(R"({"jsonrpc":"2.0","id":4,"method":"ping","params":)" +
+                           std::string(200000, '['));
+    EXPECT_EQ(as<Invalid>(m).error.code, kParseError);
 }
 
 TEST(JsonrpcIds, EchoExactly) {

@@ -181,6 +181,18 @@ TEST(TmuxHookTest, PreToolUseKeepsLargeInputsSmall) {
     EXPECT_EQ(event["message"]["content"][0]["input"]["file_path"], "/a");
 }
 
+// The hook's input is claude's, and a tool's input in it is the model's: nested 200,000 deep it
+// used to overflow the hook's stack when the input was copied and measured.
+TEST(TmuxHookTest, DeeplyNestedInputIsIgnoredWithoutCrashing) {
+    std::string deep = std::string(200000, '[') + std::string(200000, ']');
+    auto lines = hook_lines(
+        R"({"hook_event_name":"PreToolUse","tool_name":"Bash","tool_use_id":"t1","tool_input":{"command":)" +
+            deep + "}}",
+        1);
+    EXPECT_TRUE(lines.state.empty());
+    EXPECT_TRUE(lines.event.empty());
+}
+
 TEST(TmuxScreenTest, QuestionsAndReadiness) {
     std::string trust =
         "────\n  Do you trust the files in this folder?\n\n  ❯ 1. Yes, proceed\n    2. No, exit\n\n"
@@ -244,6 +256,16 @@ TEST(InteractiveStateTest, FoldsRecordsInOrder) {
     EXPECT_TRUE(s.error.empty()) << "a new message clears the error";
     s = fold_interactive_records("{\"event\":\"Stop\"}\n{\"event\":\"SessionEnd\"}\n");
     EXPECT_EQ(s.state, "ended");
+}
+
+TEST(InteractiveStateTest, SkipsDeeplyNestedRecords) {
+    std::string deep = std::string(200000, '[') + std::string(200000, ']');
+    auto s = fold_interactive_records(
+        "{\"event\":\"Stop\",\"lastText\":\"hi\"}\n"
+        "{\"event\":\"InputSent\",\"x\":" +
+        deep + "}\n");
+    EXPECT_EQ(s.state, "waiting_for_input");
+    EXPECT_EQ(s.lastText, "hi");
 }
 
 TEST(InteractiveStateTest, IgnoresTornAndBadLines) {

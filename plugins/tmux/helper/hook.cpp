@@ -10,6 +10,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/util/json_input.h"
+
 namespace cj::tmux {
 
 namespace {
@@ -54,7 +56,7 @@ bool append_line(const std::string& jobDir, const char* name, const std::string&
 
 HookLines hook_lines(const std::string& payload, long long nowMs) {
     HookLines lines;
-    Json in = Json::parse(payload, nullptr, false);
+    Json in = util::parse_json_or_discarded(payload);
     if (in.is_discarded() || !in.is_object()) return lines;
     std::string event = str(in, "hook_event_name");
     if (event.empty()) return lines;
@@ -89,7 +91,8 @@ HookLines hook_lines(const std::string& payload, long long nowMs) {
     } else if (event == "PreToolUse") {
         std::string tool = str(in, "tool_name");
         state["tool"] = tool;
-        Json input = in.contains("tool_input") ? in["tool_input"] : Json::object();
+        Json input = Json::object();
+        if (auto it = in.find("tool_input"); it != in.end()) input = std::move(*it);
         // Inputs can be large (a file's new content): keep what a one-line summary needs.
         if (input.dump().size() > kMaxShort) {
             Json small = Json::object();
