@@ -10,6 +10,7 @@
 
 #include "core/tools/job_tools.h"
 #include "core/util/files.h"
+#include "core/util/ids.h"
 
 namespace cj::app {
 
@@ -44,6 +45,18 @@ int current_depth() {
     return end && *end == '\0' && v >= 0 && v < 1000 ? static_cast<int>(v) : 0;
 }
 
+jobs::JobOwner process_owner() {
+    auto env = [](const char* name) {
+        const char* v = std::getenv(name);
+        return v ? std::string(v).substr(0, 4096) : std::string();
+    };
+    jobs::JobOwner self;
+    self.instance = util::new_job_id();
+    self.session = env("CLAUDE_CODE_SESSION_ID");
+    self.project = env("CLAUDE_PROJECT_DIR");
+    return self;
+}
+
 Result<std::unique_ptr<App>> App::create(config::Config config, const Layout& layout) {
     std::unique_ptr<App> app(new App());
     if (auto r = util::make_private_dirs(config.stateDir + "/jobs"); !r) return r.error();
@@ -63,7 +76,7 @@ Result<std::unique_ptr<App>> App::create(config::Config config, const Layout& la
     app->backends_ = std::make_unique<jobs::BackendSet>(config, app->registry_, host);
     app->service_ = std::make_unique<jobs::JobService>(
         std::move(config), *app->index_, *app->backends_, current_depth(),
-        jobs::process_environment());
+        jobs::process_environment(), process_owner());
     return app;
 }
 

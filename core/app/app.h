@@ -62,4 +62,8 @@ private:
 // This process's CLAUDE_JOBS_DEPTH (0 when unset or unreadable).
 int current_depth();
 
+// This process as the owner of the jobs it starts: a new random instance id, and the host's
+// session and project from CLAUDE_CODE_SESSION_ID and CLAUDE_PROJECT_DIR when set.
+jobs::JobOwner process_owner();
+
 }  // namespace cj::app

@@ -94,14 +94,16 @@ std::string real_path(const std::string& path) {
 
 StartAcceptor::StartAcceptor(const config::Config& config, JobIndex& index,
                              const BackendSet& backends, Reconciler& reconciler,
-                             EventCache& events, int depth, std::vector<std::string> baseEnv)
+                             EventCache& events, int depth, std::vector<std::string> baseEnv,
+                             JobOwner self)
     : config_(config),
       index_(index),
       backends_(backends),
       reconciler_(reconciler),
       events_(events),
       depth_(depth),
-      baseEnv_(std::move(baseEnv)) {}
+      baseEnv_(std::move(baseEnv)),
+      self_(std::move(self)) {}
 
 Result<void> StartAcceptor::check_fields(const StartRequest& r) const {
     for (auto [name, value, limit] :
@@ -262,6 +264,8 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
     draft.spec = settings.to_json().dump();
     draft.idempotencyKey = r.idempotencyKey;
     draft.createdAt = util::now_ms();
+    draft.owner = self_;
+    draft.owner.client = one_line(r.clientName, kMaxNameBytes);
     return out;
 }
 

@@ -37,10 +37,12 @@ struct Acceptance {
 
 class StartAcceptor {
 public:
-    // depth: this server's CLAUDE_JOBS_DEPTH; baseEnv: its environment ("NAME=value").
+    // depth: this server's CLAUDE_JOBS_DEPTH; baseEnv: its environment ("NAME=value");
+    // self: this process as the owner of the jobs it starts (the client name comes with
+    // each request).
     StartAcceptor(const config::Config& config, JobIndex& index, const BackendSet& backends,
                   Reconciler& reconciler, EventCache& events, int depth,
-                  std::vector<std::string> baseEnv);
+                  std::vector<std::string> baseEnv, JobOwner self);
 
     // InvalidArgument (with a message the caller can act on) for a bad value, NotFound for an
     // unknown resumeJobId, PermissionDenied for a folder outside allowedWorkFolders,
@@ -63,6 +65,7 @@ private:
     EventCache& events_;
     int depth_;
     std::vector<std::string> baseEnv_;
+    JobOwner self_;
 };
 
 }  // namespace cj::jobs

@@ -28,9 +28,15 @@ using sqlite::WriteTransaction;
 namespace {
 
 constexpr int kBusyTimeoutMs = 10000;
-constexpr int kSchemaVersion = 1;
+// The schema grows by migrations, each applied once, in order, inside the write transaction
+// that opens the index (a fresh index goes through all of them). A feature that needs new
+// columns or tables appends one; an index written by a newer claude-jobs is refused.
+struct Migration {
+    int version;
+    const char* sql;
+};
 
-constexpr const char* kSchema = R"sql(
+constexpr const char* kBaseSchema = R"sql(
 CREATE TABLE IF NOT EXISTS jobs (
     seq              INTEGER PRIMARY KEY AUTOINCREMENT,
     id               TEXT NOT NULL UNIQUE,
@@ -64,10 +70,36 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS held (id TEXT PRIMARY KEY);
 )sql";
 
+// Who started each job (server instance, client, the host's session and project), and the
+// log of state changes every follower reads: events --follow, wake-ups, task notifications.
+constexpr const char* kOwnersAndTransitions = R"sql(
+ALTER TABLE jobs ADD COLUMN owner_instance TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN owner_client TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN owner_session TEXT NOT NULL DEFAULT '';
+ALTER TABLE jobs ADD COLUMN owner_project TEXT NOT NULL DEFAULT '';
+CREATE INDEX jobs_by_owner_session ON jobs(owner_session, seq);
+CREATE TABLE transitions (
+    seq        INTEGER PRIMARY KEY AUTOINCREMENT,
+    job_id     TEXT NOT NULL,
+    from_state TEXT NOT NULL,
+    to_state   TEXT NOT NULL,
+    reason     TEXT NOT NULL DEFAULT '',
+    at         INTEGER NOT NULL
+);
+CREATE INDEX transitions_by_job ON transitions(job_id);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, kBaseSchema},
+    {2, kOwnersAndTransitions},
+};
+constexpr int kSchemaVersion = kMigrations[std::size(kMigrations) - 1].version;
+
 constexpr const char* kColumns =
     "seq, id, state, backend, label, prompt_preview, work_folder, spec, "
     "COALESCE(idempotency_key, ''), created_at, claimed_at, started_at, ended_at, exit_code, "
-    "reason, result, session_id, handle, cancel_requested, cancel_grace";
+    "reason, result, session_id, handle, cancel_requested, cancel_grace, owner_instance, "
+    "owner_client, owner_session, owner_project";
 
 JobRecord read_row(const Statement& s) {
     JobRecord r;
@@ -91,6 +123,10 @@ JobRecord read_row(const Statement& s) {
     r.handle = s.text(17);
     r.cancelRequested = s.int64(18) != 0;
     r.cancelGraceSec = static_cast<int>(s.int64(19));
+    r.owner.instance = s.text(20);
+    r.owner.client = s.text(21);
+    r.owner.session = s.text(22);
+    r.owner.project = s.text(23);
     return r;
 }
 
@@ -106,6 +142,19 @@ Result<std::optional<JobRecord>> query_one(sqlite3* db, const std::string& where
     return db_error(db, "read job");
 }
 
+// Appends to the transitions log, inside the caller's transaction.
+Result<void> log_transition(sqlite3* db, const std::string& id, const char* from, JobState to,
+                            const std::string& reason, std::int64_t at) {
+    Statement s(db,
+                "INSERT INTO transitions(job_id, from_state, to_state, reason, at) "
+                "VALUES(?,?,?,?,?)");
+    if (!s.ok()) return db_error(db, "prepare");
+    s.bind(1, id).bind(2, std::string(from)).bind(3, std::string(state_name(to)));
+    s.bind(4, reason).bind(5, at);
+    if (s.step() != SQLITE_DONE) return db_error(db, "log the state change of job " + id);
+    return {};
+}
+
 Result<std::int64_t> count_state(sqlite3* db, JobState state) {
     Statement s(db, "SELECT COUNT(*) FROM jobs WHERE state = ?");
     if (!s.ok()) return db_error(db, "prepare");
@@ -116,7 +165,16 @@ Result<std::int64_t> count_state(sqlite3* db, JobState state) {
 
 }  // namespace
 
-// Journal mode, sync level and tables; idempotent.
+// Declared before a method's lock, so the listener runs after the lock is released.
+struct JobIndex::NotifyAfter {
+    JobIndex* index;
+    bool fire = false;
+    ~NotifyAfter() {
+        if (fire) index->transitioned();
+    }
+};
+
+// Journal mode, sync level, and the schema brought to kSchemaVersion; idempotent.
 static Result<void> prepare_schema(sqlite3* db) {
     // NORMAL: in WAL mode a commit is safe from a crash of the process, and reaches the disk
     // at the next checkpoint. The one commit that must be on disk before anyone is told
@@ -124,8 +182,25 @@ static Result<void> prepare_schema(sqlite3* db) {
     if (auto r = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !r) return r;
     WriteTransaction tx(db);
     if (!tx.begun()) return db_error(db, "begin");
-    if (auto r = exec(db, kSchema); !r) return r;
-    Statement s(db, "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', ?)");
+    if (auto r = exec(db, "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+        !r)
+        return r;
+    int version = 0;
+    {
+        Statement s(db, "SELECT value FROM meta WHERE key = 'schema_version'");
+        if (s.step() == SQLITE_ROW) version = std::atoi(s.text(0).c_str());
+    }
+    if (version > kSchemaVersion)
+        return make_error(ErrorCode::Unavailable,
+                          "job index: its schema (version " + std::to_string(version) +
+                              ") was written by a newer claude-jobs than this one (which knows " +
+                              std::to_string(kSchemaVersion) +
+                              "); update claude-jobs, or use another stateDir");
+    for (const auto& m : kMigrations) {
+        if (m.version <= version) continue;
+        if (auto r = exec(db, m.sql); !r) return r;
+    }
+    Statement s(db, "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?)");
     s.bind(1, std::to_string(kSchemaVersion));
     if (s.step() != SQLITE_DONE) return db_error(db, "write schema version");
     return tx.commit();
@@ -164,6 +239,7 @@ JobIndex::~JobIndex() {
 
 Result<InsertOutcome> JobIndex::insert(JobRecord draft, int maxRunning,
                                        const LaunchInputs& inputs) {
+    NotifyAfter notify{this};
     std::lock_guard<std::mutex> lock(mutex_);
     // claude_start answers only once the row is on disk ("durably recorded").
     if (auto r = exec(db_, "PRAGMA synchronous=FULL"); !r) return r.error();
@@ -193,7 +269,8 @@ Result<InsertOutcome> JobIndex::insert(JobRecord draft, int maxRunning,
 
     Statement s(db_,
                 "INSERT INTO jobs(id, state, backend, label, prompt_preview, work_folder, spec, "
-                "idempotency_key, created_at, claimed_at) VALUES(?,?,?,?,?,?,?,?,?,?)");
+                "idempotency_key, created_at, claimed_at, owner_instance, owner_client, "
+                "owner_session, owner_project) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (!s.ok()) return db_error(db_, "prepare");
     s.bind(1, draft.id)
         .bind(2, std::string(state_name(draft.state)))
@@ -207,14 +284,19 @@ Result<InsertOutcome> JobIndex::insert(JobRecord draft, int maxRunning,
     else
         s.bind(8, draft.idempotencyKey);
     s.bind(9, draft.createdAt).bind(10, draft.claimedAt);
+    s.bind(11, draft.owner.instance).bind(12, draft.owner.client);
+    s.bind(13, draft.owner.session).bind(14, draft.owner.project);
     if (s.step() != SQLITE_DONE) return db_error(db_, "insert job");
     draft.seq = sqlite3_last_insert_rowid(db_);
+    if (auto r = log_transition(db_, draft.id, "", draft.state, "", draft.createdAt); !r)
+        return r.error();
     if (!inputs.plan.empty()) {
         Statement l(db_, "INSERT OR REPLACE INTO launches(id, prompt, plan) VALUES(?,?,?)");
         l.bind(1, draft.id).bind(2, inputs.prompt).bind(3, inputs.plan);
         if (l.step() != SQLITE_DONE) return db_error(db_, "insert launch plan");
     }
     if (auto r = tx.commit(); !r) return r.error();
+    notify.fire = true;
     return InsertOutcome{std::move(draft), false};
 }
 
@@ -248,6 +330,7 @@ Result<std::optional<JobRecord>> JobIndex::find_by_idempotency_key(const std::st
 
 Result<std::optional<JobRecord>> JobIndex::promote_next(
     int maxRunning, const std::function<bool(const std::string&)>& canLaunch) {
+    NotifyAfter notify{this};
     std::lock_guard<std::mutex> lock(mutex_);
     WriteTransaction tx(db_);
     if (!tx.begun()) return db_error(db_, "begin");
@@ -272,7 +355,10 @@ Result<std::optional<JobRecord>> JobIndex::promote_next(
     Statement u(db_, "UPDATE jobs SET state = 'running', claimed_at = ? WHERE id = ?");
     u.bind(1, job.claimedAt).bind(2, job.id);
     if (u.step() != SQLITE_DONE) return db_error(db_, "claim queued job");
+    if (auto r = log_transition(db_, job.id, "queued", JobState::Running, "", job.claimedAt); !r)
+        return r.error();
     if (auto r = tx.commit(); !r) return r.error();
+    notify.fire = true;
     return std::optional<JobRecord>(std::move(job));
 }
 
@@ -321,7 +407,19 @@ Result<void> JobIndex::release(const std::string& id) {
 Result<bool> JobIndex::finish(const std::string& id, JobState state, std::optional<int> exitCode,
                               const std::string& reason, const std::string& result,
                               const std::string& sessionId, std::int64_t endedAt) {
+    NotifyAfter notify{this};
     std::lock_guard<std::mutex> lock(mutex_);
+    WriteTransaction tx(db_);
+    if (!tx.begun()) return db_error(db_, "begin");
+    std::string from;
+    {
+        Statement q(db_, "SELECT state FROM jobs WHERE id = ? AND state IN ('queued', 'running')");
+        q.bind(1, id);
+        int rc = q.step();
+        if (rc == SQLITE_DONE) return false;  // already ended (or gone): that record stands
+        if (rc != SQLITE_ROW) return db_error(db_, "record the end of job " + id);
+        from = q.text(0);
+    }
     Statement s(db_,
                 "UPDATE jobs SET state = ?, exit_code = ?, reason = ?, result = ?, "
                 "session_id = CASE WHEN ? = '' THEN session_id ELSE ? END, ended_at = ? "
@@ -334,18 +432,30 @@ Result<bool> JobIndex::finish(const std::string& id, JobState state, std::option
     s.bind(3, reason).bind(4, result).bind(5, sessionId).bind(6, sessionId).bind(7, endedAt);
     s.bind(8, id);
     if (s.step() != SQLITE_DONE) return db_error(db_, "record the end of job " + id);
-    return sqlite3_changes(db_) > 0;
+    if (auto r = log_transition(db_, id, from.c_str(), state, reason, endedAt); !r)
+        return r.error();
+    if (auto r = tx.commit(); !r) return r.error();
+    notify.fire = true;
+    return true;
 }
 
 Result<bool> JobIndex::cancel_queued(const std::string& id, const std::string& reason,
                                      std::int64_t endedAt) {
+    NotifyAfter notify{this};
     std::lock_guard<std::mutex> lock(mutex_);
+    WriteTransaction tx(db_);
+    if (!tx.begun()) return db_error(db_, "begin");
     Statement s(db_,
                 "UPDATE jobs SET state = 'cancelled', reason = ?, ended_at = ?, "
                 "cancel_requested = 1 WHERE id = ? AND state = 'queued'");
     s.bind(1, reason).bind(2, endedAt).bind(3, id);
     if (s.step() != SQLITE_DONE) return db_error(db_, "cancel queued job");
-    return sqlite3_changes(db_) > 0;
+    if (sqlite3_changes(db_) == 0) return false;
+    if (auto r = log_transition(db_, id, "queued", JobState::Cancelled, reason, endedAt); !r)
+        return r.error();
+    if (auto r = tx.commit(); !r) return r.error();
+    notify.fire = true;
+    return true;
 }
 
 Result<void> JobIndex::set_cancel_requested(const std::string& id, int graceSec) {
@@ -448,8 +558,52 @@ Result<void> JobIndex::remove(const std::string& id) {
         Statement h(db_, "DELETE FROM held WHERE id = ?");
         h.bind(1, id);
         if (h.step() != SQLITE_DONE) return db_error(db_, "remove job");
+        Statement t(db_, "DELETE FROM transitions WHERE job_id = ?");
+        t.bind(1, id);
+        if (t.step() != SQLITE_DONE) return db_error(db_, "remove job");
     }
     return {};
+}
+
+Result<std::vector<Transition>> JobIndex::transitions_after(std::int64_t afterSeq, int limit) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Statement s(db_,
+                "SELECT t.seq, t.job_id, t.from_state, t.to_state, t.reason, t.at, "
+                "COALESCE(j.label, ''), COALESCE(j.owner_instance, ''), "
+                "COALESCE(j.owner_session, '') FROM transitions t LEFT JOIN jobs j ON "
+                "j.id = t.job_id WHERE t.seq > ? ORDER BY t.seq LIMIT ?");
+    if (!s.ok()) return db_error(db_, "prepare");
+    s.bind(1, afterSeq).bind(2, static_cast<std::int64_t>(limit));
+    std::vector<Transition> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        Transition t;
+        t.seq = s.int64(0);
+        t.jobId = s.text(1);
+        t.from = parse_state(s.text(2));
+        t.to = parse_state(s.text(3)).value_or(JobState::Failed);
+        t.reason = s.text(4);
+        t.at = s.int64(5);
+        t.label = s.text(6);
+        t.ownerInstance = s.text(7);
+        t.ownerSession = s.text(8);
+        out.push_back(std::move(t));
+    }
+    if (rc != SQLITE_DONE) return db_error(db_, "read state changes");
+    return out;
+}
+
+Result<std::int64_t> JobIndex::last_transition() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    Statement s(db_, "SELECT COALESCE(MAX(seq), 0) FROM transitions");
+    if (!s.ok() || s.step() != SQLITE_ROW) return db_error(db_, "read state changes");
+    return s.int64(0);
+}
+
+void JobIndex::on_transition(std::function<void()> listener) { onTransition_ = std::move(listener); }
+
+void JobIndex::transitioned() {
+    if (onTransition_) onTransition_();
 }
 
 Result<std::string> JobIndex::integrity_check() {

@@ -46,6 +46,20 @@ struct ListOutcome {
     std::int64_t nextBeforeSeq = 0;                          // 0 = no more
 };
 
+// One entry of the transitions log: a job moved from one state to another (from is nullopt
+// for a new job). With the job's label and owner, for followers that filter by them.
+struct Transition {
+    std::int64_t seq = 0;  // increasing; a follower passes back the last it saw
+    std::string jobId;
+    std::optional<JobState> from;
+    JobState to = JobState::Queued;
+    std::string reason;
+    std::int64_t at = 0;  // ms since epoch
+    std::string label;
+    std::string ownerInstance;
+    std::string ownerSession;
+};
+
 class JobIndex {
 public:
     // Opens (creating if needed, 0600) the database at path.
@@ -108,13 +122,29 @@ public:
     claude_jobs::Result<std::vector<std::string>> ended_before(std::int64_t cutoffMs);
     claude_jobs::Result<void> remove(const std::string& id);
 
+    // The state changes logged after afterSeq (oldest first, at most limit): every new job,
+    // promotion and end, written in the same transaction as the change itself, so a
+    // follower in any process sees each exactly once and in order.
+    claude_jobs::Result<std::vector<Transition>> transitions_after(std::int64_t afterSeq,
+                                                                   int limit);
+    // The seq of the newest state change (0 when none): where a follower that wants only
+    // what happens from now on starts.
+    claude_jobs::Result<std::int64_t> last_transition();
+
+    // Called (outside the index's lock) after this process committed a state change.
+    void on_transition(std::function<void()> listener);
+
     // PRAGMA quick_check: "" when fine, else what it found.
     claude_jobs::Result<std::string> integrity_check();
 
 private:
     explicit JobIndex(sqlite3* db) : db_(db) {}
+    struct NotifyAfter;
+    void transitioned();
+
     sqlite3* db_;
     std::mutex mutex_;
+    std::function<void()> onTransition_;  // set once, before concurrent use
 };
 
 }  // namespace cj::jobs

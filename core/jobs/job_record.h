@@ -21,6 +21,17 @@ bool is_terminal(JobState state);
 // The MCP task status a state maps to: working, completed, failed, cancelled.
 const char* task_status(JobState state);
 
+// Who started a job: this server process (one stdio server serves one client connection),
+// the client's name from initialize, and the host's session and project when the server's
+// environment names them (Claude Code sets CLAUDE_CODE_SESSION_ID and CLAUDE_PROJECT_DIR for
+// its MCP servers and its hooks, so a hook can find the jobs of its own session).
+struct JobOwner {
+    std::string instance;  // a random id per server (or command-line) process
+    std::string client;    // e.g. "claude-code 2.1.329"
+    std::string session;   // CLAUDE_CODE_SESSION_ID, "" when unknown
+    std::string project;   // CLAUDE_PROJECT_DIR, "" when unknown
+};
+
 struct JobRecord {
     std::int64_t seq = 0;  // insertion order: FIFO for the queue, newest-first for listing
     std::string id;
@@ -42,6 +53,7 @@ struct JobRecord {
     std::string handle;          // JSON of the backend's JobHandle, "" until launched
     bool cancelRequested = false;
     int cancelGraceSec = 10;     // the grace the cancel asked for
+    JobOwner owner;
 };
 
 }  // namespace cj::jobs

@@ -9,22 +9,28 @@ using claude_jobs::make_error;
 using claude_jobs::Result;
 
 JobService::JobService(config::Config config, JobIndex& index, BackendSet& backends, int depth,
-                       std::vector<std::string> baseEnv)
+                       std::vector<std::string> baseEnv, JobOwner self)
     : config_(std::move(config)),
       index_(index),
       backends_(backends),
       baseEnv_(std::move(baseEnv)),
+      self_(std::move(self)),
       dirs_{config_.stateDir + "/jobs"},
       events_(dirs_),
       reconciler_(index_, backends_, events_, dirs_),
-      acceptor_(config_, index_, backends_, reconciler_, events_, depth, baseEnv_),
+      acceptor_(config_, index_, backends_, reconciler_, events_, depth, baseEnv_, self_),
       launcher_(config_, index_, backends_, reconciler_, dirs_),
       views_(events_, backends_, dirs_),
       waiter_(reconciler_, views_, dirs_),
       stops_(backends_),
       control_(index_, backends_, reconciler_, stops_, views_, dirs_),
       lister_(index_, reconciler_),
-      housekeeping_(config_, index_, backends_, reconciler_, launcher_, stops_, events_, dirs_) {}
+      housekeeping_(config_, index_, backends_, reconciler_, launcher_, stops_, events_, dirs_),
+      feed_(index_) {
+    index_.on_transition([this] { feed_.nudge(); });
+}
+
+JobService::~JobService() { index_.on_transition(nullptr); }
 
 Result<StartOutcome> JobService::start(const StartRequest& request) {
     auto accepted = acceptor_.accept(request);

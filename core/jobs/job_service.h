@@ -8,6 +8,7 @@
 //   waiter       claude_wait's loop
 //   job_control  cancel and input
 //   housekeeping the pump, releasing what backends hold, retention
+//   transition_feed  every state change, in order, for whoever wakes a client
 // Tools never talk to a backend directly.
 //
 // Thread-safety: every method may be called concurrently from request threads and from the
@@ -34,6 +35,7 @@
 #include "core/jobs/launcher.h"
 #include "core/jobs/reconciler.h"
 #include "core/jobs/start_request.h"
+#include "core/jobs/transition_feed.h"
 #include "core/jobs/waiter.h"
 #include "core/util/cancel_token.h"
 
@@ -42,9 +44,10 @@ namespace cj::jobs {
 class JobService {
 public:
     // depth: this server's CLAUDE_JOBS_DEPTH (0 at the top); baseEnv: the environment jobs
-    // inherit ("NAME=value").
+    // inherit ("NAME=value"); self: this process as the owner of the jobs it starts.
     JobService(config::Config config, JobIndex& index, BackendSet& backends, int depth,
-               std::vector<std::string> baseEnv);
+               std::vector<std::string> baseEnv, JobOwner self);
+    ~JobService();
 
     claude_jobs::Result<StartOutcome> start(const StartRequest& request);
     claude_jobs::Result<JobView> check(const std::string& id, const ViewOptions& options);
@@ -64,7 +67,11 @@ public:
     int release_held() { return housekeeping_.release_held(); }
     int sweep() { return housekeeping_.sweep(); }
 
+    // Every job's state changes as they are logged, by this process or any other.
+    TransitionFeed& transitions() { return feed_; }
+
     const config::Config& config() const { return config_; }
+    const JobOwner& self() const { return self_; }
     std::string job_dir(const std::string& id) const { return dirs_.dir(id); }
 
 private:
@@ -73,6 +80,7 @@ private:
     JobIndex& index_;
     BackendSet& backends_;
     std::vector<std::string> baseEnv_;
+    JobOwner self_;
     JobDirs dirs_;
     EventCache events_;
     Reconciler reconciler_;
@@ -84,6 +92,7 @@ private:
     JobControl control_;
     JobLister lister_;
     Housekeeping housekeeping_;
+    TransitionFeed feed_;
 };
 
 }  // namespace cj::jobs

@@ -32,6 +32,7 @@ struct StartRequest {
     std::optional<std::int64_t> timeoutSec;
     std::optional<double> maxBudgetUsd;
     std::string label;
+    std::string clientName;  // who asks, as the client named itself ("" = unknown)
 };
 
 // What the job index keeps of a request (everything but the prompt, which is in prompt.txt),

@@ -194,6 +194,7 @@ class Session {
 
         auto ctx = std::make_shared<tools::RequestContext>();
         ctx->progressToken = progress_token_of(request.params);
+        ctx->clientName = clientName_;
         ctx->notify = [this](const std::string& name, const json& params) {
             writer_.send(make_notification(name, params));
         };
@@ -293,7 +294,13 @@ class Session {
         std::string client = "unknown client";
         if (params.is_object()) {
             if (auto info = params.find("clientInfo"); info != params.end() && info->is_object()) {
-                client = info->value("name", client) + " " + info->value("version", "");
+                auto text = [&](const char* key) {
+                    auto it = info->find(key);
+                    return it != info->end() && it->is_string() ? it->get<std::string>() : "";
+                };
+                std::string name = text("name"), version = text("version");
+                clientName_ = name.substr(0, 100) + (version.empty() ? "" : " " + version.substr(0, 40));
+                if (!name.empty()) client = clientName_;
             }
         }
         spdlog::info("initialize from {}: protocol {} requested, {} agreed", client,
@@ -390,6 +397,7 @@ class Session {
     // Touched only on the reader thread (initialize runs inline), so no lock.
     bool initialized_ = false;
     std::string protocolVersion_;  // what initialize agreed; later methods may depend on it
+    std::string clientName_;       // clientInfo from initialize, for the jobs it starts
     MessageWriter writer_;
     // Declared last: destroyed first, so workers are joined while the rest still exists.
     InFlightRequests inFlight_;

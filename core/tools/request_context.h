@@ -16,6 +16,8 @@ namespace cj::tools {
 
 struct RequestContext {
     std::shared_ptr<util::CancelToken> cancel = std::make_shared<util::CancelToken>();
+    // The client's name and version as it gave them in initialize ("" before, or unknown).
+    std::string clientName;
     // The request's params._meta.progressToken, when the client sent one.
     std::optional<nlohmann::json> progressToken;
     // Sends a JSON-RPC notification; safe from any thread. Set by the server.

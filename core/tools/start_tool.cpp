@@ -88,7 +88,7 @@ Tool make_start_tool(jobs::JobService& service) {
         "conversation, pass resumeJobId.";
     tool.inputSchema = input_schema();
     tool.outputSchema = output_schema_start();
-    tool.call = [&service](const json& args, tools::RequestContext&) {
+    tool.call = [&service](const json& args, tools::RequestContext& ctx) {
         return guarded([&] {
             Args a(args, {"prompt", "workFolder", "model", "backend", "jobId", "idempotencyKey",
                           "resumeSessionId", "resumeJobId", "forkSession", "permissionMode",
@@ -115,6 +115,7 @@ Tool make_start_tool(jobs::JobService& service) {
             r.timeoutSec = a.any_integer("timeoutSec");
             r.maxBudgetUsd = a.number("maxBudgetUsd", -HUGE_VAL, HUGE_VAL);
             r.label = a.string("label", SIZE_MAX).value_or("");
+            r.clientName = ctx.clientName;
 
             auto started = service.start(r);
             if (!started) return error_result(started.error());
