@@ -202,5 +202,35 @@ TEST(PluginCommonRunnerFiles, CancelRequestHasTheModeAskedFor) {
     EXPECT_TRUE(cancel_requested(dir.path()));
 }
 
+// spawn_detached: the same detached child as SpawnSetup::detach(), with exactly the
+// environment given, or this process's.
+TEST(PluginCommonSpawn, SpawnDetachedGivesTheEnvironmentAsked) {
+    TempDir dir;
+    std::string out = dir.path() + "/env";
+    pid_t pid = spawn_detached({"/bin/sh", "-c", "echo \"$CJ_ONLY|$CJ_SERVER\" > " + out},
+                               std::vector<std::string>{"CJ_ONLY=given"});
+    ASSERT_GT(pid, 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_EQ(read_all(out), "given|\n");
+    ::setenv("CJ_SERVER", "ours", 1);
+    pid = spawn_detached({"/bin/sh", "-c", "echo \"$CJ_SERVER\" > " + out});
+    ::unsetenv("CJ_SERVER");
+    ASSERT_GT(pid, 0);
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_EQ(read_all(out), "ours\n");
+    errno = 0;
+    EXPECT_EQ(spawn_detached({"/nonexistent/program"}), -1);
+    EXPECT_EQ(errno, ENOENT);
+    EXPECT_EQ(spawn_detached({}), -1);
+}
+
+TEST(PluginCommonPath, PathComesFromTheEnvironmentGiven) {
+    EXPECT_EQ(path_in({"HOME=/h", "PATH=/a:/b"}, "/fallback"), "/a:/b");
+    EXPECT_EQ(path_in({"HOME=/h", "XPATH=/x"}, "/fallback"), "/fallback");
+    EXPECT_EQ(path_in({"PATH=/one", "PATH=/two"}, ""), "/two");
+    EXPECT_EQ(path_in({}, "/usr/bin:/bin"), "/usr/bin:/bin");
+}
+
 }  // namespace
 }  // namespace cj::plugin_common
