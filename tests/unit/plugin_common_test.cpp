@@ -105,6 +105,46 @@ TEST(PluginCommonJsonFields, ReadStringWantsAString) {
     EXPECT_FALSE(read_string(j, "b", out, why));
 }
 
+TEST(PluginCommonJsonFields, ParseObjectWantsOneObject) {
+    json out;
+    std::string why;
+    EXPECT_TRUE(parse_object(R"({"a": 1})", out, why));
+    EXPECT_EQ(out["a"], 1);
+    for (const char* bad : {"", "[1]", "1", "{", "null", "{} {}"}) {
+        EXPECT_FALSE(parse_object(bad, out, why)) << bad;
+        EXPECT_EQ(why, "not a JSON object");
+    }
+    EXPECT_FALSE(parse_object("[]", out, why, "tmux settings"));
+    EXPECT_EQ(why, "tmux settings must be a JSON object");
+    EXPECT_TRUE(parse_object("", out, why, "tmux settings", /*emptyIsObject=*/true));
+    EXPECT_TRUE(out.is_object() && out.empty());
+}
+
+TEST(PluginCommonJsonFields, IdentitiesGoUnderTheBackendsKeys) {
+    const IdentityKeys keys{"panePid", "paneStartTime", "bootId"};
+    json j = {{"other", 1}};
+    write_identity(j, keys, {1234, 99, "boot"});
+    EXPECT_EQ(j,
+              json({{"other", 1}, {"panePid", 1234}, {"paneStartTime", 99}, {"bootId", "boot"}}));
+    claude_jobs::ProcessIdentity back;
+    std::string why;
+    ASSERT_TRUE(read_identity(j, keys, back, why)) << why;
+    EXPECT_EQ(back.pid, 1234);
+    EXPECT_EQ(back.startTime, 99u);
+    EXPECT_EQ(back.bootId, "boot");
+    j["panePid"] = 1;
+    EXPECT_FALSE(read_identity(j, keys, back, why));
+    EXPECT_EQ(why, "\"panePid\" must be at least 2");
+    EXPECT_EQ(back.pid, 1234) << "a refused identity is not stored";
+    j["panePid"] = 5;
+    j["paneStartTime"] = -1;
+    EXPECT_FALSE(read_identity(j, keys, back, why));
+    j["paneStartTime"] = 5;
+    j.erase("bootId");
+    EXPECT_FALSE(read_identity(j, keys, back, why));
+    EXPECT_EQ(why, "\"bootId\" is missing or not a string");
+}
+
 TEST(PluginCommonPath, FindsExecutablesInAbsoluteFoldersOnly) {
     TempDir dir;
     std::string tool = dir.path() + "/cj-tool";
