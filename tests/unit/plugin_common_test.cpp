@@ -1,6 +1,6 @@
 // The code the in-tree backends share (plugins/common): the noexcept guard, the strict JSON
-// state readers, spawning detached programs, the child reaper, PATH lookup and the cancel
-// request's file mode.
+// state readers, spawning detached programs, the child reaper and PATH lookup. (The cancel
+// request is the job folder's now: sdk_job_folder_test.)
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -18,7 +18,6 @@
 
 #include "common/guarded.h"
 #include "common/json_fields.h"
-#include "common/runner_files.h"
 #include "common/spawn.h"
 
 extern char** environ;
@@ -224,22 +223,6 @@ TEST(PluginCommonSpawn, ReaperCollectsAdoptedChildren) {
     errno = 0;
     EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), -1) << "already reaped: no zombie left";
     EXPECT_EQ(errno, ECHILD);
-}
-
-TEST(PluginCommonRunnerFiles, CancelRequestHasTheModeAskedFor) {
-    TempDir dir;
-    ASSERT_TRUE(write_cancel_request(dir.path(), 3));
-    struct stat info {};
-    ASSERT_EQ(::stat((dir.path() + "/cancel.json").c_str(), &info), 0);
-    EXPECT_EQ(info.st_mode & 0777, 0600u);
-    EXPECT_EQ(json::parse(read_all(dir.path() + "/cancel.json")), json({{"graceSec", 3}}));
-    ::unlink((dir.path() + "/cancel.json").c_str());
-    mode_t old = ::umask(0);
-    ASSERT_TRUE(write_cancel_request(dir.path(), 5, 0644));
-    ::umask(old);
-    ASSERT_EQ(::stat((dir.path() + "/cancel.json").c_str(), &info), 0);
-    EXPECT_EQ(info.st_mode & 0777, 0644u) << "readable by a container's other user";
-    EXPECT_TRUE(cancel_requested(dir.path()));
 }
 
 // spawn_detached: the same detached child as SpawnSetup::detach(), with exactly the
