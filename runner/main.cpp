@@ -15,17 +15,20 @@
 #include <cstring>
 #include <string>
 
+#include "claude_jobs/job_folder.h"
+#include "claude_jobs/process_identity.h"
 #include "runner/child.h"
+#include "runner/clock.h"
 #include "runner/diag.h"
 #include "runner/exit_record.h"
 #include "runner/job_files.h"
-#include "runner/json_writer.h"
 #include "runner/options.h"
-#include "runner/proc_info.h"
 #include "runner/supervisor.h"
 
 namespace cj::runner {
 namespace {
+
+using namespace claude_jobs::job_folder;
 
 constexpr int kExitUsage = 2;
 constexpr int kExitLaunchFailed = 125;
@@ -44,6 +47,16 @@ std::string errno_text(int err) {
     return std::strerror(err);
 }
 
+// Writes exit.json once, whole, and durably: the server settles the job from it.
+void record_exit(int dirFd, ExitRecord& record, std::int64_t timeoutMs) {
+    record.reason = exit_reason(record, timeoutMs);
+    if (int err = write_file_atomically(dirFd, kExitFile, encode_exit_record(record), 0600,
+                                        /*durable=*/true);
+        err != 0) {
+        diag(std::string("cannot write ") + kExitFile + ": " + errno_text(err));
+    }
+}
+
 // Records a job that never ran, so the server shows why instead of an orphaned job.
 int fail_launch(int dirFd, std::int64_t startedAt, const std::string& message, int status) {
     diag(message);
@@ -52,9 +65,7 @@ int fail_launch(int dirFd, std::int64_t startedAt, const std::string& message, i
     record.launchError = message;
     record.startedAt = startedAt;
     record.endedAt = wall_ms();
-    if (int err = write_file_atomically(dirFd, kExitFile, exit_record_json(record)); err != 0) {
-        diag(std::string("cannot write ") + kExitFile + ": " + errno_text(err));
-    }
+    record_exit(dirFd, record, 0);
     return status;
 }
 
@@ -77,17 +88,21 @@ int launch_exit_status(const LaunchResult& launch) {
     return launch.error == ENOENT ? kExitNotFound : kExitNotRunnable;
 }
 
+// runner.json. A start time that cannot be read is recorded as 0 (no process matches it),
+// and without its own start time the runner leaves its identity out (pid 0).
 std::string runner_json(const Options& options, pid_t child, std::int64_t startedAt) {
-    JsonObject json;
-    json.add_int("runnerPid", ::getpid())
-        .add_int("runnerStartTime", process_start_time(::getpid()))
-        .add_string("bootId", boot_id())
-        .add_int("childPid", child)
-        .add_int("childPgid", child)
-        .add_int("childStartTime", process_start_time(child))
-        .add_string("program", options.command[0])
-        .add_int("startedAt", startedAt);
-    return json.str();
+    RunnerRecord record;
+    if (auto self = claude_jobs::read_proc_stat(::getpid())) {
+        record.runnerPid = ::getpid();
+        record.runnerStartTime = self->startTime;
+    }
+    record.bootId = claude_jobs::current_boot_id();
+    record.childPid = child;
+    record.childPgid = child;
+    if (auto stat = claude_jobs::read_proc_stat(child)) record.childStartTime = stat->startTime;
+    record.program = options.command[0];
+    record.startedAt = startedAt;
+    return encode_runner_record(record);
 }
 
 int run(int argc, char** argv) {
@@ -175,8 +190,9 @@ int run(int argc, char** argv) {
                            launch_exit_status(launch));
     }
 
-    if (int err =
-            write_file_atomically(dirFd, kRunnerFile, runner_json(options, launch.pid, startedAt));
+    if (int err = write_file_atomically(dirFd, kRunnerFile,
+                                        runner_json(options, launch.pid, startedAt), 0600,
+                                        /*durable=*/true);
         err != 0) {
         // The job runs regardless; the server can still settle it from exit.json.
         diag(std::string("cannot write ") + kRunnerFile + ": " + errno_text(err));
@@ -190,12 +206,9 @@ int run(int argc, char** argv) {
     if (WIFSIGNALED(result.waitStatus)) record.signal = WTERMSIG(result.waitStatus);
     record.cancelled = result.cancelled;
     record.timedOut = result.timedOut;
-    record.timeoutMs = options.timeoutMs;
     record.startedAt = startedAt;
     record.endedAt = wall_ms();
-    if (int err = write_file_atomically(dirFd, kExitFile, exit_record_json(record)); err != 0) {
-        diag(std::string("cannot write ") + kExitFile + ": " + errno_text(err));
-    }
+    record_exit(dirFd, record, options.timeoutMs);
     return runner_exit_status(record);
 }
 

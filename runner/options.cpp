@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "claude_jobs/job_folder.h"
+
 namespace cj::runner {
 
 const char* const kUsage =
@@ -13,6 +15,8 @@ const char* const kUsage =
     "[--nice N] [--terminal] -- PROGRAM [ARGS...]";
 
 namespace {
+
+namespace folder = claude_jobs::job_folder;
 
 constexpr double kMaxSeconds = 366.0 * 24 * 3600;
 
@@ -67,30 +71,32 @@ ParsedOptions parse_options(int argc, char** argv) {
     int i = 1;
     for (; i < argc; ++i) {
         std::string arg = argv[i];
-        if (arg == "--") {
+        if (arg == folder::kEndOfOptions) {
             ++i;
             break;
         }
-        if (arg == "--terminal") {
+        if (arg == folder::kTerminalOption) {
             opts.terminal = true;
             continue;
         }
-        bool takesValue = arg == "--job-dir" || arg == "--cwd" || arg == "--timeout" ||
-                          arg == "--grace" || arg == "--nice";
+        bool takesValue = arg == folder::kJobDirOption || arg == folder::kCwdOption ||
+                          arg == folder::kTimeoutOption || arg == folder::kGraceOption ||
+                          arg == folder::kNiceOption;
         if (!takesValue) return fail("unknown option " + arg);
         if (i + 1 >= argc) return fail(arg + " needs a value");
         const char* value = argv[++i];
-        if (arg == "--job-dir") {
+        if (arg == folder::kJobDirOption) {
             opts.jobDir = value;
-        } else if (arg == "--cwd") {
+        } else if (arg == folder::kCwdOption) {
             opts.cwd = value;
-        } else if (arg == "--nice") {
+        } else if (arg == folder::kNiceOption) {
             opts.niceness = parse_small_int(value, 19);
-            if (opts.niceness < 0) return fail("--nice takes 0 to 19, not '" + std::string(value) + "'");
+            if (opts.niceness < 0)
+                return fail("--nice takes 0 to 19, not '" + std::string(value) + "'");
         } else {
             std::int64_t ms = parse_seconds(value);
             if (ms < 0) return fail(arg + " takes a number of seconds, not '" + value + "'");
-            (arg == "--timeout" ? opts.timeoutMs : opts.graceMs) = ms;
+            (arg == folder::kTimeoutOption ? opts.timeoutMs : opts.graceMs) = ms;
         }
     }
     for (; i < argc; ++i) opts.command.emplace_back(argv[i]);

@@ -1,4 +1,5 @@
-// The runner's command line, the contract between a backend and the supervisor:
+// Reading the runner's command line, the contract between a backend and the supervisor that
+// claude_jobs/job_folder.h spells out (its option names, and RunnerCommand, which builds it):
 //   claude-jobs-runner --job-dir DIR [--cwd DIR] [--timeout SEC] [--grace SEC] [--nice N]
 //                      [--terminal] -- PROGRAM [ARGS...]
 // --terminal: the program gets the runner's own terminal (its stdin, stdout and stderr) instead

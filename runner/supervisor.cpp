@@ -13,9 +13,9 @@
 #include <climits>
 #include <cstring>
 
+#include "claude_jobs/job_folder.h"
+#include "runner/clock.h"
 #include "runner/diag.h"
-#include "runner/job_files.h"
-#include "runner/proc_info.h"
 
 namespace cj::runner {
 
@@ -80,7 +80,8 @@ void Supervisor::wait_for_events(int timeoutMs) {
 }
 
 void Supervisor::on_termination_signal() {
-    std::int64_t graceMs = read_cancel_grace_ms(dirFd_).value_or(options_.graceMs);
+    std::int64_t graceMs =
+        claude_jobs::job_folder::read_cancel_request(dirFd_).value_or(options_.graceMs);
     if (!ending_) {
         // Once the program has exited its outcome stands; a cancel now only hurries the
         // cleanup of what it left behind.

@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "claude_jobs/job_folder.h"
 #include "core/app/app.h"
 #include "core/tools/job_view_json.h"
 #include "core/util/files.h"
@@ -164,8 +165,8 @@ int run_selftest(const std::optional<std::string>& configPath) {
     std::string text = view.contains("result") ? view["result"].value("text", "") : "";
     steps.step("result read back", text.rfind("selftest ok", 0) == 0, text);
     std::string dir = service.job_dir(started->job.id);
-    steps.step("exit record written by the supervisor", util::file_size(dir + "/exit.json").has_value(),
-               dir + "/exit.json");
+    steps.step("exit record written by the supervisor", util::file_size(dir + "/" + claude_jobs::job_folder::kExitFile).has_value(),
+               dir + "/" + claude_jobs::job_folder::kExitFile);
 
     request.prompt = "sleep";
     auto slow = service.start(request);

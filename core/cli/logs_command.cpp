@@ -11,6 +11,7 @@
 #include "core/cli/commands.h"
 #include "core/cli/table.h"
 #include "core/cli/words.h"
+#include "core/jobs/job_dirs.h"
 #include "core/jobs/job_record.h"
 #include "core/tools/job_view_json.h"
 #include "core/util/files.h"
@@ -96,9 +97,9 @@ int follow_or_print(Session& session, const LogsOptions& options) {
     std::unique_ptr<InterruptToken> interrupt;
     if (options.follow) interrupt = std::make_unique<InterruptToken>();
     if (options.raw)
-        return raw_file(session, options.jobId, "events.jsonl", options.follow, interrupt.get());
+        return raw_file(session, options.jobId, jobs::job_files::kEvents, options.follow, interrupt.get());
     if (options.stderrLog)
-        return raw_file(session, options.jobId, "stderr.log", options.follow, interrupt.get());
+        return raw_file(session, options.jobId, jobs::job_files::kStderr, options.follow, interrupt.get());
     return transcript(session, options.jobId, options.follow, interrupt.get());
 }
 

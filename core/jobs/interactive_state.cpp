@@ -1,6 +1,8 @@
 // Reading an interactive job's state records (see interactive_state.h).
 #include "core/jobs/interactive_state.h"
 
+#include "claude_jobs/job_folder.h"
+
 #include <nlohmann/json.hpp>
 
 #include "core/util/files.h"
@@ -63,7 +65,7 @@ InteractiveState fold_interactive_records(std::string_view text) {
 }
 
 std::optional<InteractiveState> read_interactive_state(const std::string& jobDir) {
-    std::string path = jobDir + "/interactive.jsonl";
+    std::string path = jobDir + "/" + claude_jobs::job_folder::kInteractiveFile;
     auto size = util::file_size(path);
     if (!size) return std::nullopt;
     std::uint64_t from = *size > kWindow ? *size - kWindow : 0;

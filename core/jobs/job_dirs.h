@@ -1,19 +1,21 @@
 // Where the core finds a job's files: <stateDir>/jobs/<id>/<name>. The file names are the
-// job-folder contract shared with the supervisor and every backend.
+// job-folder contract (claude_jobs/job_folder.h) shared with the supervisor and every backend.
 #pragma once
 
 #include <cstddef>
 #include <string>
 
+#include "claude_jobs/job_folder.h"
+
 namespace cj::jobs {
 
-// The names inside a job folder (SPEC §3.4).
+// The names inside a job folder (SPEC §3.4), as the core spells them.
 namespace job_files {
-inline constexpr const char* kPrompt = "prompt.txt";
-inline constexpr const char* kEvents = "events.jsonl";
-inline constexpr const char* kStderr = "stderr.log";
-inline constexpr const char* kExit = "exit.json";
-inline constexpr const char* kInteractive = "interactive.jsonl";
+inline constexpr const char* kPrompt = claude_jobs::job_folder::kPromptFile;
+inline constexpr const char* kEvents = claude_jobs::job_folder::kEventsFile;
+inline constexpr const char* kStderr = claude_jobs::job_folder::kStderrFile;
+inline constexpr const char* kExit = claude_jobs::job_folder::kExitFile;
+inline constexpr const char* kInteractive = claude_jobs::job_folder::kInteractiveFile;
 }  // namespace job_files
 
 // Plain value, cheap to copy; never builds a path from an id that was not validated first

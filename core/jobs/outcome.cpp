@@ -1,14 +1,12 @@
+// Deciding how a job ended (see outcome.h).
 #include "core/jobs/outcome.h"
 
 #include <cstring>
-
-#include <nlohmann/json.hpp>
 
 #include "core/transcript/text.h"
 
 namespace cj::jobs {
 
-using nlohmann::json;
 using transcript::one_line;
 
 namespace {
@@ -20,40 +18,6 @@ std::string signal_label(const ExitRecord& exit) {
     return abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(*exit.signal);
 }
 }  // namespace
-
-std::optional<ExitRecord> parse_exit_record(const std::string& text) {
-    json j = json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) return std::nullopt;
-    ExitRecord r;
-    auto int_field = [&](const char* key) -> std::optional<int> {
-        auto it = j.find(key);
-        if (it == j.end() || !it->is_number_integer()) return std::nullopt;
-        return it->get<int>();
-    };
-    auto str_field = [&](const char* key) {
-        auto it = j.find(key);
-        return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
-    };
-    r.exitCode = int_field("exitCode");
-    r.signal = int_field("signal");
-    r.signalName = str_field("signalName");
-    // A damaged record must not throw: wrong types read as absent.
-    auto flag = [&](const char* key) {
-        auto it = j.find(key);
-        return it != j.end() && it->is_boolean() && it->get<bool>();
-    };
-    auto ms = [&](const char* key) {
-        auto it = j.find(key);
-        return it != j.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
-    };
-    r.timedOut = flag("timedOut");
-    r.cancelled = flag("cancelled");
-    r.launchError = str_field("launchError");
-    r.startedAt = ms("startedAt");
-    r.endedAt = ms("endedAt");
-    r.reason = str_field("reason");
-    return r;
-}
 
 std::string last_line(const std::string& text) {
     std::size_t end = text.size();
@@ -84,8 +48,8 @@ Outcome decide_outcome(const ExitRecord& exit, const std::optional<transcript::R
     }
     if (exit.timedOut) {
         out.state = JobState::TimedOut;
-        out.reason = one_line(exit.reason.empty() ? "ran past its time limit" : exit.reason,
-                              kReasonBytes);
+        out.reason =
+            one_line(exit.reason.empty() ? "ran past its time limit" : exit.reason, kReasonBytes);
         return out;
     }
     std::string detail;

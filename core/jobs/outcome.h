@@ -6,25 +6,18 @@
 #include <optional>
 #include <string>
 
+#include "claude_jobs/job_folder.h"
 #include "core/transcript/events.h"
 #include "core/jobs/job_record.h"
 
 namespace cj::jobs {
 
-// exit.json as claude-jobs-runner writes it.
-struct ExitRecord {
-    std::optional<int> exitCode;
-    std::optional<int> signal;
-    std::string signalName;
-    bool timedOut = false;
-    bool cancelled = false;
-    std::string launchError;
-    std::int64_t startedAt = 0;
-    std::int64_t endedAt = 0;
-    std::string reason;
-};
+// exit.json as claude-jobs-runner writes it: the job folder's record, read by its one reader.
+using ExitRecord = claude_jobs::job_folder::ExitRecord;
 
-std::optional<ExitRecord> parse_exit_record(const std::string& text);
+inline std::optional<ExitRecord> parse_exit_record(const std::string& text) {
+    return claude_jobs::job_folder::decode_exit_record(text);
+}
 
 struct Outcome {
     JobState state = JobState::Failed;

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <stdexcept>
 
+#include "claude_jobs/job_folder.h"
+
 namespace cj::util {
 
 namespace {
@@ -40,16 +42,6 @@ std::string new_job_id() {
     return id;
 }
 
-bool is_valid_job_id(const std::string& id) {
-    if (id.empty() || id.size() > 64) return false;
-    auto alnum = [](char c) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    };
-    if (!alnum(id[0])) return false;
-    for (char c : id) {
-        if (!alnum(c) && c != '.' && c != '_' && c != '-') return false;
-    }
-    return true;
-}
+bool is_valid_job_id(const std::string& id) { return claude_jobs::job_folder::valid_job_id(id); }
 
 }  // namespace cj::util

@@ -1,27 +1,12 @@
-// Every IJobBackend method is noexcept and answers with a Result. guarded() runs a method's
-// body and turns what it may throw (in practice only an allocation failure) into an Internal
-// error naming the backend, rather than a terminate() of the server.
+// guarded(), for the in-tree backends' own methods outside RunnerBackend's (attachCommand,
+// sendInput, info): the SDK's, so a third party's backend and ours turn exceptions into
+// errors the same way (claude_jobs/guarded.h).
 #pragma once
 
-#include <exception>
-#include <string>
-
-#include "claude_jobs/result.h"
+#include "claude_jobs/guarded.h"
 
 namespace cj::plugin_common {
 
-// `who` starts the message: "<who>: <what()>", or "<who>: unexpected failure".
-template <class Body>
-auto guarded(const char* who, Body&& body) noexcept -> decltype(body()) {
-    try {
-        return body();
-    } catch (const std::exception& e) {
-        return claude_jobs::make_error(claude_jobs::ErrorCode::Internal,
-                                       std::string(who) + ": " + e.what());
-    } catch (...) {
-        return claude_jobs::make_error(claude_jobs::ErrorCode::Internal,
-                                       std::string(who) + ": unexpected failure");
-    }
-}
+using claude_jobs::guarded;
 
 }  // namespace cj::plugin_common

@@ -1,4 +1,4 @@
-// Spawn helpers, the child reaper and PATH lookup (see spawn.h).
+// Spawning, the child reaper and PATH lookup (see spawn.h).
 #include "common/spawn.h"
 
 #include <fcntl.h>
@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+
+extern char** environ;
 
 namespace cj::plugin_common {
 
@@ -53,6 +55,27 @@ void SpawnSetup::detach() {
     close_from_3();
     posix_spawn_file_actions_addchdir_np(&actions, "/");
     default_signals(/*newSession=*/true);
+}
+
+pid_t spawn_detached(const std::vector<std::string>& argv,
+                     const std::optional<std::vector<std::string>>& env) {
+    if (argv.empty()) {
+        errno = ENOENT;
+        return -1;
+    }
+    std::vector<char*> argvPointers = to_pointers(argv);
+    std::vector<char*> envPointers;
+    if (env) envPointers = to_pointers(*env);
+    SpawnSetup setup;
+    setup.detach();
+    pid_t pid = -1;
+    int rc = ::posix_spawn(&pid, argv[0].c_str(), &setup.actions, &setup.attributes,
+                           argvPointers.data(), env ? envPointers.data() : environ);
+    if (rc != 0) {
+        errno = rc;
+        return -1;
+    }
+    return pid;
 }
 
 ChildReaper::~ChildReaper() {
@@ -127,6 +150,13 @@ std::string find_program(const std::string& name, const std::string& dirs) {
         start = end + 1;
     }
     return "";
+}
+
+std::string path_in(const std::vector<std::string>& env, const std::string& fallback) {
+    std::string path = fallback;
+    for (const auto& entry : env)
+        if (entry.rfind("PATH=", 0) == 0) path = entry.substr(5);
+    return path;
 }
 
 }  // namespace cj::plugin_common

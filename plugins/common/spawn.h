@@ -1,7 +1,9 @@
-// What the backends need to start programs without a shell and without handing on anything
-// of the server's: argument vectors for posix_spawn, the attributes every spawn sets (default
-// signal handling, optionally a session of its own, no inherited descriptor), a reaper for
-// children that outlive the call that started them, and PATH lookup.
+// The process seam of the backends and the command line (with command.h, which runs a command
+// to its end and captures its output): starting programs without a shell and without handing
+// on anything of the server's — argument vectors for posix_spawn, the attributes every spawn
+// sets (default signal handling, optionally a session of its own, no inherited descriptor), a
+// detached start, a reaper for children that outlive the call that started them, and PATH
+// lookup.
 #pragma once
 
 #include <spawn.h>
@@ -10,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -41,6 +44,13 @@ struct SpawnSetup {
     // a session of its own.
     void detach();
 };
+
+// Starts argv[0] (a path) with argv and env ("NAME=value"; nullopt: this process's
+// environment), detached as SpawnSetup::detach() says, and returns its pid once the program
+// has been exec'd. The caller reaps it (a ChildReaper). -1 with errno set when it could not be
+// started.
+pid_t spawn_detached(const std::vector<std::string>& argv,
+                     const std::optional<std::vector<std::string>>& env = std::nullopt);
 
 // Waits for children this process started and will not wait for itself, on a thread of its
 // own that runs only while there are some, every `interval`. Thread-safe.
@@ -75,5 +85,9 @@ bool executable_file(const std::string& path);
 // The first executable file called `name` in the folders of `dirs` (a PATH value; relative
 // folders are skipped), or name itself when it holds a '/' and is executable; "" when none.
 std::string find_program(const std::string& name, const std::string& dirs);
+
+// The value of PATH among env's "NAME=value" entries (the last one wins); fallback when it has
+// none.
+std::string path_in(const std::vector<std::string>& env, const std::string& fallback);
 
 }  // namespace cj::plugin_common

@@ -14,48 +14,60 @@
 #include <string>
 #include <thread>
 
-#include "claude_jobs/job_backend.h"
+#include "claude_jobs/runner_backend.h"
 #include "inspect.h"
 #include "process.h"
+#include "run_args.h"
 #include "settings.h"
 #include "state.h"
 
 namespace cj::container {
 
-// Thread-safe: the job map is guarded by a mutex that no call holds while it runs a runtime
+// The settings, and the runtime they name, found once when configured ("" when none was).
+struct Configuration {
+    Settings settings;
+    std::string runtime;
+};
+
+// The settings (see settings.h) and where their runtime is; false with a reason naming the key.
+bool parse_settings(const std::string& configJson, Configuration& out, std::string& why);
+
+// Thread-safe: the base's lock guards the configuration and the job map, this class's own the
+// runtime's last answers and the health cache; no call holds either while it runs a runtime
 // command. status() never runs one: it answers from what a poller thread last learnt from a
 // single `inspect` of all the jobs (asked for at most twice a second, and only while status()
 // is being asked), so it costs a map lookup.
-class ContainerBackend final : public claude_jobs::JobBackendBase {
+class ContainerBackend final : public claude_jobs::RunnerBackend<Configuration, JobState> {
   public:
-    ContainerBackend() = default;
+    ContainerBackend();
     ~ContainerBackend() override;
 
-    claude_jobs::BackendInfo info() const noexcept override;
-    claude_jobs::Result<void> configure(const std::string& configJson,
-                                        const claude_jobs::HostContext& host) noexcept override;
-    claude_jobs::Capabilities capabilities() const noexcept override;
+  protected:
+    void configured(const Context& context) override;
     // Runtime missing, runtime not answering (`info` fails), image missing: each said plainly.
     // Each check runs the runtime (up to a second or more on a busy machine): a healthy answer
     // is reused, and re-checked by the poller thread once it is 30 s old; an unhealthy one is
     // reused for 3 s, then checked again in line (someone is probably fixing it).
-    claude_jobs::Result<void> health() noexcept override;
+    Result<void> check_health(const Context& context) override;
     // Takes as long as `<runtime> run --detach` does (about half a second with podman here).
-    claude_jobs::Result<claude_jobs::JobHandle> start(
-        const claude_jobs::JobSpec& spec) noexcept override;
-    claude_jobs::Result<void> recover(const claude_jobs::JobHandle& handle) noexcept override;
-    claude_jobs::Result<claude_jobs::JobStatus> status(const std::string& jobId) noexcept override;
+    Result<JobState> launch(const claude_jobs::JobSpec& spec, const Context& context) override;
+    Result<claude_jobs::JobStatus> query(const std::string& jobId, const JobState& job,
+                                         const Context& context) override;
     // Leaves the grace in the job folder for the supervisor, then `stop` in the background.
-    claude_jobs::Result<void> stop(const std::string& jobId, int graceSec) noexcept override;
+    Result<void> halt(const std::string& jobId, const JobState& job, int graceSec,
+                      const Context& context) override;
+    // Refuses a state whose container is not the job's; asks the runtime about the job.
+    Result<void> recovered(const std::string& jobId, const JobState& job) override;
     // `rm -f` of the job's container in the background; also for a job this process never
     // tracked (a launch the server did not live to record), as the name follows from the id.
-    claude_jobs::Result<void> destroy(const std::string& jobId) noexcept override;
+    Result<void> release(const std::string& jobId, const std::optional<JobState>& job,
+                         const Context& context) override;
 
   private:
-    struct Job {
-        JobState state;
-        std::optional<ContainerState> seen;  // the last inspect's answer
-        std::chrono::steady_clock::time_point seenAt;
+    // What the runtime last said of a job's container; none until the first inspect.
+    struct Seen {
+        std::optional<ContainerState> state;
+        std::chrono::steady_clock::time_point at;
     };
     struct Health {
         bool checked = false;
@@ -63,18 +75,16 @@ class ContainerBackend final : public claude_jobs::JobBackendBase {
         claude_jobs::Result<void> result;
     };
 
-    claude_jobs::Result<void> check_health(const std::string& runtime, const std::string& image,
-                                           const std::string& runnerPath) const;
+    Result<void> check_runtime(const Context& context) const;
+    Result<RunInputs> run_inputs(const claude_jobs::JobSpec& spec, const Context& context) const;
+    // The last answer for a job, asking the poller for a new one when it is stale.
+    std::optional<ContainerState> last_seen(const std::string& jobId);
     void poll_loop();
     void poll_once();
     void refresh_health();
 
-    mutable std::mutex mutex_;
-    bool configured_ = false;
-    claude_jobs::HostContext host_;
-    Settings settings_;
-    std::string runtime_;  // resolved path, "" when none was found
-    std::map<std::string, Job> jobs_;
+    std::mutex mutex_;
+    std::map<std::string, Seen> seen_;  // by job id, for the jobs tracked
     Health health_;
 
     std::condition_variable pollWake_;

@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "claude_jobs/job_folder.h"
 #include "common/files.h"
 
 namespace cj::container {
@@ -50,7 +51,9 @@ Result<void> hand_job_dir_to(const std::string& jobDir, const UserIds& ids) {
                           error);
     }
     bool ok = ::fchown(dir, ids.uid, ids.gid) == 0;
-    for (const char* name : {"prompt.txt", "events.jsonl", "stderr.log"}) {
+    for (const char* name :
+         {claude_jobs::job_folder::kPromptFile, claude_jobs::job_folder::kEventsFile,
+          claude_jobs::job_folder::kStderrFile}) {
         int fd = ::openat(dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) continue;
         ok = ::fchown(fd, ids.uid, ids.gid) == 0 && ok;

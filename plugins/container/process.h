@@ -1,29 +1,21 @@
-// Running the container runtime's commands: always an argument vector through posix_spawn,
-// never a shell, stdin on /dev/null, nothing of the server's inherited (its stdout is the
-// protocol pipe).
+// The container runtime's commands, through the process seam (common/command.h,
+// common/spawn.h): always an argument vector, never a shell, stdin on /dev/null, nothing of
+// the server's inherited (its stdout is the protocol pipe), the server's environment.
 #pragma once
-
-#include <sys/types.h>
 
 #include <chrono>
 #include <string>
 #include <vector>
 
+#include "common/command.h"
 #include "common/spawn.h"
 
 namespace cj::container {
 
-struct CommandOutput {
-    bool started = false;  // false: the program could not be run (spawnError says why)
-    int spawnError = 0;
-    bool timedOut = false;  // killed after the timeout
-    int exitCode = -1;      // when it exited
-    std::string out;
-    std::string err;
-};
+using cj::plugin_common::CommandOutput;
 
-// Runs argv[0] (a path) with the server's environment and waits for it, at most `timeout`
-// (then SIGKILL). Output is capped at a few MiB per stream. Thread-safe.
+// Runs argv[0] (a path) and waits for it, at most `timeout` (then SIGKILL). Output is capped at
+// a few MiB per stream (an `inspect` of many containers is long). Thread-safe.
 CommandOutput run_captured(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
 
 // Commands that run on after the call that started them returns (stopping or removing a
@@ -47,7 +39,7 @@ class BackgroundCommands {
 };
 
 // Where `name` is found in the absolute folders of PATH ("" when it is not), or name itself
-// when it holds a '/'.
+// when it holds a '/' (health() then says plainly when it cannot be run).
 std::string find_program(const std::string& name);
 
 }  // namespace cj::container

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_fields.h"
+
 namespace cj::container {
 
 namespace {
@@ -114,9 +116,10 @@ bool env_name_selected(const std::vector<std::string>& patterns, const std::stri
 }
 
 Result<Settings> parse_settings(const std::string& configJson) {
-    json config = configJson.empty() ? json::object() : json::parse(configJson, nullptr, false);
-    if (config.is_discarded() || !config.is_object())
-        return make_error(ErrorCode::InvalidArgument, "container settings must be a JSON object");
+    json config;
+    std::string why;
+    if (!cj::plugin_common::parse_object(configJson, config, why, "container settings", true))
+        return make_error(ErrorCode::InvalidArgument, why);
     static const std::regex cpus("[0-9]+(\\.[0-9]+)?");
     static const std::regex memory("[0-9]+[bkmgBKMG]?");
     static const std::regex user("[0-9]{1,10}(:[0-9]{1,10})?");

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/json_fields.h"
+
 namespace cj::container {
 
 std::string encode_state(const JobState& state) {
@@ -14,11 +16,8 @@ std::string encode_state(const JobState& state) {
 }
 
 bool decode_state(const std::string& text, JobState& out, std::string& why) {
-    auto json = nlohmann::json::parse(text, nullptr, false);
-    if (json.is_discarded() || !json.is_object()) {
-        why = "not a JSON object";
-        return false;
-    }
+    nlohmann::json json;
+    if (!cj::plugin_common::parse_object(text, json, why)) return false;
     for (const char* key : {"container", "containerId", "runtime", "jobDir"}) {
         if (!json.contains(key) || !json[key].is_string()) {
             why = std::string("\"") + key + "\" is missing or not a string";

@@ -17,6 +17,7 @@ struct JobState {
     std::string jobDir;
 };
 
+// JobHandle::backendState, and back (RunnerBackend finds these next to JobState).
 std::string encode_state(const JobState& state);
 
 // False with a reason for anything but a well-formed state; never throws on bad input.

@@ -26,12 +26,11 @@ struct Launched {
     std::uint64_t startTime = 0;  // /proc/<pid>/stat field 22
 };
 
-// Runs program (an absolute path) with argv (argv[0] included) and exactly the environment env
+// Runs argv[0] (the runner's absolute path) with argv and exactly the environment env
 // ("NAME=value"). Returns once the program has been exec'd, with its pid, which `reaper`
 // adopts. Errors: Unavailable when the program cannot be executed (naming it and the reason),
 // Internal when the process cannot be created.
-claude_jobs::Result<Launched> launch_detached(const std::string& program,
-                                              const std::vector<std::string>& argv,
+claude_jobs::Result<Launched> launch_detached(const std::vector<std::string>& argv,
                                               const std::vector<std::string>& env,
                                               ChildReaper& reaper);
 

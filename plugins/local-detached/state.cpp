@@ -1,4 +1,4 @@
-// Encoding and strict decoding of the backend's JSON (see state.h). Input may come from a
+// The settings and the per-job state (see state.h). Input may come from a config file, a
 // database row or a file another process wrote, so nothing here trusts it or throws on it.
 #include "state.h"
 
@@ -11,45 +11,74 @@ namespace cj::local_detached {
 namespace {
 
 using Json = nlohmann::json;
-using cj::plugin_common::read_int;
-using cj::plugin_common::read_string;
+using namespace cj::plugin_common;  // the strict readers of a backend's JSON
 
-bool parse_object(const std::string& text, Json& out, std::string& why) {
-    out = Json::parse(text, nullptr, false);
-    if (out.is_discarded() || !out.is_object()) {
-        why = "not a JSON object";
+// The supervisor's identity, as this backend has always persisted it.
+constexpr IdentityKeys kRunnerKeys{"runnerPid", "runnerStartTime", "bootId"};
+
+constexpr int kMaxNiceness = 19;
+
+bool valid_env_name(const std::string& name) {
+    return !name.empty() && name.find('=') == std::string::npos &&
+           name.find('\0') == std::string::npos;
+}
+
+bool read_env(const Json& value, Settings& settings, std::string& why) {
+    if (!value.is_object()) {
+        why = "env: expected an object of strings, got " + value.dump();
         return false;
+    }
+    for (const auto& [name, text] : value.items()) {
+        if (!valid_env_name(name) || !text.is_string()) {
+            why = "env." + name + ": expected a variable name with a string value";
+            return false;
+        }
+        settings.env.emplace_back(name, text.get<std::string>());
     }
     return true;
 }
 
 }  // namespace
 
+bool parse_settings(const std::string& configJson, Settings& out, std::string& why) {
+    Json config;
+    if (!parse_object(configJson, config, why, "local-detached settings", true)) return false;
+    Settings settings;
+    for (const auto& [key, value] : config.items()) {
+        if (key == "niceness") {
+            if (!value.is_number_integer() || value.get<std::int64_t>() < 0 ||
+                value.get<std::int64_t>() > kMaxNiceness) {
+                why = "niceness: expected an integer from 0 to 19, got " + value.dump();
+                return false;
+            }
+            settings.niceness = value.get<int>();
+        } else if (key == "env") {
+            if (!read_env(value, settings, why)) return false;
+        } else {
+            why = "unknown key \"" + key + "\" (known: niceness, env)";
+            return false;
+        }
+    }
+    out = std::move(settings);
+    return true;
+}
+
 std::string encode_state(const RunnerState& state) {
-    return Json{{"runnerPid", state.runnerPid},
-                {"runnerStartTime", state.runnerStartTime},
-                {"bootId", state.bootId},
-                {"jobDir", state.jobDir}}
-        .dump();
+    Json json{{"jobDir", state.jobDir}};
+    write_identity(json, kRunnerKeys, state.runner);
+    return json.dump();
 }
 
 bool decode_state(const std::string& text, RunnerState& out, std::string& why) {
     Json json;
-    if (!parse_object(text, json, why)) return false;
     RunnerState state;
-    std::int64_t startTime = 0;
-    // Pids 0 and 1 and negative ones would make a later kill() hit a group, init or everyone.
-    if (!read_int(json, "runnerPid", 2, state.runnerPid, why) ||
-        !read_int(json, "runnerStartTime", 0, startTime, why) ||
-        !read_string(json, "bootId", state.bootId, why) ||
-        !read_string(json, "jobDir", state.jobDir, why)) {
+    if (!parse_object(text, json, why) || !read_identity(json, kRunnerKeys, state.runner, why) ||
+        !read_string(json, "jobDir", state.jobDir, why))
         return false;
-    }
     if (state.jobDir.empty() || state.jobDir.front() != '/') {
         why = "\"jobDir\" is not an absolute path";
         return false;
     }
-    state.runnerStartTime = static_cast<std::uint64_t>(startTime);
     out = std::move(state);
     return true;
 }

@@ -13,40 +13,37 @@ namespace cj::tmux {
 namespace {
 
 using Json = nlohmann::json;
-using cj::plugin_common::read_int;
-using cj::plugin_common::read_string;
+using namespace cj::plugin_common;  // the strict readers of a backend's JSON
+
+// The pane program's identity (it starts the supervisor), as this backend has always kept it.
+constexpr IdentityKeys kPaneKeys{"panePid", "paneStartTime", "bootId"};
 
 constexpr std::int64_t kMaxKeepSec = 7 * 86400;
 
 }  // namespace
 
 std::string encode_state(const PaneState& s) {
-    return Json{{"socket", s.socket},
-                {"tmux", s.tmux},
-                {"session", s.session},
-                {"jobDir", s.jobDir},
-                {"mode", s.mode},
-                {"panePid", s.panePid},
-                {"paneStartTime", s.paneStartTime},
-                {"bootId", s.bootId}}
-        .dump();
+    Json json{{"socket", s.socket},
+              {"tmux", s.tmux},
+              {"session", s.session},
+              {"jobDir", s.jobDir},
+              {"mode", s.mode}};
+    write_identity(json, kPaneKeys, {s.panePid, s.paneStartTime, s.bootId});
+    return json.dump();
 }
 
 bool decode_state(const std::string& text, PaneState& out, std::string& why) {
-    Json j = Json::parse(text, nullptr, false);
-    if (j.is_discarded() || !j.is_object()) {
-        why = "not a JSON object";
-        return false;
-    }
+    Json j;
+    if (!parse_object(text, j, why)) return false;
     PaneState s;
-    std::int64_t start = 0;
-    // Pids 0 and 1 and negative ones would make a later kill() hit a group, init or everyone.
+    claude_jobs::ProcessIdentity pane;
     if (!read_string(j, "socket", s.socket, why) || !read_string(j, "tmux", s.tmux, why) ||
         !read_string(j, "session", s.session, why) || !read_string(j, "jobDir", s.jobDir, why) ||
-        !read_string(j, "mode", s.mode, why) || !read_int(j, "panePid", 2, s.panePid, why) ||
-        !read_int(j, "paneStartTime", 0, start, why) || !read_string(j, "bootId", s.bootId, why))
+        !read_string(j, "mode", s.mode, why) || !read_identity(j, kPaneKeys, pane, why))
         return false;
-    s.paneStartTime = static_cast<std::uint64_t>(start);
+    s.panePid = pane.pid;
+    s.paneStartTime = pane.startTime;
+    s.bootId = pane.bootId;
     if (!valid_socket_name(s.socket)) {
         why = "\"socket\" is not a socket name";
         return false;
@@ -64,11 +61,8 @@ bool decode_state(const std::string& text, PaneState& out, std::string& why) {
 }
 
 bool parse_settings(const std::string& configJson, Settings& out, std::string& why) {
-    Json config = configJson.empty() ? Json::object() : Json::parse(configJson, nullptr, false);
-    if (config.is_discarded() || !config.is_object()) {
-        why = "tmux settings must be a JSON object";
-        return false;
-    }
+    Json config;
+    if (!parse_object(configJson, config, why, "tmux settings", true)) return false;
     Settings s;
     for (const auto& [key, value] : config.items()) {
         if (key == "socket") {

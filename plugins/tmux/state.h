@@ -23,6 +23,7 @@ struct PaneState {
     std::string bootId;
 };
 
+// JobHandle::backendState, and back (RunnerBackend finds these next to PaneState).
 std::string encode_state(const PaneState& state);
 // False with a reason for anything but a well-formed state; never throws on bad input.
 bool decode_state(const std::string& text, PaneState& out, std::string& why);

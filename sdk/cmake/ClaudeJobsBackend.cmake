@@ -6,8 +6,10 @@
 #   - a MODULE library (dlopen'ed, never linked against) named <target>.so, no "lib" prefix;
 #   - C++20, hidden visibility, so only the three symbols CLAUDE_JOBS_BACKEND marks are exported
 #     and the module's own copies of header-only libraries never clash with the host's;
-#   - linked against the SDK target (headers only), whose plugin.h compiles the ABI numbers and
-#     the compiler and standard-library ABI tags the loader checks into the module;
+#   - linked against the SDK target: its headers, whose plugin.h compiles the ABI numbers and
+#     the compiler and standard-library ABI tags the loader checks into the module, and its
+#     small static library (the job-folder contract, process identity), built PIC with hidden
+#     visibility, so it stays inside the module;
 #   - placed in CLAUDE_JOBS_PLUGIN_OUTPUT_DIR when building and installed into
 #     CLAUDE_JOBS_PLUGIN_SUBDIR (lib/claude-jobs/plugins) under the install prefix.
 # Both variables may be set before the call to change where modules go.

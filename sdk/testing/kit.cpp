@@ -17,6 +17,8 @@
 #include <sstream>
 #include <thread>
 
+#include "claude_jobs/job_folder.h"
+
 namespace claude_jobs::testing::detail {
 
 namespace fs = std::filesystem;
@@ -42,33 +44,6 @@ std::string random_hex(std::size_t digits) {
     std::string out;
     for (std::size_t i = 0; i < digits; ++i) out += hex[engine() % 16];
     return out;
-}
-
-// The value after "key": in flat JSON as the supervisor writes it: a number, true, false or
-// null, as text; nullopt when the key is absent.
-std::optional<std::string> json_scalar(const std::string& text, const std::string& key) {
-    std::string quoted = "\"" + key + "\"";
-    auto at = text.find(quoted);
-    if (at == std::string::npos) return std::nullopt;
-    at += quoted.size();
-    while (at < text.size() &&
-           (std::isspace(static_cast<unsigned char>(text[at])) || text[at] == ':'))
-        ++at;
-    std::string value;
-    while (at < text.size() &&
-           (std::isalnum(static_cast<unsigned char>(text[at])) || text[at] == '-'))
-        value += text[at++];
-    return value;
-}
-
-std::optional<long> json_number(const std::string& text, const std::string& key) {
-    auto value = json_scalar(text, key);
-    if (!value || value->empty() || *value == "null") return std::nullopt;
-    try {
-        return std::stol(*value);
-    } catch (...) {
-        return std::nullopt;
-    }
 }
 
 bool executable(const std::string& path) {
@@ -230,10 +205,10 @@ TestJob Kit::prepare(const JobOptions& options) {
     fs::create_directories(spec.jobDir);
     ::chmod(spec.jobDir.c_str(), 0700);
     {
-        std::ofstream prompt(spec.jobDir + "/prompt.txt", std::ios::binary);
+        std::ofstream prompt(spec.jobDir + "/" + job_folder::kPromptFile, std::ios::binary);
         prompt << options.prompt;
     }
-    ::chmod((spec.jobDir + "/prompt.txt").c_str(), 0600);
+    ::chmod((spec.jobDir + "/" + job_folder::kPromptFile).c_str(), 0600);
     spec.workFolder = workFolder_;
     spec.claudePath = setup_.jobProgram;
     job.factsPath = workFolder_ + "/" + spec.jobId + ".facts";
@@ -281,13 +256,16 @@ std::optional<Facts> Kit::wait_facts(const TestJob& job, milliseconds bound) {
 }
 
 std::optional<ExitRecord> Kit::exit_record(const TestJob& job) const {
-    std::string text = read_file(job.spec.jobDir + "/exit.json");
+    std::string text = read_file(job.spec.jobDir + "/" + job_folder::kExitFile);
     if (text.empty()) return std::nullopt;
+    // Read as the server reads it: the job folder's one reader.
+    auto decoded = job_folder::decode_exit_record(text);
+    if (!decoded) return std::nullopt;
     ExitRecord record;
     record.text = text;
-    record.exitCode = json_number(text, "exitCode");
-    record.signal = json_number(text, "signal");
-    record.cancelled = json_scalar(text, "cancelled").value_or("") == "true";
+    record.exitCode = decoded->exitCode;
+    record.signal = decoded->signal;
+    record.cancelled = decoded->cancelled;
     return record;
 }
 

@@ -1,6 +1,6 @@
 // The code the in-tree backends share (plugins/common): the noexcept guard, the strict JSON
-// state readers, spawning detached programs, the child reaper, PATH lookup and the cancel
-// request's file mode.
+// state readers, spawning detached programs, the child reaper and PATH lookup. (The cancel
+// request is the job folder's now: sdk_job_folder_test.)
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -18,7 +18,6 @@
 
 #include "common/guarded.h"
 #include "common/json_fields.h"
-#include "common/runner_files.h"
 #include "common/spawn.h"
 
 extern char** environ;
@@ -105,6 +104,46 @@ TEST(PluginCommonJsonFields, ReadStringWantsAString) {
     EXPECT_FALSE(read_string(j, "b", out, why));
 }
 
+TEST(PluginCommonJsonFields, ParseObjectWantsOneObject) {
+    json out;
+    std::string why;
+    EXPECT_TRUE(parse_object(R"({"a": 1})", out, why));
+    EXPECT_EQ(out["a"], 1);
+    for (const char* bad : {"", "[1]", "1", "{", "null", "{} {}"}) {
+        EXPECT_FALSE(parse_object(bad, out, why)) << bad;
+        EXPECT_EQ(why, "not a JSON object");
+    }
+    EXPECT_FALSE(parse_object("[]", out, why, "tmux settings"));
+    EXPECT_EQ(why, "tmux settings must be a JSON object");
+    EXPECT_TRUE(parse_object("", out, why, "tmux settings", /*emptyIsObject=*/true));
+    EXPECT_TRUE(out.is_object() && out.empty());
+}
+
+TEST(PluginCommonJsonFields, IdentitiesGoUnderTheBackendsKeys) {
+    const IdentityKeys keys{"panePid", "paneStartTime", "bootId"};
+    json j = {{"other", 1}};
+    write_identity(j, keys, {1234, 99, "boot"});
+    EXPECT_EQ(j,
+              json({{"other", 1}, {"panePid", 1234}, {"paneStartTime", 99}, {"bootId", "boot"}}));
+    claude_jobs::ProcessIdentity back;
+    std::string why;
+    ASSERT_TRUE(read_identity(j, keys, back, why)) << why;
+    EXPECT_EQ(back.pid, 1234);
+    EXPECT_EQ(back.startTime, 99u);
+    EXPECT_EQ(back.bootId, "boot");
+    j["panePid"] = 1;
+    EXPECT_FALSE(read_identity(j, keys, back, why));
+    EXPECT_EQ(why, "\"panePid\" must be at least 2");
+    EXPECT_EQ(back.pid, 1234) << "a refused identity is not stored";
+    j["panePid"] = 5;
+    j["paneStartTime"] = -1;
+    EXPECT_FALSE(read_identity(j, keys, back, why));
+    j["paneStartTime"] = 5;
+    j.erase("bootId");
+    EXPECT_FALSE(read_identity(j, keys, back, why));
+    EXPECT_EQ(why, "\"bootId\" is missing or not a string");
+}
+
 TEST(PluginCommonPath, FindsExecutablesInAbsoluteFoldersOnly) {
     TempDir dir;
     std::string tool = dir.path() + "/cj-tool";
@@ -186,20 +225,34 @@ TEST(PluginCommonSpawn, ReaperCollectsAdoptedChildren) {
     EXPECT_EQ(errno, ECHILD);
 }
 
-TEST(PluginCommonRunnerFiles, CancelRequestHasTheModeAskedFor) {
+// spawn_detached: the same detached child as SpawnSetup::detach(), with exactly the
+// environment given, or this process's.
+TEST(PluginCommonSpawn, SpawnDetachedGivesTheEnvironmentAsked) {
     TempDir dir;
-    ASSERT_TRUE(write_cancel_request(dir.path(), 3));
-    struct stat info {};
-    ASSERT_EQ(::stat((dir.path() + "/cancel.json").c_str(), &info), 0);
-    EXPECT_EQ(info.st_mode & 0777, 0600u);
-    EXPECT_EQ(json::parse(read_all(dir.path() + "/cancel.json")), json({{"graceSec", 3}}));
-    ::unlink((dir.path() + "/cancel.json").c_str());
-    mode_t old = ::umask(0);
-    ASSERT_TRUE(write_cancel_request(dir.path(), 5, 0644));
-    ::umask(old);
-    ASSERT_EQ(::stat((dir.path() + "/cancel.json").c_str(), &info), 0);
-    EXPECT_EQ(info.st_mode & 0777, 0644u) << "readable by a container's other user";
-    EXPECT_TRUE(cancel_requested(dir.path()));
+    std::string out = dir.path() + "/env";
+    pid_t pid = spawn_detached({"/bin/sh", "-c", "echo \"$CJ_ONLY|$CJ_SERVER\" > " + out},
+                               std::vector<std::string>{"CJ_ONLY=given"});
+    ASSERT_GT(pid, 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_EQ(read_all(out), "given|\n");
+    ::setenv("CJ_SERVER", "ours", 1);
+    pid = spawn_detached({"/bin/sh", "-c", "echo \"$CJ_SERVER\" > " + out});
+    ::unsetenv("CJ_SERVER");
+    ASSERT_GT(pid, 0);
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    EXPECT_EQ(read_all(out), "ours\n");
+    errno = 0;
+    EXPECT_EQ(spawn_detached({"/nonexistent/program"}), -1);
+    EXPECT_EQ(errno, ENOENT);
+    EXPECT_EQ(spawn_detached({}), -1);
+}
+
+TEST(PluginCommonPath, PathComesFromTheEnvironmentGiven) {
+    EXPECT_EQ(path_in({"HOME=/h", "PATH=/a:/b"}, "/fallback"), "/a:/b");
+    EXPECT_EQ(path_in({"HOME=/h", "XPATH=/x"}, "/fallback"), "/fallback");
+    EXPECT_EQ(path_in({"PATH=/one", "PATH=/two"}, ""), "/two");
+    EXPECT_EQ(path_in({}, "/usr/bin:/bin"), "/usr/bin:/bin");
 }
 
 }  // namespace

@@ -19,6 +19,8 @@
 #include <climits>
 #include <cstring>
 
+#include <claude_jobs/process_identity.h>
+
 namespace gentle {
 
 namespace {
@@ -182,10 +184,10 @@ void close_others(int from, int keep) {
 
 }  // namespace
 
-claude_jobs::Result<ProcessIdentity> launch_gently(const std::string& program,
-                                                   const std::vector<std::string>& argv,
-                                                   const std::vector<std::string>& env,
-                                                   const Settings& settings) {
+claude_jobs::Result<Launched> launch_gently(const std::string& program,
+                                            const std::vector<std::string>& argv,
+                                            const std::vector<std::string>& env,
+                                            const Settings& settings) {
     std::vector<char*> argvPointers = to_pointers(argv);
     std::vector<char*> envPointers = to_pointers(env);
     int ioClass = settings.ioClass == IoClass::Idle ? kIoprioClassIdle : kIoprioClassBestEffort;
@@ -226,7 +228,7 @@ claude_jobs::Result<ProcessIdentity> launch_gently(const std::string& program,
     ::close(report[1]);
     ::close(go[0]);
     Report failure;
-    ProcessIdentity identity;
+    Launched identity;
     if (middle < 0) {
         failure = {kFork, forkError, 0};
     } else {
@@ -238,7 +240,8 @@ claude_jobs::Result<ProcessIdentity> launch_gently(const std::string& program,
         } else {
             // The supervisor waits for the go byte, so it exists while its start time is read.
             identity.pid = started.pid;
-            if (auto stat = read_proc_stat(started.pid)) identity.startTime = stat->startTime;
+            if (auto stat = claude_jobs::read_proc_stat(started.pid))
+                identity.startTime = stat->startTime;
             char byte = 1;
             write_all_raw(go[1], &byte, 1);
             // EOF: the close-on-exec pipe closed, the exec happened. Else: why not.

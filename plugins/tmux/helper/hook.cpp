@@ -10,12 +10,14 @@
 
 #include <nlohmann/json.hpp>
 
+#include "claude_jobs/job_folder.h"
 #include "core/util/json_input.h"
 
 namespace cj::tmux {
 
 namespace {
 
+namespace folder = claude_jobs::job_folder;
 using Json = nlohmann::json;
 
 constexpr std::size_t kMaxPayload = 4 << 20;
@@ -34,22 +36,6 @@ std::string head(std::string text, std::size_t max) {
     while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
     text.resize(cut);
     return text;
-}
-
-bool append_line(const std::string& jobDir, const char* name, const std::string& line) {
-    int dir = ::open(jobDir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (dir < 0) return false;
-    int fd = ::openat(dir, name, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    ::close(dir);
-    if (fd < 0) return false;
-    // One write per line: with O_APPEND, records from concurrent hooks never interleave.
-    std::string text = line + "\n";
-    ssize_t n;
-    do {
-        n = ::write(fd, text.data(), text.size());
-    } while (n < 0 && errno == EINTR);
-    ::close(fd);
-    return n == static_cast<ssize_t>(text.size());
 }
 
 }  // namespace
@@ -142,8 +128,8 @@ int run_hook(int argc, char** argv) {
                         .count();
     HookLines lines = hook_lines(payload, now);
     // The transcript line first: once the state says "waiting", the answer is in the log.
-    if (!lines.event.empty()) append_line(jobDir, "events.jsonl", lines.event);
-    if (!lines.state.empty()) append_line(jobDir, "interactive.jsonl", lines.state);
+    if (!lines.event.empty()) folder::append_line(jobDir, folder::kEventsFile, lines.event);
+    if (!lines.state.empty()) folder::append_line(jobDir, folder::kInteractiveFile, lines.state);
     return 0;
 }
 

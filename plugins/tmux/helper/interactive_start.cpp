@@ -3,11 +3,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "../command.h"
+#include "../client.h"
+#include "claude_jobs/job_folder.h"
 #include "pane_io.h"
 #include "screen.h"
-
-extern char** environ;
 
 namespace cj::tmux {
 
@@ -17,18 +16,10 @@ constexpr auto kQuietBeforeScreenCheck = std::chrono::seconds(3);
 constexpr auto kScreenCheckEvery = std::chrono::seconds(2);
 // Should the input line never be recognised (a changed interface), the prompt still goes in.
 constexpr auto kReadyFallback = std::chrono::seconds(15);
-constexpr auto kTmuxLimit = std::chrono::milliseconds(5000);
-
-std::vector<std::string> own_environment() {
-    std::vector<std::string> env;
-    for (char** e = environ; e && *e; ++e) env.emplace_back(*e);
-    return env;
-}
-
 bool run_tmux(const TmuxTarget& t, std::vector<std::string> args, const std::string& input,
               std::string* out = nullptr) {
     args.insert(args.begin(), {t.tmux, "-L", t.socket});
-    auto ran = run_command(args, own_environment(), input, kTmuxLimit);
+    auto ran = run_client(args, std::nullopt, input);  // the pane's own environment
     if (!ran || ran->exitCode != 0) return false;
     if (out) *out = ran->out;
     return true;
@@ -46,7 +37,7 @@ std::string InteractiveStart::capture_screen() {
 }
 
 bool InteractiveStart::paste_prompt() {
-    std::string text = paste_text(read_all(jobDir_ + "/prompt.txt"));
+    std::string text = paste_text(read_all(jobDir_ + "/" + claude_jobs::job_folder::kPromptFile));
     if (text.empty()) return false;
     // Working from now on: the answer that follows is to this prompt.
     append_state(jobDir_, "{\"event\":\"InputSent\",\"at\":" + std::to_string(wall_ms()) + "}");
@@ -60,9 +51,8 @@ bool InteractiveStart::paste_prompt() {
 void InteractiveStart::tick() {
     if (promptSent_) return;
     if (!sessionStarted_)
-        sessionStarted_ =
-            read_all(jobDir_ + "/interactive.jsonl").find("\"event\":\"SessionStart\"") !=
-            std::string::npos;
+        sessionStarted_ = read_all(jobDir_ + "/" + claude_jobs::job_folder::kInteractiveFile)
+                              .find("\"event\":\"SessionStart\"") != std::string::npos;
     auto now = Clock::now();
     if (sessionStarted_) {
         if (sessionStartedAt_ == Clock::time_point{}) sessionStartedAt_ = now;

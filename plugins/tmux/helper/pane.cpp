@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "claude_jobs/job_folder.h"
 #include "core/transcript/events.h"
 #include "interactive_start.h"
 #include "pane_io.h"
@@ -24,6 +25,7 @@ namespace cj::tmux {
 
 namespace {
 
+namespace folder = claude_jobs::job_folder;
 using Clock = std::chrono::steady_clock;
 
 constexpr auto kTick = std::chrono::milliseconds(100);
@@ -84,7 +86,7 @@ bool parse(int argc, char** argv, PaneOptions& o, std::string& why) {
 
 // The job's environment, NUL-separated, read once and removed (it may hold keys).
 bool take_environment(const std::string& jobDir, std::vector<std::string>& env) {
-    std::string path = jobDir + "/pane-env";
+    std::string path = jobDir + "/" + folder::kPaneEnvFile;
     std::string text = read_all(path);
     if (!file_exists(path)) return false;
     ::unlink(path.c_str());
@@ -181,8 +183,8 @@ int run_pane(int argc, char** argv) {
     }
     if (!o.interactive) say("claude-jobs: job folder " + o.jobDir + "\n");
 
-    LineFollower events(o.jobDir + "/events.jsonl");
-    LineFollower errors(o.jobDir + "/stderr.log");
+    LineFollower events(o.jobDir + "/" + folder::kEventsFile);
+    LineFollower errors(o.jobDir + "/" + folder::kStderrFile);
     InteractiveStart interactiveStart(TmuxTarget{o.tmux, o.socket, o.session}, o.jobDir);
     bool forwarded = false;
     int status = 0;
@@ -207,7 +209,7 @@ int run_pane(int argc, char** argv) {
         for (auto lines = events.next(); !lines.empty(); lines = events.next())
             for (const auto& line : lines) say(cj::transcript::render_event(line));
 
-    bool cancelled = file_exists(o.jobDir + "/cancel.json");
+    bool cancelled = folder::cancel_requested(o.jobDir);
     say("\n── claude-jobs: the job ended (" + describe(status) + (cancelled ? ", cancelled" : "") +
         ") ──\n");
     if (cancelled || gCloseRequested || o.keepSec <= 0) return 0;

@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include "claude_jobs/job_folder.h"
+
 namespace cj::tmux {
 
 namespace {
@@ -84,12 +86,7 @@ std::vector<std::string> LineFollower::next() {
 }
 
 void append_state(const std::string& jobDir, const std::string& line) {
-    int fd = ::open((jobDir + "/interactive.jsonl").c_str(),
-                    O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) return;
-    std::string text = line + "\n";
-    (void)!::write(fd, text.data(), text.size());
-    ::close(fd);
+    claude_jobs::job_folder::append_line(jobDir, claude_jobs::job_folder::kInteractiveFile, line);
 }
 
 long long wall_ms() {
