@@ -185,7 +185,10 @@ describe('claude CLI options for the job spec', { concurrency: false }, () => {
     );
     const file = path.join(root, 'schema.json');
     fs.writeFileSync(file, JSON.stringify(schema));
-    assertRefused(await run([`--json-schema=${file}`]), "Error: --json-schema is not valid JSON: JSON Parse error: Unrecognized token '/'\n");
+    assertRefused(
+      await run([`--json-schema=${file}`]),
+      "Error: --json-schema is not valid JSON: JSON Parse error: Unrecognized token '/'\n",
+    );
   });
 
   test('--mcp-config=FILE|JSON adds servers; project and user servers load in -p unless --strict-mcp-config', async () => {
@@ -256,7 +259,8 @@ describe('claude CLI options for the job spec', { concurrency: false }, () => {
     assert.equal(invalid.code, 0);
     assert.equal(invalid.stderr, '');
     assert.equal(invalid.turns[0].body.model, 'claude-opus-5-5');
-    assertRefused(await run([`--settings=${path.join(root, 'missing.json')}`]), `Error: Settings file not found: ${path.join(root, 'missing.json')}\n`);
+    const missing = path.join(root, 'missing.json');
+    assertRefused(await run([`--settings=${missing}`]), `Error: Settings file not found: ${missing}\n`);
     const badCwd = work();
     assertRefused(await run(['--settings={bad json'], { cwd: badCwd }), `Error: Settings file not found: ${badCwd}/{bad json\n`);
   });

@@ -12,8 +12,12 @@
 //   "structured {JSON}"               -> when the StructuredOutput tool is offered (--json-schema), a
 //                                        call of it with the JSON object as input, then "done"; without
 //                                        that tool, the JSON as text
+//   "subagent [sonnet|opus|haiku]: TEXT"
+//                                     -> tool_use Agent (general-purpose, in the foreground, on that
+//                                        model) with TEXT as its prompt (the subagent's own turns are
+//                                        scripted on TEXT), then "done" after its result
 //   "background sleep S [exit N]"     -> tool_use Bash `sleep S; echo background-done[; exit N]` with
-//                                        run_in_background: true, then text "started" after the result.
+//                                        run_in_background: true, then text "started" after the result
 //   a <task-notification> (the CLI's own user message when a background task ends, inside a
 //   system reminder)                  -> "background task finished: <status>: <summary>"
 //   x-api-key "bad-key"               -> HTTP 401 authentication_error
@@ -27,8 +31,9 @@
 //   "usage limit five_hour|seven_day [N]s [after M]"   (N defaults to 5, M to 0)
 //        the first request of a session carrying it (with "after M": the request after M answered
 //        turns, e.g. mid-way through a "loop") starts a usage limit for the caller (its x-api-key
-//        or authorization value) that resets N seconds later (rounded up to a whole second). While it is in force every request of that caller (any prompt, any session) gets
-//        HTTP 429 rate_limit_error with the subscription rate-limit headers (status rejected, reset,
+//        or authorization value) that resets N seconds later (rounded up to a whole second).
+//        While it is in force every request of that caller (any prompt, any session) gets HTTP
+//        429 rate_limit_error with the subscription rate-limit headers (status rejected, reset,
 //        representative-claim, per-window 5h/7d status/reset/utilization, retry-after). The same
 //        session never starts it again, so a `--resume` after the reset goes through.
 //   "usage warning five_hour|seven_day [U]"  (U = utilization, default 0.92)
@@ -125,7 +130,9 @@ function systemText(system) {
 /** Tool results that came back since the user message at index from. */
 function toolResultsSince(messages, from) {
   let n = 0;
-  for (let i = from + 1; i < messages.length; i++) if (messages[i].role === 'user' && hasToolResult(messages[i])) n += 1;
+  for (let i = from + 1; i < messages.length; i++) {
+    if (messages[i].role === 'user' && hasToolResult(messages[i])) n += 1;
+  }
   return n;
 }
 
@@ -146,7 +153,7 @@ function jsonObjectIn(text) {
 
 /**
  * The delivery directives in a prompt (see the header comment):
- * {tokens?: {input, output, cacheWrite, cacheRead}, limit?: {type, seconds, trigger},
+ * {tokens?: {input, output, cacheWrite, cacheRead}, limit?: {type, seconds, after, trigger},
  *  warning?: {type, utilization}, failure?: {status, count, trigger}}
  */
 export function parseDirectives(prompt) {
@@ -157,7 +164,12 @@ export function parseDirectives(prompt) {
       const m = new RegExp(`\\b${k}=(\\d+)`, 'i').exec(tokens[1]);
       return m ? Number(m[1]) : 0;
     };
-    d.tokens = { input: get('in'), output: get('out'), cacheWrite: get('cache_write'), cacheRead: get('cache_read') };
+    d.tokens = {
+      input: get('in'),
+      output: get('out'),
+      cacheWrite: get('cache_write'),
+      cacheRead: get('cache_read'),
+    };
   }
   const limit = /\busage limit (five_hour|seven_day)(?:\s+(\d+(?:\.\d+)?)s\b)?(?:\s+after (\d+)\b)?/i.exec(prompt);
   if (limit) {
@@ -169,7 +181,9 @@ export function parseDirectives(prompt) {
     };
   }
   const warning = /\busage warning (five_hour|seven_day)(?:\s+(0?\.\d+|1(?:\.0+)?)\b)?/i.exec(prompt);
-  if (warning) d.warning = { type: warning[1].toLowerCase(), utilization: warning[2] ? Number(warning[2]) : 0.92 };
+  if (warning) {
+    d.warning = { type: warning[1].toLowerCase(), utilization: warning[2] ? Number(warning[2]) : 0.92 };
+  }
   const failure = /\b(overloaded|server error) (\d+)\b/i.exec(prompt);
   if (failure) {
     d.failure = {
@@ -201,7 +215,10 @@ export function planResponse(body) {
 
   // The CLI reports a finished background task in a user message of its own, inside a
   // <system-reminder> (so lastUserPrompt does not see it): answer it, whatever the prompt was.
-  const notification = last && last.role === 'user' ? /<task-notification>([\s\S]*?)<\/task-notification>/i.exec(messageText(last)) : null;
+  const notification =
+    last && last.role === 'user'
+      ? /<task-notification>([\s\S]*?)<\/task-notification>/i.exec(messageText(last))
+      : null;
   if (notification) {
     const field = (name) => {
       const m = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'i').exec(notification[1]);
@@ -209,7 +226,9 @@ export function planResponse(body) {
     };
     return {
       kind: 'task-notification',
-      blocks: [{ type: 'text', text: `background task finished: ${field('status') || 'unknown'}: ${field('summary')}` }],
+      blocks: [
+        { type: 'text', text: `background task finished: ${field('status') || 'unknown'}: ${field('summary')}` },
+      ],
     };
   }
 
@@ -251,11 +270,34 @@ export function planResponse(body) {
   if (structured) {
     if (toolResultTurn) return { kind: 'structured-done', blocks: [{ type: 'text', text: 'done' }] };
     const value = jsonObjectIn(structured[1]);
-    if (value === undefined) return { kind: 'structured-bad', blocks: [{ type: 'text', text: 'no JSON object given' }] };
+    if (value === undefined) {
+      return { kind: 'structured-bad', blocks: [{ type: 'text', text: 'no JSON object given' }] };
+    }
     if (!tools.some((t) => t && t.name === 'StructuredOutput')) {
       return { kind: 'structured-text', blocks: [{ type: 'text', text: JSON.stringify(value) }] };
     }
     return { kind: 'structured', blocks: [{ type: 'tool_use', name: 'StructuredOutput', input: value }] };
+  }
+
+  const subagent = /\bsubagent(?: (sonnet|opus|haiku))?: ([\s\S]+)$/i.exec(prompt);
+  if (subagent) {
+    if (toolResultTurn) return { kind: 'subagent-done', blocks: [{ type: 'text', text: 'done' }] };
+    return {
+      kind: 'subagent',
+      blocks: [
+        {
+          type: 'tool_use',
+          name: 'Agent',
+          input: {
+            description: 'Sub task',
+            prompt: subagent[2].trim(),
+            subagent_type: 'general-purpose',
+            ...(subagent[1] ? { model: subagent[1].toLowerCase() } : {}),
+            run_in_background: false,
+          },
+        },
+      ],
+    };
   }
 
   const background = /\bbackground sleep (\d+(?:\.\d+)?)(?: exit (\d+))?/i.exec(prompt);
@@ -507,7 +549,9 @@ function windowHeaders(type, status, utilization, resetSec, anchorSec, threshold
     headers[`anthropic-ratelimit-unified-${infix}-status`] = own ? status : 'allowed';
     headers[`anthropic-ratelimit-unified-${infix}-reset`] = String(own ? resetSec : anchorSec + WINDOW_SECONDS[name]);
     headers[`anthropic-ratelimit-unified-${infix}-utilization`] = String(own ? utilization : 0.25);
-    if (own && threshold !== undefined) headers[`anthropic-ratelimit-unified-${infix}-surpassed-threshold`] = String(threshold);
+    if (own && threshold !== undefined) {
+      headers[`anthropic-ratelimit-unified-${infix}-surpassed-threshold`] = String(threshold);
+    }
   }
   return headers;
 }

@@ -343,6 +343,19 @@ describe('fake API over HTTP', () => {
     assert.deepEqual(text.content, [{ type: 'text', text: '{"name":"Ada"}' }]);
   });
 
+  test('subagent: an Agent call in the foreground with the rest of the prompt', async () => {
+    const msg = await (await post(api, '/v1/messages', turnBody('subagent haiku: print hello world'))).json();
+    assert.equal(msg.stop_reason, 'tool_use');
+    assert.equal(msg.content[0].name, 'Agent');
+    assert.deepEqual(msg.content[0].input, {
+      description: 'Sub task',
+      prompt: 'print hello world',
+      subagent_type: 'general-purpose',
+      model: 'haiku',
+      run_in_background: false,
+    });
+  });
+
   test('background sleep, and the task notification that follows', async () => {
     const msg = await (await post(api, '/v1/messages', turnBody('background sleep 1 exit 3'))).json();
     assert.deepEqual(msg.content[0].input, {
@@ -637,17 +650,65 @@ describe('real claude CLI: limits, retries, cost, budgets, structured output, ba
     near(r.result.total_cost_usd, 3 * (0.03 + 0.0015), 'total_cost_usd');
   });
 
+  test('a subagent: its usage is in modelUsage under its own model and in total_cost_usd, not in usage', async () => {
+    const r = await runClaude({
+      prompt: 'tokens in=1000 out=100 subagent haiku: tokens in=500 out=50 print hello world\n',
+      cwd: work(),
+      env: keyEnv(),
+      args: ['--model=claude-sonnet-4-5', '--dangerously-skip-permissions'],
+    });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.result.result, 'done');
+    assert.deepEqual(Object.keys(r.result.modelUsage).sort(), ['claude-haiku-5-5', 'claude-sonnet-4-5']);
+    const sub = r.result.modelUsage['claude-haiku-5-5'];
+    assert.deepEqual([sub.inputTokens, sub.outputTokens], [500, 50]);
+    const main = r.result.modelUsage['claude-sonnet-4-5'];
+    assert.deepEqual([main.inputTokens, main.outputTokens], [2000, 200]);
+    near(r.result.total_cost_usd, main.costUSD + sub.costUSD, 'total_cost_usd');
+    near(main.costUSD, 0.009, 'main costUSD');
+    assert.equal(r.result.usage.input_tokens, 2000);
+    assert.equal(r.result.subagent_stats.spawned, 1);
+    const note = of(r, 'system', 'task_notification')[0];
+    assert.equal(note.status, 'completed');
+    assert.equal(note.summary, 'hello world');
+    assert.deepEqual(note.usage.total_tokens, 550);
+  });
+
+  test('across --resume: total_cost_usd and modelUsage add up over the session, usage is the run', async () => {
+    const cwd = work();
+    const args = ['--model=claude-sonnet-4-5'];
+    const first = await runClaude({ prompt: 'tokens in=1000 out=100 print hello world\n', cwd, env: keyEnv(), args });
+    assert.equal(first.code, 0, first.stderr);
+    near(first.result.total_cost_usd, 0.0045, 'first total_cost_usd');
+    const second = await runClaude({
+      prompt: 'tokens in=2000 out=100 print hello world\n',
+      cwd,
+      env: keyEnv(),
+      args: [...args, '--resume', first.result.session_id],
+    });
+    assert.equal(second.code, 0, second.stderr);
+    near(second.result.total_cost_usd, 0.012, 'second total_cost_usd (both runs)');
+    assert.equal(second.result.modelUsage['claude-sonnet-4-5'].inputTokens, 3000);
+    assert.equal(second.result.usage.input_tokens, 2000);
+    near(second.result.model_usage_since_last_result['claude-sonnet-4-5'].costUSD, 0.0075, 'this run');
+    assert.equal(second.result.num_turns, 1);
+  });
+
   test('subscriber usage limit: rate_limit_event rejected, an api_error result, exit 1; --resume after the reset completes', async () => {
     const cwd = work();
     const env = subscriberEnv();
-    const r = await runClaude({ prompt: 'usage limit five_hour 3s, then print hello world\n', cwd, env });
+    const r = await runClaude({ prompt: 'usage limit five_hour 6s, then print hello world\n', cwd, env });
     assert.equal(r.code, 1, r.stderr);
     const refused = api.requests.filter((q) => q.kind === 'usage-limit').pop();
     const reset = Number(refused.responseHeaders['anthropic-ratelimit-unified-reset']);
     const sevenDayReset = Number(refused.responseHeaders['anthropic-ratelimit-unified-7d-reset']);
     // Subscriber mode: the default model differs from API-key mode, and the CLI does not retry.
     assert.equal(r.init.model, 'claude-sonnet-5-5');
-    assert.equal(api.requests.filter((q) => q.kind === 'usage-limit' && q.headers['x-claude-code-session-id'] === r.init.session_id).length, 1);
+    const mine = api.requests.filter((q) => q.headers['x-claude-code-session-id'] === r.init.session_id);
+    assert.deepEqual(
+      mine.map((q) => q.kind),
+      ['usage-limit'],
+    );
     assert.deepEqual(of(r, 'system', 'api_retry'), []);
     const events = of(r, 'rate_limit_event');
     assert.equal(events.length, 1);
@@ -685,6 +746,14 @@ describe('real claude CLI: limits, retries, cost, budgets, structured output, ba
     assert.equal(r.result.total_cost_usd, 0);
     assert.deepEqual(r.result.modelUsage, {});
 
+    // Before the reset, resuming is refused the same way.
+    const early = await runClaude({ prompt: 'continue\n', cwd, env, args: ['--resume', r.init.session_id] });
+    const earlyRequest = api.requests.filter((q) => q.headers['x-claude-code-session-id'] === r.init.session_id).pop();
+    assert.ok(earlyRequest.time < reset * 1000, 'the resume came after the reset: the machine was too slow');
+    assert.equal(early.code, 1, early.stderr);
+    assert.equal(early.result.api_error, 'usage_limit_reached');
+    assert.equal(early.result.session_id, r.init.session_id);
+
     // Once the reset has passed, the same session continues: the refused prompt is still in it
     // (the continuation is appended to that same user message) and the job completes.
     await pollUntil(() => Date.now() >= reset * 1000, { timeoutMs: 10_000, label: 'the reset' });
@@ -695,7 +764,7 @@ describe('real claude CLI: limits, retries, cost, budgets, structured output, ba
     assert.equal(resumed.result.session_id, r.init.session_id);
     assert.equal(resumed.result.result, 'hello world');
     const texts = api.requests[api.requests.length - 1].body.messages[0].content.map((c) => c.text || '');
-    assert.ok(texts.some((t) => t.includes('usage limit five_hour 3s')), JSON.stringify(texts));
+    assert.ok(texts.some((t) => t.includes('usage limit five_hour 6s')), JSON.stringify(texts));
     assert.ok(texts.some((t) => t.includes('continue')), JSON.stringify(texts));
     // In subscriber mode every run reports the limit state once it knows it: allowed now.
     assert.deepEqual(of(resumed, 'rate_limit_event').map((e) => e.rate_limit_info), [
