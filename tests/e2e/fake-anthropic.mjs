@@ -1,17 +1,60 @@
 // A fake Anthropic Messages API for running the real `claude` CLI offline.
 //
-// Listens on 127.0.0.1 only. Behaviour is scripted by the conversation:
+// Listens on 127.0.0.1 only. Behaviour is scripted by the conversation (the last typed user text,
+// system reminders removed; matching is case-insensitive):
 //   "print hello world"               -> text "hello world"
 //   "make file NAME"                  -> tool_use Bash `echo made > NAME`, then "done" after the result
 //   "remember WORD"                   -> text "ok"
 //   "what did I ask you to remember"  -> the WORD from an earlier "remember WORD" in the conversation
 //   "slow"                            -> a text delta every 500 ms for ~60 s (stops when the client goes)
+//   "loop N"                          -> N model turns each calling Bash `echo step K` (K = 1..N), then
+//                                        text "looped N times" (for --max-turns and --max-budget-usd)
+//   "structured {JSON}"               -> when the StructuredOutput tool is offered (--json-schema), a
+//                                        call of it with the JSON object as input, then "done"; without
+//                                        that tool, the JSON as text
+//   "subagent [sonnet|opus|haiku]: TEXT"
+//                                     -> tool_use Agent (general-purpose, in the foreground, on that
+//                                        model) with TEXT as its prompt (the subagent's own turns are
+//                                        scripted on TEXT), then "done" after its result
+//   "background sleep S [exit N]"     -> tool_use Bash `sleep S; echo background-done[; exit N]` with
+//                                        run_in_background: true, then text "started" after the result
+//   a <task-notification> (the CLI's own user message when a background task ends, inside a
+//   system reminder)                  -> "background task finished: <status>: <summary>"
 //   x-api-key "bad-key"               -> HTTP 401 authentication_error
 //   anything else                     -> echo of the prompt
+// Directives anywhere in the same prompt change how the turn is delivered; the rest of the prompt
+// still decides the content (e.g. "usage limit five_hour 3s, then print hello world"):
+//   "tokens in=A out=B cache_write=C cache_read=D"   (any subset, others 0)
+//        every model turn of the conversation reports exactly this usage: message_start carries
+//        input_tokens A, cache_creation_input_tokens C, cache_read_input_tokens D; message_delta
+//        output_tokens B. Without it the usage is estimated from the request size.
+//   "usage limit five_hour|seven_day [N]s [after M]"   (N defaults to 5, M to 0)
+//        the first request of a session carrying it (with "after M": the request after M answered
+//        turns, e.g. mid-way through a "loop") starts a usage limit for the caller (its x-api-key
+//        or authorization value) that resets N seconds later (rounded up to a whole second).
+//        While it is in force every request of that caller (any prompt, any session) gets HTTP
+//        429 rate_limit_error with the subscription rate-limit headers (status rejected, reset,
+//        representative-claim, per-window 5h/7d status/reset/utilization, retry-after). The same
+//        session never starts it again, so a `--resume` after the reset goes through.
+//   "usage warning five_hour|seven_day [U]"  (U = utilization, default 0.92)
+//        the turn succeeds with allowed_warning headers: that window's utilization U and
+//        surpassed-threshold (0.9, 0.75 or 0.5: the highest one U passes).
+//   "overloaded N" / "server error N"
+//        the first N requests of the session carrying it get HTTP 529 overloaded_error / 500
+//        api_error (the CLI retries: system/api_retry events), later ones are answered normally.
 // Requests that are not model turns of the main conversation (no tools offered, e.g. a title or
-// summary side call) get a short plain answer and never change the scripting.
+// summary side call) get a short plain answer and never change the scripting; only a usage limit
+// in force refuses them too.
+//
+// The CLI reads the rate-limit headers (rate_limit_event) only when it runs as a subscriber:
+// give it CLAUDE_CODE_OAUTH_TOKEN instead of ANTHROPIC_API_KEY (harness cliEnv({subscriber:true})).
+// With an API key it retries the 429 itself until the reset (system/api_retry, error rate_limit).
 //
 // Library use:  const api = await startFakeApi(); ... api.url, api.requests, await api.close()
+//               Each request record has method, path, query, headers, body, kind (what was
+//               answered), status, responseHeaders (the rate-limit headers sent, or null), closed.
+//               options.intercept(body, req, record) may answer a /v1/messages request itself by
+//               returning {status, json, headers?, kind?}; api.usageLimits() lists limits in force.
 // Standalone:   node fake-anthropic.mjs [--port N] [--log]   (prints the URL on stdout)
 
 import http from 'node:http';
@@ -29,7 +72,12 @@ const RECORDED_HEADERS = [
   'user-agent',
   'x-app',
   'accept',
+  'x-claude-code-session-id',
 ];
+
+// Subscription rate-limit windows: the directive's name and the header infix the CLI reads.
+const WINDOWS = { five_hour: '5h', seven_day: '7d' };
+const WINDOW_SECONDS = { five_hour: 5 * 3600, seven_day: 7 * 24 * 3600 };
 
 let idCounter = 0;
 function newId(prefix) {
@@ -79,6 +127,74 @@ function systemText(system) {
   return '';
 }
 
+/** Tool results that came back since the user message at index from. */
+function toolResultsSince(messages, from) {
+  let n = 0;
+  for (let i = from + 1; i < messages.length; i++) {
+    if (messages[i].role === 'user' && hasToolResult(messages[i])) n += 1;
+  }
+  return n;
+}
+
+/** The first {...} in text that parses as a JSON object, or undefined. */
+function jsonObjectIn(text) {
+  const start = text.indexOf('{');
+  if (start < 0) return undefined;
+  for (let end = text.lastIndexOf('}'); end > start; end = text.lastIndexOf('}', end - 1)) {
+    try {
+      const value = JSON.parse(text.slice(start, end + 1));
+      if (value && typeof value === 'object' && !Array.isArray(value)) return value;
+    } catch {
+      // try a shorter span
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The delivery directives in a prompt (see the header comment):
+ * {tokens?: {input, output, cacheWrite, cacheRead}, limit?: {type, seconds, after, trigger},
+ *  warning?: {type, utilization}, failure?: {status, count, trigger}}
+ */
+export function parseDirectives(prompt) {
+  const d = {};
+  const tokens = /\btokens((?:\s+(?:in|out|cache_write|cache_read)=\d+)+)/i.exec(prompt);
+  if (tokens) {
+    const get = (k) => {
+      const m = new RegExp(`\\b${k}=(\\d+)`, 'i').exec(tokens[1]);
+      return m ? Number(m[1]) : 0;
+    };
+    d.tokens = {
+      input: get('in'),
+      output: get('out'),
+      cacheWrite: get('cache_write'),
+      cacheRead: get('cache_read'),
+    };
+  }
+  const limit = /\busage limit (five_hour|seven_day)(?:\s+(\d+(?:\.\d+)?)s\b)?(?:\s+after (\d+)\b)?/i.exec(prompt);
+  if (limit) {
+    d.limit = {
+      type: limit[1].toLowerCase(),
+      seconds: limit[2] ? Number(limit[2]) : 5,
+      after: limit[3] ? Number(limit[3]) : 0,
+      trigger: limit[0].toLowerCase(),
+    };
+  }
+  const warning = /\busage warning (five_hour|seven_day)(?:\s+(0?\.\d+|1(?:\.0+)?)\b)?/i.exec(prompt);
+  if (warning) {
+    d.warning = { type: warning[1].toLowerCase(), utilization: warning[2] ? Number(warning[2]) : 0.92 };
+  }
+  const failure = /\b(overloaded|server error) (\d+)\b/i.exec(prompt);
+  if (failure) {
+    d.failure = {
+      status: failure[1].toLowerCase() === 'overloaded' ? 529 : 500,
+      count: Number(failure[2]),
+      trigger: failure[0].toLowerCase(),
+    };
+  }
+  return d;
+}
+
 /**
  * Decide the answer for one request.
  * Returns {kind, blocks: [{type:'text', text} | {type:'tool_use', name, input}], slow?}
@@ -97,6 +213,25 @@ export function planResponse(body) {
 
   const toolResultTurn = hasToolResult(last);
 
+  // The CLI reports a finished background task in a user message of its own, inside a
+  // <system-reminder> (so lastUserPrompt does not see it): answer it, whatever the prompt was.
+  const notification =
+    last && last.role === 'user'
+      ? /<task-notification>([\s\S]*?)<\/task-notification>/i.exec(messageText(last))
+      : null;
+  if (notification) {
+    const field = (name) => {
+      const m = new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'i').exec(notification[1]);
+      return m ? m[1].trim() : '';
+    };
+    return {
+      kind: 'task-notification',
+      blocks: [
+        { type: 'text', text: `background task finished: ${field('status') || 'unknown'}: ${field('summary')}` },
+      ],
+    };
+  }
+
   const make = /make file\s+([A-Za-z0-9._-]+)/i.exec(prompt);
   if (make) {
     const name = make[1];
@@ -109,6 +244,77 @@ export function planResponse(body) {
           type: 'tool_use',
           name: bash ? bash.name : 'Bash',
           input: { command: `echo made > ${name}`, description: `Create ${name}` },
+        },
+      ],
+    };
+  }
+
+  const loop = /\bloop (\d+)\b/i.exec(prompt);
+  if (loop) {
+    const total = Number(loop[1]);
+    const done = toolResultsSince(messages, promptIndex);
+    if (done >= total) return { kind: 'loop-done', blocks: [{ type: 'text', text: `looped ${total} times` }] };
+    return {
+      kind: 'loop',
+      blocks: [
+        {
+          type: 'tool_use',
+          name: 'Bash',
+          input: { command: `echo step ${done + 1}`, description: `Step ${done + 1} of ${total}` },
+        },
+      ],
+    };
+  }
+
+  const structured = /\bstructured\s*(\{[\s\S]*\})/i.exec(prompt);
+  if (structured) {
+    if (toolResultTurn) return { kind: 'structured-done', blocks: [{ type: 'text', text: 'done' }] };
+    const value = jsonObjectIn(structured[1]);
+    if (value === undefined) {
+      return { kind: 'structured-bad', blocks: [{ type: 'text', text: 'no JSON object given' }] };
+    }
+    if (!tools.some((t) => t && t.name === 'StructuredOutput')) {
+      return { kind: 'structured-text', blocks: [{ type: 'text', text: JSON.stringify(value) }] };
+    }
+    return { kind: 'structured', blocks: [{ type: 'tool_use', name: 'StructuredOutput', input: value }] };
+  }
+
+  const subagent = /\bsubagent(?: (sonnet|opus|haiku))?: ([\s\S]+)$/i.exec(prompt);
+  if (subagent) {
+    if (toolResultTurn) return { kind: 'subagent-done', blocks: [{ type: 'text', text: 'done' }] };
+    return {
+      kind: 'subagent',
+      blocks: [
+        {
+          type: 'tool_use',
+          name: 'Agent',
+          input: {
+            description: 'Sub task',
+            prompt: subagent[2].trim(),
+            subagent_type: 'general-purpose',
+            ...(subagent[1] ? { model: subagent[1].toLowerCase() } : {}),
+            run_in_background: false,
+          },
+        },
+      ],
+    };
+  }
+
+  const background = /\bbackground sleep (\d+(?:\.\d+)?)(?: exit (\d+))?/i.exec(prompt);
+  if (background) {
+    if (toolResultTurn) return { kind: 'background-started', blocks: [{ type: 'text', text: 'started' }] };
+    const exit = background[2] ? `; exit ${background[2]}` : '';
+    return {
+      kind: 'background',
+      blocks: [
+        {
+          type: 'tool_use',
+          name: 'Bash',
+          input: {
+            command: `sleep ${background[1]}; echo background-done${exit}`,
+            description: 'Sleep in the background',
+            run_in_background: true,
+          },
         },
       ],
     };
@@ -155,13 +361,23 @@ function sideAnswer(body) {
   return 'ok';
 }
 
-function usage(inputTokens, outputTokens) {
+function usage(inputTokens, outputTokens, cacheWrite = 0, cacheRead = 0) {
   return {
     input_tokens: inputTokens,
     output_tokens: outputTokens,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    cache_creation_input_tokens: cacheWrite,
+    cache_read_input_tokens: cacheRead,
   };
+}
+
+/** The usage a turn reports: {start (message_start usage), output (message_delta output_tokens)}. */
+function turnUsage(body, plan, content) {
+  const estimatedOutput = Math.max(1, Math.ceil(JSON.stringify(content).length / 4));
+  if (plan.tokens) {
+    const t = plan.tokens;
+    return { start: usage(t.input, Math.min(1, t.output), t.cacheWrite, t.cacheRead), output: t.output };
+  }
+  return { start: usage(estimateTokens(body), 1), output: estimatedOutput };
 }
 
 function estimateTokens(body) {
@@ -198,14 +414,15 @@ function sse(res, event, data) {
 
 function streamMessage(res, body, plan, options, onClose) {
   const model = body.model || MODEL_FALLBACK;
-  const inputTokens = estimateTokens(body);
   const content = toContent(plan.blocks);
+  const reported = turnUsage(body, plan, content);
   const hasTool = content.some((b) => b.type === 'tool_use');
   res.writeHead(200, {
     'content-type': 'text/event-stream',
     'cache-control': 'no-cache',
     connection: 'keep-alive',
     'request-id': newId('req'),
+    ...(plan.headers || {}),
   });
   sse(res, 'message_start', {
     type: 'message_start',
@@ -217,7 +434,7 @@ function streamMessage(res, body, plan, options, onClose) {
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: usage(inputTokens, 1),
+      usage: reported.start,
     },
   });
 
@@ -253,7 +470,7 @@ function streamMessage(res, body, plan, options, onClose) {
       if (n >= total) {
         clearInterval(timer);
         sse(res, 'content_block_stop', { type: 'content_block_stop', index: 0 });
-        finish(n);
+        finish(plan.tokens ? reported.output : n);
       }
     }, options.slowIntervalMs);
     onClose(() => clearInterval(timer));
@@ -293,22 +510,28 @@ function streamMessage(res, body, plan, options, onClose) {
     }
     sse(res, 'content_block_stop', { type: 'content_block_stop', index });
   });
-  finish(Math.max(1, Math.ceil(JSON.stringify(content).length / 4)));
+  finish(reported.output);
 }
 
 function jsonMessage(res, body, plan) {
   const content = toContent(plan.blocks.map((b) => (plan.slow ? { type: 'text', text: 'slow' } : b)));
   const hasTool = content.some((b) => b.type === 'tool_use');
-  sendJson(res, 200, {
-    id: newId('msg'),
-    type: 'message',
-    role: 'assistant',
-    model: body.model || MODEL_FALLBACK,
-    content,
-    stop_reason: hasTool ? 'tool_use' : 'end_turn',
-    stop_sequence: null,
-    usage: usage(estimateTokens(body), Math.max(1, Math.ceil(JSON.stringify(content).length / 4))),
-  });
+  const reported = turnUsage(body, plan, content);
+  sendJson(
+    res,
+    200,
+    {
+      id: newId('msg'),
+      type: 'message',
+      role: 'assistant',
+      model: body.model || MODEL_FALLBACK,
+      content,
+      stop_reason: hasTool ? 'tool_use' : 'end_turn',
+      stop_sequence: null,
+      usage: { ...reported.start, output_tokens: reported.output },
+    },
+    plan.headers || {},
+  );
 }
 
 function errorBody(type, message) {
@@ -316,10 +539,59 @@ function errorBody(type, message) {
 }
 
 /**
+ * Per-window headers: the named window as given, the other one comfortably allowed, resetting a
+ * whole window after anchorSec (a fixed time, so that repeated answers carry the same values).
+ */
+function windowHeaders(type, status, utilization, resetSec, anchorSec, threshold) {
+  const headers = {};
+  for (const [name, infix] of Object.entries(WINDOWS)) {
+    const own = name === type;
+    headers[`anthropic-ratelimit-unified-${infix}-status`] = own ? status : 'allowed';
+    headers[`anthropic-ratelimit-unified-${infix}-reset`] = String(own ? resetSec : anchorSec + WINDOW_SECONDS[name]);
+    headers[`anthropic-ratelimit-unified-${infix}-utilization`] = String(own ? utilization : 0.25);
+    if (own && threshold !== undefined) {
+      headers[`anthropic-ratelimit-unified-${infix}-surpassed-threshold`] = String(threshold);
+    }
+  }
+  return headers;
+}
+
+/**
+ * Headers of a 429 refusal for a usage limit of this type resetting at resetSec (Unix seconds).
+ * anchorMs: the time the other window's reset is counted from.
+ */
+export function usageLimitHeaders(type, resetSec, now = Date.now(), anchorMs = now) {
+  return {
+    'anthropic-ratelimit-unified-status': 'rejected',
+    'anthropic-ratelimit-unified-reset': String(resetSec),
+    'anthropic-ratelimit-unified-representative-claim': type,
+    ...windowHeaders(type, 'rejected', 1, resetSec, Math.floor(anchorMs / 1000)),
+    'retry-after': String(Math.max(1, Math.ceil(resetSec - now / 1000))),
+  };
+}
+
+/**
+ * Headers of a successful turn past a warning threshold of this window, which resets a quarter
+ * window after anchorMs (fixed per fake API, so every such answer carries the same values).
+ */
+export function usageWarningHeaders(type, utilization, anchorMs = Date.now()) {
+  const anchorSec = Math.floor(anchorMs / 1000);
+  const resetSec = anchorSec + Math.round(WINDOW_SECONDS[type] / 4);
+  const threshold = [0.9, 0.75, 0.5].find((t) => utilization >= t) ?? 0.5;
+  return {
+    'anthropic-ratelimit-unified-status': 'allowed_warning',
+    'anthropic-ratelimit-unified-reset': String(resetSec),
+    'anthropic-ratelimit-unified-representative-claim': type,
+    ...windowHeaders(type, 'allowed_warning', utilization, resetSec, anchorSec, threshold),
+  };
+}
+
+/**
  * Start the fake API.
  * options: port (0 = any free), host ('127.0.0.1'), slowIntervalMs (500), slowDurationMs (60000),
- *          log (false: print one line per request to stderr), logBodies (false)
- * Returns {url, port, requests, events, waitForRequest(pred, timeoutMs), close()}.
+ *          log (false: print one line per request to stderr), logBodies (false),
+ *          intercept ((body, req, record) => null | {status, json, headers?, kind?})
+ * Returns {url, port, requests, events, waitForRequest(pred, timeoutMs), usageLimits(), close()}.
  */
 export async function startFakeApi(options = {}) {
   const opts = {
@@ -334,6 +606,12 @@ export async function startFakeApi(options = {}) {
   const requests = [];
   const events = new EventEmitter();
   const sockets = new Set();
+  // Usage limits in force, by caller (x-api-key or authorization): {type, resetSec}.
+  const limits = new Map();
+  // The time window resets not under test are counted from, fixed so answers repeat exactly.
+  const anchorMs = Date.now();
+  // Directives already acted on, by "session\0trigger": a started limit, or failures sent so far.
+  const directiveState = new Map();
 
   const server = http.createServer((req, res) => {
     const chunks = [];
@@ -360,6 +638,7 @@ export async function startFakeApi(options = {}) {
         body,
         kind: null,
         status: null,
+        responseHeaders: null,
         closed: false,
       };
       requests.push(record);
@@ -388,6 +667,68 @@ export async function startFakeApi(options = {}) {
     });
   });
 
+  function caller(req) {
+    return String(req.headers['x-api-key'] || req.headers.authorization || '');
+  }
+
+  /**
+   * Usage limits and scripted failures. Answers the request and returns true when it is refused
+   * (a limit in force, a limit starting now, or one of the first N failures), else false.
+   */
+  function refuseOrFail(req, res, body, record) {
+    const who = caller(req);
+    const now = Date.now();
+    let limit = limits.get(who);
+    if (limit && now >= limit.resetSec * 1000) {
+      limits.delete(who);
+      limit = undefined;
+    }
+    const mainTurn = Array.isArray(body.tools) && body.tools.length > 0;
+    const session = String(req.headers['x-claude-code-session-id'] || '');
+    const directives = mainTurn ? parseDirectives(lastUserPrompt(body.messages).text) : {};
+    if (!limit && directives.limit) {
+      // The number of this session's turns that carried the directive so far; the limit starts on
+      // turn `after` (counting from 0) and never again for the session.
+      const key = `${session}\0${directives.limit.trigger}`;
+      const seen = directiveState.get(key) || 0;
+      directiveState.set(key, seen + 1);
+      if (seen === directives.limit.after) {
+        limit = { type: directives.limit.type, resetSec: Math.ceil((now + directives.limit.seconds * 1000) / 1000) };
+        limits.set(who, limit);
+      }
+    }
+    if (limit) {
+      record.status = 429;
+      record.kind = 'usage-limit';
+      record.responseHeaders = usageLimitHeaders(limit.type, limit.resetSec, now, anchorMs);
+      const window = limit.type === 'five_hour' ? '5-hour' : '7-day';
+      sendJson(
+        res,
+        429,
+        errorBody('rate_limit_error', `This request would exceed your account's ${window} usage limit.`),
+        record.responseHeaders,
+      );
+      return true;
+    }
+    if (directives.failure) {
+      const key = `${session}\0${directives.failure.trigger}`;
+      const sent = directiveState.get(key) || 0;
+      if (sent < directives.failure.count) {
+        directiveState.set(key, sent + 1);
+        const overloaded = directives.failure.status === 529;
+        record.status = directives.failure.status;
+        record.kind = overloaded ? 'overloaded' : 'server-error';
+        sendJson(
+          res,
+          directives.failure.status,
+          overloaded ? errorBody('overloaded_error', 'Overloaded') : errorBody('api_error', 'Internal server error'),
+        );
+        return true;
+      }
+    }
+    return false;
+  }
+
   function handle(req, res, url, body, record) {
     const path = url.pathname.replace(/\/+$/, '');
     if (req.headers['x-api-key'] === BAD_KEY) {
@@ -405,13 +746,32 @@ export async function startFakeApi(options = {}) {
       return;
     }
     if (req.method === 'POST' && path === '/v1/messages') {
+      if (opts.intercept) {
+        const answer = opts.intercept(body, req, record);
+        if (answer) {
+          record.status = answer.status;
+          record.kind = answer.kind || 'intercepted';
+          sendJson(res, answer.status, answer.json, answer.headers || {});
+          return;
+        }
+      }
       if (!body || typeof body !== 'object' || !Array.isArray(body.messages)) {
         record.status = 400;
         record.kind = 'bad-request';
         sendJson(res, 400, errorBody('invalid_request_error', 'messages: field required'));
         return;
       }
+      if (refuseOrFail(req, res, body, record)) return;
       const plan = planResponse(body);
+      const tools = Array.isArray(body.tools) ? body.tools : [];
+      if (tools.length > 0) {
+        const directives = parseDirectives(lastUserPrompt(body.messages).text);
+        if (directives.tokens) plan.tokens = directives.tokens;
+        if (directives.warning) {
+          plan.headers = usageWarningHeaders(directives.warning.type, directives.warning.utilization, anchorMs);
+          record.responseHeaders = plan.headers;
+        }
+      }
       record.kind = plan.kind;
       record.status = 200;
       if (body.stream) {
@@ -478,7 +838,13 @@ export async function startFakeApi(options = {}) {
     });
   }
 
-  return { url, port, requests, events, waitForRequest, close };
+  /** Usage limits in force: [{caller, type, resetSec}]. */
+  function usageLimits() {
+    const now = Date.now();
+    return [...limits].filter(([, l]) => now < l.resetSec * 1000).map(([who, l]) => ({ caller: who, ...l }));
+  }
+
+  return { url, port, requests, events, waitForRequest, usageLimits, close };
 }
 
 /** Model-turn requests only (the main conversation), for assertions. */

@@ -99,14 +99,26 @@ export function pidAlive(pid) {
   }
 }
 
+/** The token a subscriber-mode CLI sends (as `authorization: Bearer ...`) unless told otherwise. */
+export const SUBSCRIBER_TOKEN = 'sk-ant-oat01-test-token';
+
+/**
+ * The credential variables for the real CLI: an API key, or (subscriber) an OAuth token, with
+ * which the CLI reads the subscription rate-limit headers and emits rate_limit_event.
+ */
+export function authEnv({ apiKey = 'test-key', subscriber = false, token = SUBSCRIBER_TOKEN } = {}) {
+  return subscriber ? { CLAUDE_CODE_OAUTH_TOKEN: token } : { ANTHROPIC_API_KEY: apiKey };
+}
+
 /** The environment the real CLI needs to run offline against the fake API, and nothing else. */
-export function cliEnv({ apiUrl, apiKey = 'test-key', home, sandbox = true }) {
+export function cliEnv({ apiUrl, apiKey = 'test-key', home, sandbox = true, subscriber = false, token, extra = {} }) {
   const env = {
     ANTHROPIC_BASE_URL: apiUrl,
-    ANTHROPIC_API_KEY: apiKey,
+    ...authEnv({ apiKey, subscriber, token }),
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     HOME: home,
     PATH: process.env.PATH || '/usr/local/bin:/usr/bin:/bin',
+    ...extra,
   };
   if (sandbox) env.IS_SANDBOX = '1';
   return env;
@@ -172,15 +184,19 @@ export function runClaude({ prompt, cwd, env, args = [], timeoutMs = 90_000, onS
   });
 }
 
-/** The per-test config for running jobs with the real CLI against the fake API. */
-export function realClaudeConfig({ apiUrl, apiKey = 'test-key', home }) {
+/**
+ * The per-test config for running jobs with the real CLI against the fake API. subscriber: the
+ * CLI authenticates with an OAuth token (rate_limit_event and usage-limit refusals as for a
+ * subscription) instead of an API key.
+ */
+export function realClaudeConfig({ apiUrl, apiKey = 'test-key', home, subscriber = false, token }) {
   return {
     claude: {
       path: CLAUDE_BIN,
       permissionMode: 'bypassPermissions',
       env: {
         ANTHROPIC_BASE_URL: apiUrl,
-        ANTHROPIC_API_KEY: apiKey,
+        ...authEnv({ apiKey, subscriber, token }),
         CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
         HOME: home,
         IS_SANDBOX: '1',
