@@ -1,0 +1,234 @@
+// Tests of launching: admit() writes the job folder and prompt, records the row, and
+// launches a job that got a slot (or queues it, with its place); a failed launch is the
+// job's end; promote_queued() launches the oldest queued job when a slot frees; a cancel or
+// an end recorded while launching is acted on.
+#include "core/jobs/launcher.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "support/job_world.h"
+
+namespace {
+
+using cj::jobs::AcceptedStart;
+using cj::jobs::JobRecord;
+using cj::jobs::JobState;
+using cj::jobs::Launcher;
+using cj::testing::FakeSpec;
+using cj::testing::JobWorld;
+using claude_jobs::ErrorCode;
+namespace fs = std::filesystem;
+
+int mode_of(const std::string& path) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) return -1;
+    return static_cast<int>(st.st_mode & 07777);
+}
+
+std::string read(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class LauncherTest : public ::testing::Test {
+  protected:
+    AcceptedStart accepted(const std::string& id, const std::string& backend = "fake") {
+        return w_.accepted(id, backend);
+    }
+    cj::jobs::StartOutcome admit(const std::string& id) {
+        auto out = launcher_.admit(accepted(id));
+        EXPECT_TRUE(out.ok()) << out.error().message;
+        return out.ok() ? *out : cj::jobs::StartOutcome{};
+    }
+    std::vector<std::string> started() {
+        std::vector<std::string> ids;
+        for (const auto& c : w_.fake().calls("start")) ids.push_back(c.jobId);
+        return ids;
+    }
+
+    JobWorld w_{{FakeSpec{"fake"}, FakeSpec{"tmux", {.attach = true}}}};
+    Launcher launcher_{w_.config, *w_.index, *w_.backends, w_.reconciler, w_.dirs};
+};
+
+TEST_F(LauncherTest, AdmitWritesThePrivateFolderAndPromptThenLaunches) {
+    auto out = admit("j1");
+    EXPECT_FALSE(out.existing);
+    EXPECT_FALSE(out.queuePosition.has_value());
+    EXPECT_EQ(out.job.state, JobState::Running);
+    EXPECT_EQ(mode_of(w_.dirs.dir("j1")), 0700);
+    EXPECT_EQ(mode_of(w_.dirs.file("j1", "prompt.txt")), 0600);
+    EXPECT_EQ(read(w_.dirs.file("j1", "prompt.txt")), "the prompt of j1");
+
+    auto spec = w_.fake().last_spec();
+    ASSERT_TRUE(spec.has_value());
+    EXPECT_EQ(spec->jobId, "j1");
+    EXPECT_EQ(spec->jobDir, w_.dirs.dir("j1"));
+    EXPECT_EQ(spec->workFolder, w_.state.path());
+    EXPECT_EQ(spec->claudePath, "/opt/claude");
+    EXPECT_EQ(spec->claudeArgs, (std::vector<std::string>{"-p", "--model", "m"}));
+    EXPECT_EQ(spec->env, (std::vector<std::string>{"PATH=/usr/bin", "CLAUDE_JOBS_JOB_ID=j1"}));
+    EXPECT_EQ(spec->timeoutSec, 77);
+    EXPECT_EQ(spec->label, "label of j1");
+
+    JobRecord row = w_.row("j1");
+    EXPECT_EQ(row.state, JobState::Running);
+    auto handle = cj::jobs::handle_from_json(row.handle);
+    ASSERT_TRUE(handle.has_value()) << row.handle;
+    EXPECT_EQ(handle->jobId, "j1");
+    EXPECT_GT(row.startedAt, 0);
+    EXPECT_EQ(out.job.handle, row.handle);
+    auto inputs = w_.index->launch_inputs("j1");
+    ASSERT_TRUE(inputs.ok());
+    EXPECT_FALSE(inputs->has_value()) << "the plan (with the environment) is dropped once launched";
+    EXPECT_TRUE(out.attach.empty()) << "the backend has no attach capability";
+    EXPECT_EQ(w_.fake().count("attachCommand"), 0);
+}
+
+TEST_F(LauncherTest, AJobBeyondTheLimitIsQueuedWithItsPosition) {
+    w_.config.maxConcurrentJobs = 1;
+    admit("a");
+    auto b = admit("b");
+    auto c = admit("c");
+    EXPECT_EQ(b.job.state, JobState::Queued);
+    EXPECT_EQ(b.queuePosition, 1);
+    EXPECT_EQ(c.job.state, JobState::Queued);
+    EXPECT_EQ(c.queuePosition, 2);
+    EXPECT_EQ(started(), std::vector<std::string>{"a"});
+    EXPECT_EQ(read(w_.dirs.file("c", "prompt.txt")), "the prompt of c") << "written at once";
+    EXPECT_TRUE(w_.row("c").handle.empty());
+}
+
+TEST_F(LauncherTest, AFailedStartIsTheJobsEnd) {
+    w_.fake().set_start_error(claude_jobs::make_error(ErrorCode::Unavailable, "runtime is down"));
+    auto out = launcher_.admit(accepted("j1"));
+    ASSERT_FALSE(out.ok());
+    EXPECT_EQ(out.error().code, ErrorCode::Unavailable);
+    EXPECT_EQ(out.error().message,
+              "job j1 could not be launched: could not launch: runtime is down");
+    JobRecord row = w_.row("j1");
+    EXPECT_EQ(row.state, JobState::Failed);
+    EXPECT_EQ(row.reason, "could not launch: runtime is down");
+    EXPECT_TRUE(row.handle.empty());
+    EXPECT_GT(row.endedAt, 0);
+}
+
+TEST_F(LauncherTest, PromoteLaunchesTheOldestQueuedJobWhenASlotFrees) {
+    w_.config.maxConcurrentJobs = 1;
+    admit("a");
+    admit("b");
+    admit("c");
+    launcher_.promote_queued();
+    EXPECT_EQ(started(), std::vector<std::string>{"a"}) << "no slot is free yet";
+
+    w_.reconciler.record_end(w_.row("a"), JobState::Completed, 0, "done");
+    launcher_.promote_queued();
+    EXPECT_EQ(started(), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(w_.row("b").state, JobState::Running);
+    EXPECT_FALSE(w_.row("b").handle.empty());
+    EXPECT_EQ(w_.row("c").state, JobState::Queued);
+}
+
+TEST_F(LauncherTest, PromoteLeavesTheQueueToAServerWithItsHeadsBackend) {
+    w_.config.maxConcurrentJobs = 1;
+    w_.add_queued("foreign", "elsewhere");
+    auto b = admit("b");
+    ASSERT_EQ(b.job.state, JobState::Queued) << "behind the foreign job";
+    launcher_.promote_queued();
+    EXPECT_EQ(w_.row("foreign").state, JobState::Queued);
+    EXPECT_EQ(w_.row("b").state, JobState::Queued) << "strict FIFO";
+    EXPECT_TRUE(started().empty());
+}
+
+TEST_F(LauncherTest, APromotedJobGetsAWholePromptAgain) {
+    w_.config.maxConcurrentJobs = 1;
+    admit("a");
+    admit("b");
+    fs::resize_file(w_.dirs.file("b", "prompt.txt"), 3);  // as if a power cut lost its end
+    w_.reconciler.record_end(w_.row("a"), JobState::Completed, 0, "done");
+    launcher_.promote_queued();
+    EXPECT_EQ(read(w_.dirs.file("b", "prompt.txt")), "the prompt of b");
+    EXPECT_EQ(w_.row("b").state, JobState::Running);
+}
+
+TEST_F(LauncherTest, ACancelRequestedDuringTheLaunchIsSent) {
+    w_.fake().on_start([&](const claude_jobs::JobSpec& spec) {
+        ASSERT_TRUE(w_.index->set_cancel_requested(spec.jobId, 7).ok());
+    });
+    admit("j1");
+    auto stops = w_.fake().calls("stop");
+    ASSERT_EQ(stops.size(), 1u);
+    EXPECT_EQ(stops[0].jobId, "j1");
+    EXPECT_EQ(stops[0].graceSec, 7);
+}
+
+TEST_F(LauncherTest, AJobEndedDuringTheLaunchIsStoppedAndFreed) {
+    w_.fake().on_start([&](const claude_jobs::JobSpec& spec) {
+        ASSERT_TRUE(w_.index
+                        ->finish(spec.jobId, JobState::Cancelled, std::nullopt, "cancelled", "", "",
+                                 cj::util::now_ms())
+                        .ok());
+    });
+    auto out = admit("j1");
+    EXPECT_EQ(out.job.state, JobState::Cancelled);
+    auto stops = w_.fake().calls("stop");
+    ASSERT_EQ(stops.size(), 1u);
+    EXPECT_EQ(stops[0].graceSec, 0);
+    EXPECT_EQ(w_.fake().count("destroy", "j1"), 1);
+    EXPECT_FALSE(w_.held_after_end("j1"));
+}
+
+TEST_F(LauncherTest, AnIdInUseIsRefused) {
+    admit("j1");
+    auto again = launcher_.admit(accepted("j1"));
+    ASSERT_FALSE(again.ok());
+    EXPECT_EQ(again.error().code, ErrorCode::AlreadyExists);
+    EXPECT_EQ(read(w_.dirs.file("j1", "prompt.txt")), "the prompt of j1") << "left alone";
+    EXPECT_EQ(started(), std::vector<std::string>{"j1"});
+}
+
+// Two starts with one key at once: the one that lost the race answers with the other's job.
+TEST_F(LauncherTest, AnIdempotencyKeyTakenMeanwhileAnswersWithThatJob) {
+    JobRecord first = w_.draft("first");
+    first.idempotencyKey = "k";
+    ASSERT_TRUE(w_.index->insert(first, 10).ok());
+    AcceptedStart late = accepted("second");
+    late.draft.idempotencyKey = "k";
+    auto out = launcher_.admit(late);
+    ASSERT_TRUE(out.ok()) << out.error().message;
+    EXPECT_TRUE(out->existing);
+    EXPECT_EQ(out->job.id, "first");
+    EXPECT_FALSE(fs::exists(w_.dirs.dir("second"))) << "its folder is removed";
+    EXPECT_TRUE(started().empty());
+}
+
+TEST_F(LauncherTest, LaunchWithoutAPlanFails) {
+    JobRecord job = w_.add("j1", 10);  // a slot, but no launch inputs in the index
+    launcher_.launch(job);
+    JobRecord row = w_.row("j1");
+    EXPECT_EQ(row.state, JobState::Failed);
+    EXPECT_EQ(row.reason, "could not launch: its launch plan is missing from the job index");
+    EXPECT_TRUE(started().empty());
+}
+
+TEST_F(LauncherTest, LaunchOnABackendNotHereFails) {
+    JobRecord job = w_.add("j1", 10, "elsewhere");
+    launcher_.launch(job);
+    JobRecord row = w_.row("j1");
+    EXPECT_EQ(row.state, JobState::Failed);
+    EXPECT_EQ(row.reason, "could not launch: backend \"elsewhere\" is not available here");
+}
+
+TEST_F(LauncherTest, AnAttachableBackendGivesItsCommand) {
+    auto out = launcher_.admit(accepted("j1", "tmux"));
+    ASSERT_TRUE(out.ok()) << out.error().message;
+    EXPECT_EQ(out->attach, cj::testing::FakeBackend::attach_command_for("j1"));
+    EXPECT_EQ(w_.fake("tmux").count("start", "j1"), 1);
+}
+
+}  // namespace
