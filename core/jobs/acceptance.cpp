@@ -73,8 +73,9 @@ Result<void> check_tools(const char* name, const std::vector<std::string>& tools
 }
 
 bool is_uuid(const std::string& s) {
-    static const std::regex re("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
-                               "[0-9a-fA-F]{12}$");
+    static const std::regex re(
+        "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+        "[0-9a-fA-F]{12}$");
     return std::regex_match(s, re);
 }
 
@@ -93,9 +94,8 @@ std::string real_path(const std::string& path) {
 }  // namespace
 
 StartAcceptor::StartAcceptor(const config::Config& config, JobIndex& index,
-                             const BackendSet& backends, Reconciler& reconciler,
-                             EventCache& events, int depth, std::vector<std::string> baseEnv,
-                             JobOwner self)
+                             const BackendSet& backends, Reconciler& reconciler, EventCache& events,
+                             int depth, std::vector<std::string> baseEnv, JobOwner self)
     : config_(config),
       index_(index),
       backends_(backends),
@@ -107,11 +107,13 @@ StartAcceptor::StartAcceptor(const config::Config& config, JobIndex& index,
 
 Result<void> StartAcceptor::check_fields(const StartRequest& r) const {
     for (auto [name, value, limit] :
-         {std::tuple{"model", &r.model, kMaxNameBytes}, {"backend", &r.backend, kMaxNameBytes},
+         {std::tuple{"model", &r.model, kMaxNameBytes},
+          {"backend", &r.backend, kMaxNameBytes},
           {"jobId", &r.jobId, kMaxNameBytes},
           {"idempotencyKey", &r.idempotencyKey, kMaxIdempotencyKeyBytes},
           {"resumeSessionId", &r.resumeSessionId, kMaxNameBytes},
-          {"resumeJobId", &r.resumeJobId, kMaxNameBytes}, {"label", &r.label, kMaxLabelBytes}})
+          {"resumeJobId", &r.resumeJobId, kMaxNameBytes},
+          {"label", &r.label, kMaxLabelBytes}})
         if (auto ok = check_size(name, *value, limit); !ok) return ok;
     if (!r.model.empty())
         if (auto ok = check_plain("model", r.model); !ok) return ok;
@@ -139,9 +141,9 @@ Result<std::string> StartAcceptor::resolve_work_folder(const std::string& reques
     if (folder.find('\0') != std::string::npos)
         return make_error(ErrorCode::InvalidArgument, "workFolder contains a NUL character");
     if (folder[0] != '/')
-        return make_error(ErrorCode::InvalidArgument,
-                          "workFolder must be an absolute path, got \"" + one_line(folder, 200) +
-                              "\"");
+        return make_error(
+            ErrorCode::InvalidArgument,
+            "workFolder must be an absolute path, got \"" + one_line(folder, 200) + "\"");
     std::error_code ec;
     if (!std::filesystem::is_directory(folder, ec))
         return make_error(ErrorCode::InvalidArgument,
@@ -179,7 +181,8 @@ Result<std::string> StartAcceptor::resolve_resume(const StartRequest& r) {
         if (session.empty())
             return make_error(ErrorCode::InvalidArgument,
                               "job " + job->id + " has no session to resume yet (it is " +
-                                  state_name(job->state) + " and claude has not started a session)");
+                                  state_name(job->state) +
+                                  " and claude has not started a session)");
         return session;
     }
     if (r.forkSession)

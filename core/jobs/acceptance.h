@@ -36,7 +36,7 @@ struct Acceptance {
 };
 
 class StartAcceptor {
-public:
+  public:
     // depth: this server's CLAUDE_JOBS_DEPTH; baseEnv: its environment ("NAME=value");
     // self: this process as the owner of the jobs it starts (the client name comes with
     // each request).
@@ -53,7 +53,7 @@ public:
     // inside allowedWorkFolders when those are configured. "" means the default.
     claude_jobs::Result<std::string> resolve_work_folder(const std::string& requested) const;
 
-private:
+  private:
     claude_jobs::Result<void> check_fields(const StartRequest& request) const;
     claude_jobs::Result<std::string> resolve_resume(const StartRequest& request);
     claude_jobs::Result<std::int64_t> resolve_timeout(const StartRequest& request) const;

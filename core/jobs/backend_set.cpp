@@ -1,7 +1,7 @@
 #include "core/jobs/backend_set.h"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "core/util/json_input.h"
 
@@ -58,8 +58,8 @@ Result<void> BackendSet::health(const BackendEntry& entry) const {
                           "backend \"" + entry.name + "\" is unavailable: " + entry.error);
     auto r = entry.backend->health();
     if (!r)
-        return make_error(ErrorCode::Unavailable, "backend \"" + entry.name +
-                                                      "\" is unavailable: " + r.error().message);
+        return make_error(ErrorCode::Unavailable,
+                          "backend \"" + entry.name + "\" is unavailable: " + r.error().message);
     return {};
 }
 
@@ -96,9 +96,9 @@ Result<const BackendEntry*> BackendSet::attach(const JobRecord& job) {
     if (!handle)
         return make_error(ErrorCode::Internal, "its backend handle in the job index is unreadable");
     if (auto known = ensure_known(*entry, *handle); !known)
-        return make_error(known.error().code == ErrorCode::Unavailable ? ErrorCode::Internal
-                                                                      : known.error().code,
-                          "cannot recover it: " + known.error().message);
+        return make_error(
+            known.error().code == ErrorCode::Unavailable ? ErrorCode::Internal : known.error().code,
+            "cannot recover it: " + known.error().message);
     return entry;
 }
 

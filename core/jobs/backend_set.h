@@ -27,7 +27,7 @@ struct BackendEntry {
 
 // Thread-safe: entries are fixed after construction; recovery bookkeeping has a mutex.
 class BackendSet {
-public:
+  public:
     BackendSet(const config::Config& config, const plugins::PluginRegistry& registry,
                const claude_jobs::HostContext& host);
     // Entries made elsewhere (tests give backends of their own, already configured).
@@ -52,7 +52,7 @@ public:
     // cannot be taken back.
     claude_jobs::Result<const BackendEntry*> attach(const JobRecord& job);
 
-private:
+  private:
     std::vector<BackendEntry> entries_;
     std::mutex mutex_;
     std::set<std::string> known_;

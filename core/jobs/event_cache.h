@@ -25,7 +25,7 @@ struct ScanSnapshot {
 };
 
 class EventCache {
-public:
+  public:
     explicit EventCache(JobDirs dirs) : dirs_(std::move(dirs)) {}
 
     // Feeds what the log gained since the last scan of this job, then answers. A log that
@@ -37,7 +37,7 @@ public:
 
     static constexpr std::size_t kMaxJobs = 2000;
 
-private:
+  private:
     struct Entry {
         std::mutex mutex;
         transcript::EventScanner scanner;

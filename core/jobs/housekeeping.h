@@ -18,7 +18,7 @@
 namespace cj::jobs {
 
 class Housekeeping {
-public:
+  public:
     Housekeeping(const config::Config& config, JobIndex& index, BackendSet& backends,
                  Reconciler& reconciler, Launcher& launcher, StopRequests& stops,
                  EventCache& events, JobDirs dirs)
@@ -40,7 +40,7 @@ public:
     // Returns how many were removed.
     int sweep();
 
-private:
+  private:
     const config::Config& config_;
     JobIndex& index_;
     BackendSet& backends_;

@@ -95,7 +95,8 @@ Result<void> prepare_schema(sqlite3* db) {
     if (auto r = exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"); !r) return r;
     WriteTransaction tx(db);
     if (!tx.begun()) return db_error(db, "begin");
-    if (auto r = exec(db, "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+    if (auto r =
+            exec(db, "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)");
         !r)
         return r;
     int version = 0;

@@ -60,8 +60,8 @@ Result<JobView> JobControl::cancel(const std::string& id, int graceSec, util::Ca
     if (!fresh) return fresh.error();
     if (is_terminal(fresh->state)) {
         JobView v = views_.build(*fresh, {});
-        v.message = std::string("job already ended (") + state_name(fresh->state) +
-                    "); nothing to cancel";
+        v.message =
+            std::string("job already ended (") + state_name(fresh->state) + "); nothing to cancel";
         return v;
     }
     if (fresh->state == JobState::Queued) {
@@ -116,22 +116,24 @@ Result<JobView> JobControl::send(const std::string& id, const std::string& text)
                               "\", which does not take input; only jobs on a backend in "
                               "interactive mode (e.g. tmux with \"mode\": \"interactive\") do");
     if (fresh->state != JobState::Running)
-        return make_error(ErrorCode::InvalidArgument,
-                          "job " + id + " is " + state_name(fresh->state) +
-                              "; only a running job takes input");
+        return make_error(
+            ErrorCode::InvalidArgument,
+            "job " + id + " is " + state_name(fresh->state) + "; only a running job takes input");
     // Typed text ends with Enter, which in a dialog (folder trust, a tool's permission) picks
     // whatever choice is highlighted: those are answered by a person at the terminal. And
     // nothing goes in before the prompt.
     if (auto interactive = read_interactive_state(dirs_.dir(id))) {
         if (interactive->state == "asking")
             return make_error(ErrorCode::InvalidArgument,
-                              "job " + id + " shows a question on screen (see activity.question)"
-                              "; a person answers it in the terminal (the view's attach "
-                              "command), or cancel the job");
+                              "job " + id +
+                                  " shows a question on screen (see activity.question)"
+                                  "; a person answers it in the terminal (the view's attach "
+                                  "command), or cancel the job");
         if (interactive->state == "starting")
             return make_error(ErrorCode::InvalidArgument,
-                              "job " + id + " is still starting (its prompt has not been typed "
-                              "in yet); claude_wait hands it back when it waits for input");
+                              "job " + id +
+                                  " is still starting (its prompt has not been typed "
+                                  "in yet); claude_wait hands it back when it waits for input");
     }
     auto attached = backends_.attach(*fresh);
     if (!attached) return attached.error();

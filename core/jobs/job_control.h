@@ -25,7 +25,7 @@ namespace cj::jobs {
 
 // The stops this process sent, so a stop is repeated, not sent on every housekeeping pass.
 class StopRequests {
-public:
+  public:
     explicit StopRequests(BackendSet& backends) : backends_(backends) {}
 
     // Asks the job's backend to stop it. A job the backend no longer knows has ended: that
@@ -36,16 +36,16 @@ public:
     // Forgets the stops of every job not in `active` (those have ended).
     void retain(const std::set<std::string>& active);
 
-private:
+  private:
     BackendSet& backends_;
     std::mutex mutex_;
     std::map<std::string, std::chrono::steady_clock::time_point> sent_;
 };
 
 class JobControl {
-public:
-    JobControl(JobIndex& index, BackendSet& backends, Reconciler& reconciler,
-               StopRequests& stops, const ViewBuilder& views, JobDirs dirs)
+  public:
+    JobControl(JobIndex& index, BackendSet& backends, Reconciler& reconciler, StopRequests& stops,
+               const ViewBuilder& views, JobDirs dirs)
         : index_(index),
           backends_(backends),
           reconciler_(reconciler),
@@ -63,7 +63,7 @@ public:
     // backend takes no input, that is not running, or that shows a question on screen.
     claude_jobs::Result<JobView> send(const std::string& id, const std::string& text);
 
-private:
+  private:
     JobIndex& index_;
     BackendSet& backends_;
     Reconciler& reconciler_;

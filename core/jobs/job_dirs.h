@@ -24,9 +24,7 @@ struct JobDirs {
     std::string root;  // <stateDir>/jobs
 
     std::string dir(const std::string& id) const { return root + "/" + id; }
-    std::string file(const std::string& id, const char* name) const {
-        return dir(id) + "/" + name;
-    }
+    std::string file(const std::string& id, const char* name) const { return dir(id) + "/" + name; }
 };
 
 // The last maxBytes of a job's stderr.log, cut at a character boundary ("" when none).

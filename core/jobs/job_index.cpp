@@ -1,12 +1,12 @@
 #include "core/jobs/job_index.h"
 
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <algorithm>
 #include <cstring>
 #include <map>
 #include <thread>
@@ -110,8 +110,8 @@ struct JobIndex::NotifyAfter {
 
 Result<std::unique_ptr<JobIndex>> JobIndex::open(const std::string& path) {
     sqlite3* db = nullptr;
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
-                SQLITE_OPEN_NOFOLLOW;
+    int flags =
+        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW;
     if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
         std::string message = db ? sqlite3_errmsg(db) : "out of memory";
         sqlite3_close(db);
@@ -502,7 +502,9 @@ Result<std::int64_t> JobIndex::last_transition() {
     return s.int64(0);
 }
 
-void JobIndex::on_transition(std::function<void()> listener) { onTransition_ = std::move(listener); }
+void JobIndex::on_transition(std::function<void()> listener) {
+    onTransition_ = std::move(listener);
+}
 
 void JobIndex::transitioned() {
     if (onTransition_) onTransition_();

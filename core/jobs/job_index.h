@@ -37,13 +37,13 @@ struct ListFilter {
     std::vector<JobState> states;  // empty = all
     std::string label;             // "" = any
     int limit = 50;
-    std::int64_t beforeSeq = 0;    // cursor: only jobs older than this (0 = from the newest)
+    std::int64_t beforeSeq = 0;  // cursor: only jobs older than this (0 = from the newest)
 };
 
 struct ListOutcome {
     std::vector<JobRecord> jobs;
     std::vector<std::pair<JobState, std::int64_t>> counts;  // per state, for the filter's label
-    std::int64_t nextBeforeSeq = 0;                          // 0 = no more
+    std::int64_t nextBeforeSeq = 0;                         // 0 = no more
 };
 
 // One entry of the transitions log: a job moved from one state to another (from is nullopt
@@ -61,7 +61,7 @@ struct Transition {
 };
 
 class JobIndex {
-public:
+  public:
     // Opens (creating if needed, 0600) the database at path.
     static claude_jobs::Result<std::unique_ptr<JobIndex>> open(const std::string& path);
     ~JobIndex();
@@ -137,7 +137,7 @@ public:
     // PRAGMA quick_check: "" when fine, else what it found.
     claude_jobs::Result<std::string> integrity_check();
 
-private:
+  private:
     explicit JobIndex(sqlite3* db) : db_(db) {}
     struct NotifyAfter;
     void transitioned();

@@ -5,7 +5,8 @@ namespace cj::jobs {
 namespace {
 
 // An end noticed while listing moves the job from one state's count to another's.
-void move_count(std::vector<std::pair<JobState, std::int64_t>>& counts, JobState from, JobState to) {
+void move_count(std::vector<std::pair<JobState, std::int64_t>>& counts, JobState from,
+                JobState to) {
     for (auto& [state, n] : counts)
         if (state == from) --n;
     for (auto& [state, n] : counts)

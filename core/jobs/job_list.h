@@ -15,15 +15,15 @@ namespace cj::jobs {
 struct JobList {
     std::vector<JobRecord> jobs;
     std::vector<std::pair<JobState, std::int64_t>> counts;  // per state, for the filter's label
-    std::int64_t nextBeforeSeq = 0;                          // cursor for the next page; 0 = none
+    std::int64_t nextBeforeSeq = 0;                         // cursor for the next page; 0 = none
 };
 
 class JobLister {
-public:
+  public:
     JobLister(JobIndex& index, Reconciler& reconciler) : index_(index), reconciler_(reconciler) {}
     claude_jobs::Result<JobList> list(const ListFilter& filter);
 
-private:
+  private:
     JobIndex& index_;
     Reconciler& reconciler_;
 };

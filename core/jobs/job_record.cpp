@@ -52,10 +52,14 @@ bool is_terminal(JobState state) {
 const char* task_status(JobState state) {
     switch (state) {
         case JobState::Queued:
-        case JobState::Running: return "working";
-        case JobState::Completed: return "completed";
-        case JobState::Cancelled: return "cancelled";
-        default: return "failed";
+        case JobState::Running:
+            return "working";
+        case JobState::Completed:
+            return "completed";
+        case JobState::Cancelled:
+            return "cancelled";
+        default:
+            return "failed";
     }
 }
 

@@ -36,23 +36,23 @@ struct JobRecord {
     std::int64_t seq = 0;  // insertion order: FIFO for the queue, newest-first for listing
     std::string id;
     JobState state = JobState::Queued;
-    std::string backend;        // configured backend name
+    std::string backend;  // configured backend name
     std::string label;
     std::string promptPreview;  // first line(s) of the prompt, short
     std::string workFolder;
-    std::string spec;           // JSON: the accepted start arguments (see JobService)
-    std::string idempotencyKey; // "" = none
+    std::string spec;            // JSON: the accepted start arguments (see JobService)
+    std::string idempotencyKey;  // "" = none
     std::int64_t createdAt = 0;  // ms since epoch
     std::int64_t claimedAt = 0;  // when a launch slot was taken (0 = never)
     std::int64_t startedAt = 0;  // when the backend launched it (0 = not yet)
     std::int64_t endedAt = 0;
     std::optional<int> exitCode;
-    std::string reason;          // one line, set for terminal jobs
-    std::string result;          // JSON of the result summary, "" when none
+    std::string reason;  // one line, set for terminal jobs
+    std::string result;  // JSON of the result summary, "" when none
     std::string sessionId;
-    std::string handle;          // JSON of the backend's JobHandle, "" until launched
+    std::string handle;  // JSON of the backend's JobHandle, "" until launched
     bool cancelRequested = false;
-    int cancelGraceSec = 10;     // the grace the cancel asked for
+    int cancelGraceSec = 10;  // the grace the cancel asked for
     JobOwner owner;
 };
 

@@ -30,7 +30,9 @@ JobService::JobService(config::Config config, JobIndex& index, BackendSet& backe
     index_.on_transition([this] { feed_.nudge(); });
 }
 
-JobService::~JobService() { index_.on_transition(nullptr); }
+JobService::~JobService() {
+    index_.on_transition(nullptr);
+}
 
 Result<StartOutcome> JobService::start(const StartRequest& request) {
     auto accepted = acceptor_.accept(request);
@@ -67,7 +69,9 @@ Result<JobView> JobService::send(const std::string& id, const std::string& text)
     return control_.send(id, text);
 }
 
-Result<JobList> JobService::list(const ListFilter& filter) { return lister_.list(filter); }
+Result<JobList> JobService::list(const ListFilter& filter) {
+    return lister_.list(filter);
+}
 
 std::vector<BackendReport> JobService::backends_report() const {
     return report_backends(config_, backends_);

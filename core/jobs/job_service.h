@@ -42,7 +42,7 @@
 namespace cj::jobs {
 
 class JobService {
-public:
+  public:
     // depth: this server's CLAUDE_JOBS_DEPTH (0 at the top); baseEnv: the environment jobs
     // inherit ("NAME=value"); self: this process as the owner of the jobs it starts.
     JobService(config::Config config, JobIndex& index, BackendSet& backends, int depth,
@@ -74,7 +74,7 @@ public:
     const JobOwner& self() const { return self_; }
     std::string job_dir(const std::string& id) const { return dirs_.dir(id); }
 
-private:
+  private:
     // Declared in the order they are built: each room only uses those above it.
     config::Config config_;
     JobIndex& index_;

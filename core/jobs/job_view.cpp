@@ -49,8 +49,9 @@ Page page_since(const std::string& events, std::uint64_t size, std::uint64_t sin
         std::min<std::uint64_t>(size - start, std::max<std::size_t>(tail * 4, 1 << 20)));
     window = std::min(window, kMaxTailWindow);
     auto chunk = util::read_range(events, start, window);
-    transcript::RenderedSpan span = chunk ? transcript::render_lines(*chunk, std::max<std::size_t>(tail, 1))
-                                          : transcript::RenderedSpan{};
+    transcript::RenderedSpan span =
+        chunk ? transcript::render_lines(*chunk, std::max<std::size_t>(tail, 1))
+              : transcript::RenderedSpan{};
     Page page{span.text, start + span.consumed};
     if (span.consumed == 0 && chunk && chunk->size() == window && start + window < size) {
         // An event longer than the window: step over it, so the cursor always moves.

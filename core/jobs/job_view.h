@@ -20,7 +20,8 @@ namespace cj::jobs {
 struct ViewOptions {
     std::size_t tailBytes = 8000;
     std::optional<std::uint64_t> sinceOffset;
-    // result.text longer than this is cut (and result.truncated says so); 0 = max(tailBytes, 16 KiB)
+    // result.text longer than this is cut (and result.truncated says so); 0 = max(tailBytes, 16
+    // KiB)
     std::size_t resultBytes = 0;
 };
 
@@ -48,13 +49,13 @@ struct JobView {
 
 // Thread-safe (it only reads files and asks the event cache and the backends).
 class ViewBuilder {
-public:
+  public:
     ViewBuilder(EventCache& events, const BackendSet& backends, JobDirs dirs)
         : events_(events), backends_(backends), dirs_(std::move(dirs)) {}
 
     JobView build(const JobRecord& job, const ViewOptions& options) const;
 
-private:
+  private:
     std::optional<ResultView> result_of(const JobRecord& job, const ScanSnapshot& snap,
                                         const ViewOptions& options) const;
     void read_transcript(const std::string& id, const ViewOptions& options, JobView& view) const;

@@ -91,8 +91,8 @@ void Launcher::launch(JobRecord job) {
     if (!plan) return fail("its launch plan is missing from the job index");
     // The prompt file was not fsynced when the job was accepted: make sure it is whole.
     if (util::file_size(dirs_.file(job.id, job_files::kPrompt)) != (*inputs)->prompt.size())
-        if (auto w = util::write_file_atomic(dirs_.dir(job.id), job_files::kPrompt,
-                                             (*inputs)->prompt);
+        if (auto w =
+                util::write_file_atomic(dirs_.dir(job.id), job_files::kPrompt, (*inputs)->prompt);
             !w)
             return fail(w.error().message);
     claude_jobs::JobSpec spec;
@@ -115,7 +115,8 @@ void Launcher::launch(JobRecord job) {
         if (recorded && entry->backend->destroy(job.id)) index_.release(job.id);
         backends_.forget(job.id);
         if (!recorded) {
-            spdlog::error("job {}: launched but not recorded: {}", job.id, recorded.error().message);
+            spdlog::error("job {}: launched but not recorded: {}", job.id,
+                          recorded.error().message);
             reconciler_.record_end(job, JobState::Failed, std::nullopt,
                                    "could not record the launch: " + recorded.error().message);
         }

@@ -31,7 +31,7 @@ struct StartOutcome {
 };
 
 class Launcher {
-public:
+  public:
     Launcher(const config::Config& config, JobIndex& index, BackendSet& backends,
              Reconciler& reconciler, JobDirs dirs)
         : config_(config),
@@ -49,7 +49,7 @@ public:
     // Launches the oldest queued jobs while slots are free, on backends this server has.
     void promote_queued();
 
-private:
+  private:
     claude_jobs::Result<void> write_job_folder(const std::string& id, const std::string& prompt);
     std::optional<std::int64_t> queue_position(const std::string& id);
 

@@ -32,8 +32,9 @@ std::string last_line(const std::string& text) {
     return {};
 }
 
-Outcome decide_outcome(const ExitRecord& exit, const std::optional<transcript::ResultSummary>& result,
-                       bool cancelRequested, const std::string& stderrTail) {
+Outcome decide_outcome(const ExitRecord& exit,
+                       const std::optional<transcript::ResultSummary>& result, bool cancelRequested,
+                       const std::string& stderrTail) {
     Outcome out;
     out.exitCode = exit.exitCode;
     if (!exit.launchError.empty()) {

@@ -7,8 +7,8 @@
 #include <string>
 
 #include "claude_jobs/job_folder.h"
-#include "core/transcript/events.h"
 #include "core/jobs/job_record.h"
+#include "core/transcript/events.h"
 
 namespace cj::jobs {
 
@@ -28,8 +28,9 @@ struct Outcome {
 // SPEC §3.2: completed only when claude exited 0 and its result (if any) is not an error;
 // SIGINT makes claude exit 0 with is_error true, so the exit code alone never decides.
 // stderrTail helps explain a failure when there is no result text.
-Outcome decide_outcome(const ExitRecord& exit, const std::optional<transcript::ResultSummary>& result,
-                       bool cancelRequested, const std::string& stderrTail);
+Outcome decide_outcome(const ExitRecord& exit,
+                       const std::optional<transcript::ResultSummary>& result, bool cancelRequested,
+                       const std::string& stderrTail);
 
 // The last non-empty line of a text, one-lined and short ("" when none).
 std::string last_line(const std::string& text);

@@ -44,7 +44,8 @@ JobRecord Reconciler::record_end(const JobRecord& job, JobState state, std::opti
     std::string result = snap.result ? snap.result->to_json().dump() : "";
     auto changed = index_.finish(job.id, state, exitCode, one_line(reason, kReasonBytes), result,
                                  snap.sessionId, util::now_ms());
-    if (!changed) spdlog::error("job {}: cannot record its end: {}", job.id, changed.error().message);
+    if (!changed)
+        spdlog::error("job {}: cannot record its end: {}", job.id, changed.error().message);
     if (changed && *changed) {
         spdlog::info("job {} {}: {}", job.id, state_name(state), reason);
         // A backend that does not know the job here (never recovered in this process) is
@@ -57,7 +58,8 @@ JobRecord Reconciler::record_end(const JobRecord& job, JobState state, std::opti
     return now && *now ? **now : job;
 }
 
-Result<JobRecord> Reconciler::finalize_from_exit(const JobRecord& job, const std::string& exitText) {
+Result<JobRecord> Reconciler::finalize_from_exit(const JobRecord& job,
+                                                 const std::string& exitText) {
     auto exit = parse_exit_record(exitText);
     if (!exit) {
         // Written atomically, so a bad record was damaged after the fact: say so.
@@ -90,7 +92,8 @@ Result<JobRecord> Reconciler::refresh(JobRecord job) {
     }
     auto attached = backends_.attach(job);
     if (!attached) {
-        if (attached.error().code == ErrorCode::Unavailable) return job;  // nothing here can judge it
+        if (attached.error().code == ErrorCode::Unavailable)
+            return job;  // nothing here can judge it
         return record_end(job, JobState::Orphaned, std::nullopt, attached.error().message);
     }
     const BackendEntry* entry = *attached;

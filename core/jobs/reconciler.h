@@ -19,7 +19,7 @@
 namespace cj::jobs {
 
 class Reconciler {
-public:
+  public:
     Reconciler(JobIndex& index, BackendSet& backends, EventCache& events, JobDirs dirs)
         : index_(index), backends_(backends), events_(events), dirs_(std::move(dirs)) {}
 
@@ -40,7 +40,7 @@ public:
     JobRecord record_end(const JobRecord& job, JobState state, std::optional<int> exitCode,
                          const std::string& reason, const ScanSnapshot* scanned = nullptr);
 
-private:
+  private:
     claude_jobs::Result<JobRecord> finalize_from_exit(const JobRecord& job,
                                                       const std::string& exitText);
 

@@ -15,7 +15,7 @@ namespace {
 // Prepared statements kept per connection and reused: preparing costs more than running
 // most of these queries. A statement in use is never handed out twice.
 class StatementCache {
-public:
+  public:
     static StatementCache& instance() {
         static StatementCache* cache = new StatementCache();  // outlives every JobIndex
         return *cache;
@@ -50,7 +50,7 @@ public:
         entries_.erase(db);
     }
 
-private:
+  private:
     struct Slot {
         sqlite3_stmt* stmt = nullptr;
         bool inUse = false;
@@ -82,7 +82,9 @@ Result<void> exec(sqlite3* db, const char* sql) {
     return {};
 }
 
-void forget_statements(sqlite3* db) { StatementCache::instance().forget(db); }
+void forget_statements(sqlite3* db) {
+    StatementCache::instance().forget(db);
+}
 
 Statement::Statement(sqlite3* db, const char* sql) : db_(db), sql_(sql) {
     stmt_ = StatementCache::instance().take(db, sql);

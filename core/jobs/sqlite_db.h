@@ -23,7 +23,7 @@ void forget_statements(sqlite3* db);
 
 // One prepared statement, taken from the cache (or prepared) and given back on scope exit.
 class Statement {
-public:
+  public:
     Statement(sqlite3* db, const char* sql);
     ~Statement();
     Statement(const Statement&) = delete;
@@ -53,7 +53,7 @@ public:
                  : std::string();
     }
 
-private:
+  private:
     sqlite3* db_;
     const char* sql_;
     sqlite3_stmt* stmt_ = nullptr;
@@ -63,7 +63,7 @@ private:
 // BEGIN IMMEDIATE ... COMMIT, rolled back unless committed. IMMEDIATE takes the write lock
 // up front, so two processes cannot both read "3 running" and both start a fourth.
 class WriteTransaction {
-public:
+  public:
     explicit WriteTransaction(sqlite3* db) : db_(db) {
         begun_ = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK;
     }
@@ -73,7 +73,7 @@ public:
     bool begun() const { return begun_; }
     claude_jobs::Result<void> commit();
 
-private:
+  private:
     sqlite3* db_;
     bool begun_ = false;
     bool done_ = false;

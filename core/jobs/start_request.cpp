@@ -13,9 +13,8 @@ namespace cj::jobs {
 using nlohmann::json;
 
 const std::vector<std::string>& permission_modes() {
-    static const std::vector<std::string> modes = {"acceptEdits", "auto",   "bypassPermissions",
-                                                   "default",     "dontAsk", "manual",
-                                                   "plan"};
+    static const std::vector<std::string> modes = {
+        "acceptEdits", "auto", "bypassPermissions", "default", "dontAsk", "manual", "plan"};
     return modes;
 }
 
@@ -47,7 +46,8 @@ JobSettings JobSettings::from_json(const json& j) {
 }
 
 std::string LaunchPlan::to_json() const {
-    return json{{"claudePath", claudePath}, {"args", args}, {"env", env}, {"timeoutSec", timeoutSec}}
+    return json{
+        {"claudePath", claudePath}, {"args", args}, {"env", env}, {"timeoutSec", timeoutSec}}
         .dump();
 }
 

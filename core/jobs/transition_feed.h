@@ -22,7 +22,7 @@
 namespace cj::jobs {
 
 class TransitionFeed {
-public:
+  public:
     using Callback = std::function<void(const Transition&)>;
     static constexpr std::chrono::milliseconds kPoll{50};
 
@@ -37,7 +37,7 @@ public:
     // A change was logged by this process: read the log now rather than at the next poll.
     void nudge();
 
-private:
+  private:
     void loop();
 
     JobIndex& index_;

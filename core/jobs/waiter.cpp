@@ -21,7 +21,7 @@ constexpr std::size_t kResultBytes = 4000;
 
 // Whether an interactive job awaits input; its state file is read again only when it grew.
 class InputWatch {
-public:
+  public:
     explicit InputWatch(const JobDirs& dirs) : dirs_(dirs) {}
     bool awaits_input(const std::string& id) {
         auto& seen = seen_[id];
@@ -33,7 +33,7 @@ public:
         return size && seen.second;
     }
 
-private:
+  private:
     const JobDirs& dirs_;
     std::map<std::string, std::pair<std::uint64_t, bool>> seen_;  // size read, awaited input
 };

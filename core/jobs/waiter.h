@@ -28,7 +28,7 @@ struct WaitOutcome {
 
 // Thread-safe: each wait() keeps its state on its own stack.
 class Waiter {
-public:
+  public:
     Waiter(Reconciler& reconciler, const ViewBuilder& views, JobDirs dirs)
         : reconciler_(reconciler), views_(views), dirs_(std::move(dirs)) {}
 
@@ -42,7 +42,7 @@ public:
     // A wait never holds a tool call near the 50 s a client may allow it.
     static constexpr std::chrono::milliseconds kMaxWait{48000};
 
-private:
+  private:
     Reconciler& reconciler_;
     const ViewBuilder& views_;
     JobDirs dirs_;

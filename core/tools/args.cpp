@@ -87,7 +87,8 @@ std::optional<std::int64_t> Args::any_integer(const std::string& name) const {
         if (std::trunc(d) == d && !(d >= -9.2e18 && d <= 9.2e18))
             throw ArgumentError{name + " is too large, got " + v->dump()};
     }
-    if (v && v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+    if (v && v->is_number_unsigned() &&
+        v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
         throw ArgumentError{name + " is too large, got " + v->dump()};
     return integer(name, INT64_MIN, INT64_MAX);
 }
@@ -172,8 +173,8 @@ json error_schema() {
              {{"code",
                {{"type", "string"},
                 {"enum",
-                 {"not_found", "invalid_argument", "already_exists", "unavailable",
-                  "limit_reached", "permission_denied", "internal"}}}},
+                 {"not_found", "invalid_argument", "already_exists", "unavailable", "limit_reached",
+                  "permission_denied", "internal"}}}},
               {"message", {{"type", "string"}}},
               {"retryable", {{"type", "boolean"}}}}},
             {"required", {"code", "message"}}};

@@ -20,7 +20,7 @@ struct ArgumentError {
 };
 
 class Args {
-public:
+  public:
     // Refuses any name not in `known`.
     Args(const nlohmann::json& args, std::vector<std::string> known);
 
@@ -38,7 +38,7 @@ public:
     std::vector<std::string> string_list(const std::string& name) const;
     std::optional<std::int64_t> any_integer(const std::string& name) const;
 
-private:
+  private:
     const nlohmann::json* find(const std::string& name) const;
     const nlohmann::json& args_;
 };

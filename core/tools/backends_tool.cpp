@@ -36,8 +36,8 @@ Tool make_backends_tool(jobs::JobService& service, std::vector<json> modules,
         "why not, its capabilities, and which is the default; every plugin module found in "
         "every plugin folder, loaded or refused with the reason and the ABI versions; the "
         "plugin folders searched; and warnings about the setup.";
-    tool.inputSchema = {{"type", "object"}, {"properties", json::object()},
-                        {"additionalProperties", false}};
+    tool.inputSchema = {
+        {"type", "object"}, {"properties", json::object()}, {"additionalProperties", false}};
     json str = {{"type", "string"}};
     json backend = {{"type", "object"},
                     {"properties",
@@ -69,14 +69,13 @@ Tool make_backends_tool(jobs::JobService& service, std::vector<json> modules,
                      {"modules", {{"type", "integer"}}},
                      {"error", str}}},
                    {"required", {"path", "found"}}};
-    tool.outputSchema = output_schema(
-        {{"type", "object"},
-         {"properties",
-          {{"backends", {{"type", "array"}, {"items", backend}}},
-           {"modules", {{"type", "array"}, {"items", module}}},
-           {"pluginDirs", {{"type", "array"}, {"items", folder}}},
-           {"warnings", {{"type", "array"}, {"items", str}}}}},
-         {"required", {"backends", "modules"}}});
+    tool.outputSchema = output_schema({{"type", "object"},
+                                       {"properties",
+                                        {{"backends", {{"type", "array"}, {"items", backend}}},
+                                         {"modules", {{"type", "array"}, {"items", module}}},
+                                         {"pluginDirs", {{"type", "array"}, {"items", folder}}},
+                                         {"warnings", {{"type", "array"}, {"items", str}}}}},
+                                       {"required", {"backends", "modules"}}});
     tool.call = [&service, modules, pluginDirs](const json& args, tools::RequestContext&) {
         return guarded([&] {
             Args a(args, {});
@@ -91,8 +90,11 @@ Tool make_backends_tool(jobs::JobService& service, std::vector<json> modules,
 
 std::vector<Tool> make_job_tools(jobs::JobService& service, std::vector<json> modules,
                                  std::vector<json> pluginDirs) {
-    return {make_start_tool(service), make_check_tool(service),  make_wait_tool(service),
-            make_cancel_tool(service), make_jobs_tool(service),
+    return {make_start_tool(service),
+            make_check_tool(service),
+            make_wait_tool(service),
+            make_cancel_tool(service),
+            make_jobs_tool(service),
             make_backends_tool(service, std::move(modules), std::move(pluginDirs)),
             make_send_tool(service)};
 }

@@ -15,13 +15,13 @@ Tool make_cancel_tool(jobs::JobService& service) {
         "Cancel a job: a queued job leaves the queue; a running one gets SIGTERM across its "
         "whole process group and SIGKILL after graceSec (default 10). Returns the job view "
         "afterwards; a job that already ended is left as it is, and the view says so.";
-    tool.inputSchema = {{"type", "object"},
-                        {"properties",
-                         {{"jobId", {{"type", "string"}}},
-                          {"graceSec",
-                           {{"type", "integer"}, {"minimum", 0}, {"maximum", 300}, {"default", 10}}}}},
-                        {"required", {"jobId"}},
-                        {"additionalProperties", false}};
+    tool.inputSchema = {
+        {"type", "object"},
+        {"properties",
+         {{"jobId", {{"type", "string"}}},
+          {"graceSec", {{"type", "integer"}, {"minimum", 0}, {"maximum", 300}, {"default", 10}}}}},
+        {"required", {"jobId"}},
+        {"additionalProperties", false}};
     tool.outputSchema = output_schema(job_view_schema());
     tool.call = [&service](const json& args, tools::RequestContext& ctx) {
         return guarded([&] {

@@ -29,7 +29,8 @@ Tool make_check_tool(jobs::JobService& service) {
             Args a(args, {"jobId", "tailBytes", "sinceOffset"});
             std::string id = a.required_string("jobId", 200);
             jobs::ViewOptions options;
-            options.tailBytes = static_cast<std::size_t>(a.integer("tailBytes", 0, 1000000).value_or(8000));
+            options.tailBytes =
+                static_cast<std::size_t>(a.integer("tailBytes", 0, 1000000).value_or(8000));
             if (auto since = a.integer("sinceOffset", 0, INT64_MAX))
                 options.sinceOffset = static_cast<std::uint64_t>(*since);
             auto view = service.check(id, options);

@@ -39,8 +39,7 @@ Tool make_jobs_tool(jobs::JobService& service) {
     tool.description =
         "List jobs, newest first, optionally only those in some states or with a label. "
         "Pass nextCursor back as cursor for the next page.";
-    json states = {{"type", "string"},
-                   {"enum", jobs::all_state_names()}};
+    json states = {{"type", "string"}, {"enum", jobs::all_state_names()}};
     tool.inputSchema = {
         {"type", "object"},
         {"properties",

@@ -37,9 +37,7 @@ json input_schema() {
           {"forkSession",
            {{"type", "boolean"},
             {"description", "With a resume: continue in a new session copied from it."}}},
-          {"permissionMode",
-           {{"type", "string"},
-            {"enum", jobs::permission_modes()}}},
+          {"permissionMode", {{"type", "string"}, {"enum", jobs::permission_modes()}}},
           {"allowedTools", strs},
           {"disallowedTools", strs},
           {"timeoutSec", {{"type", "integer"}, {"minimum", 1}}},
@@ -51,17 +49,16 @@ json input_schema() {
 
 json output_schema_start() {
     json str = {{"type", "string"}};
-    return output_schema(
-        {{"type", "object"},
-         {"properties",
-          {{"jobId", str},
-           {"status", {{"type", "string"}, {"enum", jobs::all_state_names()}}},
-           {"backend", str},
-           {"createdAt", str},
-           {"queuePosition", {{"type", "integer"}}},
-           {"existing", {{"type", "boolean"}}},
-           {"attach", str}}},
-         {"required", {"jobId", "status", "backend", "createdAt"}}});
+    return output_schema({{"type", "object"},
+                          {"properties",
+                           {{"jobId", str},
+                            {"status", {{"type", "string"}, {"enum", jobs::all_state_names()}}},
+                            {"backend", str},
+                            {"createdAt", str},
+                            {"queuePosition", {{"type", "integer"}}},
+                            {"existing", {{"type", "boolean"}}},
+                            {"attach", str}}},
+                          {"required", {"jobId", "status", "backend", "createdAt"}}});
 }
 
 }  // namespace
@@ -90,10 +87,10 @@ Tool make_start_tool(jobs::JobService& service) {
     tool.outputSchema = output_schema_start();
     tool.call = [&service](const json& args, tools::RequestContext& ctx) {
         return guarded([&] {
-            Args a(args, {"prompt", "workFolder", "model", "backend", "jobId", "idempotencyKey",
-                          "resumeSessionId", "resumeJobId", "forkSession", "permissionMode",
-                          "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd",
-                          "label"});
+            Args a(args,
+                   {"prompt", "workFolder", "model", "backend", "jobId", "idempotencyKey",
+                    "resumeSessionId", "resumeJobId", "forkSession", "permissionMode",
+                    "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd", "label"});
             // Types only here: every value is checked where the start is accepted
             // (jobs::StartAcceptor), for this tool and the command line alike.
             jobs::StartRequest r;

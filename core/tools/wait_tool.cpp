@@ -27,23 +27,27 @@ Tool make_wait_tool(jobs::JobService& service) {
            {{"type", "array"}, {"items", {{"type", "string"}}}, {"minItems", 1}, {"maxItems", 50}}},
           {"mode", {{"type", "string"}, {"enum", {"any", "all"}}, {"default", "any"}}},
           {"timeoutSec",
-           {{"type", "number"}, {"minimum", 0}, {"maximum", kMaxWaitSec}, {"default", kDefaultWaitSec}}}}},
+           {{"type", "number"},
+            {"minimum", 0},
+            {"maximum", kMaxWaitSec},
+            {"default", kDefaultWaitSec}}}}},
         {"required", {"jobIds"}},
         {"additionalProperties", false}};
-    tool.outputSchema = output_schema(
-        {{"type", "object"},
-         {"properties",
-          {{"done", {{"type", "array"}, {"items", job_view_schema()}}},
-           {"pending", {{"type", "array"}, {"items", {{"type", "string"}}}}},
-           {"timedOut", {{"type", "boolean"}}}}},
-         {"required", {"done", "pending", "timedOut"}}});
+    tool.outputSchema =
+        output_schema({{"type", "object"},
+                       {"properties",
+                        {{"done", {{"type", "array"}, {"items", job_view_schema()}}},
+                         {"pending", {{"type", "array"}, {"items", {{"type", "string"}}}}},
+                         {"timedOut", {{"type", "boolean"}}}}},
+                       {"required", {"done", "pending", "timedOut"}}});
     tool.call = [&service](const json& args, tools::RequestContext& ctx) {
         return guarded([&] {
             Args a(args, {"jobIds", "mode", "timeoutSec"});
             auto ids = a.strings("jobIds", 50, 200);
             if (ids.empty()) throw ArgumentError{"jobIds must name 1 to 50 jobs"};
             std::string mode = a.string("mode", 8).value_or("any");
-            if (mode != "any" && mode != "all") throw ArgumentError{"mode must be \"any\" or \"all\""};
+            if (mode != "any" && mode != "all")
+                throw ArgumentError{"mode must be \"any\" or \"all\""};
             double seconds = a.number("timeoutSec", 0, kMaxWaitSec).value_or(kDefaultWaitSec);
             auto progress = [&ctx, total = ids.size()](const jobs::WaitOutcome& now) {
                 if (!ctx.progressToken) return;
@@ -54,9 +58,10 @@ Tool make_wait_tool(jobs::JobService& service) {
                             {"message", std::to_string(now.pending.size()) + " of " +
                                             std::to_string(total) + " jobs still running"}});
             };
-            auto out = service.wait(ids, mode == "all" ? jobs::WaitMode::All : jobs::WaitMode::Any,
-                                    std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)),
-                                    *ctx.cancel, progress);
+            auto out =
+                service.wait(ids, mode == "all" ? jobs::WaitMode::All : jobs::WaitMode::Any,
+                             std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)),
+                             *ctx.cancel, progress);
             if (!out) return error_result(out.error());
             json done = json::array();
             for (const auto& view : out->done) done.push_back(to_json(view));

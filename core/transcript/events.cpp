@@ -45,7 +45,8 @@ std::string leading_message_id(std::string_view line) {
     if (id == std::string_view::npos) return {};
     auto start = id + 6;
     auto end = rest.find('"', start);
-    return end == std::string_view::npos ? std::string() : std::string(rest.substr(start, end - start));
+    return end == std::string_view::npos ? std::string()
+                                         : std::string(rest.substr(start, end - start));
 }
 
 // The event's "type" when the line starts with it, as the CLI writes its events; "" when the
@@ -63,8 +64,8 @@ std::string tool_line(const json& block) {
     std::string name = str(block, "name");
     const json& input = block.contains("input") ? block["input"] : json();
     std::string detail;
-    for (const char* key : {"command", "file_path", "path", "pattern", "url", "query",
-                            "description", "prompt"}) {
+    for (const char* key :
+         {"command", "file_path", "path", "pattern", "url", "query", "description", "prompt"}) {
         if (input.is_object() && input.contains(key) && input[key].is_string()) {
             detail = input[key].get<std::string>();
             break;
@@ -77,9 +78,14 @@ std::string tool_line(const json& block) {
 }  // namespace
 
 json ResultSummary::to_json() const {
-    json j = {{"text", text},         {"sessionId", sessionId},   {"isError", isError},
-              {"subtype", subtype},   {"numTurns", numTurns},     {"costUsd", costUsd},
-              {"durationMs", durationMs}, {"permissionDenials", permissionDenials}};
+    json j = {{"text", text},
+              {"sessionId", sessionId},
+              {"isError", isError},
+              {"subtype", subtype},
+              {"numTurns", numTurns},
+              {"costUsd", costUsd},
+              {"durationMs", durationMs},
+              {"permissionDenials", permissionDenials}};
     return j;
 }
 
@@ -94,9 +100,9 @@ struct ResultKeys {
     const char* durationMs;
     const char* permissionDenials;
 };
-constexpr ResultKeys kEventKeys = {"result",         "session_id",  "is_error",
-                                   "num_turns",      "total_cost_usd", "duration_ms",
-                                   "permission_denials"};
+constexpr ResultKeys kEventKeys = {
+    "result",         "session_id",  "is_error",          "num_turns",
+    "total_cost_usd", "duration_ms", "permission_denials"};
 constexpr ResultKeys kViewKeys = {"text",    "sessionId",  "isError",          "numTurns",
                                   "costUsd", "durationMs", "permissionDenials"};
 }  // namespace
@@ -130,7 +136,8 @@ void EventScanner::feed(std::string_view chunk) {
             line(piece, piece.size());
         } else {
             // An unfinished line is kept only up to what the summary could use of it.
-            std::size_t room = partial_.size() < kMaxParsedLine + 1 ? kMaxParsedLine + 1 - partial_.size() : 0;
+            std::size_t room =
+                partial_.size() < kMaxParsedLine + 1 ? kMaxParsedLine + 1 - partial_.size() : 0;
             partial_.append(piece.substr(0, room));
             partialBytes_ += piece.size();
             if (nl == std::string_view::npos) return;
@@ -204,7 +211,8 @@ std::string render_event(std::string_view line) {
                    "]\n";
         }
         if (subtype == "api_retry") {
-            return "[API retry " + (event.contains("attempt") ? event["attempt"].dump() : std::string("?")) + ": " +
+            return "[API retry " +
+                   (event.contains("attempt") ? event["attempt"].dump() : std::string("?")) + ": " +
                    one_line(event.contains("error") ? event["error"].dump() : "", 200) + "]\n";
         }
         return {};
@@ -212,8 +220,7 @@ std::string render_event(std::string_view line) {
     if (type == "assistant") {
         std::string out;
         const json& message = event.contains("message") ? event["message"] : json();
-        if (!message.is_object() || !message.contains("content") ||
-            !message["content"].is_array())
+        if (!message.is_object() || !message.contains("content") || !message["content"].is_array())
             return {};
         for (const json& block : message["content"]) {
             std::string kind = str(block, "type");

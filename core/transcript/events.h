@@ -39,7 +39,7 @@ struct Activity {
 // Accumulates a summary over the event stream, fed in arbitrary chunks (a job's log grows;
 // the scanner is kept per job and fed only what is new).
 class EventScanner {
-public:
+  public:
     void feed(std::string_view chunk);
     std::uint64_t consumed() const { return consumed_; }  // bytes of complete lines seen
 
@@ -47,7 +47,7 @@ public:
     const std::string& sessionId() const { return sessionId_; }
     const std::optional<ResultSummary>& result() const { return result_; }
 
-private:
+  private:
     // text is the line, or only its start when fullSize is larger (a line too long to keep).
     void line(std::string_view text, std::uint64_t fullSize);
 

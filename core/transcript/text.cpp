@@ -7,8 +7,7 @@ namespace cj::transcript {
 std::string utf8_tail(const std::string& text, std::size_t maxBytes) {
     if (text.size() <= maxBytes) return text;
     std::size_t start = text.size() - maxBytes;
-    while (start < text.size() && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80)
-        ++start;
+    while (start < text.size() && (static_cast<unsigned char>(text[start]) & 0xC0) == 0x80) ++start;
     return text.substr(start);
 }
 

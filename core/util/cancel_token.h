@@ -11,7 +11,7 @@ namespace cj::util {
 
 // Thread-safe. Once cancelled it stays cancelled.
 class CancelToken {
-public:
+  public:
     void cancel() {
         {
             std::lock_guard<std::mutex> lock(mutex_);
@@ -29,7 +29,7 @@ public:
         return cv_.wait_for(lock, timeout, [this] { return cancelled_; });
     }
 
-private:
+  private:
     mutable std::mutex mutex_;
     mutable std::condition_variable cv_;
     bool cancelled_ = false;

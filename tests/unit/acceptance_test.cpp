@@ -45,8 +45,9 @@ class AcceptanceTest : public ::testing::Test {
     }
 
     StartAcceptor acceptor(int depth = 0) {
+        cj::jobs::JobOwner self{"inst-1", "", "sess-9", "/home/me/project"};
         return StartAcceptor(w_.config, *w_.index, *w_.backends, w_.reconciler, w_.events, depth,
-                             {"PATH=/usr/bin", "SECRET_TOKEN=hush", "HOME=/home/me"});
+                             {"PATH=/usr/bin", "SECRET_TOKEN=hush", "HOME=/home/me"}, self);
     }
     StartRequest request() const {
         StartRequest r;
@@ -481,6 +482,18 @@ TEST_F(AcceptanceTest, IdempotencyKeyAnswersWithTheEarlierJob) {
     a = accept(r);
     ASSERT_TRUE(a.ok());
     EXPECT_FALSE(a->existing.has_value());
+}
+
+TEST_F(AcceptanceTest, OwnerIsThisProcessAndTheClientThatAsked) {
+    StartRequest r = request();
+    r.clientName = "claude-code 2.1.329\nforged";
+    auto accepted = acceptor().accept(r);
+    ASSERT_TRUE(accepted) << accepted.error().message;
+    const auto& owner = accepted->start.draft.owner;
+    EXPECT_EQ(owner.instance, "inst-1");
+    EXPECT_EQ(owner.session, "sess-9");
+    EXPECT_EQ(owner.project, "/home/me/project");
+    EXPECT_EQ(owner.client, "claude-code 2.1.329 forged");  // one line, whatever was sent
 }
 
 }  // namespace
