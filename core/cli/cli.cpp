@@ -22,6 +22,12 @@ constexpr const char* kDescription =
 const std::vector<std::string>& kStates = jobs::all_state_names();
 const std::vector<std::string>& kModes = jobs::permission_modes();
 
+std::string join(const std::vector<std::string>& items) {
+    std::string out;
+    for (const auto& i : items) out += (out.empty() ? "" : ", ") + i;
+    return out;
+}
+
 // One value per occurrence (so a following positional is not swallowed), commas allowed.
 CLI::Option* repeated(CLI::App* app, const std::string& name, std::vector<std::string>& into,
                       const std::string& help) {
@@ -94,26 +100,24 @@ void add_steering(CLI::App& app, Chosen& chosen) {
         "the prompt (words are joined with spaces); else --prompt-file, else stdin");
     startCmd->add_option("--prompt-file,-p", start->promptFile,
                          "read the prompt from FILE (- = stdin)");
-    startCmd->add_option("--work-folder,-C", start->workFolder,
-                         "folder the job works in (default: here)");
-    startCmd->add_option("--model,-m", start->model, "model name or alias");
-    startCmd->add_option("--backend,-b", start->backend, "configured backend (see: backends)");
-    startCmd->add_option("--job-id", start->jobId, "id to use instead of a new one");
-    startCmd->add_option("--idempotency-key", start->idempotencyKey,
+    // Values are checked where every start is accepted (jobs::StartAcceptor), not here.
+    jobs::StartRequest& r = start->request;
+    startCmd->add_option("--work-folder,-C", r.workFolder, "folder the job works in (default: here)");
+    startCmd->add_option("--model,-m", r.model, "model name or alias");
+    startCmd->add_option("--backend,-b", r.backend, "configured backend (see: backends)");
+    startCmd->add_option("--job-id", r.jobId, "id to use instead of a new one");
+    startCmd->add_option("--idempotency-key", r.idempotencyKey,
                          "the same key again returns the same job");
-    startCmd->add_option("--resume-session", start->resumeSessionId, "session UUID to continue");
-    startCmd->add_option("--resume-job", start->resumeJobId, "continue this earlier job's session");
-    startCmd->add_flag("--fork-session", start->forkSession, "with a resume: continue in a copy");
-    startCmd->add_option("--permission-mode", start->permissionMode, "claude's permission mode")
-        ->check(CLI::IsMember(kModes));
-    repeated(startCmd, "--allowed-tools", start->allowedTools, "tools allowed (repeat, or a,b)");
-    repeated(startCmd, "--disallowed-tools", start->disallowedTools,
-             "tools refused (repeat, or a,b)");
-    startCmd->add_option("--timeout", start->timeoutSec, "time limit in seconds")
-        ->check(CLI::PositiveNumber);
-    startCmd->add_option("--max-budget-usd", start->maxBudgetUsd, "spending limit in USD")
-        ->check(CLI::PositiveNumber);
-    startCmd->add_option("--label", start->label, "free text to find the job by");
+    startCmd->add_option("--resume-session", r.resumeSessionId, "session UUID to continue");
+    startCmd->add_option("--resume-job", r.resumeJobId, "continue this earlier job's session");
+    startCmd->add_flag("--fork-session", r.forkSession, "with a resume: continue in a copy");
+    startCmd->add_option("--permission-mode", r.permissionMode,
+                         "claude's permission mode: " + join(kModes));
+    repeated(startCmd, "--allowed-tools", r.allowedTools, "tools allowed (repeat, or a,b)");
+    repeated(startCmd, "--disallowed-tools", r.disallowedTools, "tools refused (repeat, or a,b)");
+    startCmd->add_option("--timeout", r.timeoutSec, "time limit in seconds");
+    startCmd->add_option("--max-budget-usd", r.maxBudgetUsd, "spending limit in USD");
+    startCmd->add_option("--label", r.label, "free text to find the job by");
     startCmd->add_flag("--json", start->json, "print the claude_start result as JSON");
     on_parsed(startCmd, chosen,
               [&global = chosen.global, start] { return run_start(global, *start); });

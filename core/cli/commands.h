@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/cli/session.h"
+#include "core/jobs/start_request.h"
 
 namespace cj::cli {
 
@@ -38,20 +39,7 @@ int run_attach(const GlobalOptions& global, const std::string& jobId);
 struct StartOptions {
     std::vector<std::string> promptWords;
     std::string promptFile;
-    std::string workFolder;
-    std::string model;
-    std::string backend;
-    std::string jobId;
-    std::string idempotencyKey;
-    std::string resumeSessionId;
-    std::string resumeJobId;
-    bool forkSession = false;
-    std::string permissionMode;
-    std::vector<std::string> allowedTools;
-    std::vector<std::string> disallowedTools;
-    std::optional<std::int64_t> timeoutSec;
-    std::optional<double> maxBudgetUsd;
-    std::string label;
+    jobs::StartRequest request;  // the options of claude_start; the prompt is read at run time
     bool json = false;
 };
 int run_start(const GlobalOptions& global, const StartOptions& options);

@@ -47,26 +47,13 @@ Result<std::string> read_prompt(const StartOptions& options) {
 }
 
 jobs::StartRequest to_request(const StartOptions& options, std::string prompt) {
-    jobs::StartRequest r;
+    jobs::StartRequest r = options.request;
     r.prompt = std::move(prompt);
-    r.workFolder = options.workFolder;
     if (r.workFolder.empty()) {
         char cwd[PATH_MAX];
         if (::getcwd(cwd, sizeof cwd)) r.workFolder = cwd;
     }
-    r.model = options.model;
-    r.backend = options.backend;
-    r.jobId = options.jobId;
-    r.idempotencyKey = options.idempotencyKey;
-    r.resumeSessionId = options.resumeSessionId;
-    r.resumeJobId = options.resumeJobId;
-    r.forkSession = options.forkSession;
-    if (!options.permissionMode.empty()) r.permissionMode = options.permissionMode;
-    r.allowedTools = options.allowedTools;
-    r.disallowedTools = options.disallowedTools;
-    r.timeoutSec = options.timeoutSec;
-    r.maxBudgetUsd = options.maxBudgetUsd;
-    r.label = options.label;
+    r.clientName = "claude-jobs command line";
     return r;
 }
 
