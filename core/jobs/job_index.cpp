@@ -5,12 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <map>
 #include <thread>
 
+#include "core/jobs/index_access.h"
 #include "core/jobs/index_schema.h"
 #include "core/jobs/sqlite_db.h"
 #include "core/util/clock.h"
@@ -24,11 +26,18 @@ using claude_jobs::Result;
 using sqlite::db_error;
 using sqlite::exec;
 using sqlite::Statement;
-using sqlite::WriteTransaction;
 
 namespace {
 
-constexpr int kBusyTimeoutMs = 10000;
+constexpr int kOpenBusyMs = 10000;
+constexpr int kReaders = 8;
+// How long a caller waits for its write: a start or a cancel answers within these, whatever
+// another process does with the index (SPEC: no tool call past 50 s).
+constexpr auto kCallerWrite = std::chrono::seconds(10);
+constexpr auto kHousekeepingWrite = std::chrono::seconds(1);
+// Background writes (an end, a launch) are waited for this long by callers that want the
+// answer, then go on in the background.
+constexpr auto kBackgroundWait = std::chrono::seconds(10);
 constexpr const char* kColumns =
     "seq, id, state, backend, label, prompt_preview, work_folder, spec, "
     "COALESCE(idempotency_key, ''), created_at, claimed_at, started_at, ended_at, exit_code, "
@@ -99,15 +108,6 @@ Result<std::int64_t> count_state(sqlite3* db, JobState state) {
 
 }  // namespace
 
-// Declared before a method's lock, so the listener runs after the lock is released.
-struct JobIndex::NotifyAfter {
-    JobIndex* index;
-    bool fire = false;
-    ~NotifyAfter() {
-        if (fire) index->transitioned();
-    }
-};
-
 Result<std::unique_ptr<JobIndex>> JobIndex::open(const std::string& path) {
     sqlite3* db = nullptr;
     int flags =
@@ -118,69 +118,101 @@ Result<std::unique_ptr<JobIndex>> JobIndex::open(const std::string& path) {
         return make_error(ErrorCode::Unavailable,
                           "cannot open the job index " + path + ": " + message);
     }
-    std::unique_ptr<JobIndex> index(new JobIndex(db));
     ::chmod(path.c_str(), 0600);  // WAL and SHM files take the database file's mode
-    sqlite3_busy_timeout(db, kBusyTimeoutMs);
+    sqlite3_busy_timeout(db, kOpenBusyMs);
     // Two processes creating the same index at once can get SQLITE_BUSY from the switch to
     // WAL without the busy handler being asked (SQLite's deadlock avoidance): retry, bounded.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kOpenBusyMs);
     for (;;) {
         auto prepared = prepare_schema(db);
         if (prepared) break;
-        if (!prepared.error().retryable || std::chrono::steady_clock::now() >= deadline)
+        if (!prepared.error().retryable || std::chrono::steady_clock::now() >= deadline) {
+            sqlite::forget_statements(db);
+            sqlite3_close_v2(db);
             return prepared.error();
+        }
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    return index;
+    return std::unique_ptr<JobIndex>(new JobIndex(path, db));
 }
+
+JobIndex::JobIndex(const std::string& path, sqlite3* writeDb)
+    : writeDb_(writeDb),
+      readers_(path, kReaders),
+      writer_(std::make_unique<IndexWriter>(writeDb, [this] {
+          if (onTransition_) onTransition_();
+      })) {}
 
 JobIndex::~JobIndex() {
-    sqlite::forget_statements(db_);
-    sqlite3_close_v2(db_);
+    writer_.reset();  // finishes (or gives up on) what is queued, then stops its thread
+    sqlite::forget_statements(writeDb_);
+    sqlite3_close_v2(writeDb_);
 }
 
-Result<InsertOutcome> JobIndex::insert(JobRecord draft, int maxRunning,
-                                       const LaunchInputs& inputs) {
-    NotifyAfter notify{this};
-    std::lock_guard<std::mutex> lock(mutex_);
-    // claude_start answers only once the row is on disk ("durably recorded").
-    if (auto r = exec(db_, "PRAGMA synchronous=FULL"); !r) return r.error();
-    struct Restore {
-        sqlite3* db;
-        ~Restore() { sqlite3_exec(db, "PRAGMA synchronous=NORMAL", nullptr, nullptr, nullptr); }
-    } restore{db_};
-    WriteTransaction tx(db_);
-    if (!tx.begun()) return db_error(db_, "begin");
+template <class F>
+auto JobIndex::read(F&& body) -> decltype(body(std::declval<sqlite3*>())) {
+    auto lease = readers_.take();
+    if (!lease) return lease.error();
+    return body(lease->db());
+}
+
+Result<WriteState> JobIndex::write(WriteOp op) {
+    return writer_->submit(std::move(op));
+}
+
+namespace {
+
+WriteOp op(std::function<Result<void>(sqlite3*)> apply, std::chrono::steady_clock::duration wait,
+           bool background = false) {
+    WriteOp o;
+    o.apply = std::move(apply);
+    o.background = background;
+    o.deadline = std::chrono::steady_clock::now() + wait;
+    return o;
+}
+
+// A write that must be done before its caller goes on: Pending is an error for it.
+Result<void> done_or_error(const Result<WriteState>& written, const std::string& what) {
+    if (!written) return written.error();
+    if (*written == WriteState::Pending)
+        return make_error(ErrorCode::Unavailable,
+                          "job index: " + what +
+                              " is not written yet (another process holds the index's write "
+                              "lock); it will be",
+                          0, true);
+    return {};
+}
+
+Result<void> insert_row(sqlite3* db, JobRecord& draft, int maxRunning, const LaunchInputs& inputs,
+                        InsertOutcome& out) {
     if (!draft.idempotencyKey.empty()) {
-        auto existing = query_one(db_, "idempotency_key = ?", draft.idempotencyKey);
+        auto existing = query_one(db, "idempotency_key = ?", draft.idempotencyKey);
         if (!existing) return existing.error();
-        if (*existing) return InsertOutcome{std::move(**existing), true};
+        if (*existing) {
+            out = InsertOutcome{std::move(**existing), true};
+            return {};
+        }
     }
-    auto same_id = query_one(db_, "id = ?", draft.id);
+    auto same_id = query_one(db, "id = ?", draft.id);
     if (!same_id) return same_id.error();
     if (*same_id)
         return make_error(ErrorCode::AlreadyExists, "a job with id " + draft.id + " exists");
-
-    auto running = count_state(db_, JobState::Running);
+    auto running = count_state(db, JobState::Running);
     if (!running) return running.error();
-    auto queued = count_state(db_, JobState::Queued);
+    auto queued = count_state(db, JobState::Queued);
     if (!queued) return queued.error();
     bool slot = *running < maxRunning && *queued == 0;
     draft.state = slot ? JobState::Running : JobState::Queued;
     draft.claimedAt = slot ? draft.createdAt : 0;
 
-    Statement s(db_,
+    Statement s(db,
                 "INSERT INTO jobs(id, state, backend, label, prompt_preview, work_folder, spec, "
                 "idempotency_key, created_at, claimed_at, owner_instance, owner_client, "
                 "owner_session, owner_project) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    if (!s.ok()) return db_error(db_, "prepare");
-    s.bind(1, draft.id)
-        .bind(2, std::string(state_name(draft.state)))
-        .bind(3, draft.backend)
-        .bind(4, draft.label)
-        .bind(5, draft.promptPreview)
-        .bind(6, draft.workFolder)
-        .bind(7, draft.spec);
+    if (!s.ok()) return db_error(db, "prepare");
+    s.bind(1, draft.id).bind(2, std::string(state_name(draft.state))).bind(3, draft.backend);
+    s.bind(4, draft.label).bind(5, draft.promptPreview).bind(6, draft.workFolder);
+    s.bind(7, draft.spec);
     if (draft.idempotencyKey.empty())
         s.bind_null(8);
     else
@@ -188,141 +220,171 @@ Result<InsertOutcome> JobIndex::insert(JobRecord draft, int maxRunning,
     s.bind(9, draft.createdAt).bind(10, draft.claimedAt);
     s.bind(11, draft.owner.instance).bind(12, draft.owner.client);
     s.bind(13, draft.owner.session).bind(14, draft.owner.project);
-    if (s.step() != SQLITE_DONE) return db_error(db_, "insert job");
-    draft.seq = sqlite3_last_insert_rowid(db_);
-    if (auto r = log_transition(db_, draft.id, "", draft.state, "", draft.createdAt); !r)
-        return r.error();
+    if (s.step() != SQLITE_DONE) return db_error(db, "insert job");
+    draft.seq = sqlite3_last_insert_rowid(db);
+    if (auto r = log_transition(db, draft.id, "", draft.state, "", draft.createdAt); !r) return r;
     if (!inputs.plan.empty()) {
-        Statement l(db_, "INSERT OR REPLACE INTO launches(id, prompt, plan) VALUES(?,?,?)");
+        Statement l(db, "INSERT OR REPLACE INTO launches(id, prompt, plan) VALUES(?,?,?)");
         l.bind(1, draft.id).bind(2, inputs.prompt).bind(3, inputs.plan);
-        if (l.step() != SQLITE_DONE) return db_error(db_, "insert launch plan");
+        if (l.step() != SQLITE_DONE) return db_error(db, "insert launch plan");
     }
-    if (auto r = tx.commit(); !r) return r.error();
-    notify.fire = true;
-    return InsertOutcome{std::move(draft), false};
+    out = InsertOutcome{draft, false};
+    return {};
+}
+
+}  // namespace
+
+Result<InsertOutcome> JobIndex::insert(JobRecord draft, int maxRunning,
+                                       const LaunchInputs& inputs) {
+    // claude_start answers only once the row is on disk ("durably recorded"): the commit that
+    // covers it is synchronous=FULL, and covers every start that arrived meanwhile.
+    auto out = std::make_shared<InsertOutcome>();
+    auto shared = std::make_shared<JobRecord>(std::move(draft));
+    auto logged = std::make_shared<bool>(false);
+    WriteOp o = op(
+        [shared, out, maxRunning, inputs, logged](sqlite3* db) {
+            JobRecord row = *shared;  // a retried batch starts from the draft again
+            auto r = insert_row(db, row, maxRunning, inputs, *out);
+            *logged = r && !out->existing;
+            return r;
+        },
+        kCallerWrite);
+    o.durable = true;
+    o.logged = logged;
+    if (auto r = done_or_error(write(std::move(o)), "the new job"); !r) return r.error();
+    return std::move(*out);
 }
 
 Result<std::optional<LaunchInputs>> JobIndex::launch_inputs(const std::string& id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Statement s(db_, "SELECT prompt, plan FROM launches WHERE id = ?");
-    s.bind(1, id);
-    int rc = s.step();
-    if (rc == SQLITE_DONE) return std::optional<LaunchInputs>();
-    if (rc != SQLITE_ROW) return db_error(db_, "read launch plan");
-    return std::optional<LaunchInputs>(LaunchInputs{s.text(0), s.text(1)});
+    return read([&](sqlite3* db) -> Result<std::optional<LaunchInputs>> {
+        Statement s(db, "SELECT prompt, plan FROM launches WHERE id = ?");
+        s.bind(1, id);
+        int rc = s.step();
+        if (rc == SQLITE_DONE) return std::optional<LaunchInputs>();
+        if (rc != SQLITE_ROW) return db_error(db, "read launch plan");
+        return std::optional<LaunchInputs>(LaunchInputs{s.text(0), s.text(1)});
+    });
 }
 
 Result<void> JobIndex::forget_launch_inputs(const std::string& id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Statement s(db_, "DELETE FROM launches WHERE id = ?");
-    s.bind(1, id);
-    if (s.step() != SQLITE_DONE) return db_error(db_, "drop launch plan");
+    auto written = write(op(
+        [id](sqlite3* db) -> Result<void> {
+            Statement s(db, "DELETE FROM launches WHERE id = ?");
+            s.bind(1, id);
+            if (s.step() != SQLITE_DONE) return db_error(db, "drop launch plan");
+            return {};
+        },
+        std::chrono::seconds(0), true));
+    if (!written) return written.error();
     return {};
 }
 
 Result<std::optional<JobRecord>> JobIndex::get(const std::string& id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return query_one(db_, "id = ?", id);
+    return read([&](sqlite3* db) { return query_one(db, "id = ?", id); });
 }
 
 Result<std::optional<JobRecord>> JobIndex::find_by_idempotency_key(const std::string& key) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return query_one(db_, "idempotency_key = ?", key);
+    return read([&](sqlite3* db) { return query_one(db, "idempotency_key = ?", key); });
 }
 
 Result<std::optional<JobRecord>> JobIndex::promote_next(
     int maxRunning, const std::function<bool(const std::string&)>& canLaunch) {
-    NotifyAfter notify{this};
-    std::lock_guard<std::mutex> lock(mutex_);
-    WriteTransaction tx(db_);
-    if (!tx.begun()) return db_error(db_, "begin");
-    auto running = count_state(db_, JobState::Running);
-    if (!running) return running.error();
-    if (*running >= maxRunning) return std::optional<JobRecord>();
-    std::string sql = std::string("SELECT ") + kColumns +
-                      " FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT 1";
-    JobRecord job;
-    {
-        Statement s(db_, sql.c_str());
-        if (!s.ok()) return db_error(db_, "prepare");
-        int rc = s.step();
-        if (rc == SQLITE_DONE) return std::optional<JobRecord>();
-        if (rc != SQLITE_ROW) return db_error(db_, "read queue");
-        job = read_row(s);
-    }
-    // Strict FIFO: a head this process cannot launch waits for a server that can.
-    if (!canLaunch(job.backend)) return std::optional<JobRecord>();
-    job.state = JobState::Running;
-    job.claimedAt = util::now_ms();
-    Statement u(db_, "UPDATE jobs SET state = 'running', claimed_at = ? WHERE id = ?");
-    u.bind(1, job.claimedAt).bind(2, job.id);
-    if (u.step() != SQLITE_DONE) return db_error(db_, "claim queued job");
-    if (auto r = log_transition(db_, job.id, "queued", JobState::Running, "", job.claimedAt); !r)
-        return r.error();
-    if (auto r = tx.commit(); !r) return r.error();
-    notify.fire = true;
-    return std::optional<JobRecord>(std::move(job));
+    auto out = std::make_shared<std::optional<JobRecord>>();
+    auto logged = std::make_shared<bool>(false);
+    WriteOp o = op(
+        [out, maxRunning, canLaunch, logged](sqlite3* db) -> Result<void> {
+            out->reset();
+            auto running = count_state(db, JobState::Running);
+            if (!running) return running.error();
+            if (*running >= maxRunning) return {};
+            std::string sql = std::string("SELECT ") + kColumns +
+                              " FROM jobs WHERE state = 'queued' ORDER BY seq LIMIT 1";
+            JobRecord job;
+            {
+                Statement s(db, sql.c_str());
+                if (!s.ok()) return db_error(db, "prepare");
+                int rc = s.step();
+                if (rc == SQLITE_DONE) return {};
+                if (rc != SQLITE_ROW) return db_error(db, "read queue");
+                job = read_row(s);
+            }
+            // Strict FIFO: a head this process cannot launch waits for a server that can.
+            if (!canLaunch(job.backend)) return {};
+            job.state = JobState::Running;
+            job.claimedAt = util::now_ms();
+            Statement u(db, "UPDATE jobs SET state = 'running', claimed_at = ? WHERE id = ?");
+            u.bind(1, job.claimedAt).bind(2, job.id);
+            if (u.step() != SQLITE_DONE) return db_error(db, "claim queued job");
+            if (auto r = log_transition(db, job.id, "queued", JobState::Running, "", job.claimedAt);
+                !r)
+                return r;
+            *out = std::move(job);
+            *logged = true;
+            return {};
+        },
+        kHousekeepingWrite);
+    o.logged = logged;
+    if (auto r = done_or_error(write(std::move(o)), "the promotion"); !r) return r.error();
+    return std::move(*out);
 }
 
 Result<bool> JobIndex::set_launched(const std::string& id, const std::string& handle,
-                                    std::int64_t startedAt) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    WriteTransaction tx(db_);
-    if (!tx.begun()) return db_error(db_, "begin");
-    Statement s(db_,
-                "UPDATE jobs SET handle = ?, started_at = ? WHERE id = ? AND state = 'running'");
-    s.bind(1, handle).bind(2, startedAt).bind(3, id);
-    if (s.step() != SQLITE_DONE) return db_error(db_, "record launch");
-    bool launched = sqlite3_changes(db_) > 0;
-    Statement held(db_, "INSERT OR IGNORE INTO held(id) VALUES(?)");
-    held.bind(1, id);
-    if (held.step() != SQLITE_DONE) return db_error(db_, "record launch");
-    if (auto r = tx.commit(); !r) return r.error();
-    return launched;
+                                    std::int64_t startedAt,
+                                    std::function<void(bool stillRunning)> late) {
+    auto launched = std::make_shared<bool>(false);
+    WriteOp o = op(
+        [id, handle, startedAt, launched](sqlite3* db) -> Result<void> {
+            Statement s(db,
+                        "UPDATE jobs SET handle = ?, started_at = ? WHERE id = ? AND state = "
+                        "'running'");
+            s.bind(1, handle).bind(2, startedAt).bind(3, id);
+            if (s.step() != SQLITE_DONE) return db_error(db, "record launch");
+            *launched = sqlite3_changes(db) > 0;
+            Statement held(db, "INSERT OR IGNORE INTO held(id) VALUES(?)");
+            held.bind(1, id);
+            if (held.step() != SQLITE_DONE) return db_error(db, "record launch");
+            // The plan holds the environment: keep it no longer than the launch.
+            Statement drop(db, "DELETE FROM launches WHERE id = ?");
+            drop.bind(1, id);
+            if (drop.step() != SQLITE_DONE) return db_error(db, "drop launch plan");
+            return {};
+        },
+        kBackgroundWait, true);
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    o.onDone = [launched, answered, late](const Result<void>& r) {
+        if (r && answered->exchange(true) && late) late(*launched);
+    };
+    auto written = write(std::move(o));
+    if (!written) return written.error();
+    if (*written == WriteState::Pending) {
+        if (answered->exchange(true)) return *launched;  // done just now after all
+        return make_error(ErrorCode::Unavailable,
+                          "job index: the launch of job " + id +
+                              " is not recorded yet (another process holds the index's write "
+                              "lock); it will be",
+                          0, true);
+    }
+    answered->store(true);
+    return *launched;
 }
 
-Result<std::vector<JobRecord>> JobIndex::held_after_end(const std::vector<std::string>& backends,
-                                                        int limit) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::string sql = std::string("SELECT ") + kColumns +
-                      " FROM jobs WHERE state NOT IN ('queued', 'running') AND id IN "
-                      "(SELECT id FROM held) AND backend IN (SELECT value FROM json_each(?)) "
-                      "ORDER BY seq LIMIT ?";
-    Statement s(db_, sql.c_str());
-    if (!s.ok()) return db_error(db_, "prepare");
-    s.bind(1, nlohmann::json(backends).dump()).bind(2, static_cast<std::int64_t>(limit));
-    std::vector<JobRecord> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_row(s));
-    if (rc != SQLITE_DONE) return db_error(db_, "list ended jobs a backend still holds");
-    return out;
-}
+namespace {
 
-Result<void> JobIndex::release(const std::string& id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Statement s(db_, "DELETE FROM held WHERE id = ?");
-    s.bind(1, id);
-    if (s.step() != SQLITE_DONE) return db_error(db_, "record the release of job " + id);
-    return {};
-}
-
-Result<bool> JobIndex::finish(const std::string& id, JobState state, std::optional<int> exitCode,
-                              const std::string& reason, const std::string& result,
-                              const std::string& sessionId, std::int64_t endedAt) {
-    NotifyAfter notify{this};
-    std::lock_guard<std::mutex> lock(mutex_);
-    WriteTransaction tx(db_);
-    if (!tx.begun()) return db_error(db_, "begin");
+Result<void> finish_row(sqlite3* db, const std::string& id, JobState state,
+                        std::optional<int> exitCode, const std::string& reason,
+                        const std::string& result, const std::string& sessionId,
+                        std::int64_t endedAt, bool& changed) {
+    changed = false;
     std::string from;
     {
-        Statement q(db_, "SELECT state FROM jobs WHERE id = ? AND state IN ('queued', 'running')");
+        Statement q(db, "SELECT state FROM jobs WHERE id = ? AND state IN ('queued', 'running')");
         q.bind(1, id);
         int rc = q.step();
-        if (rc == SQLITE_DONE) return false;  // already ended (or gone): that record stands
-        if (rc != SQLITE_ROW) return db_error(db_, "record the end of job " + id);
+        if (rc == SQLITE_DONE) return {};  // already ended (or gone): that record stands
+        if (rc != SQLITE_ROW) return db_error(db, "record the end of job " + id);
         from = q.text(0);
     }
-    Statement s(db_,
+    Statement s(db,
                 "UPDATE jobs SET state = ?, exit_code = ?, reason = ?, result = ?, "
                 "session_id = CASE WHEN ? = '' THEN session_id ELSE ? END, ended_at = ? "
                 "WHERE id = ? AND state IN ('queued', 'running')");
@@ -333,194 +395,285 @@ Result<bool> JobIndex::finish(const std::string& id, JobState state, std::option
         s.bind_null(2);
     s.bind(3, reason).bind(4, result).bind(5, sessionId).bind(6, sessionId).bind(7, endedAt);
     s.bind(8, id);
-    if (s.step() != SQLITE_DONE) return db_error(db_, "record the end of job " + id);
-    if (auto r = log_transition(db_, id, from.c_str(), state, reason, endedAt); !r)
-        return r.error();
-    if (auto r = tx.commit(); !r) return r.error();
-    notify.fire = true;
-    return true;
+    if (s.step() != SQLITE_DONE) return db_error(db, "record the end of job " + id);
+    if (auto r = log_transition(db, id, from.c_str(), state, reason, endedAt); !r) return r;
+    changed = true;
+    return {};
+}
+
+}  // namespace
+
+Result<Recorded> JobIndex::record_end(const std::string& id, JobState state,
+                                      std::optional<int> exitCode, const std::string& reason,
+                                      const std::string& result, const std::string& sessionId,
+                                      std::int64_t endedAt, std::chrono::milliseconds wait,
+                                      std::function<void(bool changed)> late) {
+    auto changed = std::make_shared<bool>(false);
+    WriteOp o = op(
+        [=](sqlite3* db) {
+            return finish_row(db, id, state, exitCode, reason, result, sessionId, endedAt,
+                              *changed);
+        },
+        wait, true);
+    o.logged = changed;
+    auto answered = std::make_shared<std::atomic<bool>>(false);
+    o.onDone = [changed, answered, late](const Result<void>& r) {
+        if (r && answered->exchange(true) && late) late(*changed);
+    };
+    auto written = write(std::move(o));
+    if (!written) return written.error();
+    if (*written == WriteState::Pending && !answered->exchange(true)) return Recorded::Pending;
+    answered->store(true);
+    return *changed ? Recorded::Yes : Recorded::AlreadyEnded;
+}
+
+Result<bool> JobIndex::finish(const std::string& id, JobState state, std::optional<int> exitCode,
+                              const std::string& reason, const std::string& result,
+                              const std::string& sessionId, std::int64_t endedAt) {
+    auto recorded =
+        record_end(id, state, exitCode, reason, result, sessionId, endedAt,
+                   std::chrono::duration_cast<std::chrono::milliseconds>(kBackgroundWait));
+    if (!recorded) return recorded.error();
+    if (*recorded == Recorded::Pending)
+        return make_error(ErrorCode::Unavailable,
+                          "job index: the end of job " + id +
+                              " is not recorded yet (another process holds the index's write "
+                              "lock); it will be",
+                          0, true);
+    return *recorded == Recorded::Yes;
 }
 
 Result<bool> JobIndex::cancel_queued(const std::string& id, const std::string& reason,
                                      std::int64_t endedAt) {
-    NotifyAfter notify{this};
-    std::lock_guard<std::mutex> lock(mutex_);
-    WriteTransaction tx(db_);
-    if (!tx.begun()) return db_error(db_, "begin");
-    Statement s(db_,
-                "UPDATE jobs SET state = 'cancelled', reason = ?, ended_at = ?, "
-                "cancel_requested = 1 WHERE id = ? AND state = 'queued'");
-    s.bind(1, reason).bind(2, endedAt).bind(3, id);
-    if (s.step() != SQLITE_DONE) return db_error(db_, "cancel queued job");
-    if (sqlite3_changes(db_) == 0) return false;
-    if (auto r = log_transition(db_, id, "queued", JobState::Cancelled, reason, endedAt); !r)
-        return r.error();
-    if (auto r = tx.commit(); !r) return r.error();
-    notify.fire = true;
-    return true;
+    auto changed = std::make_shared<bool>(false);
+    WriteOp o = op(
+        [=](sqlite3* db) -> Result<void> {
+            *changed = false;
+            Statement s(db,
+                        "UPDATE jobs SET state = 'cancelled', reason = ?, ended_at = ?, "
+                        "cancel_requested = 1 WHERE id = ? AND state = 'queued'");
+            s.bind(1, reason).bind(2, endedAt).bind(3, id);
+            if (s.step() != SQLITE_DONE) return db_error(db, "cancel queued job");
+            if (sqlite3_changes(db) == 0) return {};
+            if (auto r = log_transition(db, id, "queued", JobState::Cancelled, reason, endedAt); !r)
+                return r;
+            *changed = true;
+            return {};
+        },
+        kCallerWrite);
+    o.logged = changed;
+    if (auto r = done_or_error(write(std::move(o)), "the cancel"); !r) return r.error();
+    return *changed;
 }
 
 Result<void> JobIndex::set_cancel_requested(const std::string& id, int graceSec) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Statement s(db_, "UPDATE jobs SET cancel_requested = 1, cancel_grace = ? WHERE id = ?");
-    s.bind(1, static_cast<std::int64_t>(graceSec)).bind(2, id);
-    if (s.step() != SQLITE_DONE) return db_error(db_, "record cancel request");
-    return {};
+    return done_or_error(
+        write(op(
+            [=](sqlite3* db) -> Result<void> {
+                Statement s(db,
+                            "UPDATE jobs SET cancel_requested = 1, cancel_grace = ? WHERE id = ?");
+                s.bind(1, static_cast<std::int64_t>(graceSec)).bind(2, id);
+                if (s.step() != SQLITE_DONE) return db_error(db, "record cancel request");
+                return {};
+            },
+            kCallerWrite)),
+        "the cancel request");
 }
 
 Result<void> JobIndex::set_session_id(const std::string& id, const std::string& sessionId) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Statement s(db_, "UPDATE jobs SET session_id = ? WHERE id = ?");
-    s.bind(1, sessionId).bind(2, id);
-    if (s.step() != SQLITE_DONE) return db_error(db_, "record session id");
+    auto written = write(op(
+        [=](sqlite3* db) -> Result<void> {
+            Statement s(db, "UPDATE jobs SET session_id = ? WHERE id = ?");
+            s.bind(1, sessionId).bind(2, id);
+            if (s.step() != SQLITE_DONE) return db_error(db, "record session id");
+            return {};
+        },
+        kBackgroundWait, true));
+    if (!written) return written.error();
     return {};
 }
 
 Result<std::vector<JobRecord>> JobIndex::active() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    std::string sql = std::string("SELECT ") + kColumns +
-                      " FROM jobs WHERE state IN ('queued', 'running') ORDER BY seq";
-    Statement s(db_, sql.c_str());
-    if (!s.ok()) return db_error(db_, "prepare");
-    std::vector<JobRecord> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_row(s));
-    if (rc != SQLITE_DONE) return db_error(db_, "list active jobs");
-    return out;
+    return read([&](sqlite3* db) -> Result<std::vector<JobRecord>> {
+        std::string sql = std::string("SELECT ") + kColumns +
+                          " FROM jobs WHERE state IN ('queued', 'running') ORDER BY seq";
+        Statement s(db, sql.c_str());
+        if (!s.ok()) return db_error(db, "prepare");
+        std::vector<JobRecord> out;
+        int rc;
+        while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_row(s));
+        if (rc != SQLITE_DONE) return db_error(db, "list active jobs");
+        return out;
+    });
 }
-
 Result<ListOutcome> JobIndex::list(const ListFilter& filter) {
     if (filter.limit < 1) return make_error(ErrorCode::InvalidArgument, "limit must be at least 1");
-    std::lock_guard<std::mutex> lock(mutex_);
-    // Built from fixed fragments only; every value is bound.
-    std::string where = "1";
-    if (!filter.label.empty()) where += " AND label = ?1";
-    std::string page_where = where;
-    // Sorted and without repeats, so the SQL text (and the cached statements) stay few.
-    std::vector<JobState> states = filter.states;
-    std::sort(states.begin(), states.end());
-    states.erase(std::unique(states.begin(), states.end()), states.end());
-    if (!states.empty()) {
-        page_where += " AND state IN (";
-        for (std::size_t i = 0; i < states.size(); ++i)
-            page_where += (i ? ",'" : "'") + std::string(state_name(states[i])) + "'";
-        page_where += ")";
-    }
-    if (filter.beforeSeq > 0) page_where += " AND seq < ?2";
+    return read([&](sqlite3* db) -> Result<ListOutcome> {
+        // Built from fixed fragments only; every value is bound.
+        std::string where = "1";
+        if (!filter.label.empty()) where += " AND label = ?1";
+        std::string page_where = where;
+        // Sorted and without repeats, so the SQL text (and the cached statements) stay few.
+        std::vector<JobState> states = filter.states;
+        std::sort(states.begin(), states.end());
+        states.erase(std::unique(states.begin(), states.end()), states.end());
+        if (!states.empty()) {
+            page_where += " AND state IN (";
+            for (std::size_t i = 0; i < states.size(); ++i)
+                page_where += (i ? ",'" : "'") + std::string(state_name(states[i])) + "'";
+            page_where += ")";
+        }
+        if (filter.beforeSeq > 0) page_where += " AND seq < ?2";
 
-    ListOutcome out;
-    std::string sql = std::string("SELECT ") + kColumns + " FROM jobs WHERE " + page_where +
-                      " ORDER BY seq DESC LIMIT ?3";
-    Statement s(db_, sql.c_str());
-    if (!s.ok()) return db_error(db_, "prepare");
-    if (!filter.label.empty()) s.bind(1, filter.label);
-    if (filter.beforeSeq > 0) s.bind(2, filter.beforeSeq);
-    s.bind(3, static_cast<std::int64_t>(filter.limit) + 1);
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) out.jobs.push_back(read_row(s));
-    if (rc != SQLITE_DONE) return db_error(db_, "list jobs");
-    if (out.jobs.size() > static_cast<std::size_t>(filter.limit)) {
-        out.jobs.pop_back();
-        out.nextBeforeSeq = out.jobs.back().seq;
-    }
+        ListOutcome out;
+        std::string sql = std::string("SELECT ") + kColumns + " FROM jobs WHERE " + page_where +
+                          " ORDER BY seq DESC LIMIT ?3";
+        Statement s(db, sql.c_str());
+        if (!s.ok()) return db_error(db, "prepare");
+        if (!filter.label.empty()) s.bind(1, filter.label);
+        if (filter.beforeSeq > 0) s.bind(2, filter.beforeSeq);
+        s.bind(3, static_cast<std::int64_t>(filter.limit) + 1);
+        int rc;
+        while ((rc = s.step()) == SQLITE_ROW) out.jobs.push_back(read_row(s));
+        if (rc != SQLITE_DONE) return db_error(db, "list jobs");
+        if (out.jobs.size() > static_cast<std::size_t>(filter.limit)) {
+            out.jobs.pop_back();
+            out.nextBeforeSeq = out.jobs.back().seq;
+        }
 
-    std::string count_sql = "SELECT state, COUNT(*) FROM jobs WHERE " + where + " GROUP BY state";
-    Statement c(db_, count_sql.c_str());
-    if (!c.ok()) return db_error(db_, "prepare");
-    if (!filter.label.empty()) c.bind(1, filter.label);
-    while ((rc = c.step()) == SQLITE_ROW) {
-        if (auto st = parse_state(c.text(0))) out.counts.emplace_back(*st, c.int64(1));
-    }
-    if (rc != SQLITE_DONE) return db_error(db_, "count jobs");
-    return out;
+        std::string count_sql =
+            "SELECT state, COUNT(*) FROM jobs WHERE " + where + " GROUP BY state";
+        Statement c(db, count_sql.c_str());
+        if (!c.ok()) return db_error(db, "prepare");
+        if (!filter.label.empty()) c.bind(1, filter.label);
+        while ((rc = c.step()) == SQLITE_ROW) {
+            if (auto st = parse_state(c.text(0))) out.counts.emplace_back(*st, c.int64(1));
+        }
+        if (rc != SQLITE_DONE) return db_error(db, "count jobs");
+        return out;
+    });
+}
+
+Result<std::vector<JobRecord>> JobIndex::held_after_end(const std::vector<std::string>& backends,
+                                                        int limit) {
+    return read([&](sqlite3* db) -> Result<std::vector<JobRecord>> {
+        std::string sql = std::string("SELECT ") + kColumns +
+                          " FROM jobs WHERE state NOT IN ('queued', 'running') AND id IN "
+                          "(SELECT id FROM held) AND backend IN (SELECT value FROM json_each(?)) "
+                          "ORDER BY seq LIMIT ?";
+        Statement s(db, sql.c_str());
+        if (!s.ok()) return db_error(db, "prepare");
+        s.bind(1, nlohmann::json(backends).dump()).bind(2, static_cast<std::int64_t>(limit));
+        std::vector<JobRecord> out;
+        int rc;
+        while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_row(s));
+        if (rc != SQLITE_DONE) return db_error(db, "list ended jobs a backend still holds");
+        return out;
+    });
 }
 
 Result<std::vector<std::string>> JobIndex::ended_before(std::int64_t cutoffMs) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Statement s(db_,
-                "SELECT id FROM jobs WHERE state NOT IN ('queued', 'running') AND ended_at > 0 "
-                "AND ended_at < ?");
-    s.bind(1, cutoffMs);
-    std::vector<std::string> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
-    if (rc != SQLITE_DONE) return db_error(db_, "find expired jobs");
-    return out;
-}
-
-Result<void> JobIndex::remove(const std::string& id) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Statement s(db_, "DELETE FROM jobs WHERE id = ? AND state NOT IN ('queued', 'running')");
-    s.bind(1, id);
-    if (s.step() != SQLITE_DONE) return db_error(db_, "remove job");
-    if (sqlite3_changes(db_) > 0) {
-        Statement l(db_, "DELETE FROM launches WHERE id = ?");
-        l.bind(1, id);
-        if (l.step() != SQLITE_DONE) return db_error(db_, "remove launch plan");
-        Statement h(db_, "DELETE FROM held WHERE id = ?");
-        h.bind(1, id);
-        if (h.step() != SQLITE_DONE) return db_error(db_, "remove job");
-        Statement t(db_, "DELETE FROM transitions WHERE job_id = ?");
-        t.bind(1, id);
-        if (t.step() != SQLITE_DONE) return db_error(db_, "remove job");
-    }
-    return {};
+    return read([&](sqlite3* db) -> Result<std::vector<std::string>> {
+        Statement s(db,
+                    "SELECT id FROM jobs WHERE state NOT IN ('queued', 'running') AND ended_at > 0 "
+                    "AND ended_at < ?");
+        s.bind(1, cutoffMs);
+        std::vector<std::string> out;
+        int rc;
+        while ((rc = s.step()) == SQLITE_ROW) out.push_back(s.text(0));
+        if (rc != SQLITE_DONE) return db_error(db, "find expired jobs");
+        return out;
+    });
 }
 
 Result<std::vector<Transition>> JobIndex::transitions_after(std::int64_t afterSeq, int limit) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Statement s(db_,
-                "SELECT t.seq, t.job_id, t.from_state, t.to_state, t.reason, t.at, "
-                "COALESCE(j.label, ''), COALESCE(j.owner_instance, ''), "
-                "COALESCE(j.owner_session, '') FROM transitions t LEFT JOIN jobs j ON "
-                "j.id = t.job_id WHERE t.seq > ? ORDER BY t.seq LIMIT ?");
-    if (!s.ok()) return db_error(db_, "prepare");
-    s.bind(1, afterSeq).bind(2, static_cast<std::int64_t>(limit));
-    std::vector<Transition> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-        Transition t;
-        t.seq = s.int64(0);
-        t.jobId = s.text(1);
-        t.from = parse_state(s.text(2));
-        t.to = parse_state(s.text(3)).value_or(JobState::Failed);
-        t.reason = s.text(4);
-        t.at = s.int64(5);
-        t.label = s.text(6);
-        t.ownerInstance = s.text(7);
-        t.ownerSession = s.text(8);
-        out.push_back(std::move(t));
-    }
-    if (rc != SQLITE_DONE) return db_error(db_, "read state changes");
-    return out;
+    return read([&](sqlite3* db) -> Result<std::vector<Transition>> {
+        Statement s(db,
+                    "SELECT t.seq, t.job_id, t.from_state, t.to_state, t.reason, t.at, "
+                    "COALESCE(j.label, ''), COALESCE(j.owner_instance, ''), "
+                    "COALESCE(j.owner_session, '') FROM transitions t LEFT JOIN jobs j ON "
+                    "j.id = t.job_id WHERE t.seq > ? ORDER BY t.seq LIMIT ?");
+        if (!s.ok()) return db_error(db, "prepare");
+        s.bind(1, afterSeq).bind(2, static_cast<std::int64_t>(limit));
+        std::vector<Transition> out;
+        int rc;
+        while ((rc = s.step()) == SQLITE_ROW) {
+            Transition t;
+            t.seq = s.int64(0);
+            t.jobId = s.text(1);
+            t.from = parse_state(s.text(2));
+            t.to = parse_state(s.text(3)).value_or(JobState::Failed);
+            t.reason = s.text(4);
+            t.at = s.int64(5);
+            t.label = s.text(6);
+            t.ownerInstance = s.text(7);
+            t.ownerSession = s.text(8);
+            out.push_back(std::move(t));
+        }
+        if (rc != SQLITE_DONE) return db_error(db, "read state changes");
+        return out;
+    });
 }
 
 Result<std::int64_t> JobIndex::last_transition() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Statement s(db_, "SELECT COALESCE(MAX(seq), 0) FROM transitions");
-    if (!s.ok() || s.step() != SQLITE_ROW) return db_error(db_, "read state changes");
-    return s.int64(0);
+    return read([&](sqlite3* db) -> Result<std::int64_t> {
+        Statement s(db, "SELECT COALESCE(MAX(seq), 0) FROM transitions");
+        if (!s.ok() || s.step() != SQLITE_ROW) return db_error(db, "read state changes");
+        return s.int64(0);
+    });
+}
+
+Result<std::string> JobIndex::integrity_check() {
+    return read([&](sqlite3* db) -> Result<std::string> {
+        Statement s(db, "PRAGMA quick_check");
+        std::string out;
+        int rc;
+        while ((rc = s.step()) == SQLITE_ROW) {
+            std::string line = s.text(0);
+            if (line != "ok") out += (out.empty() ? "" : "; ") + line;
+        }
+        if (rc != SQLITE_DONE) return db_error(db, "integrity check");
+        return out;
+    });
+}
+
+Result<void> JobIndex::release(const std::string& id) {
+    auto written = write(op(
+        [id](sqlite3* db) -> Result<void> {
+            Statement s(db, "DELETE FROM held WHERE id = ?");
+            s.bind(1, id);
+            if (s.step() != SQLITE_DONE) return db_error(db, "record the release of job " + id);
+            return {};
+        },
+        kBackgroundWait, true));
+    if (!written) return written.error();
+    return {};
+}
+
+Result<void> JobIndex::remove(const std::string& id) {
+    return done_or_error(
+        write(op(
+            [id](sqlite3* db) -> Result<void> {
+                Statement s(db,
+                            "DELETE FROM jobs WHERE id = ? AND state NOT IN ('queued', 'running')");
+                s.bind(1, id);
+                if (s.step() != SQLITE_DONE) return db_error(db, "remove job");
+                if (sqlite3_changes(db) == 0) return {};
+                for (const char* sql :
+                     {"DELETE FROM launches WHERE id = ?", "DELETE FROM held WHERE id = ?",
+                      "DELETE FROM transitions WHERE job_id = ?"}) {
+                    Statement d(db, sql);
+                    d.bind(1, id);
+                    if (d.step() != SQLITE_DONE) return db_error(db, "remove job");
+                }
+                return {};
+            },
+            kBackgroundWait, true)),
+        "the removal of job " + id);
 }
 
 void JobIndex::on_transition(std::function<void()> listener) {
     onTransition_ = std::move(listener);
-}
-
-void JobIndex::transitioned() {
-    if (onTransition_) onTransition_();
-}
-
-Result<std::string> JobIndex::integrity_check() {
-    std::lock_guard<std::mutex> lock(mutex_);
-    Statement s(db_, "PRAGMA quick_check");
-    std::string out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
-        std::string line = s.text(0);
-        if (line != "ok") out += (out.empty() ? "" : "; ") + line;
-    }
-    if (rc != SQLITE_DONE) return db_error(db_, "integrity check");
-    return out;
 }
 
 }  // namespace cj::jobs

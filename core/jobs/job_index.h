@@ -2,10 +2,14 @@
 // that uses the dir. It is the single source of truth for which jobs exist and their states;
 // the concurrency cap, the FIFO queue and idempotency are enforced inside its transactions.
 //
-// Thread-safety: every method may be called from any thread (one connection, one mutex).
-// Errors: Result errors; SQLITE_BUSY beyond the busy timeout is Unavailable + retryable.
+// Thread-safety: every method may be called from any thread. Reads take a connection of
+// their own and never wait for writes; writes go through one writer thread that commits them
+// in batches (index_access.h). No call waits past its own bound for another process that
+// holds the index: a start or a cancel is refused (Unavailable, retryable), an end or a
+// launch goes on in the background.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -14,6 +18,7 @@
 #include <vector>
 
 #include "claude_jobs/result.h"
+#include "core/jobs/index_access.h"
 #include "core/jobs/job_record.h"
 
 struct sqlite3;
@@ -60,6 +65,10 @@ struct Transition {
     std::string ownerSession;
 };
 
+// Whether an end was written: Pending when another process holds the index's write lock
+// (the write goes on in the background).
+enum class Recorded { Yes, AlreadyEnded, Pending };
+
 class JobIndex {
   public:
     // Opens (creating if needed, 0600) the database at path.
@@ -86,14 +95,27 @@ class JobIndex {
     claude_jobs::Result<std::optional<JobRecord>> promote_next(
         int maxRunning, const std::function<bool(const std::string&)>& canLaunch);
 
-    // The backend launched it: store its handle and start time. false when the job is no
-    // longer running (it was recorded as ended meanwhile): the caller must stop what it
-    // launched.
+    // The backend launched it: store its handle and start time (and drop its launch plan).
+    // false when the job is no longer running (it was recorded as ended meanwhile): the
+    // caller must stop what it launched. When another process holds the index longer than
+    // the caller waits, Unavailable: the write goes on in the background, and `late` is
+    // told later whether the job still ran (false: stop what was launched).
     claude_jobs::Result<bool> set_launched(const std::string& id, const std::string& handle,
-                                           std::int64_t startedAt);
+                                           std::int64_t startedAt,
+                                           std::function<void(bool stillRunning)> late = {});
 
-    // Moves a non-terminal job to a terminal state. false when it was already terminal
-    // (someone else recorded the end first; terminal states never change).
+    // Moves a non-terminal job to a terminal state, in the background: the caller waits at
+    // most `wait`. Yes, AlreadyEnded (someone else recorded the end first; terminal states
+    // never change), or Pending (another process holds the index: it is written as soon as
+    // it can be, and `late` is told whether it changed the row).
+    claude_jobs::Result<Recorded> record_end(const std::string& id, JobState state,
+                                             std::optional<int> exitCode, const std::string& reason,
+                                             const std::string& result,
+                                             const std::string& sessionId, std::int64_t endedAt,
+                                             std::chrono::milliseconds wait,
+                                             std::function<void(bool changed)> late = {});
+    // record_end() waited for: false when it was already terminal; Unavailable when it is
+    // still pending after the index's usual wait.
     claude_jobs::Result<bool> finish(const std::string& id, JobState state,
                                      std::optional<int> exitCode, const std::string& reason,
                                      const std::string& result, const std::string& sessionId,
@@ -131,20 +153,23 @@ class JobIndex {
     // what happens from now on starts.
     claude_jobs::Result<std::int64_t> last_transition();
 
-    // Called (outside the index's lock) after this process committed a state change.
+    // Called (on the index's writer thread, outside its locks) after this process committed
+    // a state change. Set before concurrent use.
     void on_transition(std::function<void()> listener);
 
     // PRAGMA quick_check: "" when fine, else what it found.
     claude_jobs::Result<std::string> integrity_check();
 
   private:
-    explicit JobIndex(sqlite3* db) : db_(db) {}
-    struct NotifyAfter;
-    void transitioned();
+    JobIndex(const std::string& path, sqlite3* writeDb);
+    template <class F>
+    auto read(F&& body) -> decltype(body(std::declval<sqlite3*>()));
+    claude_jobs::Result<WriteState> write(WriteOp op);
 
-    sqlite3* db_;
-    std::mutex mutex_;
-    std::function<void()> onTransition_;  // set once, before concurrent use
+    sqlite3* writeDb_;  // the writer's, from open() on
+    ReaderPool readers_;
+    std::function<void()> onTransition_;
+    std::unique_ptr<IndexWriter> writer_;  // last: its thread stops first
 };
 
 }  // namespace cj::jobs

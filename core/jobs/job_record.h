@@ -54,6 +54,9 @@ struct JobRecord {
     bool cancelRequested = false;
     int cancelGraceSec = 10;  // the grace the cancel asked for
     JobOwner owner;
+    // Not stored: the end shown was decided by this process but is not yet written to the
+    // index (another process holds its write lock); it will be.
+    bool endPending = false;
 };
 
 }  // namespace cj::jobs

@@ -145,6 +145,10 @@ JobView ViewBuilder::build(const JobRecord& job, const ViewOptions& options) con
         v.interactive = std::move(*interactive);
     }
     read_transcript(job.id, options, v);
+    if (job.endPending)
+        v.message =
+            "its end is not yet written to the job index (another claude-jobs process "
+            "holds the index's write lock); it will be as soon as the index is free";
     v.stderrTail = read_stderr_tail(dirs_, job.id, kStderrTailBytes);
     // Also for an ended job, while its backend still keeps something to attach to (a tmux
     // session in its keep period).

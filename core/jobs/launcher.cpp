@@ -78,7 +78,6 @@ Result<StartOutcome> Launcher::admit(AcceptedStart accepted) {
 }
 
 void Launcher::launch(JobRecord job) {
-    std::lock_guard<std::mutex> lock(launchMutex_);
     auto fail = [&](const std::string& why) {
         reconciler_.record_end(job, JobState::Failed, std::nullopt, "could not launch: " + why);
     };
@@ -107,7 +106,21 @@ void Launcher::launch(JobRecord job) {
     auto handle = entry->backend->start(spec);
     if (!handle) return fail(handle.error().message);
     backends_.mark_known(job.id);
-    auto recorded = index_.set_launched(job.id, handle_to_json(*handle), util::now_ms());
+    // If another process holds the index, the launch is recorded in the background; should
+    // the job turn out to have ended meanwhile, what was launched is stopped then.
+    const BackendEntry* launchedOn = entry;
+    auto late = [this, launchedOn, id = job.id](bool stillRunning) {
+        if (stillRunning) return;
+        launchedOn->backend->stop(id, 0);
+        if (launchedOn->backend->destroy(id)) index_.release(id);
+        backends_.forget(id);
+    };
+    auto recorded = index_.set_launched(job.id, handle_to_json(*handle), util::now_ms(), late);
+    if (!recorded && recorded.error().retryable) {
+        spdlog::warn("job {} launched on backend {}; {}", job.id, job.backend,
+                     recorded.error().message);
+        return;
+    }
     if (!recorded || !*recorded) {
         // Either the index failed, or the job was recorded as ended meanwhile: what was just
         // launched must not run unrecorded.
@@ -122,7 +135,6 @@ void Launcher::launch(JobRecord job) {
         }
         return;
     }
-    index_.forget_launch_inputs(job.id);  // the plan holds the environment: keep it no longer
     spdlog::info("job {} launched on backend {}", job.id, job.backend);
     // A cancel that arrived while launching had no handle to act on: act now.
     if (auto now = index_.get(job.id); now && *now && (*now)->cancelRequested)

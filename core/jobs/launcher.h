@@ -4,8 +4,9 @@
 // launches queued jobs into slots that freed. A launch hands the backend the plan fixed at
 // acceptance, stores the handle it returns, and records a failed launch as the job's end.
 //
-// Thread-safety: any thread; launches are serialized by one mutex (a backend's start is
-// short), so two threads never launch the same promoted job.
+// Thread-safety: any thread, at once: the index hands each promoted job to exactly one
+// caller, so two threads never launch the same job, and launches of different jobs do not
+// wait for each other.
 #pragma once
 
 #include <cstdint>
@@ -58,7 +59,6 @@ class Launcher {
     BackendSet& backends_;
     Reconciler& reconciler_;
     JobDirs dirs_;
-    std::mutex launchMutex_;
 };
 
 }  // namespace cj::jobs

@@ -29,7 +29,26 @@ Result<JobRecord> Reconciler::load(const std::string& id) {
     auto row = index_.get(id);
     if (!row) return row.error();
     if (!*row) return make_error(ErrorCode::NotFound, "no job " + id);
-    return **row;
+    return with_pending_end(std::move(**row));
+}
+
+JobRecord Reconciler::with_pending_end(JobRecord row) {
+    std::lock_guard<std::mutex> lock(pendingMutex_);
+    auto pending = pendingEnds_.find(row.id);
+    if (pending == pendingEnds_.end()) return row;
+    if (is_terminal(row.state)) {  // written meanwhile (by us, or someone else first)
+        pendingEnds_.erase(pending);
+        return row;
+    }
+    return pending->second;
+}
+
+void Reconciler::free_backend(const JobRecord& job) {
+    // A backend that does not know the job here (never recovered in this process) is left for
+    // the release pass of the housekeeping, which recovers it first.
+    if (const BackendEntry* entry = backends_.find(job.backend); entry && entry->backend)
+        if (entry->backend->destroy(job.id)) index_.release(job.id);
+    backends_.forget(job.id);
 }
 
 Result<JobRecord> Reconciler::current(const std::string& id) {
@@ -42,17 +61,43 @@ JobRecord Reconciler::record_end(const JobRecord& job, JobState state, std::opti
                                  const std::string& reason, const ScanSnapshot* scanned) {
     ScanSnapshot snap = scanned ? *scanned : events_.scan(job.id);
     std::string result = snap.result ? snap.result->to_json().dump() : "";
-    auto changed = index_.finish(job.id, state, exitCode, one_line(reason, kReasonBytes), result,
-                                 snap.sessionId, util::now_ms());
-    if (!changed)
-        spdlog::error("job {}: cannot record its end: {}", job.id, changed.error().message);
-    if (changed && *changed) {
-        spdlog::info("job {} {}: {}", job.id, state_name(state), reason);
-        // A backend that does not know the job here (never recovered in this process) is
-        // left for the release pass of the housekeeping, which recovers it first.
-        if (const BackendEntry* entry = backends_.find(job.backend); entry && entry->backend)
-            if (entry->backend->destroy(job.id)) index_.release(job.id);
-        backends_.forget(job.id);
+    std::string line = one_line(reason, kReasonBytes);
+    std::int64_t endedAt = util::now_ms();
+    JobRecord ended = job;
+    ended.state = state;
+    ended.exitCode = exitCode;
+    ended.reason = line;
+    ended.result = result;
+    if (!snap.sessionId.empty()) ended.sessionId = snap.sessionId;
+    ended.endedAt = endedAt;
+    auto late = [this, ended](bool changed) {
+        if (changed) {
+            spdlog::info("job {} {} (written late): {}", ended.id, state_name(ended.state),
+                         ended.reason);
+            free_backend(ended);
+        }
+        std::lock_guard<std::mutex> lock(pendingMutex_);
+        pendingEnds_.erase(ended.id);
+    };
+    auto recorded = index_.record_end(job.id, state, exitCode, line, result, snap.sessionId,
+                                      endedAt, kEndWait, late);
+    if (!recorded) {
+        spdlog::error("job {}: cannot record its end: {}", job.id, recorded.error().message);
+        return job;
+    }
+    if (*recorded == Recorded::Pending) {
+        spdlog::warn(
+            "job {} {}: {} (the job index is held by another process; written when "
+            "it is free)",
+            job.id, state_name(state), line);
+        ended.endPending = true;
+        std::lock_guard<std::mutex> lock(pendingMutex_);
+        pendingEnds_[job.id] = ended;
+        return ended;
+    }
+    if (*recorded == Recorded::Yes) {
+        spdlog::info("job {} {}: {}", job.id, state_name(state), line);
+        free_backend(job);
     }
     auto now = index_.get(job.id);
     return now && *now ? **now : job;
@@ -73,6 +118,7 @@ Result<JobRecord> Reconciler::finalize_from_exit(const JobRecord& job,
 }
 
 Result<JobRecord> Reconciler::refresh(JobRecord job) {
+    job = with_pending_end(std::move(job));
     if (job.state != JobState::Running) return job;
     std::string exitPath = dirs_.file(job.id, job_files::kExit);
     auto read_exit = [&]() { return util::read_file(exitPath, kExitRecordMaxBytes); };

@@ -7,6 +7,9 @@
 // the end's write happen once (terminal states never change).
 #pragma once
 
+#include <chrono>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -34,20 +37,30 @@ class Reconciler {
     // load() then refresh().
     claude_jobs::Result<JobRecord> current(const std::string& id);
 
-    // Records the end (once: false from the index means someone else did, and their record
-    // stands), frees what the backend holds, and returns the row as it now is. `scanned` is
-    // the event summary when the caller already read it.
+    // Records the end (once: someone else's earlier record stands), frees what the backend
+    // holds, and returns the row as it now is. `scanned` is the event summary when the
+    // caller already read it. When another process holds the index, the end is written in
+    // the background and, meanwhile, every read of the job in this process shows it (with
+    // endPending set): no call waits for the lock.
     JobRecord record_end(const JobRecord& job, JobState state, std::optional<int> exitCode,
                          const std::string& reason, const ScanSnapshot* scanned = nullptr);
+
+    // How long a call waits for an end to be written before going on without it.
+    static constexpr std::chrono::milliseconds kEndWait{300};
 
   private:
     claude_jobs::Result<JobRecord> finalize_from_exit(const JobRecord& job,
                                                       const std::string& exitText);
+    // The end this process decided but could not write yet, laid over the row.
+    JobRecord with_pending_end(JobRecord row);
+    void free_backend(const JobRecord& job);
 
     JobIndex& index_;
     BackendSet& backends_;
     EventCache& events_;
     JobDirs dirs_;
+    std::mutex pendingMutex_;
+    std::map<std::string, JobRecord> pendingEnds_;
 };
 
 }  // namespace cj::jobs
