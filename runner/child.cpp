@@ -71,7 +71,7 @@ void reset_signals() {
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
 
-[[noreturn]] void run_child(const char* cwd, char* const* argv, const ChildStdio& stdio,
+[[noreturn]] void run_child(int workFolderFd, char* const* argv, const ChildStdio& stdio,
                             int reportFd, int maxFd) {
     ::setpgid(0, 0);
     if (stdio.foreground) {
@@ -80,7 +80,8 @@ void reset_signals() {
         ::signal(SIGTTOU, SIG_IGN);
         ::tcsetpgrp(stdio.in, ::getpid());
     }
-    if (cwd != nullptr && ::chdir(cwd) != 0) report_and_exit(reportFd, LaunchStage::Chdir);
+    if (workFolderFd >= 0 && ::fchdir(workFolderFd) != 0)
+        report_and_exit(reportFd, LaunchStage::Chdir);
     // The runner made sure 0-2 were taken before opening anything, so none of these
     // descriptors is itself 0, 1 or 2 and no dup2 can clobber another.
     if (::dup2(stdio.in, 0) < 0 || ::dup2(stdio.out, 1) < 0 || ::dup2(stdio.err, 2) < 0) {
@@ -112,11 +113,10 @@ void close_descriptors_from_3(int keep, int maxFd) {
     close_range_or_loop(static_cast<unsigned>(keep) + 1, ~0U, maxFd);
 }
 
-LaunchResult launch_child(const Options& options, const ChildStdio& stdio) {
+LaunchResult launch_child(const Options& options, const ChildStdio& stdio, int workFolderFd) {
     std::vector<char*> argv;
     for (const auto& arg : options.command) argv.push_back(const_cast<char*>(arg.c_str()));
     argv.push_back(nullptr);
-    const char* cwd = options.cwd.empty() ? nullptr : options.cwd.c_str();
     int maxFd = fd_limit();
 
     // The child's report pipe: close-on-exec, so a successful exec reads as end of file.
@@ -132,7 +132,7 @@ LaunchResult launch_child(const Options& options, const ChildStdio& stdio) {
     }
     if (pid == 0) {
         ::close(report[0]);
-        run_child(cwd, argv.data(), stdio, report[1], maxFd);
+        run_child(workFolderFd, argv.data(), stdio, report[1], maxFd);
     }
     ::close(report[1]);
     // Also set here: whoever runs first, the group exists before the runner signals it.

@@ -9,9 +9,9 @@
 namespace cj::runner {
 
 struct ChildStdio {
-    int in = -1;   // prompt.txt (the terminal with --terminal)
-    int out = -1;  // events.jsonl (ditto)
-    int err = -1;  // stderr.log (ditto)
+    int in = -1;              // prompt.txt (the terminal with --terminal)
+    int out = -1;             // events.jsonl (ditto)
+    int err = -1;             // stderr.log (ditto)
     bool foreground = false;  // make the child's group the foreground group of terminal `in`
 };
 
@@ -24,9 +24,10 @@ struct LaunchResult {
     int error = 0;  // errno of the failure
 };
 
-// Forks and execs. Returns once the program has been exec'd (or has failed to be). A child
+// Forks and execs. The child enters the folder open as workFolderFd (fchdir; -1 stays where
+// the runner is). Returns once the program has been exec'd (or has failed to be). A child
 // that failed has already been reaped.
-LaunchResult launch_child(const Options& options, const ChildStdio& stdio);
+LaunchResult launch_child(const Options& options, const ChildStdio& stdio, int workFolderFd);
 
 // Closes every descriptor from 3 up except keep (-1 for none). Async-signal-safe, so it can
 // run between fork and exec. maxFd bounds the last-resort loop; get it from fd_limit().

@@ -1,12 +1,12 @@
 // claude-jobs-runner: the per-job supervisor (SPEC §2, §3.4). A backend starts it detached; it
 // starts the job's program with the job's files as stdio, records who is running (runner.json),
-// enforces the time limit, turns SIGTERM/SIGINT/SIGHUP into a cancel of the program's whole
-// process group, and records how the job ended (exit.json). Its exit status is the program's
+// enforces the time limit, turns SIGTERM/SIGINT/SIGHUP into a cancel of the whole job (the
+// program's process group and every process descended from the runner), and records how the
+// job ended (exit.json). Its exit status is the program's
 // (128+signal when killed); for a launch error 127 (program not found), 126 (not runnable),
 // 125 (anything else), or 2 for a bad command line.
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,11 +19,14 @@
 #include "claude_jobs/process_identity.h"
 #include "runner/child.h"
 #include "runner/clock.h"
+#include "runner/descendants.h"
 #include "runner/diag.h"
 #include "runner/exit_record.h"
+#include "runner/exit_slot.h"
 #include "runner/job_files.h"
 #include "runner/options.h"
 #include "runner/supervisor.h"
+#include "runner/work_folder.h"
 
 namespace cj::runner {
 namespace {
@@ -47,12 +50,13 @@ std::string errno_text(int err) {
     return std::strerror(err);
 }
 
+// The room for exit.json, reserved as soon as the job folder is open (see exit_slot.h).
+ExitSlot exitSlot;
+
 // Writes exit.json once, whole, and durably: the server settles the job from it.
-void record_exit(int dirFd, ExitRecord& record, std::int64_t timeoutMs) {
+void record_exit(ExitRecord& record, std::int64_t timeoutMs) {
     record.reason = exit_reason(record, timeoutMs);
-    if (int err = write_file_atomically(dirFd, kExitFile, encode_exit_record(record), 0600,
-                                        /*durable=*/true);
-        err != 0) {
+    if (int err = exitSlot.write(encode_exit_record(record)); err != 0) {
         diag(std::string("cannot write ") + kExitFile + ": " + errno_text(err));
     }
 }
@@ -65,7 +69,7 @@ int fail_launch(int dirFd, std::int64_t startedAt, const std::string& message, i
     record.launchError = message;
     record.startedAt = startedAt;
     record.endedAt = wall_ms();
-    record_exit(dirFd, record, 0);
+    record_exit(record, 0);
     return status;
 }
 
@@ -73,7 +77,7 @@ std::string launch_error_message(const Options& options, const LaunchResult& lau
     std::string err = errno_text(launch.error);
     switch (launch.failedAt) {
         case LaunchStage::Chdir:
-            return "cannot enter work folder " + options.cwd + ": " + err;
+            return work_folder_error(options.cwd, launch.error);
         case LaunchStage::Stdio:
             return "cannot give the job its files: " + err;
         case LaunchStage::Exec:
@@ -114,14 +118,19 @@ int run(int argc, char** argv) {
     ::signal(SIGPIPE, SIG_IGN);
     int signalFd = open_signal_fd();
     int signalErrno = errno;
-    // Orphans of the job are reparented to the runner, which can then reap them: a zombie
-    // would keep the job's process group alive in the eyes of the cleanup.
-    ::prctl(PR_SET_CHILD_SUBREAPER, 1);
+    // Orphans of the job are reparented to the runner, not to init, so it can end and reap
+    // every process of the job, also those that left its process group. (As a container's
+    // first process the runner is their init anyway.)
+    if (!become_subreaper()) diag("cannot become a child subreaper: " + errno_text(errno));
 
     std::int64_t startedAt = wall_ms();
     ParsedOptions parsed = parse_options(argc, argv);
     const Options& options = parsed.options;
     int dirFd = options.jobDir.empty() ? -1 : open_job_dir(options.jobDir);
+    if (dirFd >= 0) {
+        if (int err = exitSlot.reserve(dirFd, kExitFile); err != 0)
+            diag(std::string("cannot reserve room for ") + kExitFile + ": " + errno_text(err));
+    }
     if (!parsed.error.empty()) {
         int status =
             fail_launch(dirFd, startedAt, "bad runner command line: " + parsed.error, kExitUsage);
@@ -178,13 +187,25 @@ int run(int argc, char** argv) {
         }
     }
 
+    // Opened here, without following a symlink anywhere on the path, and entered by the child
+    // with fchdir: a folder swapped for a symlink after the server's check fails the job.
+    int workFolderFd = -1;
+    if (!options.cwd.empty()) {
+        workFolderFd = open_work_folder(options.cwd);
+        if (workFolderFd < 0) {
+            return fail_launch(dirFd, startedAt, work_folder_error(options.cwd, errno),
+                               kExitLaunchFailed);
+        }
+    }
+
     startedAt = wall_ms();
     std::int64_t startedMonotonic = monotonic_ms();
-    LaunchResult launch = launch_child(options, stdio);
+    LaunchResult launch = launch_child(options, stdio, workFolderFd);
     // The child holds its own copies; the runner never writes the job's output.
     ::close(stdio.in);
     ::close(stdio.out);
     ::close(stdio.err);
+    if (workFolderFd >= 0) ::close(workFolderFd);
     if (launch.pid < 0) {
         return fail_launch(dirFd, startedAt, launch_error_message(options, launch),
                            launch_exit_status(launch));
@@ -206,9 +227,10 @@ int run(int argc, char** argv) {
     if (WIFSIGNALED(result.waitStatus)) record.signal = WTERMSIG(result.waitStatus);
     record.cancelled = result.cancelled;
     record.timedOut = result.timedOut;
+    record.noSpaceLeft = result.noSpaceLeft;
     record.startedAt = startedAt;
     record.endedAt = wall_ms();
-    record_exit(dirFd, record, options.timeoutMs);
+    record_exit(record, options.timeoutMs);
     return runner_exit_status(record);
 }
 

@@ -15,18 +15,19 @@
 
 #include "claude_jobs/job_folder.h"
 #include "runner/clock.h"
+#include "runner/descendants.h"
 #include "runner/diag.h"
 
 namespace cj::runner {
 
 namespace {
 
-// How long what a program leaves behind in its group gets between SIGTERM and SIGKILL.
+// How long what a program leaves behind gets between SIGTERM and SIGKILL.
 constexpr std::int64_t kLeftoverGraceMs = 1000;
-// How long to wait for the group to empty after SIGKILL before giving up on it.
+// How long to wait for the job's processes to go after SIGKILL before giving up on them.
 constexpr std::int64_t kAfterKillWaitMs = 2000;
-// Leftovers need not be the runner's children, so their end may raise no SIGCHLD: they are
-// polled for.
+// Leftovers need not be the runner's children yet (a parent of theirs may still live), so
+// their end may raise no SIGCHLD: they are polled for.
 constexpr int kLeftoverPollMs = 10;
 
 }  // namespace
@@ -61,7 +62,7 @@ SupervisionResult Supervisor::run() {
         wait_for_events(ms_until_next_deadline());
     }
     end_leftovers();
-    return {waitStatus_, cancelled_, timedOut_};
+    return {waitStatus_, cancelled_, timedOut_, noSpaceLeft_};
 }
 
 void Supervisor::wait_for_events(int timeoutMs) {
@@ -99,13 +100,34 @@ void Supervisor::begin_ending(std::int64_t graceMs) {
     kill_group(SIGTERM);
     // A stopped process only acts on SIGTERM once continued.
     ::kill(-child_, SIGCONT);
+    signal_children(SIGTERM);
 }
 
 void Supervisor::kill_group(int signal) {
-    if (signal == SIGKILL) killed_ = true;
     if (::kill(-child_, signal) != 0 && errno != ESRCH) {
         diag("cannot signal the job's process group: " + std::string(strerror(errno)));
     }
+}
+
+void Supervisor::signal_children(int signal) {
+    for (pid_t pid : child_pids()) {
+        if (signal == SIGTERM) {
+            // Members of the group had the group's SIGTERM; each other child is told once.
+            if (::getpgid(pid) == child_) continue;
+            if (std::find(warned_.begin(), warned_.end(), pid) != warned_.end()) continue;
+            warned_.push_back(pid);
+            ::kill(pid, SIGTERM);
+            ::kill(pid, SIGCONT);
+        } else {
+            ::kill(pid, signal);
+        }
+    }
+}
+
+void Supervisor::kill_everything() {
+    killed_ = true;
+    kill_group(SIGKILL);
+    signal_children(SIGKILL);
 }
 
 void Supervisor::check_deadlines() {
@@ -114,7 +136,7 @@ void Supervisor::check_deadlines() {
         timedOut_ = true;
         begin_ending(options_.graceMs);
     }
-    if (ending_ && !killed_ && now >= killAtMs_) kill_group(SIGKILL);
+    if (ending_ && !killed_ && now >= killAtMs_) kill_everything();
 }
 
 int Supervisor::ms_until_next_deadline() const {
@@ -125,28 +147,35 @@ int Supervisor::ms_until_next_deadline() const {
     return static_cast<int>(std::clamp<std::int64_t>(next - monotonic_ms(), 0, INT_MAX));
 }
 
-void Supervisor::reap() {
-    // The runner is a child subreaper: orphans of the job are reparented to it and are
-    // reaped here too, so none lingers as a zombie that keeps the group non-empty.
+bool Supervisor::reap() {
+    // Orphans of the job are reparented to the runner (a child subreaper) and reaped here
+    // too, so none lingers as a zombie that keeps the group non-empty.
     for (;;) {
         int status = 0;
         pid_t pid = ::waitpid(-1, &status, WNOHANG);
         if (pid < 0 && errno == EINTR) continue;
-        if (pid <= 0) return;
+        if (pid == 0) return true;  // children remain, none has ended
+        if (pid < 0) return false;  // ECHILD: no child at all
+        warned_.erase(std::remove(warned_.begin(), warned_.end(), pid), warned_.end());
         if (pid == child_) {
             childDone_ = true;
             waitStatus_ = status;
+            // Judged now, before the leftovers are ended: a job that died of a full disk
+            // finds it still full, while ending its leftovers may free some.
+            auto space = claude_jobs::job_folder::folder_space(dirFd_);
+            noSpaceLeft_ = space && claude_jobs::job_folder::no_space_left(*space);
         }
     }
 }
 
-bool Supervisor::group_is_empty() {
-    reap();
-    return ::kill(-child_, 0) != 0 && errno == ESRCH;
+bool Supervisor::nothing_left() {
+    bool children = reap();
+    bool groupGone = ::kill(-child_, 0) != 0 && errno == ESRCH;
+    return !children && groupGone;
 }
 
 void Supervisor::end_leftovers() {
-    if (group_is_empty()) return;
+    if (nothing_left()) return;
     if (!ending_) {
         ending_ = true;
         killAtMs_ = monotonic_ms() + kLeftoverGraceMs;
@@ -154,12 +183,19 @@ void Supervisor::end_leftovers() {
         ::kill(-child_, SIGCONT);
     }
     std::int64_t giveUpAtMs = -1;
-    while (!group_is_empty()) {
+    while (!nothing_left()) {
         std::int64_t now = monotonic_ms();
-        if (!killed_ && now >= killAtMs_) kill_group(SIGKILL);
+        // Every pass looks again: a process whose parent just ended is a child now. Before
+        // the grace is up a new one is asked to end; after it, everything is killed.
+        if (!killed_ && now >= killAtMs_) killed_ = true;
+        if (killed_) {
+            kill_everything();
+        } else {
+            signal_children(SIGTERM);
+        }
         if (killed_ && giveUpAtMs < 0) giveUpAtMs = now + kAfterKillWaitMs;
         if (killed_ && now >= giveUpAtMs) {
-            diag("processes of the job's group outlived SIGKILL; leaving them");
+            diag("processes of the job outlived SIGKILL; leaving them");
             return;
         }
         wait_for_events(kLeftoverPollMs);

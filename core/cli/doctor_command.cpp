@@ -4,14 +4,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include "claude_jobs/job_folder.h"
 
 #include "core/cli/commands.h"
 #include "core/cli/program.h"
 #include "core/cli/table.h"
-#include "core/transcript/text.h"
 #include "core/logging/log.h"
+#include "core/transcript/text.h"
 
 namespace cj::cli {
 
@@ -106,6 +112,55 @@ Check check_state_dir(const std::string& dir) {
     return c;
 }
 
+// Jobs write their logs under the state dir and the job index lives there: a disk that fills
+// up kills jobs and keeps their ends from being recorded until space returns.
+constexpr std::uint64_t kLowSpaceBytes = 1ULL << 30;
+
+std::string size_text(std::uint64_t bytes) {
+    const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB"};
+    double value = static_cast<double>(bytes);
+    int unit = 0;
+    while (value >= 1024 && unit < 4) {
+        value /= 1024;
+        ++unit;
+    }
+    char text[32];
+    std::snprintf(text, sizeof text, unit == 0 ? "%.0f %s" : "%.1f %s", value, units[unit]);
+    return text;
+}
+
+Check check_disk_space(const std::string& dir) {
+    namespace folder = claude_jobs::job_folder;
+    Check c("disk space");
+    // A state dir not made yet will be made on the filesystem of the nearest folder above it.
+    std::filesystem::path probe = dir;
+    std::error_code ec;
+    while (!std::filesystem::exists(probe, ec) && probe.has_parent_path() &&
+           probe.parent_path() != probe)
+        probe = probe.parent_path();
+    auto space = folder::folder_space(probe.string());
+    if (!space) {
+        c.level = Level::Warn;
+        c.detail = "cannot ask the filesystem of " + probe.string() + ": " + std::strerror(errno);
+        return c;
+    }
+    c.detail = size_text(space->availableBytes) + " free of " + size_text(space->totalBytes) +
+               " where the state dir is (" + probe.string() + ")";
+    if (space->inodesCounted && space->availableInodes == 0) c.detail += ", and no inode left";
+    std::string fix = "free some space there (job logs are in " + dir +
+                      "/jobs; `claude-jobs gc` removes ended jobs past their retention), or "
+                      "set stateDir to a folder on a disk with room";
+    if (folder::no_space_left(*space)) {
+        c.level = Level::Fail;
+        c.fix =
+            "jobs fail with \"no space left on device\" and their ends cannot be recorded: " + fix;
+    } else if (space->availableBytes < kLowSpaceBytes) {
+        c.level = Level::Warn;
+        c.fix = "a job that fills the disk fails with \"no space left on device\": " + fix;
+    }
+    return c;
+}
+
 std::vector<Check> check_app(const config::Config& config) {
     std::vector<Check> checks;
     auto app = app::App::create(config, app::Layout::discover());
@@ -116,12 +171,12 @@ std::vector<Check> check_app(const config::Config& config) {
     }
     auto integrity = (*app)->index().integrity_check();
     if (!integrity || !integrity->empty())
-        checks.push_back(
-            Check("job index", Level::Fail,
-                  config.stateDir + "/jobs.db: " +
-                      (integrity ? transcript::one_line(*integrity, 300) : integrity.error().message),
-                  "stop every claude-jobs using it, then move jobs.db (and jobs.db-wal, "
-                  "jobs.db-shm) aside; the job list starts empty, job folders stay"));
+        checks.push_back(Check(
+            "job index", Level::Fail,
+            config.stateDir + "/jobs.db: " +
+                (integrity ? transcript::one_line(*integrity, 300) : integrity.error().message),
+            "stop every claude-jobs using it, then move jobs.db (and jobs.db-wal, "
+            "jobs.db-shm) aside; the job list starts empty, job folders stay"));
     else
         checks.push_back(
             Check("job index", Level::Ok, config.stateDir + "/jobs.db passes quick_check", ""));
@@ -204,6 +259,7 @@ int run_doctor(const GlobalOptions& global, bool asJson) {
     }
     checks.push_back(check_claude(config));
     checks.push_back(check_state_dir(config.stateDir));
+    checks.push_back(check_disk_space(config.stateDir));
     for (auto& c : check_app(config)) checks.push_back(std::move(c));
 
     bool failed = false;

@@ -130,8 +130,13 @@ Result<void> StartAcceptor::check_fields(const StartRequest& r) const {
 }
 
 Result<std::string> StartAcceptor::resolve_work_folder(const std::string& requested) const {
+    return jobs::resolve_work_folder(config_, requested);
+}
+
+Result<std::string> resolve_work_folder(const config::Config& config,
+                                        const std::string& requested) {
     std::string folder = requested;
-    if (folder.empty()) folder = config_.defaultWorkFolder;
+    if (folder.empty()) folder = config.defaultWorkFolder;
     if (folder.empty()) {
         char buf[PATH_MAX];
         if (!::getcwd(buf, sizeof buf))
@@ -152,13 +157,13 @@ Result<std::string> StartAcceptor::resolve_work_folder(const std::string& reques
     if (real.empty())
         return make_error(ErrorCode::InvalidArgument,
                           "workFolder \"" + one_line(folder, 200) + "\" cannot be resolved");
-    if (config_.allowedWorkFolders.empty()) return real;
-    for (const auto& root : config_.allowedWorkFolders) {
+    if (config.allowedWorkFolders.empty()) return real;
+    for (const auto& root : config.allowedWorkFolders) {
         std::string real_root = real_path(root);
         if (!real_root.empty() && inside(real, real_root)) return real;
     }
     std::string roots;
-    for (const auto& r : config_.allowedWorkFolders) roots += (roots.empty() ? "" : ", ") + r;
+    for (const auto& r : config.allowedWorkFolders) roots += (roots.empty() ? "" : ", ") + r;
     return make_error(ErrorCode::PermissionDenied,
                       "workFolder " + real + " is outside allowedWorkFolders (" + roots + ")");
 }

@@ -35,6 +35,13 @@ struct Acceptance {
     AcceptedStart start;                // when not existing
 };
 
+// The work folder a job would run in: absolute, existing, resolved to its real path, and
+// inside config.allowedWorkFolders when those are configured. "" means the default. Checked
+// when a job is accepted and again when it is launched (a queued job's folder may have been
+// swapped for a symlink meanwhile).
+claude_jobs::Result<std::string> resolve_work_folder(const config::Config& config,
+                                                     const std::string& requested);
+
 class StartAcceptor {
   public:
     // depth: this server's CLAUDE_JOBS_DEPTH; baseEnv: its environment ("NAME=value");
@@ -49,8 +56,7 @@ class StartAcceptor {
     // LimitReached at maxDepth, Unavailable for a backend that cannot start jobs now.
     claude_jobs::Result<Acceptance> accept(const StartRequest& request);
 
-    // The work folder a job would run in: absolute, existing, resolved to its real path, and
-    // inside allowedWorkFolders when those are configured. "" means the default.
+    // The work folder a job would run in (see the free function below).
     claude_jobs::Result<std::string> resolve_work_folder(const std::string& requested) const;
 
   private:

@@ -88,6 +88,14 @@ void Launcher::launch(JobRecord job) {
     std::optional<LaunchPlan> plan;
     if (inputs && *inputs) plan = LaunchPlan::from_json((*inputs)->plan);
     if (!plan) return fail("its launch plan is missing from the job index");
+    // A queued job's folder may have changed since it was accepted (a job running there can
+    // swap it for a symlink): the same check again, and the same real path, or no launch.
+    auto folder = resolve_work_folder(config_, job.workFolder);
+    if (!folder) return fail(folder.error().message);
+    if (*folder != job.workFolder)
+        return fail("work folder " + job.workFolder + " now leads to " + *folder +
+                    " (it, or a folder on its path, was replaced by a symlink since the job was "
+                    "accepted)");
     // The prompt file was not fsynced when the job was accepted: make sure it is whole.
     if (util::file_size(dirs_.file(job.id, job_files::kPrompt)) != (*inputs)->prompt.size())
         if (auto w =

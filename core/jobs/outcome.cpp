@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "core/jobs/disk_full.h"
 #include "core/transcript/text.h"
 
 namespace cj::jobs {
@@ -32,9 +33,9 @@ std::string last_line(const std::string& text) {
     return {};
 }
 
-Outcome decide_outcome(const ExitRecord& exit,
-                       const std::optional<transcript::ResultSummary>& result, bool cancelRequested,
-                       const std::string& stderrTail) {
+namespace {
+Outcome decide(const ExitRecord& exit, const std::optional<transcript::ResultSummary>& result,
+               bool cancelRequested, const std::string& stderrTail) {
     Outcome out;
     out.exitCode = exit.exitCode;
     if (!exit.launchError.empty()) {
@@ -80,6 +81,17 @@ Outcome decide_outcome(const ExitRecord& exit,
     }
     out.state = JobState::Completed;
     out.reason = "completed: exit code 0";
+    return out;
+}
+}  // namespace
+
+Outcome decide_outcome(const ExitRecord& exit,
+                       const std::optional<transcript::ResultSummary>& result, bool cancelRequested,
+                       const std::string& stderrTail) {
+    Outcome out = decide(exit, result, cancelRequested, stderrTail);
+    // The runner found the job folder's disk full when claude exited: the likeliest cause.
+    if (exit.noSpaceLeft && may_be_for_want_of_space(out.state))
+        out.reason = with_no_space_note(one_line(out.reason, kReasonBytes - sizeof kNoSpaceText));
     return out;
 }
 

@@ -27,7 +27,8 @@ struct Outcome {
 
 // SPEC §3.2: completed only when claude exited 0 and its result (if any) is not an error;
 // SIGINT makes claude exit 0 with is_error true, so the exit code alone never decides.
-// stderrTail helps explain a failure when there is no result text.
+// stderrTail helps explain a failure when there is no result text. A failed or timed-out job
+// whose record says the disk was full says "no space left on device" too.
 Outcome decide_outcome(const ExitRecord& exit,
                        const std::optional<transcript::ResultSummary>& result, bool cancelRequested,
                        const std::string& stderrTail);

@@ -61,7 +61,7 @@ JobRecord Reconciler::record_end(const JobRecord& job, JobState state, std::opti
                                  const std::string& reason, const ScanSnapshot* scanned) {
     ScanSnapshot snap = scanned ? *scanned : events_.scan(job.id);
     std::string result = snap.result ? snap.result->to_json().dump() : "";
-    std::string line = one_line(reason, kReasonBytes);
+    std::string line = one_line(disk_.annotate(job.id, state, reason), kReasonBytes);
     std::int64_t endedAt = util::now_ms();
     JobRecord ended = job;
     ended.state = state;
@@ -71,6 +71,7 @@ JobRecord Reconciler::record_end(const JobRecord& job, JobState state, std::opti
     if (!snap.sessionId.empty()) ended.sessionId = snap.sessionId;
     ended.endedAt = endedAt;
     auto late = [this, ended](bool changed) {
+        disk_.forget(ended.id);
         if (changed) {
             spdlog::info("job {} {} (written late): {}", ended.id, state_name(ended.state),
                          ended.reason);
@@ -95,6 +96,7 @@ JobRecord Reconciler::record_end(const JobRecord& job, JobState state, std::opti
         pendingEnds_[job.id] = ended;
         return ended;
     }
+    disk_.forget(job.id);  // recorded, here or by someone else
     if (*recorded == Recorded::Yes) {
         spdlog::info("job {} {}: {}", job.id, state_name(state), line);
         free_backend(job);

@@ -15,6 +15,7 @@
 
 #include "claude_jobs/result.h"
 #include "core/jobs/backend_set.h"
+#include "core/jobs/disk_full.h"
 #include "core/jobs/event_cache.h"
 #include "core/jobs/job_dirs.h"
 #include "core/jobs/job_index.h"
@@ -61,6 +62,7 @@ class Reconciler {
     JobDirs dirs_;
     std::mutex pendingMutex_;
     std::map<std::string, JobRecord> pendingEnds_;
+    DiskWatch disk_{dirs_.root};  // says so when an end has to do with a full disk
 };
 
 }  // namespace cj::jobs

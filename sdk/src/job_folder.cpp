@@ -4,6 +4,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -189,7 +190,8 @@ std::string encode_exit_record(const ExitRecord& record) {
     }
     json.add_int("startedAt", record.startedAt)
         .add_int("endedAt", record.endedAt)
-        .add_string("reason", record.reason);
+        .add_string("reason", record.reason)
+        .add_bool("noSpaceLeft", record.noSpaceLeft);
     return json.str() + "\n";
 }
 
@@ -207,6 +209,7 @@ std::optional<ExitRecord> decode_exit_record(std::string_view text) {
     record.startedAt = object->integer("startedAt").value_or(0);
     record.endedAt = object->integer("endedAt").value_or(0);
     record.reason = object->string("reason").value_or("");
+    record.noSpaceLeft = object->boolean("noSpaceLeft").value_or(false);
     return record;
 }
 
@@ -328,6 +331,41 @@ std::optional<std::string> read_small_file(int dirFd, const char* name, std::siz
     }
     ::close(fd);
     return text;
+}
+
+// ---- Space -----------------------------------------------------------------------------------
+
+namespace {
+
+FolderSpace space_of(const struct statvfs& fs) {
+    // Root may also write into the blocks and inodes reserved for it.
+    bool root = ::geteuid() == 0;
+    std::uint64_t unit = fs.f_frsize != 0 ? fs.f_frsize : fs.f_bsize;
+    FolderSpace space;
+    space.availableBytes = static_cast<std::uint64_t>(root ? fs.f_bfree : fs.f_bavail) * unit;
+    space.totalBytes = static_cast<std::uint64_t>(fs.f_blocks) * unit;
+    space.inodesCounted = fs.f_files != 0;
+    space.availableInodes = static_cast<std::uint64_t>(root ? fs.f_ffree : fs.f_favail);
+    return space;
+}
+
+}  // namespace
+
+std::optional<FolderSpace> folder_space(int dirFd) {
+    struct statvfs fs {};
+    if (::fstatvfs(dirFd, &fs) != 0) return std::nullopt;
+    return space_of(fs);
+}
+
+std::optional<FolderSpace> folder_space(const std::string& path) {
+    struct statvfs fs {};
+    if (::statvfs(path.c_str(), &fs) != 0) return std::nullopt;
+    return space_of(fs);
+}
+
+bool no_space_left(const FolderSpace& space) {
+    return space.availableBytes < kNoSpaceBytes ||
+           (space.inodesCounted && space.availableInodes == 0);
 }
 
 }  // namespace claude_jobs::job_folder

@@ -3,20 +3,24 @@
 // the job wrote (which works for jobs in containers too), then waits to be released and
 // exits with the code it was given.
 //
-//   claude-jobs-conformance-job --facts FILE --release FILE [--grandchild] [--ignore-term]
-//                               [--exit CODE]
+//   claude-jobs-conformance-job --facts FILE --release FILE [--grandchild] [--escapees]
+//                               [--ignore-term] [--exit CODE]
 //
 // FILE gets "key=value" lines: pid, ppid, pgid, sid, cwd, fds (the open descriptors, in
 // order), fd.<n> (where each descriptor above 2 points), token (CLAUDE_JOBS_CONFORMANCE_TOKEN),
 // stdin (bytes read from stdin), grandchild (the pid of a child left in the process group),
-// pidns (the pid namespace, as /proc/self/ns/pid names it). It appears whole (written to a
+// setsid and daemon (with --escapees: a child that called setsid, and a daemon that forked
+// twice and whose parent has exited; both out of the job's process group), pidns (the pid
+// namespace, as /proc/self/ns/pid names it). It appears whole (written to a
 // temporary name, then renamed). The program then polls for the release file every 10 ms, for
 // at most 10 minutes. The grandchild writes a counter into FILE.beat every 20 ms, which says
 // whether it still lives wherever the job runs (a container's pids mean nothing on the host);
-// it stops when that file is removed, or after 10 minutes.
+// it stops when that file is removed, or after 10 minutes. The escapees beat the same way into
+// FILE.setsid.beat and FILE.daemon.beat.
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -65,6 +69,55 @@ std::string describe_descriptors(std::string& targets) {
     return list;
 }
 
+// Opens FILE.beat-style counter files before forking, so a failure is reported by the job.
+int open_beat(const std::string& path) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        std::fprintf(stderr, "claude-jobs-conformance-job: cannot write %s: %s\n", path.c_str(),
+                     std::strerror(errno));
+    return fd;
+}
+
+// Writes a rising counter into fd every 20 ms while path exists (at most 10 minutes).
+[[noreturn]] void beat(int fd, const std::string& path) {
+    for (long n = 1; n <= kMaxHoldPolls / 2 && ::access(path.c_str(), F_OK) == 0; ++n) {
+        std::string count = std::to_string(n) + "\n";
+        (void)!::pwrite(fd, count.data(), count.size(), 0);
+        ::usleep(20 * 1000);
+    }
+    ::_exit(0);
+}
+
+// A child that calls setsid (its pid), or with daemon a grandchild whose parent exits at
+// once (its pid, passed back through a pipe). -1 on failure.
+pid_t spawn_escapee(const std::string& beatPath, bool daemon) {
+    int fd = open_beat(beatPath);
+    if (fd < 0) return -1;
+    int report[2];
+    if (::pipe2(report, O_CLOEXEC) != 0) return -1;
+    pid_t child = ::fork();
+    if (child == 0) {
+        ::setsid();
+        if (daemon) {
+            pid_t grandchild = ::fork();
+            if (grandchild != 0) {
+                (void)!::write(report[1], &grandchild, sizeof grandchild);
+                ::_exit(0);
+            }
+        }
+        beat(fd, beatPath);
+    }
+    ::close(fd);
+    ::close(report[1]);
+    pid_t pid = child;
+    if (daemon) {
+        if (child < 0 || ::read(report[0], &pid, sizeof pid) != sizeof pid) pid = -1;
+        if (child > 0) ::waitpid(child, nullptr, 0);
+    }
+    ::close(report[0]);
+    return pid;
+}
+
 long read_stdin_bytes() {
     long total = 0;
     char buffer[65536];
@@ -88,7 +141,7 @@ bool write_facts(const std::string& path, const std::string& text) {
 int usage(const char* why) {
     std::fprintf(stderr,
                  "claude-jobs-conformance-job: %s\nusage: claude-jobs-conformance-job --facts FILE "
-                 "--release FILE [--grandchild] [--ignore-term] [--exit CODE]\n",
+                 "--release FILE [--grandchild] [--escapees] [--ignore-term] [--exit CODE]\n",
                  why);
     return 2;
 }
@@ -101,7 +154,7 @@ int main(int argc, char** argv) {
     std::string fds = describe_descriptors(targets);
 
     std::string factsPath, releasePath;
-    bool grandchild = false, ignoreTerm = false;
+    bool grandchild = false, escapees = false, ignoreTerm = false;
     int exitCode = 0;
     for (int i = 1; i < argc; ++i) {
         std::string arg = argv[i];
@@ -114,6 +167,8 @@ int main(int argc, char** argv) {
             exitCode = std::atoi(argv[++i]);
         } else if (arg == "--grandchild") {
             grandchild = true;
+        } else if (arg == "--escapees") {
+            escapees = true;
         } else if (arg == "--ignore-term") {
             ignoreTerm = true;
         } else {
@@ -126,23 +181,18 @@ int main(int argc, char** argv) {
     pid_t child = 0;
     if (grandchild) {
         std::string beatPath = factsPath + ".beat";
-        int beat = ::open(beatPath.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (beat < 0) {
-            std::fprintf(stderr, "claude-jobs-conformance-job: cannot write %s: %s\n",
-                         beatPath.c_str(), std::strerror(errno));
-            return 3;
-        }
+        int fd = open_beat(beatPath);
+        if (fd < 0) return 3;
         child = ::fork();
-        if (child == 0) {
-            // Stays in the job's process group, beating, until someone ends the group.
-            for (long n = 1; n <= kMaxHoldPolls / 2 && ::access(beatPath.c_str(), F_OK) == 0; ++n) {
-                std::string count = std::to_string(n) + "\n";
-                (void)!::pwrite(beat, count.data(), count.size(), 0);
-                ::usleep(20 * 1000);
-            }
-            ::_exit(0);
-        }
-        ::close(beat);
+        // Stays in the job's process group, beating, until someone ends the group.
+        if (child == 0) beat(fd, beatPath);
+        ::close(fd);
+    }
+    pid_t setsidChild = 0, daemon = 0;
+    if (escapees) {
+        setsidChild = spawn_escapee(factsPath + ".setsid.beat", /*daemon=*/false);
+        daemon = spawn_escapee(factsPath + ".daemon.beat", /*daemon=*/true);
+        if (setsidChild < 0 || daemon < 0) return 3;
     }
     if (ignoreTerm) ::signal(SIGTERM, SIG_IGN);
 
@@ -154,7 +204,8 @@ int main(int argc, char** argv) {
         "pgid=" + std::to_string(::getpgid(0)) + "\n" + "sid=" + std::to_string(::getsid(0)) +
         "\n" + "cwd=" + cwd + "\n" + "fds=" + fds + "\n" + targets +
         "token=" + (token ? token : "") + "\n" + "stdin=" + std::to_string(stdinBytes) + "\n" +
-        "grandchild=" + std::to_string(child) + "\n" + "pidns=" + pid_namespace() + "\n";
+        "grandchild=" + std::to_string(child) + "\n" + "setsid=" + std::to_string(setsidChild) +
+        "\n" + "daemon=" + std::to_string(daemon) + "\n" + "pidns=" + pid_namespace() + "\n";
     if (!write_facts(factsPath, facts)) {
         std::fprintf(stderr, "claude-jobs-conformance-job: cannot write %s: %s\n",
                      factsPath.c_str(), std::strerror(errno));

@@ -142,6 +142,10 @@ class ConformanceTest : public ::testing::Test {
                 return stop_kills_after_grace();
             case Rule::WholeGroupKill:
                 return whole_group_kill();
+            case Rule::EscapeesEndOnStop:
+                return escapees_end(/*stop=*/true);
+            case Rule::EscapeesEndOnExit:
+                return escapees_end(/*stop=*/false);
             case Rule::UnknownIdNotFound:
                 return unknown_id_not_found();
             case Rule::RecoverAfterRestart:
@@ -490,12 +494,58 @@ class ConformanceTest : public ::testing::Test {
             << " s grace: graceSec was not passed on";
     }
 
-    // The grandchild's heartbeat counter (0 when unreadable).
-    static long beats(const TestJob& job) {
-        std::ifstream in(job.factsPath + ".beat");
+    // A heartbeat counter the stand-in's extra processes keep (0 when unreadable): the
+    // grandchild's in FACTS.beat, the escapees' in FACTS.setsid.beat and FACTS.daemon.beat.
+    static long beats(const TestJob& job, const std::string& which = "") {
+        std::ifstream in(job.factsPath + which + ".beat");
         long n = 0;
         in >> n;
         return n;
+    }
+
+    // Waits until the counter moves; false when it never does within the end bound.
+    bool beating(const TestJob& job, const std::string& which) {
+        long first = beats(job, which);
+        auto deadline = Clock::now() + setup_.endBound;
+        while (beats(job, which) <= first && Clock::now() < deadline)
+            std::this_thread::sleep_for(milliseconds(10));
+        return beats(job, which) > first;
+    }
+
+    // A setsid'd child and a double-forked daemon are out of the job's process group, so
+    // signalling the group misses them; a supervisor that tracks the job's whole tree (a
+    // child subreaper, a cgroup, a container's pid namespace) ends them with the job, before
+    // it records the end. Judged by their heartbeats, as WholeGroupKill is.
+    void escapees_end(bool stop) {
+        auto job = start_running(backend_, {.escapees = true});
+        if (!job) return;
+        ASSERT_GT(job->facts.number("setsid"), 0) << R() << "the stand-in reported no setsid child";
+        ASSERT_GT(job->facts.number("daemon"), 0) << R() << "the stand-in reported no daemon";
+        const std::vector<std::string> kinds = {".setsid", ".daemon"};
+        for (const auto& kind : kinds)
+            ASSERT_TRUE(beating(job->job, kind)) << R() << "the job's " << kind.substr(1)
+                                                 << " process never beat: it is not running";
+        if (stop) {
+            auto stopped = backend_->stop(job->job.spec.jobId, kStopGraceSec);
+            ASSERT_TRUE(stopped) << R() << "stop() returned " << describe(stopped.error());
+        } else {
+            kit_->release(job->job);
+        }
+        if (!wait_exit(job->job, stop ? "after stop()" : "after the job was released",
+                       setup_.endBound))
+            return;
+        std::map<std::string, long> atEnd;
+        for (const auto& kind : kinds) atEnd[kind] = beats(job->job, kind);
+        std::this_thread::sleep_for(milliseconds(500));
+        for (const auto& kind : kinds) {
+            long later = beats(job->job, kind);
+            ::unlink((job->job.factsPath + kind + ".beat").c_str());  // a survivor stops on its own
+            EXPECT_EQ(later, atEnd[kind])
+                << R() << "the job's "
+                << (kind == ".setsid" ? "setsid'd child" : "double-forked daemon")
+                << " still runs after the job " << (stop ? "was stopped" : "exited") << ": it beat "
+                << (later - atEnd[kind]) << " more times after the exit record";
+        }
     }
 
     // Judged by the grandchild's heartbeat, not by its pid, so that it holds wherever the job

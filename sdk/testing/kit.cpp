@@ -122,7 +122,11 @@ Kit::Kit(const BackendSetup& setup, Rule rule) : setup_(setup), rule_(rule) {
     }
     std::string pattern = base + "/cj-conformance-XXXXXX";
     if (::mkdtemp(pattern.data())) {
-        scratch_ = pattern;
+        // The real path: the server gives backends resolved work folders, and the runner
+        // refuses one with a symlink on its path ($TMPDIR may sit below one).
+        std::error_code ec;
+        fs::path real = fs::canonical(pattern, ec);
+        scratch_ = ec ? pattern : real.string();
         workFolder_ = scratch_ + "/work";
         fs::create_directories(scratch_ + "/state/jobs");
         fs::create_directories(workFolder_);
@@ -216,6 +220,7 @@ TestJob Kit::prepare(const JobOptions& options) {
     spec.claudeArgs = {"--facts",       job.factsPath, "--release",
                        job.releasePath, "--exit",      std::to_string(options.exitCode)};
     if (options.grandchild) spec.claudeArgs.push_back("--grandchild");
+    if (options.escapees) spec.claudeArgs.push_back("--escapees");
     if (options.ignoreTerm) spec.claudeArgs.push_back("--ignore-term");
     job.token = random_hex(16);
     const char* path = std::getenv("PATH");

@@ -51,6 +51,7 @@ struct ExitRecord {
 struct JobOptions {
     int exitCode = 0;
     bool grandchild = false;
+    bool escapees = false;  // a child that calls setsid and a daemon that forks twice
     bool ignoreTerm = false;
     std::string prompt = "a prompt from the conformance kit\n";
 };

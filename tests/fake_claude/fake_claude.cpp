@@ -2,15 +2,22 @@
 // CLI's flags, reads the prompt from stdin to end of file, and prints stream-json events like
 // the real one. Each prompt line that is a directive makes it do something a test needs:
 //   say TEXT | tool NAME ARGJSON | sleep SECONDS | output BYTES | stderr TEXT | exit CODE |
-//   error TEXT | spawn-child SECONDS PIDFILE | pidfile PATH | touch PATH | fds PATH | env PATH |
-//   args PATH | ignore-term | raw TEXT | die SIGNAME
+//   error TEXT | spawn-child SECONDS PIDFILE | spawn-setsid SECONDS PIDFILE |
+//   spawn-daemon SECONDS PIDFILE | pidfile PATH | touch PATH | fds PATH | env PATH | args PATH |
+//   ignore-term | raw TEXT | die SIGNAME
+// spawn-child leaves a child in its process group; spawn-setsid one that called setsid (a
+// session and group of its own); spawn-daemon a daemon that forked twice (its parent has
+// exited, so it is nobody's child of ours). Each sleeps SECONDS and writes its pid to PIDFILE.
 // Any other line is echoed back as the assistant's text. Last comes the result event, unless
-// it died. SIGTERM ends it with 143 and SIGINT with 0 and an error result, as the real CLI does.
+// it died. SIGTERM ends it with 143 and SIGINT with 0 and an error result, as the real CLI does;
+// an event it cannot write (a full disk) ends it with 1 and a line on stderr, as the real CLI's
+// unhandled write error does.
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -59,7 +66,21 @@ void write_all(int fd, const std::string& data) {
 
 // One event per line, written straight to the descriptor so each line is out at once.
 void emit(const Json& event) {
-    write_all(1, event.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n");
+    std::string line = event.dump(-1, ' ', false, Json::error_handler_t::replace) + "\n";
+    const char* p = line.data();
+    std::size_t left = line.size();
+    while (left > 0) {
+        ssize_t n = ::write(1, p, left);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) {
+            std::string why = std::string("fake-claude: cannot write an event: ") +
+                              (n < 0 ? std::strerror(errno) : "nothing written") + "\n";
+            write_all(2, why);
+            ::_exit(1);
+        }
+        p += n;
+        left -= static_cast<std::size_t>(n);
+    }
 }
 
 // Writes path whole (temp file + rename), so a test polling for it never reads half of it.
@@ -301,6 +322,22 @@ class Session {
         if (pid > 0) write_file(pidFile, std::to_string(pid) + "\n");
     }
 
+    // setsid: leaves the job's session and process group. daemon: also forks again and lets
+    // the middle process exit, so the sleeper's parent is gone.
+    void spawn_escapee(double seconds, const std::string& pidFile, bool daemon) {
+        pid_t pid = ::fork();
+        if (pid != 0) {
+            if (pid > 0 && daemon) ::waitpid(pid, nullptr, 0);
+            if (pid > 0 && !daemon) write_file(pidFile, std::to_string(pid) + "\n");
+            return;
+        }
+        ::setsid();
+        if (daemon && ::fork() != 0) ::_exit(0);
+        if (daemon) write_file(pidFile, std::to_string(::getpid()) + "\n");
+        sleep_seconds(seconds);
+        ::_exit(0);
+    }
+
     void list_fds(const std::string& path) {
         std::vector<int> fds;
         if (DIR* dir = ::opendir("/proc/self/fd")) {
@@ -348,6 +385,11 @@ class Session {
                    parse_number(rest.substr(0, rest.find(' ')))) {
             spawn_child(*parse_number(rest.substr(0, rest.find(' '))),
                         rest.substr(rest.find(' ') + 1));
+        } else if ((word == "spawn-setsid" || word == "spawn-daemon") &&
+                   rest.find(' ') != std::string::npos &&
+                   parse_number(rest.substr(0, rest.find(' ')))) {
+            spawn_escapee(*parse_number(rest.substr(0, rest.find(' '))),
+                          rest.substr(rest.find(' ') + 1), word == "spawn-daemon");
         } else if (word == "pidfile" && !rest.empty()) {
             write_file(rest, std::to_string(::getpid()) + "\n");
         } else if (word == "touch" && !rest.empty()) {

@@ -14,6 +14,7 @@
 
 #include "cli_runner.h"
 #include "harness.h"
+#include "support/small_disk.h"
 
 namespace cj::testing {
 namespace {
@@ -368,6 +369,34 @@ TEST_F(CliTest, DoctorListsPluginFoldersAndRefusedModules) {
     EXPECT_TRUE(has(major, "refused")) << doctor.out;
     EXPECT_TRUE(has(major, "ABI 2.0, this claude-jobs speaks 1.0")) << doctor.out;
     EXPECT_TRUE(has(line_of("module abi-newer-minor"), "ABI 1.1, newer than the 1.0")) << doctor.out;
+}
+
+// The state dir's filesystem: a small one is a warning, a full one a failure, each with the
+// fix (a tmpfs of the test's own; root only).
+TEST_F(CliTest, DoctorWarnsWhenTheStateDirsDiskIsLowAndFailsWhenItIsFull) {
+    SmallDisk disk(8);
+    if (!disk.why().empty()) GTEST_SKIP() << disk.why();
+    json config = default_config(disk.path() + "/state");
+    std::string path = work_.write("small-disk.json", config.dump());
+    auto line_of = [](const std::string& out, const std::string& name) {
+        std::istringstream in(out);
+        for (std::string l; std::getline(in, l);)
+            if (l.size() > 6 && l.compare(6, name.size(), name) == 0) return l;
+        return std::string();
+    };
+    CliResult low = run_cli({"--config", path, "doctor"});
+    EXPECT_EQ(low.status, 0) << low.out;
+    std::string line = line_of(low.out, "disk space");
+    EXPECT_EQ(line.rfind("warn", 0), 0u) << low.out;
+    EXPECT_TRUE(has(line, "MiB free of 8.0 MiB where the state dir is (" + disk.path())) << low.out;
+    EXPECT_TRUE(has(low.out, "no space left on device")) << low.out;
+
+    ASSERT_TRUE(disk.fill());
+    CliResult full = run_cli({"--config", path, "doctor"});
+    EXPECT_EQ(full.status, 1) << full.out;
+    EXPECT_EQ(line_of(full.out, "disk space").rfind("FAIL", 0), 0u) << full.out;
+    EXPECT_TRUE(has(full.out, "their ends cannot be recorded")) << full.out;
+    EXPECT_TRUE(has(full.out, "set stateDir to a folder on a disk with room")) << full.out;
 }
 
 TEST_F(CliTest, DoctorNamesABrokenConfigKeyByItsPath) {

@@ -11,6 +11,7 @@
 #include <filesystem>
 
 #include "harness.h"
+#include "support/small_disk.h"
 
 namespace cj::testing {
 namespace {
@@ -199,6 +200,45 @@ TEST_F(ContainerTest, ServerRestartMidJobTracksContainersAgain) {
     EXPECT_EQ(still["status"], "running") << "a live container is tracked again after the restart";
     server_->ok("claude_cancel", {{"jobId", running}, {"graceSec", 1}});
     EXPECT_EQ(server_->wait_done(running, 60)["status"], "cancelled");
+}
+
+// Chaos: the disk under the state dir (and so under the job folder the container writes to)
+// fills up while a job runs in its container, and the server is killed meanwhile. The job dies
+// of the full disk; the runner in the container still records the end, and the next server,
+// once space is back, records it failed saying why. A small tmpfs of the test's own (root only).
+TEST_F(ContainerTest, AJobKilledByAFullDiskWhileNoServerRunsEndsSayingSo) {
+    SmallDisk disk(24);
+    if (!disk.why().empty()) GTEST_SKIP() << disk.why();
+    server_.reset();
+    TempDir home("cj-box-home");
+    std::string state = disk.path() + "/state";
+    json c = config();
+    c["stateDir"] = state;
+    std::string id;
+    {
+        Server server(home.path(), c, {"CONTAINERS_CONF=" + containers_conf()});
+        server.initialize();
+        id = server.ok("claude_start", {{"prompt", "sleep 2\noutput 400000\nsay finished"},
+                                        {"workFolder", work_.path()}})["jobId"];
+        ids_.push_back(id);
+        ASSERT_TRUE(
+            wait_until([&] { return !read_text(state + "/jobs/" + id + "/runner.json").empty(); },
+                       std::chrono::seconds(30)));
+        ASSERT_TRUE(disk.fill());
+        server.kill_hard();
+    }
+    ASSERT_TRUE(wait_until([&] { return !read_text(state + "/jobs/" + id + "/exit.json").empty(); },
+                           std::chrono::seconds(30)))
+        << "no exit record on the full disk";
+    disk.free_up();
+    Server again(home.path(), c, {"CONTAINERS_CONF=" + containers_conf()});
+    again.initialize();
+    json view = again.wait_done(id, 60);
+    EXPECT_EQ(view["status"], "failed") << view.dump(2);
+    EXPECT_NE(view["reason"].get<std::string>().find("no space left on device"), std::string::npos)
+        << view["reason"];
+    // The container is removed before the server goes (TearDown checks).
+    EXPECT_TRUE(wait_until([&] { return !container_exists(id); }, std::chrono::seconds(30)));
 }
 
 // A server that stopped after recording a job's end but before removing its container: the

@@ -307,6 +307,34 @@ TEST_F(JobsTest, AllowedWorkFoldersAreEnforced) {
         << "a symlink out of an allowed folder is resolved before the check";
 }
 
+// allowedWorkFolders hold for a queued job too: its folder, swapped for a symlink while it
+// waits (a job already running there can do that), is checked again at launch, and the job
+// fails saying why instead of running in the symlink's target.
+TEST_F(JobsTest, AQueuedJobWhoseFolderBecameASymlinkNeverRunsOutside) {
+    json config = default_config(state_.path());
+    config["allowedWorkFolders"] = {work_.path()};
+    config["maxConcurrentJobs"] = 1;
+    start_server(config);
+    std::filesystem::create_directories(work_.file("project"));
+    json busy = start("sleep 60");
+    json queued = start("touch marker\nsay ran", {{"workFolder", work_.file("project")}});
+    ASSERT_EQ(queued["status"], "queued");
+    TempDir outside("cj-outside");
+    std::filesystem::rename(work_.file("project"), work_.file("project.old"));
+    std::filesystem::create_directory_symlink(outside.path(), work_.file("project"));
+
+    server_->ok("claude_cancel", {{"jobId", busy["jobId"]}, {"graceSec", 1}});
+    json view = server_->wait_done(queued["jobId"]);
+    EXPECT_EQ(view["status"], "failed");
+    std::string reason = view["reason"];
+    std::string real = std::filesystem::canonical(outside.path()).string();
+    EXPECT_EQ(reason, "could not launch: workFolder " + real + " is outside allowedWorkFolders (" +
+                          work_.path() + ")");
+    EXPECT_FALSE(std::filesystem::exists(outside.file("marker"))) << "the job ran outside";
+    EXPECT_FALSE(std::filesystem::exists(job_dir(queued["jobId"]) + "/events.jsonl"))
+        << "claude never started";
+}
+
 TEST_F(JobsTest, RoutesAndBackendArgumentChooseTheInstance) {
     json config = default_config(state_.path());
     config["backends"] = {{"local", {{"plugin", "local-detached"}}},

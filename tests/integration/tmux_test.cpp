@@ -19,6 +19,7 @@
 #include <gtest/gtest.h>
 
 #include "harness.h"
+#include "support/small_disk.h"
 
 namespace cj::testing {
 namespace {
@@ -262,6 +263,69 @@ TEST(TmuxBackendTest, JobSurvivesServerRestartAndEndsWithTheRightState) {
                            std::chrono::seconds(10)));
 }
 
+// A child that called setsid and a daemon that forked twice are out of the job's process group;
+// a job that runs out of time in its pane ends them too, before its end is recorded.
+TEST(TmuxBackendTest, ATimeoutEndsProcessesThatLeftTheJobsGroup) {
+    TempDir state("cj-tmux"), work("cj-work");
+    Socket socket;
+    Server server(state.path(), tmux_config(state.path(), socket.name(), {{"keepSessionSec", 0}}));
+    server.initialize();
+    std::string prompt = "spawn-setsid 60 " + work.file("setsid.pid") + "\nspawn-daemon 60 " +
+                         work.file("daemon.pid") + "\nsleep 60";
+    std::string id =
+        server.ok("claude_start",
+                  {{"prompt", prompt}, {"workFolder", work.path()}, {"timeoutSec", 1}})["jobId"];
+    std::vector<pid_t> escapees;
+    for (const char* name : {"setsid.pid", "daemon.pid"}) {
+        ASSERT_TRUE(wait_until([&] {
+            return read_text(work.file(name)).find('\n') != std::string::npos;
+        })) << name;
+        escapees.push_back(std::stoi(read_text(work.file(name))));
+    }
+    for (pid_t pid : escapees) EXPECT_TRUE(process_alive(pid)) << pid;
+    json view = server.wait_done(id);
+    EXPECT_EQ(view["status"], "timed_out");
+    for (pid_t pid : escapees) {
+        EXPECT_FALSE(process_alive(pid)) << "pid " << pid << " outlived the job";
+        if (process_alive(pid)) ::kill(pid, SIGKILL);
+    }
+}
+
+// Chaos: the disk under the state dir fills up while a job runs in its pane, and the server
+// is killed meanwhile. The job dies of the full disk; its supervisor still records the end
+// (in the room it kept), and the next server, once space is back, records it failed saying
+// why. A small tmpfs of the test's own (root only).
+TEST(TmuxBackendTest, AJobKilledByAFullDiskWhileNoServerRunsEndsSayingSo) {
+    SmallDisk disk(24);
+    if (!disk.why().empty()) GTEST_SKIP() << disk.why();
+    TempDir home("cj-tmux-home"), work("cj-work");
+    Socket socket;
+    std::string state = disk.path() + "/state";
+    json config = tmux_config(state, socket.name(), {{"keepSessionSec", 0}});
+    std::string id;
+    {
+        Server server(home.path(), config);
+        server.initialize();
+        id = server.ok("claude_start", {{"prompt", "sleep 2\noutput 400000\nsay finished"},
+                                        {"workFolder", work.path()}})["jobId"];
+        runner_info(state, id);
+        ASSERT_TRUE(disk.fill());
+        server.kill_hard();
+    }
+    ASSERT_TRUE(wait_until([&] {
+        return !read_text(state + "/jobs/" + id + "/exit.json").empty();
+    })) << "no exit record on the full disk";
+    disk.free_up();
+    Server again(home.path(), config);
+    again.initialize();
+    json view = again.wait_done(id);
+    EXPECT_EQ(view["status"], "failed");
+    EXPECT_NE(view["reason"].get<std::string>().find("no space left on device"), std::string::npos)
+        << view["reason"];
+    EXPECT_TRUE(
+        wait_until([&] { return !socket.has_session(session_of(id)); }, std::chrono::seconds(10)));
+}
+
 TEST(TmuxBackendTest, SendIsRefusedForJobsThatTakeNoInput) {
     TempDir state("cj-tmux"), work("cj-work");
     Socket socket;
@@ -293,8 +357,8 @@ TEST(TmuxBackendTest, CommandLineAttachJoinsTheSessionInATerminal) {
     Socket socket;
     Server server(state.path(), tmux_config(state.path(), socket.name()));
     server.initialize();
-    std::string id = server.ok("claude_start", {{"prompt", "sleep 60\nsay late"},
-                                                {"workFolder", work.path()}})["jobId"];
+    std::string id = server.ok(
+        "claude_start", {{"prompt", "sleep 60\nsay late"}, {"workFolder", work.path()}})["jobId"];
     std::string session = session_of(id);
     ASSERT_TRUE(wait_until([&] { return socket.has_session(session); }));
 
@@ -306,8 +370,8 @@ TEST(TmuxBackendTest, CommandLineAttachJoinsTheSessionInATerminal) {
         ::unsetenv("TMUX");
         std::string program = bin_path("claude-jobs");
         std::string config = state.path() + "/config.json";
-        ::execl(program.c_str(), program.c_str(), "--config", config.c_str(), "attach",
-                id.c_str(), static_cast<char*>(nullptr));
+        ::execl(program.c_str(), program.c_str(), "--config", config.c_str(), "attach", id.c_str(),
+                static_cast<char*>(nullptr));
         ::_exit(127);
     }
     // Drain the terminal so tmux never blocks on it.

@@ -68,7 +68,8 @@ class JobWorld {
         r.id = id;
         r.backend = backend;
         r.promptPreview = "prompt of " + id;
-        r.workFolder = state.path();
+        // The real path, as acceptance resolves it (the launcher checks it again).
+        r.workFolder = std::filesystem::canonical(state.path()).string();
         r.spec = "{}";
         r.createdAt = util::now_ms();
         return r;

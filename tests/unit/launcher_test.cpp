@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "support/job_world.h"
+#include "support/temp_dir.h"
 
 namespace {
 
@@ -69,7 +70,7 @@ TEST_F(LauncherTest, AdmitWritesThePrivateFolderAndPromptThenLaunches) {
     ASSERT_TRUE(spec.has_value());
     EXPECT_EQ(spec->jobId, "j1");
     EXPECT_EQ(spec->jobDir, w_.dirs.dir("j1"));
-    EXPECT_EQ(spec->workFolder, w_.state.path());
+    EXPECT_EQ(spec->workFolder, fs::canonical(w_.state.path()).string());
     EXPECT_EQ(spec->claudePath, "/opt/claude");
     EXPECT_EQ(spec->claudeArgs, (std::vector<std::string>{"-p", "--model", "m"}));
     EXPECT_EQ(spec->env, (std::vector<std::string>{"PATH=/usr/bin", "CLAUDE_JOBS_JOB_ID=j1"}));
@@ -222,6 +223,86 @@ TEST_F(LauncherTest, LaunchOnABackendNotHereFails) {
     JobRecord row = w_.row("j1");
     EXPECT_EQ(row.state, JobState::Failed);
     EXPECT_EQ(row.reason, "could not launch: backend \"elsewhere\" is not available here");
+}
+
+// allowedWorkFolders are checked again at launch, on the resolved path: a queued job whose
+// folder was swapped for a symlink (which a job running in that folder can do) is not started
+// in the symlink's target, wherever it points.
+class LauncherFolderTest : public LauncherTest {
+  protected:
+    void SetUp() override {
+        allowed_ = fs::canonical(allowedDir_.path()).string();
+        fs::create_directories(allowed_ + "/project");
+        fs::create_directories(allowed_ + "/other");
+        w_.config.allowedWorkFolders = {allowed_};
+        w_.config.maxConcurrentJobs = 1;
+    }
+    // A job for allowed/project, queued behind a running one.
+    void queue_project_job() {
+        auto busy = accepted("busy");
+        busy.draft.workFolder = allowed_ + "/other";
+        ASSERT_TRUE(launcher_.admit(busy).ok());
+        auto a = accepted("queued");
+        a.draft.workFolder = allowed_ + "/project";
+        auto out = launcher_.admit(a);
+        ASSERT_TRUE(out.ok()) << out.error().message;
+        ASSERT_EQ(out->job.state, JobState::Queued);
+    }
+    void swap_project_for_link_to(const std::string& target) {
+        fs::rename(allowed_ + "/project", allowed_ + "/project.old");
+        fs::create_directory_symlink(target, allowed_ + "/project");
+    }
+    void free_the_slot() {
+        w_.reconciler.record_end(w_.row("busy"), JobState::Completed, 0, "done");
+        launcher_.promote_queued();
+    }
+
+    cj::testing::TempDir allowedDir_{"cj-allowed"};
+    cj::testing::TempDir outsideDir_{"cj-outside"};
+    std::string allowed_;
+};
+
+TEST_F(LauncherFolderTest, AFolderSwappedForALinkOutsideTheAllowedFoldersIsNotLaunched) {
+    queue_project_job();
+    std::string outside = fs::canonical(outsideDir_.path()).string();
+    swap_project_for_link_to(outside);
+    free_the_slot();
+    JobRecord row = w_.row("queued");
+    EXPECT_EQ(row.state, JobState::Failed);
+    EXPECT_EQ(row.reason, "could not launch: workFolder " + outside +
+                              " is outside allowedWorkFolders (" + allowed_ + ")");
+    EXPECT_EQ(started(), std::vector<std::string>{"busy"}) << "the backend never saw it";
+}
+
+TEST_F(LauncherFolderTest, AFolderSwappedForALinkToAnotherAllowedFolderIsNotLaunchedEither) {
+    queue_project_job();
+    swap_project_for_link_to(allowed_ + "/other");
+    free_the_slot();
+    JobRecord row = w_.row("queued");
+    EXPECT_EQ(row.state, JobState::Failed);
+    EXPECT_EQ(row.reason, "could not launch: work folder " + allowed_ + "/project now leads to " +
+                              allowed_ +
+                              "/other (it, or a folder on its path, was replaced by a symlink "
+                              "since the job was accepted)");
+    EXPECT_EQ(started(), std::vector<std::string>{"busy"});
+}
+
+TEST_F(LauncherFolderTest, AFolderThatIsGoneIsNotLaunched) {
+    queue_project_job();
+    fs::remove(allowed_ + "/project");
+    free_the_slot();
+    JobRecord row = w_.row("queued");
+    EXPECT_EQ(row.state, JobState::Failed);
+    EXPECT_EQ(row.reason, "could not launch: workFolder \"" + allowed_ +
+                              "/project\" is not an existing folder");
+}
+
+TEST_F(LauncherFolderTest, AnUnchangedFolderIsLaunched) {
+    queue_project_job();
+    free_the_slot();
+    EXPECT_EQ(w_.row("queued").state, JobState::Running);
+    EXPECT_EQ(started(), (std::vector<std::string>{"busy", "queued"}));
+    EXPECT_EQ(w_.fake().last_spec()->workFolder, allowed_ + "/project");
 }
 
 TEST_F(LauncherTest, AnAttachableBackendGivesItsCommand) {

@@ -54,9 +54,8 @@ TEST(OutcomeTest, ExitZeroWithASuccessfulResultIsCompleted) {
 
 // SIGINT makes claude exit 0 while its result says is_error: exit 0 alone is not success.
 TEST(OutcomeTest, ExitZeroWithAnErrorResultIsFailedWithItsText) {
-    Outcome o = decide_outcome(exited(0),
-                               result("Request was interrupted", true, "error_during_execution"),
-                               false, "");
+    Outcome o = decide_outcome(
+        exited(0), result("Request was interrupted", true, "error_during_execution"), false, "");
     EXPECT_EQ(o.state, JobState::Failed);
     EXPECT_EQ(*o.exitCode, 0);
     EXPECT_NE(o.reason.find("Request was interrupted"), std::string::npos) << o.reason;
@@ -64,8 +63,8 @@ TEST(OutcomeTest, ExitZeroWithAnErrorResultIsFailedWithItsText) {
 }
 
 TEST(OutcomeTest, ApiErrorNamesTheExitCodeAndTheMessage) {
-    Outcome o = decide_outcome(exited(1), result("API Error: 401 Invalid API key", true), false,
-                               "");
+    Outcome o =
+        decide_outcome(exited(1), result("API Error: 401 Invalid API key", true), false, "");
     EXPECT_EQ(o.state, JobState::Failed);
     EXPECT_EQ(*o.exitCode, 1);
     EXPECT_EQ(o.reason, "exit code 1: API Error: 401 Invalid API key");
@@ -92,8 +91,8 @@ TEST(OutcomeTest, StderrLastLineExplainsAFailureWithoutResultText) {
     EXPECT_EQ(emptyText.reason, "exit code 1: Error: Cannot find module 'x'");
 
     // Result text, when there is one, is the better explanation.
-    Outcome withText = decide_outcome(exited(1), result("API Error: 529 Overloaded", true),
-                                      false, stderrTail);
+    Outcome withText =
+        decide_outcome(exited(1), result("API Error: 529 Overloaded", true), false, stderrTail);
     EXPECT_EQ(withText.reason, "exit code 1: API Error: 529 Overloaded");
 }
 
@@ -171,6 +170,35 @@ TEST(OutcomeTest, NoExitStatusAtAllIsFailed) {
     Outcome o = decide_outcome(ExitRecord{}, std::nullopt, false, "");
     EXPECT_EQ(o.state, JobState::Failed);
     EXPECT_FALSE(o.reason.empty());
+}
+
+// The runner found the job folder's disk full when claude exited.
+TEST(OutcomeTest, AFullDiskIsNamedForAFailedOrTimedOutJob) {
+    ExitRecord failed = exited(1);
+    failed.noSpaceLeft = true;
+    EXPECT_EQ(decide_outcome(failed, std::nullopt, false, "").reason,
+              "exit code 1; no space left on device");
+    ExitRecord timedOut = exited(143);
+    timedOut.timedOut = true;
+    timedOut.reason = "ran past 5 s; no space left on device";
+    timedOut.noSpaceLeft = true;
+    EXPECT_EQ(decide_outcome(timedOut, std::nullopt, false, "").reason,
+              "ran past 5 s; no space left on device")
+        << "said once";
+    ExitRecord long_detail = exited(1);
+    long_detail.noSpaceLeft = true;
+    Outcome o = decide_outcome(long_detail, std::nullopt, false, std::string(2000, 'e'));
+    EXPECT_LE(o.reason.size(), 420u);
+    EXPECT_EQ(o.reason.substr(o.reason.size() - 25), "; no space left on device")
+        << "a long detail is cut, never the note";
+    ExitRecord completed = exited(0);
+    completed.noSpaceLeft = true;
+    EXPECT_EQ(decide_outcome(completed, std::nullopt, false, "").state, JobState::Completed);
+    EXPECT_EQ(decide_outcome(completed, std::nullopt, false, "").reason, "completed: exit code 0");
+    ExitRecord cancelled = exited(143);
+    cancelled.cancelled = true;
+    cancelled.noSpaceLeft = true;
+    EXPECT_EQ(decide_outcome(cancelled, std::nullopt, false, "").reason, "cancelled by request");
 }
 
 TEST(OutcomeTest, ReasonIsOneBoundedLine) {

@@ -1,6 +1,7 @@
 // Tests of claude-jobs-runner, the per-job supervisor, driven as a real process with
 // fake-claude as the job's program: what it records (runner.json, exit.json), how it ends a
-// job (time limit, cancel, leftovers in the process group) and what the job inherits.
+// job (time limit, cancel, leftovers in the process group and out of it), what the job
+// inherits, where it runs, and what it records when the disk is full.
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
@@ -15,8 +16,8 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <functional>
+#include <iterator>
 #include <optional>
 #include <sstream>
 #include <string>
@@ -25,6 +26,8 @@
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include "support/small_disk.h"
 
 extern char** environ;
 
@@ -204,6 +207,42 @@ std::vector<std::string> job_args(const JobDir& dir, std::vector<std::string> ru
     return args;
 }
 
+struct TerminalRun {
+    pid_t pid = -1;
+    bool ended = false;  // within the limit; else it was killed
+    int status = 0;      // as waitpid reported it
+};
+
+// Runs args (argv[0] first) in a session whose controlling terminal is a fresh pty, as in a
+// tmux pane, until it exits (killed after 10 s).
+TerminalRun run_on_a_terminal(std::vector<std::string> args) {
+    TerminalRun run;
+    int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (master < 0 || ::grantpt(master) != 0 || ::unlockpt(master) != 0) return run;
+    std::string slave = ::ptsname(master);
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    run.pid = ::fork();
+    if (run.pid == 0) {
+        ::setsid();
+        int fd = ::open(slave.c_str(), O_RDWR);
+        ::dup2(fd, 0);
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+        ::execv(argv[0], argv.data());
+        ::_exit(127);
+    }
+    run.ended =
+        wait_until([&] { return ::waitpid(run.pid, &run.status, WNOHANG) == run.pid; }, 10s);
+    if (!run.ended) {
+        ::kill(run.pid, SIGKILL);
+        ::waitpid(run.pid, &run.status, 0);
+    }
+    ::close(master);
+    return run;
+}
+
 class RunnerTest : public ::testing::Test {
   protected:
     void SetUp() override {
@@ -374,37 +413,12 @@ TEST_F(RunnerTest, TerminalModeWithoutATerminalIsALaunchError) {
 // its stdio and is the terminal's foreground process group, in a group of its own; the job's
 // log files are still created.
 TEST_F(RunnerTest, TerminalModeMakesTheProgramTheTerminalsForegroundGroup) {
-    int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    ASSERT_GE(master, 0);
-    ASSERT_EQ(::grantpt(master), 0);
-    ASSERT_EQ(::unlockpt(master), 0);
-    std::string slave = ::ptsname(master);
     std::string out = dir_.file("stat.txt");
-    std::vector<std::string> args = {kRunner, "--job-dir", dir_.path(), "--terminal", "--",
-                                     "/bin/sh", "-c", "cat /proc/$$/stat > \"$0\"; test -t 0 && test -t 1 && echo tty >> \"$0\"", out};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-        // A session whose controlling terminal is the pty, as in a tmux pane.
-        ::setsid();
-        int fd = ::open(slave.c_str(), O_RDWR);
-        ::dup2(fd, 0);
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        ::execv(argv[0], argv.data());
-        ::_exit(127);
-    }
-    int status = 0;
-    bool ended = wait_until([&] { return ::waitpid(pid, &status, WNOHANG) == pid; }, 10s);
-    if (!ended) {
-        ::kill(pid, SIGKILL);
-        ::waitpid(pid, &status, 0);
-    }
-    ::close(master);
-    ASSERT_TRUE(ended);
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    TerminalRun run = run_on_a_terminal(
+        {kRunner, "--job-dir", dir_.path(), "--terminal", "--", "/bin/sh", "-c",
+         "cat /proc/$$/stat > \"$0\"; test -t 0 && test -t 1 && echo tty >> \"$0\"", out});
+    ASSERT_TRUE(run.ended);
+    EXPECT_TRUE(WIFEXITED(run.status) && WEXITSTATUS(run.status) == 0) << run.status;
     std::string stat = dir_.read("stat.txt");
     std::size_t close = stat.rfind(')');
     ASSERT_NE(close, std::string::npos) << stat;
@@ -413,7 +427,7 @@ TEST_F(RunnerTest, TerminalModeMakesTheProgramTheTerminalsForegroundGroup) {
     fields >> state >> ppid >> pgrp >> session >> ttyNr >> tpgid;
     EXPECT_NE(ttyNr, "0") << "the program has the terminal";
     EXPECT_EQ(pgrp, tpgid) << "its group is the terminal's foreground group";
-    EXPECT_NE(pgrp, std::to_string(pid)) << "in a group of its own, not the runner's";
+    EXPECT_NE(pgrp, std::to_string(run.pid)) << "in a group of its own, not the runner's";
     EXPECT_NE(stat.find("\ntty\n"), std::string::npos) << "stdin and stdout are the terminal";
     EXPECT_TRUE(dir_.has("events.jsonl"));
     EXPECT_TRUE(dir_.has("stderr.log"));
@@ -606,6 +620,182 @@ TEST_F(RunnerTest, RecordsTheExitEvenWithSigchldInheritedIgnored) {
     ASSERT_TRUE(runner.wait(5s));
     EXPECT_EQ(runner.exit_code(), 5);
     EXPECT_EQ(dir_.read_json("exit.json")["exitCode"], 5);
+}
+
+// --- Processes that left the job's process group -----------------------------------------
+// A child that called setsid, and a daemon that forked twice, are out of the group the runner
+// signals; they must end with the job all the same (the runner is their subreaper), before
+// exit.json is written, whether the job was cancelled, ran out of time or exited.
+
+struct Escapees {
+    pid_t setsid = -1;
+    pid_t daemon = -1;
+};
+
+// The prompt lines that leave both behind (ignoring SIGTERM when stubborn), then run `rest`.
+std::string escapee_prompt(const std::string& rest, bool stubborn = false) {
+    return std::string(stubborn ? "ignore-term\n" : "") +
+           "spawn-setsid 30 setsid.pid\nspawn-daemon 30 daemon.pid\n" + rest;
+}
+
+class RunnerEscapeTest : public RunnerTest {
+  protected:
+    void TearDown() override {
+        // Whatever a failed test left running must not outlive it.
+        for (pid_t pid : {escapees_.setsid, escapees_.daemon})
+            if (pid > 0 && !process_gone(pid)) ::kill(pid, SIGKILL);
+    }
+    // Both pids, once written; false when either never was.
+    bool wait_escapees() {
+        auto setsid = dir_.wait_for_pid("setsid.pid");
+        auto daemon = dir_.wait_for_pid("daemon.pid");
+        if (setsid) escapees_.setsid = *setsid;
+        if (daemon) escapees_.daemon = *daemon;
+        return setsid && daemon;
+    }
+    // They left the job's session (so the group's signal misses them) and run.
+    void expect_escaped() {
+        for (pid_t pid : {escapees_.setsid, escapees_.daemon}) {
+            EXPECT_FALSE(process_gone(pid)) << pid;
+            EXPECT_EQ(::getsid(pid), ::getpgid(pid)) << "pid " << pid << " leads its own session";
+        }
+    }
+    // Gone by the time the runner has exited: no wait beyond that.
+    void expect_gone_with_the_runner() {
+        EXPECT_TRUE(process_gone(escapees_.setsid)) << "the setsid child outlived the job";
+        EXPECT_TRUE(process_gone(escapees_.daemon)) << "the double-forked daemon outlived the job";
+    }
+
+    Escapees escapees_;
+};
+
+TEST_F(RunnerEscapeTest, CancelEndsProcessesThatLeftTheGroup) {
+    dir_.write("prompt.txt", escapee_prompt("pidfile claude.pid\nsleep 30\n"));
+    Runner runner(job_args(dir_));
+    ASSERT_TRUE(wait_escapees());
+    ASSERT_TRUE(dir_.wait_for_pid("claude.pid"));
+    expect_escaped();
+    ASSERT_EQ(::kill(runner.pid(), SIGTERM), 0);
+    ASSERT_TRUE(runner.wait(8s));
+    expect_gone_with_the_runner();
+    EXPECT_EQ(dir_.read_json("exit.json")["reason"], "cancelled");
+    EXPECT_LT(runner.elapsed(), 8s);
+}
+
+TEST_F(RunnerEscapeTest, TimeoutEndsProcessesThatLeftTheGroup) {
+    dir_.write("prompt.txt", escapee_prompt("sleep 30\n"));
+    Runner runner(job_args(dir_, {"--timeout", "1", "--grace", "1"}));
+    ASSERT_TRUE(wait_escapees());
+    expect_escaped();
+    ASSERT_TRUE(runner.wait(8s));
+    expect_gone_with_the_runner();
+    EXPECT_EQ(dir_.read_json("exit.json")["reason"], "ran past 1 s");
+}
+
+TEST_F(RunnerEscapeTest, ExitEndsProcessesThatLeftTheGroupEvenIfTheyIgnoreSigterm) {
+    dir_.write("prompt.txt", escapee_prompt("sleep 0.5\nsay done\n", /*stubborn=*/true));
+    Runner runner(job_args(dir_));
+    ASSERT_TRUE(wait_escapees());
+    expect_escaped();
+    ASSERT_TRUE(runner.wait(8s));
+    expect_gone_with_the_runner();
+    json exit = dir_.read_json("exit.json");
+    EXPECT_EQ(exit["reason"], "exit code 0");
+    EXPECT_EQ(exit["cancelled"], false);
+    // SIGTERM was ignored: the leftovers' grace (1 s) was waited out, then SIGKILL.
+    EXPECT_GE(runner.elapsed(), 1s);
+}
+
+// --terminal (the tmux backend's interactive mode) ends them the same way.
+TEST_F(RunnerEscapeTest, TerminalModeEndsProcessesThatLeftTheGroup) {
+    // setsid(1) in the background of a non-interactive shell calls setsid() itself (no fork),
+    // so $! is the escapee; the subshell's one is orphaned at once (a daemon).
+    std::string script =
+        "setsid sleep 30 & echo $! > \"$0/setsid.pid\"; "
+        "(setsid sleep 30 & echo $! > \"$0/daemon.pid\"); sleep 0.5; exit 0";
+    TerminalRun run = run_on_a_terminal({kRunner, "--job-dir", dir_.path(), "--terminal", "--",
+                                         "/bin/sh", "-c", script, dir_.path()});
+    ASSERT_TRUE(wait_escapees());
+    ASSERT_TRUE(run.ended);
+    expect_gone_with_the_runner();
+    EXPECT_EQ(dir_.read_json("exit.json")["exitCode"], 0);
+}
+
+// --- Where the job runs ------------------------------------------------------------------
+// The runner enters the work folder without following a symlink anywhere on its path: a
+// folder swapped for a symlink after the server checked it makes the job fail, not run
+// elsewhere.
+
+TEST_F(RunnerTest, WorkFolderThatIsASymlinkIsRefused) {
+    JobDir outside;
+    std::string link = dir_.file("work");
+    ASSERT_EQ(::symlink(outside.path().c_str(), link.c_str()), 0);
+    dir_.write("prompt.txt", "touch marker\n");
+    Runner runner(job_args(dir_, {"--cwd", link}));
+    ASSERT_TRUE(runner.wait());
+    EXPECT_EQ(runner.exit_code(), 125);
+    json exit = dir_.read_json("exit.json");
+    ASSERT_TRUE(exit["launchError"].is_string()) << dir_.read("exit.json");
+    EXPECT_EQ(exit["launchError"],
+              "cannot enter work folder " + link +
+                  ": it, or a folder on its path, is a symbolic link; a job runs only in the "
+                  "real folder it was accepted for");
+    EXPECT_FALSE(outside.has("marker")) << "the job ran in the symlink's target";
+    EXPECT_FALSE(dir_.has("runner.json"));
+}
+
+TEST_F(RunnerTest, WorkFolderBelowASymlinkIsRefused) {
+    JobDir outside;
+    std::filesystem::create_directory(outside.file("project"));
+    ASSERT_EQ(::symlink(outside.path().c_str(), dir_.file("parent").c_str()), 0);
+    dir_.write("prompt.txt", "touch marker\n");
+    Runner runner(job_args(dir_, {"--cwd", dir_.file("parent") + "/project"}));
+    ASSERT_TRUE(runner.wait());
+    EXPECT_EQ(runner.exit_code(), 125);
+    std::string error = dir_.read_json("exit.json")["launchError"].get<std::string>();
+    EXPECT_NE(error.find("is a symbolic link"), std::string::npos) << error;
+    EXPECT_FALSE(outside.has("project/marker")) << "the job ran in the symlink's target";
+}
+
+// --- A full disk -------------------------------------------------------------------------
+// The job folder on a small filesystem that fills up while the job runs: the job dies of it
+// (fake-claude, like claude, exits 1 when it cannot write), and the runner still records the
+// end, saying why, in the room it reserved for exit.json at the start.
+
+TEST_F(RunnerTest, AFullDiskIsRecordedAndNamedInTheReason) {
+    cj::testing::SmallDisk disk(4);
+    if (!disk.why().empty()) GTEST_SKIP() << disk.why();
+    std::string jobDir = disk.path() + "/job";
+    ASSERT_EQ(::mkdir(jobDir.c_str(), 0700), 0);
+    std::ofstream(jobDir + "/prompt.txt")
+        << "pidfile " << dir_.file("claude.pid") << "\nsleep 0.5\noutput 200000\nsay done\n";
+    Runner runner({"--job-dir", jobDir, "--cwd", dir_.path(), "--", kFakeClaude});
+    ASSERT_TRUE(dir_.wait_for_pid("claude.pid"));
+    ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(jobDir + "/runner.json"); }, 5s));
+    ASSERT_TRUE(disk.fill());
+    ASSERT_TRUE(runner.wait());
+    EXPECT_EQ(runner.exit_code(), 1);
+    std::string text = read_text(jobDir + "/exit.json");
+    ASSERT_FALSE(text.empty()) << "no exit record on the full disk";
+    json exit = json::parse(text, nullptr, false);
+    EXPECT_EQ(exit["exitCode"], 1);
+    EXPECT_EQ(exit["noSpaceLeft"], true);
+    EXPECT_EQ(exit["reason"], "exit code 1; no space left on device");
+    // Nothing of the reservation is left beside the record.
+    for (const auto& entry : std::filesystem::directory_iterator(jobDir))
+        EXPECT_EQ(entry.path().filename().string().find(".exit.json"), std::string::npos)
+            << entry.path();
+}
+
+TEST_F(RunnerTest, ARecordOnADiskWithRoomSaysNothingOfSpace) {
+    dir_.write("prompt.txt", "exit 2\n");
+    Runner runner(job_args(dir_));
+    ASSERT_TRUE(runner.wait());
+    json exit = dir_.read_json("exit.json");
+    EXPECT_EQ(exit["noSpaceLeft"], false);
+    EXPECT_EQ(exit["reason"], "exit code 2");
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.path()))
+        EXPECT_NE(entry.path().filename().string().front(), '.') << entry.path();
 }
 
 // fake-claude's own behaviour that other tests rely on, seen through the runner.

@@ -168,18 +168,20 @@ TEST(SdkJobFolder, ExitRecordIsWrittenWithEveryKey) {
     EXPECT_EQ(encode_exit_record(normal),
               R"({"exitCode":0,"signal":null,"signalName":null,"timedOut":false,"cancelled":false,)"
               R"("launchError":null,"startedAt":1700000000000,"endedAt":1700000001234,)"
-              R"("reason":"exit code 0"})"
+              R"("reason":"exit code 0","noSpaceLeft":false})"
               "\n");
     ExitRecord killed;
     killed.signal = 9;
     killed.timedOut = true;
     killed.launchError = "";
     killed.reason = "ran past 3 s";
+    killed.noSpaceLeft = true;
     EXPECT_EQ(encode_exit_record(killed),
               R"({"exitCode":null,"signal":9,"signalName":"SIGKILL","timedOut":true,)"
               R"("cancelled":false,"launchError":null,"startedAt":0,"endedAt":0,)"
-              R"("reason":"ran past 3 s"})"
+              R"("reason":"ran past 3 s","noSpaceLeft":true})"
               "\n");
+    EXPECT_TRUE(decode_exit_record(encode_exit_record(killed))->noSpaceLeft);
     ExitRecord launch;
     launch.launchError = "cannot run claude: No such file or directory";
     launch.reason = launch.launchError;
@@ -206,6 +208,7 @@ TEST(SdkJobFolder, ExitRecordReadsWrongTypesAsAbsent) {
     EXPECT_EQ(r->endedAt, 0);
     EXPECT_EQ(r->reason, "");
     EXPECT_EQ(r->launchError, "");
+    EXPECT_FALSE(r->noSpaceLeft) << "a record of an older runner has no such key";
     auto big = decode_exit_record(R"({"exitCode":4294967296,"signal":-2147483649})");
     ASSERT_TRUE(big);
     EXPECT_FALSE(big->exitCode.has_value()) << "beyond an int";
@@ -310,6 +313,39 @@ TEST(SdkJobFolder, LinesAreAppendedWhole) {
     ASSERT_EQ(::stat(dir.file(kInteractiveFile).c_str(), &info), 0);
     EXPECT_EQ(info.st_mode & 0077, 0u) << "private to the server's user";
     EXPECT_FALSE(append_line(dir.file("missing"), kInteractiveFile, "x"));
+}
+
+// The one rule by which the runner and the server call a filesystem full.
+TEST(SdkJobFolder, NoSpaceLeftBelowAMebibyteOrWithoutInodes) {
+    FolderSpace space;
+    space.totalBytes = 100 * kNoSpaceBytes;
+    space.availableBytes = kNoSpaceBytes;
+    space.inodesCounted = true;
+    space.availableInodes = 10;
+    EXPECT_FALSE(no_space_left(space));
+    space.availableBytes = kNoSpaceBytes - 1;
+    EXPECT_TRUE(no_space_left(space));
+    space.availableBytes = 50 * kNoSpaceBytes;
+    space.availableInodes = 0;
+    EXPECT_TRUE(no_space_left(space)) << "no file can be created";
+    space.inodesCounted = false;
+    EXPECT_FALSE(no_space_left(space)) << "a filesystem without an inode limit";
+}
+
+TEST(SdkJobFolder, FolderSpaceAsksTheFilesystem) {
+    JobDir dir;
+    auto byPath = folder_space(dir.path());
+    ASSERT_TRUE(byPath);
+    EXPECT_GT(byPath->totalBytes, 0u);
+    EXPECT_LE(byPath->availableBytes, byPath->totalBytes);
+    int fd = open_job_dir(dir.path());
+    ASSERT_GE(fd, 0);
+    auto byFd = folder_space(fd);
+    ::close(fd);
+    ASSERT_TRUE(byFd);
+    EXPECT_EQ(byFd->totalBytes, byPath->totalBytes);
+    EXPECT_FALSE(folder_space(dir.file("missing")));
+    EXPECT_FALSE(folder_space(-1));
 }
 
 }  // namespace

@@ -115,10 +115,15 @@ struct ExitRecord {
     std::int64_t startedAt = 0;  // ms since the Unix epoch
     std::int64_t endedAt = 0;
     std::string reason;  // one line for a person: "exit code 3", "cancelled", ...
+    // The job folder's filesystem had no space left (no_space_left()) when the job ended, so
+    // its output, or the job itself, may have failed for want of it. Absent in records of
+    // runners before it: false.
+    bool noSpaceLeft = false;
 };
 
 // One line of JSON (newline included) with every key, null for an absent value:
-// exitCode, signal, signalName, timedOut, cancelled, launchError, startedAt, endedAt, reason.
+// exitCode, signal, signalName, timedOut, cancelled, launchError, startedAt, endedAt, reason,
+// noSpaceLeft.
 std::string encode_exit_record(const ExitRecord& record);
 
 // nullopt for anything but a JSON object. Within one, a value of the wrong type (or out of
@@ -169,5 +174,25 @@ bool append_line(const std::string& jobDir, const char* name, std::string_view l
 
 // dirFd/name when it is a regular file of at most maxBytes; nullopt otherwise.
 std::optional<std::string> read_small_file(int dirFd, const char* name, std::size_t maxBytes);
+
+// ---- Space -----------------------------------------------------------------------------------
+// Below this much free space a filesystem counts as full: a log line, a record or the job
+// index's next pages may not fit. The runner and the server judge it by this one rule.
+inline constexpr std::uint64_t kNoSpaceBytes = 1024 * 1024;
+
+// What the caller may still write there (root counts the blocks and inodes kept for root).
+struct FolderSpace {
+    std::uint64_t availableBytes = 0;
+    std::uint64_t totalBytes = 0;
+    std::uint64_t availableInodes = 0;
+    bool inodesCounted = false;  // false for a filesystem without an inode limit
+};
+
+// The filesystem holding the folder open as dirFd, or at path; nullopt when it cannot be asked.
+std::optional<FolderSpace> folder_space(int dirFd);
+std::optional<FolderSpace> folder_space(const std::string& path);
+
+// Fewer than kNoSpaceBytes free, or no inode left: writes there fail with ENOSPC.
+bool no_space_left(const FolderSpace& space);
 
 }  // namespace claude_jobs::job_folder

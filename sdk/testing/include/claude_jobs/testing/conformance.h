@@ -58,6 +58,8 @@ enum class Rule {
     StopAfterExitIsNoOp,             // stop() after the end succeeds and changes nothing
     StopKillsAfterGrace,             // a job ignoring SIGTERM is killed after graceSec
     WholeGroupKill,                  // stop() ends the job's children too
+    EscapeesEndOnStop,               // and those that left its process group (setsid, daemons)
+    EscapeesEndOnExit,               // which also end when the job exits by itself
     UnknownIdNotFound,               // status()/stop() of an unknown id is NotFound
     RecoverAfterRestart,             // a second instance recovers a running job, sees and stops it
     RecoverEndedJob,                 // recovering a job that ended works; status is not Running
