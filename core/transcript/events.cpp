@@ -128,6 +128,20 @@ std::optional<ResultSummary> ResultSummary::from_json(const json& j) {
     return r;
 }
 
+EventScanner::EventScanner(ScanCheckpoint from)
+    : consumed_(from.offset),
+      activity_(std::move(from.activity)),
+      lastMessageId_(std::move(from.lastMessageId)),
+      sessionId_(std::move(from.sessionId)),
+      result_(std::move(from.result)),
+      resultOffset_(from.resultOffset),
+      resultBytes_(from.resultBytes) {}
+
+ScanCheckpoint EventScanner::checkpoint() const {
+    return ScanCheckpoint{consumed_,  activity_,     lastMessageId_, sessionId_,
+                          result_,    resultOffset_, resultBytes_};
+}
+
 void EventScanner::feed(std::string_view chunk) {
     while (!chunk.empty()) {
         auto nl = chunk.find('\n');
@@ -150,6 +164,7 @@ void EventScanner::feed(std::string_view chunk) {
 }
 
 void EventScanner::line(std::string_view text, std::uint64_t fullSize) {
+    std::uint64_t start = consumed_;
     consumed_ += fullSize + 1;
     std::string_view type = leading_type(text);
     // Tool results (user events) are often the bulk of a log and say nothing the summary needs.
@@ -172,6 +187,8 @@ void EventScanner::line(std::string_view text, std::uint64_t fullSize) {
     }
     if (type == "result") {
         result_ = ResultSummary::from_json(event);
+        resultOffset_ = start;
+        resultBytes_ = fullSize;
         if (result_ && !result_->sessionId.empty()) sessionId_ = result_->sessionId;
         return;
     }
