@@ -75,6 +75,16 @@ std::string tool_line(const json& block) {
     return one_line(detail.empty() ? name : name + ": " + detail, kToolLine);
 }
 
+// What went wrong, as a failed result says it. The CLI reports some failures (an API error, a
+// non-zero exit) with subtype "success": then the API status or the result's own words.
+std::string error_words(const json& event, const std::string& subtype) {
+    if (!subtype.empty() && subtype != "success") return subtype;
+    if (auto status = event.find("api_error_status"); status != event.end() && !status->is_null())
+        return "API error " + (status->is_string() ? status->get<std::string>() : status->dump());
+    std::string said = one_line(str(event, "result"), 120);
+    return said.empty() ? "failed" : said;
+}
+
 }  // namespace
 
 json ResultSummary::to_json() const {
@@ -251,8 +261,8 @@ std::string render_event(std::string_view line) {
         return out;
     }
     if (type == "result") {
-        std::string outcome = flag(event, "is_error") ? "error" : "done";
-        std::string text = "[" + outcome + ": " + subtype;
+        std::string text = flag(event, "is_error") ? "[error: " + error_words(event, subtype)
+                                                   : "[done: " + subtype;
         if (event.contains("num_turns")) text += ", " + event["num_turns"].dump() + " turns";
         if (event.contains("total_cost_usd") && event["total_cost_usd"].is_number()) {
             char cost[32];
