@@ -70,8 +70,8 @@ void EventCache::feed(const std::string& id, Entry& e, Work& work, std::uint64_t
     std::string path = dirs_.file(id, job_files::kEvents);
     std::uint64_t from = work.fed;
     while (work.fed < size) {
-        auto chunk = read_(path, work.fed,
-                           static_cast<std::size_t>(std::min(kScanChunk, size - work.fed)));
+        auto chunk =
+            read_(path, work.fed, static_cast<std::size_t>(std::min(kScanChunk, size - work.fed)));
         if (!chunk || chunk->empty()) break;
         work.scanner.feed(*chunk);
         work.fed += chunk->size();

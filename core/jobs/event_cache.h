@@ -60,7 +60,7 @@ class EventCache {
     struct Entry {
         std::mutex mutex;  // guards the fields below; never held while a log is read
         std::optional<transcript::EventScanner> scanner;  // empty while a reader has it out
-        std::uint64_t fed = 0;              // bytes the scanner has been fed
+        std::uint64_t fed = 0;                            // bytes the scanner has been fed
         transcript::ScanCheckpoint latest;  // the furthest line boundary any reader reached
         std::uint64_t saved = 0;            // the offset of the summary on disk
         std::uint64_t lastUsed = 0;         // clock_ at the last read, under mutex_

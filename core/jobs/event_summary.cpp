@@ -3,9 +3,10 @@
 #include <sys/stat.h>
 
 #include <cstdint>
+#include <cstdio>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include "core/util/files.h"
 #include "core/util/json_input.h"
@@ -33,8 +34,8 @@ struct LogIdentity {
 std::optional<LogIdentity> identify(const std::string& path) {
     struct stat st {};
     if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return std::nullopt;
-    return LogIdentity{static_cast<std::uint64_t>(st.st_dev),
-                       static_cast<std::uint64_t>(st.st_ino), static_cast<std::uint64_t>(st.st_size)};
+    return LogIdentity{static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+                       static_cast<std::uint64_t>(st.st_size)};
 }
 
 // FNV-1a of the bytes before `offset`, as hex; "" when they cannot be read.

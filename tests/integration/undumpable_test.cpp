@@ -28,7 +28,8 @@ TEST(UndumpableTest, AJobCannotWriteIntoTheClientsPipe) {
     server.initialize();
 
     // The job tries each of the server's first descriptors; the protocol's output is among them.
-    std::string forged = json{{"jsonrpc", "2.0"}, {"id", kForgedId}, {"result", json::object()}}.dump();
+    std::string forged =
+        json{{"jsonrpc", "2.0"}, {"id", kForgedId}, {"result", json::object()}}.dump();
     std::string prompt;
     for (int fd = 0; fd < 16; ++fd)
         prompt += "append /proc/" + std::to_string(server.pid()) + "/fd/" + std::to_string(fd) +
@@ -37,9 +38,9 @@ TEST(UndumpableTest, AJobCannotWriteIntoTheClientsPipe) {
     json view = server.wait_done(started["jobId"]);
     EXPECT_EQ(view["status"], "completed") << view.dump(2);
 
-    auto reply = server.wait_message(
-        [](const json& m) { return m.contains("id") && m["id"] == kForgedId; },
-        std::chrono::milliseconds(500));
+    auto reply =
+        server.wait_message([](const json& m) { return m.contains("id") && m["id"] == kForgedId; },
+                            std::chrono::milliseconds(500));
     EXPECT_FALSE(reply.has_value()) << "a job wrote a reply into the client's pipe";
     json checked = server.ok("claude_check", {{"jobId", started["jobId"]}, {"tailBytes", 20000}});
     std::string transcript = checked["output"].get<std::string>();
