@@ -1,5 +1,6 @@
 // claude-jobs: with no subcommand, the MCP server on stdio; subcommands for people (core/cli/).
 #include <fcntl.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -36,6 +37,14 @@ bool isolate_stdio(int& in, int& out) {
     return true;
 }
 
+// Not dumpable: no other process of this user can open our descriptors through
+// /proc/<pid>/fd (a job could otherwise write replies into the client's pipe), read our
+// memory or attach a debugger. Root still can (docs/security.md).
+// Returns 0, or the errno of the failure.
+int make_undumpable() {
+    return ::prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0 ? 0 : errno;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -46,6 +55,7 @@ int main(int argc, char** argv) {
     const cj::cli::GlobalOptions& options = parsed.global;
 
     int proto_in = -1, proto_out = -1;
+    int undumpable_error = make_undumpable();
     if (!isolate_stdio(proto_in, proto_out)) {
         std::fprintf(stderr, "claude-jobs: cannot set up stdio: %s\n", std::strerror(errno));
         return 1;
@@ -58,6 +68,10 @@ int main(int argc, char** argv) {
     }
     if (options.logLevel.empty() && !cj::logging::init(config->logLevel, options.logFile.empty() ? config->logFile : options.logFile))
         spdlog::warn("unknown logLevel \"{}\"", config->logLevel);
+    if (undumpable_error != 0)
+        spdlog::warn("cannot make the server non-dumpable: {} (a job running as this user could "
+                     "write into the client's pipe through /proc)",
+                     std::strerror(undumpable_error));
 
     auto app = cj::app::App::create(*config, cj::app::Layout::discover());
     if (!app) {

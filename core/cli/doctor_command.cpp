@@ -161,6 +161,12 @@ Check check_disk_space(const std::string& dir) {
     return c;
 }
 
+// The line is already headed "backend NAME": the reason is said without naming it again.
+std::string without_backend_name(const std::string& reason, const std::string& name) {
+    std::string prefix = "backend \"" + name + "\" is unavailable: ";
+    return reason.rfind(prefix, 0) == 0 ? reason.substr(prefix.size()) : reason;
+}
+
 std::vector<Check> check_app(const config::Config& config) {
     std::vector<Check> checks;
     auto app = app::App::create(config, app::Layout::discover());
@@ -211,21 +217,18 @@ std::vector<Check> check_app(const config::Config& config) {
             c.detail = "plugin " + plugin + ", usable" + (b.isDefault ? " (default)" : "");
         } else {
             c.level = Level::Fail;
+            c.detail = without_backend_name(b.reason, name);
             bool loaded = false;
             for (const auto& m : registry.reports())
                 if (m.loaded && m.name == plugin) loaded = true;
-            if (!loaded) {
-                c.detail = "backend \"" + name + "\" uses plugin \"" + plugin +
-                           "\", which is not found: " + b.reason;
+            if (!loaded)
                 c.fix = "build and install the \"" + plugin + "\" module into a plugin folder (" +
                         app::Layout::discover().pluginDir + ", or one in pluginDirs), or remove " +
                         "backend \"" + name + "\" from the config";
-            } else {
-                c.detail = b.reason;
+            else
                 c.fix =
                     "install what the backend needs (above), or fix its settings under backends." +
                     name;
-            }
         }
         checks.push_back(c);
     }

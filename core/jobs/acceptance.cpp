@@ -238,9 +238,12 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
     if (!folder) return folder.error();
     std::string backend = config::choose_backend(config_, r.backend, *folder);
     const BackendEntry* entry = backends_.find(backend);
-    if (!entry)
-        return make_error(ErrorCode::InvalidArgument, "unknown backend \"" + one_line(backend, 80) +
-                                                          "\"; configured: " + backends_.names());
+    if (!entry) {
+        std::string names = backends_.names();
+        return make_error(ErrorCode::InvalidArgument,
+                          "unknown backend \"" + one_line(backend, 80) + "\"; " +
+                              (names.empty() ? "none are configured" : "configured: " + names));
+    }
     if (auto h = backends_.health(*entry); !h) return h.error();
     auto session = resolve_resume(r);
     if (!session) return session.error();

@@ -16,6 +16,8 @@ inline constexpr const char* kEvents = claude_jobs::job_folder::kEventsFile;
 inline constexpr const char* kStderr = claude_jobs::job_folder::kStderrFile;
 inline constexpr const char* kExit = claude_jobs::job_folder::kExitFile;
 inline constexpr const char* kInteractive = claude_jobs::job_folder::kInteractiveFile;
+// Written and read by the core alone (a cache of what events.jsonl says; event_summary.h).
+inline constexpr const char* kEventSummary = "events.summary.json";
 }  // namespace job_files
 
 // Plain value, cheap to copy; never builds a path from an id that was not validated first

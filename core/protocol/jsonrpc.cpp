@@ -17,11 +17,15 @@ Invalid invalid(std::optional<RequestId> id, std::string message) {
     return Invalid{std::move(id), Error{kInvalidRequest, std::move(message), nullptr}};
 }
 
-// JSON-RPC allows params to be omitted or structured; a null is tolerated as "omitted" because
-// some clients send it, anything else is not a request.
+// MCP's params are named: omitted or an object. A null is tolerated as "omitted" because some
+// clients send it. An array (JSON-RPC's positional params) is valid JSON-RPC but not MCP.
 bool params_acceptable(const json& object) {
     auto it = object.find("params");
-    return it == object.end() || it->is_null() || it->is_object() || it->is_array();
+    return it == object.end() || it->is_null() || it->is_object();
+}
+bool params_positional(const json& object) {
+    auto it = object.find("params");
+    return it != object.end() && it->is_array();
 }
 
 // Moved out, not copied: params can be most of an 8 MB line.
@@ -110,7 +114,12 @@ Message classify(json value) {
     if (!hasMethod) return invalid(id, "method is missing");
     const json& method = value.at("method");
     if (!method.is_string()) return invalid(id, "method must be a string");
-    if (!params_acceptable(value)) return invalid(id, "params must be an object or an array");
+    if (params_positional(value))
+        return Invalid{std::move(id), Error{kInvalidParams,
+                                            "params must be an object: MCP takes named "
+                                            "parameters, not an array",
+                                            nullptr}};
+    if (!params_acceptable(value)) return invalid(id, "params must be an object");
     return Request{std::move(*id), method.get<std::string>(), take_params(value)};
 }
 

@@ -18,6 +18,7 @@
 #include "core/protocol/jsonrpc.h"
 #include "core/protocol/line_reader.h"
 #include "core/protocol/message_writer.h"
+#include "core/transcript/text.h"
 
 #ifndef CLAUDE_JOBS_VERSION
 #define CLAUDE_JOBS_VERSION "0.0.0"
@@ -36,6 +37,12 @@ const std::vector<std::string>& supported_protocol_versions() {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// A name the client sent, as an error message quotes it: one line, at most 100 bytes (a
+// method name can be most of a megabyte-long line).
+std::string quoted_name(const std::string& name) {
+    return "\"" + transcript::one_line(name, 100) + "\"";
+}
 
 // A method's answer: a result, or a JSON-RPC error.
 using Outcome = std::variant<json, Error>;
@@ -179,7 +186,8 @@ class Session {
         auto it = methods_.find(request.method);
         if (it == methods_.end()) {
             reply_now(request, started,
-                      Error{kMethodNotFound, "method not found: " + request.method, nullptr});
+                      Error{kMethodNotFound, "method not found: " + quoted_name(request.method),
+                            nullptr});
             return;
         }
         const Method& method = it->second;
@@ -345,7 +353,7 @@ class Session {
         }
         const auto& name = nameIt->get_ref<const std::string&>();
         auto toolIt = toolsByName_.find(name);
-        if (toolIt == toolsByName_.end()) return invalid_params("unknown tool: " + name);
+        if (toolIt == toolsByName_.end()) return invalid_params("unknown tool: " + quoted_name(name));
         // The tool reads the arguments where they are: they can be most of an 8 MB line.
         static const json kNoArguments = json::object();
         const json* args = &kNoArguments;

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/transcript/text.h"
+
 namespace cj::tools {
 
 using nlohmann::json;
+using transcript::one_line;
 
 namespace {
 std::string type_name(const json& j) {
@@ -24,8 +27,8 @@ Args::Args(const json& args, std::vector<std::string> known) : args_(args) {
         if (std::find(known.begin(), known.end(), name) == known.end()) {
             std::string list;
             for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
-            throw ArgumentError{"unknown argument \"" + name.substr(0, 64) + "\" (known: " + list +
-                                ")"};
+            throw ArgumentError{"unknown argument \"" + one_line(name, 64) + "\" (" +
+                                (list.empty() ? "this tool takes none" : "known: " + list) + ")"};
         }
     }
 }
@@ -54,13 +57,16 @@ std::string Args::required_string(const std::string& name, std::size_t maxBytes)
 }
 
 std::optional<std::int64_t> Args::integer(const std::string& name, std::int64_t min,
-                                          std::int64_t max) const {
+                                          std::int64_t max, const char* meaning) const {
     const json* v = find(name);
     if (!v) return std::nullopt;
     std::int64_t n;
     auto out_of_range = [&]() {
-        return ArgumentError{name + " must be between " + std::to_string(min) + " and " +
-                             std::to_string(max) + ", got " + v->dump()};
+        std::string range = meaning              ? std::string(meaning)
+                            : max == INT64_MAX ? std::to_string(min) + " or more"
+                                               : "from " + std::to_string(min) + " to " +
+                                                     std::to_string(max);
+        return ArgumentError{name + " must be " + range + ", got " + one_line(v->dump(), 40)};
     };
     if (v->is_number_unsigned()) {
         if (v->get<std::uint64_t>() > static_cast<std::uint64_t>(max)) throw out_of_range();
@@ -74,9 +80,7 @@ std::optional<std::int64_t> Args::integer(const std::string& name, std::int64_t 
     } else {
         throw ArgumentError{name + " must be an integer, not " + type_name(*v)};
     }
-    if (n < min || n > max)
-        throw ArgumentError{name + " must be between " + std::to_string(min) + " and " +
-                            std::to_string(max) + ", got " + v->dump()};
+    if (n < min || n > max) throw out_of_range();
     return n;
 }
 

@@ -26,8 +26,10 @@ class Args {
 
     std::optional<std::string> string(const std::string& name, std::size_t maxBytes = 4096) const;
     std::string required_string(const std::string& name, std::size_t maxBytes = 4096) const;
+    // An error names the bounds in human terms: `meaning` when given ("a byte offset"), else
+    // "from min to max", or "min or more" when max is INT64_MAX (no bound of the caller's).
     std::optional<std::int64_t> integer(const std::string& name, std::int64_t min,
-                                        std::int64_t max) const;
+                                        std::int64_t max, const char* meaning = nullptr) const;
     std::optional<double> number(const std::string& name, double min, double max) const;
     std::optional<bool> boolean(const std::string& name) const;
     // A string, or an array of strings; each at most maxBytes.

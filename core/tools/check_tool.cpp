@@ -31,7 +31,8 @@ Tool make_check_tool(jobs::JobService& service) {
             jobs::ViewOptions options;
             options.tailBytes =
                 static_cast<std::size_t>(a.integer("tailBytes", 0, 1000000).value_or(8000));
-            if (auto since = a.integer("sinceOffset", 0, INT64_MAX))
+            if (auto since = a.integer("sinceOffset", 0, INT64_MAX,
+                                            "a byte offset of 0 or more (a nextOffset)"))
                 options.sinceOffset = static_cast<std::uint64_t>(*since);
             auto view = service.check(id, options);
             if (!view) return error_result(view.error());

@@ -75,6 +75,16 @@ std::string tool_line(const json& block) {
     return one_line(detail.empty() ? name : name + ": " + detail, kToolLine);
 }
 
+// What went wrong, as a failed result says it. The CLI reports some failures (an API error, a
+// non-zero exit) with subtype "success": then the API status or the result's own words.
+std::string error_words(const json& event, const std::string& subtype) {
+    if (!subtype.empty() && subtype != "success") return subtype;
+    if (auto status = event.find("api_error_status"); status != event.end() && !status->is_null())
+        return "API error " + (status->is_string() ? status->get<std::string>() : status->dump());
+    std::string said = one_line(str(event, "result"), 120);
+    return said.empty() ? "failed" : said;
+}
+
 }  // namespace
 
 json ResultSummary::to_json() const {
@@ -128,6 +138,20 @@ std::optional<ResultSummary> ResultSummary::from_json(const json& j) {
     return r;
 }
 
+EventScanner::EventScanner(ScanCheckpoint from)
+    : consumed_(from.offset),
+      activity_(std::move(from.activity)),
+      lastMessageId_(std::move(from.lastMessageId)),
+      sessionId_(std::move(from.sessionId)),
+      result_(std::move(from.result)),
+      resultOffset_(from.resultOffset),
+      resultBytes_(from.resultBytes) {}
+
+ScanCheckpoint EventScanner::checkpoint() const {
+    return ScanCheckpoint{consumed_,  activity_,     lastMessageId_, sessionId_,
+                          result_,    resultOffset_, resultBytes_};
+}
+
 void EventScanner::feed(std::string_view chunk) {
     while (!chunk.empty()) {
         auto nl = chunk.find('\n');
@@ -150,6 +174,7 @@ void EventScanner::feed(std::string_view chunk) {
 }
 
 void EventScanner::line(std::string_view text, std::uint64_t fullSize) {
+    std::uint64_t start = consumed_;
     consumed_ += fullSize + 1;
     std::string_view type = leading_type(text);
     // Tool results (user events) are often the bulk of a log and say nothing the summary needs.
@@ -172,6 +197,8 @@ void EventScanner::line(std::string_view text, std::uint64_t fullSize) {
     }
     if (type == "result") {
         result_ = ResultSummary::from_json(event);
+        resultOffset_ = start;
+        resultBytes_ = fullSize;
         if (result_ && !result_->sessionId.empty()) sessionId_ = result_->sessionId;
         return;
     }
@@ -234,8 +261,8 @@ std::string render_event(std::string_view line) {
         return out;
     }
     if (type == "result") {
-        std::string outcome = flag(event, "is_error") ? "error" : "done";
-        std::string text = "[" + outcome + ": " + subtype;
+        std::string text = flag(event, "is_error") ? "[error: " + error_words(event, subtype)
+                                                   : "[done: " + subtype;
         if (event.contains("num_turns")) text += ", " + event["num_turns"].dump() + " turns";
         if (event.contains("total_cost_usd") && event["total_cost_usd"].is_number()) {
             char cost[32];

@@ -36,11 +36,29 @@ struct Activity {
     std::string lastTool;    // the last tool call, one line
 };
 
+// What a scanner knows at a line boundary: enough to go on from `offset` without the bytes
+// before it. The result event is also located (its line's offset and size), so a summary
+// kept on disk need not hold its text.
+struct ScanCheckpoint {
+    std::uint64_t offset = 0;  // bytes of complete lines covered
+    Activity activity;
+    std::string lastMessageId;  // turns count messages, not their blocks
+    std::string sessionId;
+    std::optional<ResultSummary> result;
+    std::uint64_t resultOffset = 0;  // where the result line starts; resultBytes 0 when none
+    std::uint64_t resultBytes = 0;
+};
+
 // Accumulates a summary over the event stream, fed in arbitrary chunks (a job's log grows;
 // the scanner is kept per job and fed only what is new).
 class EventScanner {
   public:
+    EventScanner() = default;
+    // Goes on from a checkpoint: the next byte fed is the one at from.offset.
+    explicit EventScanner(ScanCheckpoint from);
+
     void feed(std::string_view chunk);
+    ScanCheckpoint checkpoint() const;
     std::uint64_t consumed() const { return consumed_; }  // bytes of complete lines seen
 
     const Activity& activity() const { return activity_; }
@@ -58,6 +76,8 @@ class EventScanner {
     std::string lastMessageId_;
     std::string sessionId_;
     std::optional<ResultSummary> result_;
+    std::uint64_t resultOffset_ = 0;
+    std::uint64_t resultBytes_ = 0;
 };
 
 // One event line as transcript text ("" for events a reader need not see). Every line

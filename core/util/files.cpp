@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -92,8 +93,10 @@ Result<void> write_new_file(const std::string& path, const std::string& content,
 }
 
 Result<void> write_file_atomic(const std::string& dir, const std::string& name,
-                               const std::string& content) {
-    std::string tmp = dir + "/." + name + ".tmp." + std::to_string(::getpid());
+                               const std::string& content, bool sync) {
+    static std::atomic<std::uint64_t> serial{0};
+    std::string tmp = dir + "/." + name + ".tmp." + std::to_string(::getpid()) + "." +
+                      std::to_string(serial++);
     std::string final_path = dir + "/" + name;
     ::unlink(tmp.c_str());
     {
@@ -103,7 +106,7 @@ Result<void> write_file_atomic(const std::string& dir, const std::string& name,
             ::unlink(tmp.c_str());
             return r;
         }
-        if (::fsync(fd.get()) != 0) {
+        if (sync && ::fsync(fd.get()) != 0) {
             int err = errno;
             ::unlink(tmp.c_str());
             return sys_error("cannot sync", tmp, err);
@@ -114,6 +117,7 @@ Result<void> write_file_atomic(const std::string& dir, const std::string& name,
         ::unlink(tmp.c_str());
         return sys_error("cannot rename into", final_path, err);
     }
+    if (!sync) return {};
     Fd dfd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (dfd.get() >= 0) ::fsync(dfd.get());
     return {};

@@ -17,9 +17,12 @@ claude_jobs::Result<void> make_private_dirs(const std::string& path);
 claude_jobs::Result<void> write_new_file(const std::string& path, const std::string& content,
                                          bool sync = true);
 
-// Replaces dir/name atomically: temp file, fsync, rename, fsync of the folder. 0600.
+// Replaces dir/name atomically: temp file, fsync, rename, fsync of the folder. 0600. Without
+// sync, a reader sees the old or the new content whole, but a power cut may leave either (or
+// an empty file): for caches. Concurrent writers (threads or processes) each use a temp file
+// of their own.
 claude_jobs::Result<void> write_file_atomic(const std::string& dir, const std::string& name,
-                                            const std::string& content);
+                                            const std::string& content, bool sync = true);
 
 // Reads at most maxBytes from the start of a regular file, not following a final symlink.
 // std::nullopt when it does not exist; an error for anything else that goes wrong.

@@ -4,10 +4,11 @@
 //   say TEXT | tool NAME ARGJSON | sleep SECONDS | output BYTES | stderr TEXT | exit CODE |
 //   error TEXT | spawn-child SECONDS PIDFILE | spawn-setsid SECONDS PIDFILE |
 //   spawn-daemon SECONDS PIDFILE | pidfile PATH | touch PATH | fds PATH | env PATH | args PATH |
-//   ignore-term | raw TEXT | die SIGNAME
+//   ignore-term | raw TEXT | die SIGNAME | append PATH TEXT
 // spawn-child leaves a child in its process group; spawn-setsid one that called setsid (a
 // session and group of its own); spawn-daemon a daemon that forked twice (its parent has
 // exited, so it is nobody's child of ours). Each sleeps SECONDS and writes its pid to PIDFILE.
+// append writes TEXT and a newline to an existing PATH (a pipe, say) and says whether it could.
 // Any other line is echoed back as the assistant's text. Last comes the result event, unless
 // it died. SIGTERM ends it with 143 and SIGINT with 0 and an error result, as the real CLI does;
 // an event it cannot write (a full disk) ends it with 1 and a line on stderr, as the real CLI's
@@ -313,6 +314,17 @@ class Session {
         }
     }
 
+    void append(const std::string& path, const std::string& text) {
+        int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
+        if (fd < 0) {
+            say("cannot open " + path + ": " + std::strerror(errno));
+            return;
+        }
+        write_all(fd, text + "\n");
+        ::close(fd);
+        say("appended to " + path);
+    }
+
     void spawn_child(double seconds, const std::string& pidFile) {
         pid_t pid = ::fork();
         if (pid == 0) {
@@ -395,6 +407,8 @@ class Session {
         } else if (word == "touch" && !rest.empty()) {
             int fd = ::open(rest.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
             if (fd >= 0) ::close(fd);
+        } else if (word == "append" && rest.find(' ') != std::string::npos) {
+            append(rest.substr(0, rest.find(' ')), rest.substr(rest.find(' ') + 1));
         } else if (word == "fds" && !rest.empty()) {
             list_fds(rest);
         } else if (word == "env" && !rest.empty()) {

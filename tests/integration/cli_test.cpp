@@ -371,6 +371,25 @@ TEST_F(CliTest, DoctorListsPluginFoldersAndRefusedModules) {
     EXPECT_TRUE(has(line_of("module abi-newer-minor"), "ABI 1.1, newer than the 1.0")) << doctor.out;
 }
 
+// A backend whose module is missing: its line says why once, not the reason inside another
+// sentence that says it again.
+TEST_F(CliTest, DoctorSaysWhyABackendIsUnusableOnce) {
+    json config = default_config(state_.path());
+    config["backends"] = {{"local", {{"plugin", "local-detached"}}},
+                          {"gone", {{"plugin", "no-such-module"}}}};
+    std::string path = work_.write("gone.json", config.dump());
+    CliResult doctor = run_cli({"--config", path, "doctor"});
+    EXPECT_EQ(doctor.status, 1) << doctor.out;
+    std::string line;
+    std::istringstream in(doctor.out);
+    for (std::string l; std::getline(in, l);)
+        if (has(l, "backend gone:")) line = l;
+    EXPECT_EQ(line.rfind("FAIL", 0), 0u) << doctor.out;
+    EXPECT_TRUE(has(line, "no backend module named \"no-such-module\" is loaded")) << line;
+    EXPECT_EQ(line.find("backend \"gone\""), std::string::npos) << line;
+    EXPECT_EQ(line.find("no-such-module"), line.rfind("no-such-module")) << line;
+}
+
 // The state dir's filesystem: a small one is a warning, a full one a failure, each with the
 // fix (a tmpfs of the test's own; root only).
 TEST_F(CliTest, DoctorWarnsWhenTheStateDirsDiskIsLowAndFailsWhenItIsFull) {

@@ -1,6 +1,7 @@
 #include "harness.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -55,10 +56,20 @@ json default_config(const std::string& stateDir) {
             {"logLevel", "debug"}};
 }
 
-Server::Server(const std::string& stateDir, const json& config, std::vector<std::string> extraEnv) {
+// Hands a folder tree to another user (the server run as that user must own its state).
+static void give_tree(const std::string& path, uid_t uid) {
+    if (::lchown(path.c_str(), uid, uid) != 0) throw std::runtime_error("chown failed: " + path);
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(path))
+        if (::lchown(entry.path().c_str(), uid, uid) != 0)
+            throw std::runtime_error("chown failed: " + entry.path().string());
+}
+
+Server::Server(const std::string& stateDir, const json& config, std::vector<std::string> extraEnv,
+               std::optional<uid_t> runAs) {
     std::string config_path = stateDir + "/config.json";
     std::filesystem::create_directories(stateDir);
     write_text(config_path, config.dump(2));
+    if (runAs) give_tree(stateDir, *runAs);
     stderrPath_ = stateDir + "/server-" + std::to_string(::time(nullptr)) + "-" +
                   std::to_string(reinterpret_cast<std::uintptr_t>(this) % 100000) + ".log";
     int to_child[2], from_child[2];
@@ -88,6 +99,9 @@ Server::Server(const std::string& stateDir, const json& config, std::vector<std:
         ::dup2(to_child[0], 0);
         ::dup2(from_child[1], 1);
         ::dup2(err_fd, 2);
+        if (runAs && (::setgroups(0, nullptr) != 0 || ::setgid(*runAs) != 0 ||
+                      ::setuid(*runAs) != 0))
+            ::_exit(126);
         ::execve(binary.c_str(), argv.data(), envp.data());
         ::_exit(127);
     }

@@ -39,9 +39,10 @@ json default_config(const std::string& stateDir);
 
 class Server {
 public:
-    // Starts the binary with --config <dir>/config.json written from `config`.
+    // Starts the binary with --config <dir>/config.json written from `config`. With runAs
+    // (the test runs as root), the server runs as that user, and stateDir is given to it.
     Server(const std::string& stateDir, const json& config,
-           std::vector<std::string> extraEnv = {});
+           std::vector<std::string> extraEnv = {}, std::optional<uid_t> runAs = std::nullopt);
     ~Server();
     Server(const Server&) = delete;
 

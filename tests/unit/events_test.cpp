@@ -391,6 +391,20 @@ TEST(EventsTest, RenderEventInitAndResult) {
         "[error: error_during_execution, 3 turns]\n");
 }
 
+// The CLI reports some failures with subtype "success": the line says what failed instead.
+TEST(EventsTest, AFailedResultNeverReadsErrorSuccess) {
+    EXPECT_EQ(
+        render_event(
+            R"({"type":"result","subtype":"success","is_error":true,"num_turns":1,"api_error_status":529,"result":"API Error: 529 Overloaded"})"),
+        "[error: API error 529, 1 turns]\n");
+    EXPECT_EQ(
+        render_event(
+            R"({"type":"result","subtype":"success","is_error":true,"num_turns":1,"result":"Claude exited with code 3"})"),
+        "[error: Claude exited with code 3, 1 turns]\n");
+    EXPECT_EQ(render_event(R"({"type":"result","subtype":"success","is_error":true,"result":""})"),
+              "[error: failed]\n");
+}
+
 TEST(EventsTest, RenderEventApiRetry) {
     std::string out = render_event(
         R"({"type":"system","subtype":"api_retry","attempt":2,"error":{"status":529}})");

@@ -99,6 +99,17 @@ TEST(JsonrpcMessage, InvalidRequestKeepsAUsableId) {
     EXPECT_EQ(as<Invalid>(scalarParams).error.code, kInvalidRequest);
 }
 
+// MCP's params are named: positional params (an array), valid JSON-RPC, are refused.
+TEST(JsonrpcMessage, ParamsGivenAsAnArrayAreRefused) {
+    auto request = parse_message(R"({"jsonrpc":"2.0","id":6,"method":"tools/list","params":[1]})");
+    ASSERT_TRUE(std::holds_alternative<Invalid>(request));
+    EXPECT_EQ(as<Invalid>(request).id, RequestId{std::int64_t{6}});
+    EXPECT_EQ(as<Invalid>(request).error.code, kInvalidParams);
+    EXPECT_NE(as<Invalid>(request).error.message.find("object"), std::string::npos);
+    EXPECT_TRUE(std::holds_alternative<Discarded>(
+        parse_message(R"({"jsonrpc":"2.0","method":"notifications/initialized","params":[]})")));
+}
+
 TEST(JsonrpcMessage, BrokenNotificationsAreDiscardedNotAnswered) {
     for (const char* text : {R"({"jsonrpc":"1.0","method":"x"})", R"({"jsonrpc":"2.0","method":5})",
                              R"({"jsonrpc":"2.0","method":"x","params":"s"})"}) {

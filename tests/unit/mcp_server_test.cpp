@@ -391,6 +391,23 @@ TEST(McpServerErrors, UnknownMethodAndUnadvertisedListsAreMethodNotFound) {
     }
 }
 
+// A name the client sent is quoted back short: a megabyte-long method is not echoed whole.
+TEST(McpServerErrors, AHugeMethodOrToolNameIsNotEchoedBack) {
+    ServerRun run;
+    run.initialize();
+    std::string huge(1 << 20, 'm');
+    run.send(request(1, huge));
+    json reply = run.response(1);
+    EXPECT_EQ(error_code(reply), -32601);
+    std::string message = reply["error"]["message"];
+    EXPECT_LT(message.size(), 140u);
+    EXPECT_NE(message.find("mmm..."), std::string::npos) << message;
+    run.send(request(2, "tools/call", {{"name", huge}}));
+    message = run.response(2)["error"]["message"];
+    EXPECT_LT(message.size(), 140u);
+    EXPECT_NE(message.find("mmm..."), std::string::npos) << message;
+}
+
 TEST(McpServerErrors, BadToolsCallParamsAreInvalidParams) {
     ServerRun run;
     run.initialize();

@@ -40,6 +40,15 @@ TEST(ToolArgsTest, UnknownArgumentIsRefusedByName) {
     EXPECT_TRUE(contains(message, "prompt, model")) << "should list the known names: " << message;
 }
 
+// A tool without arguments does not say "known: " with nothing after it.
+TEST(ToolArgsTest, AToolWithoutArgumentsSaysItTakesNone) {
+    json args = {{"verbose", true}};
+    std::string message = error_of([&] { Args a(args, {}); });
+    EXPECT_TRUE(contains(message, "unknown argument \"verbose\" (this tool takes none)"))
+        << message;
+    EXPECT_FALSE(contains(message, "known: ")) << message;
+}
+
 TEST(ToolArgsTest, HugeUnknownNameIsShortenedInTheMessage) {
     json args = {{std::string(10000, 'n'), 1}};
     std::string message = error_of([&] { Args a(args, {"x"}); });
@@ -97,7 +106,7 @@ TEST(ToolArgsTest, IntegerOutOfRangeNamesTheBounds) {
     Args a(args, {"limit", "zero"});
     std::string high = error_of([&] { (void)a.integer("limit", 1, 1000); });
     EXPECT_TRUE(contains(high, "limit")) << high;
-    EXPECT_TRUE(contains(high, "between 1 and 1000")) << high;
+    EXPECT_TRUE(contains(high, "from 1 to 1000")) << high;
     EXPECT_TRUE(contains(high, "1001")) << high;
     std::string low = error_of([&] { (void)a.integer("zero", 1, 1000); });
     EXPECT_TRUE(contains(low, "zero")) << low;
@@ -134,6 +143,20 @@ TEST(ToolArgsTest, HugeUnsignedIntegerIsOutOfRange) {
     EXPECT_FALSE(error_of([&] { (void)a.integer("big", 0, INT64_MAX); }).empty());
     EXPECT_FALSE(error_of([&] { (void)a.integer("justOver", 0, INT64_MAX); }).empty());
     EXPECT_EQ(a.integer("fits", 0, INT64_MAX), INT64_MAX);
+}
+
+// Errors say the bounds a person would: not the type's internal limit.
+TEST(ToolArgsTest, IntegerBoundsAreSaidInHumanTerms) {
+    json args = {{"neg", -1}, {"big", UINT64_MAX}, {"high", 5000}};
+    Args a(args, {"neg", "big", "high"});
+    std::string neg = error_of([&] { (void)a.integer("neg", 0, INT64_MAX); });
+    EXPECT_TRUE(contains(neg, "neg must be 0 or more, got -1")) << neg;
+    std::string big = error_of([&] { (void)a.integer("big", 0, INT64_MAX, "a byte offset"); });
+    EXPECT_TRUE(contains(big, "big must be a byte offset")) << big;
+    std::string high = error_of([&] { (void)a.integer("high", 1, 1000); });
+    EXPECT_TRUE(contains(high, "high must be from 1 to 1000, got 5000")) << high;
+    for (const std::string& text : {neg, big, high})
+        EXPECT_FALSE(contains(text, "9223372036854775807")) << text;
 }
 
 TEST(ToolArgsTest, NumberAcceptsIntegersAndFloatsInRange) {
