@@ -207,6 +207,9 @@ Parsed run(int argc, char** argv) {
                    "trace, debug, info, warn, error, off (logs go to stderr)");
     app.add_option("--log-file", chosen.global.logFile, "also write the log to FILE");
     app.add_flag("--selftest", selftestFlag, "same as the selftest subcommand");
+    bool plumbingOnly = false;
+    app.add_flag("--plumbing-only", plumbingOnly,
+                 "with selftest: pass without a usable claude (checks only claude-jobs itself)");
     add_viewing(app, chosen);
     add_steering(app, chosen);
     add_setup(app, chosen);
@@ -229,7 +232,7 @@ Parsed run(int argc, char** argv) {
     const GlobalOptions& global = parsed.global;
     if (selftestFlag || selftestCmd) {
         cj::logging::init(global.logLevel.empty() ? "warn" : global.logLevel, global.logFile);
-        parsed.exitCode = app::run_selftest(global.config);
+        parsed.exitCode = app::run_selftest(global.config, plumbingOnly);
         return parsed;
     }
     if (!chosen.action) {

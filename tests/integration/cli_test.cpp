@@ -311,7 +311,7 @@ TEST_F(CliTest, BackendsListsBackendsAndModules) {
 TEST_F(CliTest, SelftestVersionAndHelpForEverySubcommand) {
     CliResult selftest = cli({"selftest"});
     EXPECT_EQ(selftest.status, 0) << selftest.out << selftest.err;
-    CliResult flag = run_cli({"--selftest"});
+    CliResult flag = run_cli({"--selftest", "--plumbing-only"});
     EXPECT_EQ(flag.status, 0) << flag.out << flag.err;
     CliResult version = run_cli({"--version"});
     EXPECT_EQ(version.status, 0);
@@ -451,6 +451,27 @@ TEST_F(CliTest, DoctorFailsWhenClaudeIsMissing) {
     EXPECT_EQ(doctor.status, 1);
     EXPECT_TRUE(has(doctor.out, "FAIL  claude")) << doctor.out;
     EXPECT_TRUE(has(doctor.out, "npm install -g @anthropic-ai/claude-code")) << doctor.out;
+}
+
+TEST_F(CliTest, StartAndSelftestRefuseWhenClaudeCannotRun) {
+    json config = default_config(state_.path());
+    config["claude"]["path"] = "claude-not-installed";
+    std::string path = work_.write("noclaude.json", config.dump());
+    CliResult started = run_cli({"--config", path, "start", "-C", work_.path(), "say hi"});
+    EXPECT_EQ(started.status, 1) << started.err;
+    EXPECT_TRUE(started.out.empty()) << started.out;
+    EXPECT_TRUE(has(started.err, "claude-jobs: cannot run claude: \"claude-not-installed\" is "
+                                 "not found on PATH")) << started.err;
+    EXPECT_TRUE(has(started.err, "claude.path")) << started.err;
+
+    CliResult selftest = run_cli({"--config", path, "selftest"});
+    EXPECT_EQ(selftest.status, 1) << selftest.out;
+    EXPECT_TRUE(has(selftest.out, "FAIL claude usable")) << selftest.out;
+    EXPECT_TRUE(has(selftest.out, "--plumbing-only")) << selftest.out;
+    EXPECT_TRUE(has(selftest.out, "selftest FAILED")) << selftest.out;
+    CliResult plumbing = run_cli({"--config", path, "selftest", "--plumbing-only"});
+    EXPECT_EQ(plumbing.status, 0) << plumbing.out;
+    EXPECT_TRUE(has(plumbing.out, "not required (--plumbing-only)")) << plumbing.out;
 }
 
 // --- register -----------------------------------------------------------------------------
