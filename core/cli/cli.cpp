@@ -1,5 +1,7 @@
 #include "core/cli/cli.h"
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <functional>
 
@@ -18,6 +20,14 @@ constexpr const char* kDescription =
     "stdin/stdout (register it with your MCP client: claude-jobs register); the subcommands\n"
     "look at and steer the same jobs from a terminal. Exit statuses: 0 ok, 1 failed,\n"
     "2 bad usage; wait: 1 some job did not complete, 3 timed out; 130 interrupted.";
+
+// For a person who ran the binary by hand: what they are looking at, and the way out. An MCP
+// client starts it with pipes, where nothing is said.
+constexpr const char* kServingOnTerminal =
+    "claude-jobs: this is an MCP server: it speaks JSON-RPC on stdin/stdout to an MCP client\n"
+    "and is started by one (add it to yours with: claude-jobs register --client claude-code).\n"
+    "Press Ctrl-D to stop it. For the commands a person runs (ls, start, wait, doctor, ...):\n"
+    "claude-jobs --help\n";
 
 const std::vector<std::string>& kStates = jobs::all_state_names();
 const std::vector<std::string>& kModes = jobs::permission_modes();
@@ -237,6 +247,7 @@ Parsed run(int argc, char** argv) {
     }
     if (!chosen.action) {
         parsed.serve = true;
+        if (::isatty(0)) std::fputs(kServingOnTerminal, stderr);
         return parsed;
     }
     try {
