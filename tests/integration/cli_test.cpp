@@ -541,6 +541,26 @@ TEST_F(RegisterTest, ClaudeDesktopMergesKeepingEveryOtherEntry) {
     EXPECT_EQ(count, 1u);
 }
 
+TEST_F(RegisterTest, EntryCarriesClaudesPathAndThePathTheServerNeeds) {
+    TempDir bin("cj-claudebin");
+    std::string claude = bin.write("claude", "#!/bin/sh\n");
+    ::chmod(claude.c_str(), 0755);
+    std::string path = bin.path() + ":/usr/bin:/bin";
+    CliResult r = reg({"--client", "claude-desktop"}, {{"PATH", path}});
+    ASSERT_EQ(r.status, 0) << r.err;
+    json file = json::parse(read_text(home_.path() + "/.config/Claude/claude_desktop_config.json"));
+    json env = file["mcpServers"]["claude-jobs"]["env"];
+    EXPECT_EQ(env["CLAUDE_CLI_PATH"], claude) << env.dump();
+    EXPECT_EQ(env["PATH"], path) << env.dump();
+
+    CliResult none = reg({"--client", "claude-code", "--config-file", home_.file("code.json")});
+    ASSERT_EQ(none.status, 0) << none.err;
+    EXPECT_TRUE(has(none.err, "warning: cannot run claude")) << none.err;
+    json code = json::parse(read_text(home_.file("code.json")))["mcpServers"]["claude-jobs"];
+    EXPECT_FALSE(code["env"].contains("CLAUDE_CLI_PATH")) << code.dump();
+    EXPECT_EQ(code["env"]["PATH"], noBin_.path()) << code.dump();
+}
+
 TEST_F(RegisterTest, ClaudeDesktopDryRunAndNewFileAndBrokenFile) {
     std::string file = home_.path() + "/.config/Claude/claude_desktop_config.json";
     CliResult dry = reg({"--client", "claude-desktop", "--dry-run"});
@@ -572,7 +592,8 @@ TEST_F(RegisterTest, ClaudeCodeRunsClaudeMcpAddWhenClaudeIsThere) {
     ::chmod(script.c_str(), 0755);
     CliResult r = reg({"--client", "claude-code"}, {{"PATH", bin.path()}});
     ASSERT_EQ(r.status, 0) << r.err;
-    std::string expected = "mcp\nadd\n--scope\nuser\nclaude-jobs\n--\n" + bin_path("claude-jobs") +
+    std::string expected = "mcp\nadd\n--scope\nuser\n-e\nCLAUDE_CLI_PATH=" + script + "\n-e\nPATH=" +
+                           bin.path() + "\nclaude-jobs\n--\n" + bin_path("claude-jobs") +
                            "\n--config\n" + config_ + "\n";
     EXPECT_EQ(read_text(record), expected);
 
