@@ -4,12 +4,14 @@
 
 #include <cstdio>
 #include <functional>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 
 #include "core/app/selftest.h"
 #include "core/cli/commands.h"
 #include "core/logging/log.h"
+#include "core/util/similar.h"
 
 namespace cj::cli {
 
@@ -199,6 +201,45 @@ void add_setup(CLI::App& app, Chosen& chosen) {
               [&global = chosen.global, reg] { return run_register(global, *reg); });
 }
 
+// The words CLI11 did not expect, from its message ("...not expected: a b").
+std::vector<std::string> unexpected_words(const CLI::ParseError& e) {
+    std::string what = e.what();
+    std::vector<std::string> words;
+    if (what.find("not expected") == std::string::npos) return words;
+    std::istringstream in(what.substr(what.rfind(": ") + 2));
+    for (std::string w; in >> w;) words.push_back(w.substr(0, w.find('=')));
+    return words;
+}
+
+// Close words for one the command line did not know: an option of the subcommand (or the
+// global ones), else a subcommand.
+std::string suggestion_for(const CLI::App& app, const CLI::App* sub, const std::string& word) {
+    std::vector<std::string> known;
+    if (word.rfind("-", 0) == 0) {
+        for (const CLI::App* a : {sub, &app}) {
+            if (!a) continue;
+            for (const CLI::Option* o : a->get_options()) {
+                for (const auto& n : o->get_lnames()) known.push_back("--" + n);
+                for (const auto& n : o->get_snames()) known.push_back("-" + n);
+            }
+        }
+    } else if (!sub) {
+        for (const CLI::App* s : app.get_subcommands({})) known.push_back(s->get_name());
+    }
+    return util::did_you_mean(word, known);
+}
+
+// A usage error: what is wrong, a close word when there is one, and where the usage is.
+int report_usage(const CLI::App& app, const CLI::ParseError& e) {
+    const CLI::App* sub = nullptr;
+    for (const CLI::App* s : app.get_subcommands()) sub = s;
+    std::string message = e.what();
+    for (const auto& word : unexpected_words(e)) message += suggestion_for(app, sub, word);
+    std::string help = "claude-jobs" + (sub ? " " + sub->get_name() : std::string()) + " --help";
+    std::fprintf(stderr, "claude-jobs: %s\n(%s shows the usage)\n", message.c_str(), help.c_str());
+    return kExitUsage;
+}
+
 }  // namespace
 
 Parsed run(int argc, char** argv) {
@@ -233,8 +274,12 @@ Parsed run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        int rc = app.exit(e);
-        parsed.exitCode = rc == 0 ? kExitOk : kExitUsage;
+        if (e.get_exit_code() == 0) {  // --help, --version
+            app.exit(e);
+            parsed.exitCode = kExitOk;
+        } else {
+            parsed.exitCode = report_usage(app, e);
+        }
         return parsed;
     }
     if (configOpt->count() > 0) chosen.global.config = configPath;

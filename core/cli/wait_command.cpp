@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/cli/commands.h"
+#include "core/cli/job_ids.h"
 #include "core/tools/job_view_json.h"
 #include "core/cli/table.h"
 #include "core/util/clock.h"
@@ -41,11 +42,15 @@ int run_wait(const GlobalOptions& global, const WaitOptions& options) {
         options.timeoutSec > 0
             ? started + std::chrono::milliseconds(static_cast<long long>(options.timeoutSec * 1000))
             : std::chrono::steady_clock::time_point::max();
+    std::vector<std::string> given = options.jobIds;
+    if (auto resolved = resolve_job_ids(**session, given); !resolved)
+        return report_error(resolved.error());
     std::vector<std::string> ids;
-    for (const auto& id : options.jobIds)  // each once, in the order given
+    for (const auto& id : given)  // each once, in the order given
         if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
     jobs::WaitOutcome out;
     for (;;) {
+        service.pump();  // launches queued jobs when slots free, with no server running
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         auto slice = std::min<std::chrono::milliseconds>(
@@ -95,9 +100,10 @@ int run_wait(const GlobalOptions& global, const WaitOptions& options) {
 int run_cancel(const GlobalOptions& global, const CancelOptions& options) {
     auto session = Session::open(global);
     if (!session) return report_error(session.error().message);
+    auto id = resolve_job_id(**session, options.jobId);
+    if (!id) return report_error(id.error());
     InterruptToken interrupt;
-    auto view = (*session)->call("claude_cancel",
-                                 {{"jobId", options.jobId}, {"graceSec", options.graceSec}},
+    auto view = (*session)->call("claude_cancel", {{"jobId", *id}, {"graceSec", options.graceSec}},
                                  &interrupt.token());
     if (!view) return report_error(view.error());
     if (options.json) {

@@ -111,7 +111,7 @@ TEST_F(CliTest, ShowPrintsTheJobViewAndJson) {
 
     CliResult unknown = cli({"show", "nosuchjob"});
     EXPECT_EQ(unknown.status, 1);
-    EXPECT_TRUE(has(unknown.err, "no job")) << unknown.err;
+    EXPECT_TRUE(has(unknown.err, "no such job \"nosuchjob\"")) << unknown.err;
     EXPECT_TRUE(unknown.out.empty());
 }
 
@@ -329,6 +329,54 @@ TEST_F(CliTest, SelftestVersionAndHelpForEverySubcommand) {
     EXPECT_EQ(unknown.status, 2);
     CliResult badFlag = run_cli({"ls", "--no-such-flag"});
     EXPECT_EQ(badFlag.status, 2);
+}
+
+TEST_F(CliTest, UsageErrorsArePrefixedWithAHintAndAClosestWord) {
+    CliResult typo = run_cli({"shwo", "x"});
+    EXPECT_EQ(typo.status, 2);
+    EXPECT_EQ(typo.err.rfind("claude-jobs: ", 0), 0u) << typo.err;
+    EXPECT_TRUE(has(typo.err, "did you mean \"show\"")) << typo.err;
+    EXPECT_TRUE(has(typo.err, "claude-jobs --help shows the usage")) << typo.err;
+    CliResult option = run_cli({"ls", "--stauts", "running"});
+    EXPECT_EQ(option.status, 2);
+    EXPECT_EQ(option.err.rfind("claude-jobs: ", 0), 0u) << option.err;
+    EXPECT_TRUE(has(option.err, "did you mean \"--status\"")) << option.err;
+    EXPECT_TRUE(has(option.err, "claude-jobs ls --help")) << option.err;
+    CliResult missing = run_cli({"show"});
+    EXPECT_EQ(missing.status, 2);
+    EXPECT_TRUE(has(missing.err, "claude-jobs: ") && has(missing.err, "claude-jobs show --help"))
+        << missing.err;
+}
+
+TEST_F(CliTest, IdsMayBeShortenedWhileTheyNameOneJob) {
+    for (const char* id : {"alpha-one", "alpha-two", "beta-one"})
+        server_->wait_done(start_id("say " + std::string(id), {{"jobId", id}}));
+    CliResult shown = cli({"show", "be", "--json"});
+    ASSERT_EQ(shown.status, 0) << shown.err;
+    EXPECT_EQ(json::parse(shown.out)["jobId"], "beta-one");
+    CliResult logs = cli({"logs", "alpha-t"});
+    EXPECT_EQ(logs.status, 0) << logs.err;
+    EXPECT_TRUE(has(logs.out, "alpha-two")) << logs.out;
+    CliResult waited = cli({"wait", "alpha-o", "b"});
+    EXPECT_EQ(waited.status, 0) << waited.err;
+
+    CliResult ambiguous = cli({"show", "alpha"});
+    EXPECT_EQ(ambiguous.status, 2);
+    EXPECT_TRUE(has(ambiguous.err, "claude-jobs: job id \"alpha\" is ambiguous: 2 jobs start "
+                                   "with it (alpha-two, alpha-one)"))
+        << ambiguous.err;
+    CliResult typo = cli({"cancel", "beta-eno"});
+    EXPECT_EQ(typo.status, 1);
+    EXPECT_TRUE(has(typo.err, "no such job \"beta-eno\" (did you mean \"beta-one\"?)")) << typo.err;
+}
+
+TEST_F(CliTest, RelativeWorkFolderIsTheShellsFolderJoined) {
+    fs::create_directories(work_.path() + "/sub/dir");
+    CliResult started = cli({"start", "-C", "sub/dir", "say here"}, CliOptions{{}, std::nullopt, work_.path()});
+    ASSERT_EQ(started.status, 0) << started.err;
+    std::string id = started.out.substr(0, started.out.find('\n'));
+    json view = server_->wait_done(id);
+    EXPECT_EQ(view["workFolder"], fs::canonical(work_.path() + "/sub/dir").string());
 }
 
 // --- doctor -------------------------------------------------------------------------------

@@ -92,5 +92,51 @@ TEST_F(FirstRunTest, ServerOnAPipeSaysNothingOfTheKind) {
     EXPECT_FALSE(has(served.err, "--help")) << served.err;
 }
 
+// The visible width of each line (escape sequences and carriage returns left out).
+std::size_t widest_line(const std::string& text) {
+    std::size_t widest = 0, width = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c == '\x1b') {
+            while (i < text.size() && !std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+        } else if (c == '\n') {
+            widest = std::max(widest, width);
+            width = 0;
+        } else if (c != '\r' && (c & 0xC0) != 0x80) {
+            ++width;
+        }
+    }
+    return std::max(widest, width);
+}
+
+TEST_F(FirstRunTest, QueuedJobFromTheShellIsLaunchedByWaitWithNoServer) {
+    json config = default_config(state_.path());
+    config["maxConcurrentJobs"] = 1;
+    write_text(config_, config.dump());
+    TempDir work{"cj-first-work"};
+    CliResult first = run_cli({"--config", config_, "start", "-C", work.path(), "sleep 2\nsay one"});
+    ASSERT_EQ(first.status, 0) << first.err;
+    CliResult second = run_cli({"--config", config_, "start", "-C", work.path(), "say two"});
+    ASSERT_EQ(second.status, 0) << second.err;
+    EXPECT_TRUE(has(second.err, "queue position 1")) << second.err;
+    EXPECT_TRUE(has(second.err, "claude-jobs wait")) << second.err;
+    std::string id = second.out.substr(0, second.out.find('\n'));
+    CliResult waited = run_cli({"--config", config_, "wait", "--timeout", "30", id});
+    EXPECT_EQ(waited.status, 0) << waited.out << waited.err;
+    EXPECT_TRUE(has(waited.out, "completed")) << waited.out;
+}
+
+TEST_F(FirstRunTest, ListFitsTheTerminalsRealWidth) {
+    TempDir work{"cj-first-work"};
+    std::string prompt = "say " + std::string(150, 'w');
+    CliResult started = run_cli({"--config", config_, "start", "-C", work.path(), prompt});
+    ASSERT_EQ(started.status, 0) << started.err;
+    // COLUMNS says 300: the terminal's 120 wins, and the prompt is cut to fill it.
+    PtyRun run = run_on_terminal({bin_path("claude-jobs"), "--config", config_, "ls"}, "\x04", 120);
+    EXPECT_TRUE(has(run.output, "PROMPT")) << run.output;
+    EXPECT_LE(widest_line(run.output), 120u) << run.output;
+    EXPECT_GT(widest_line(run.output), 100u) << run.output;
+}
+
 }  // namespace
 }  // namespace cj::testing
