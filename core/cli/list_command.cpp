@@ -124,8 +124,11 @@ int run_show(const GlobalOptions& global, const ShowOptions& options) {
     // Text from the job reaches a terminal without its control characters.
     auto body = [&](const std::string& title, const std::string& text) {
         if (text.empty()) return;
-        out += "\n" + paint(title, Tone::Bold, colour) + "\n" +
-               (::isatty(1) ? clean_text(text) : text);
+        // Appended piece by piece: "\n" + a temporary string trips GCC 12's -Wrestrict.
+        out += '\n';
+        out += paint(title, Tone::Bold, colour);
+        out += '\n';
+        out += ::isatty(1) ? clean_text(text) : text;
         if (out.back() != '\n') out += "\n";
     };
     if (v.contains("result")) body("result", v["result"].value("text", ""));
