@@ -153,10 +153,11 @@ int register_claude_code(const RegisterOptions& options,
                     options.name.c_str(), options.scope.c_str());
         return kExitOk;
     }
-    std::vector<std::string> add = {claude, "mcp", "add", "--scope", options.scope};
+    // The name before the -e options: -e takes every value up to the next option.
+    std::vector<std::string> add = {claude, "mcp", "add", "--scope", options.scope, options.name};
     for (const auto& [key, value] : serverEnv.items())
         add.insert(add.end(), {"-e", key + "=" + value.get<std::string>()});
-    add.insert(add.end(), {options.name, "--", exe});
+    add.insert(add.end(), {"--", exe});
     add.insert(add.end(), args.begin(), args.end());
     std::vector<std::string> remove = {claude,    "mcp",         "remove",
                                        "--scope", options.scope, options.name};

@@ -640,8 +640,8 @@ TEST_F(RegisterTest, ClaudeCodeRunsClaudeMcpAddWhenClaudeIsThere) {
     ::chmod(script.c_str(), 0755);
     CliResult r = reg({"--client", "claude-code"}, {{"PATH", bin.path()}});
     ASSERT_EQ(r.status, 0) << r.err;
-    std::string expected = "mcp\nadd\n--scope\nuser\n-e\nCLAUDE_CLI_PATH=" + script + "\n-e\nPATH=" +
-                           bin.path() + "\nclaude-jobs\n--\n" + bin_path("claude-jobs") +
+    std::string expected = "mcp\nadd\n--scope\nuser\nclaude-jobs\n-e\nCLAUDE_CLI_PATH=" + script +
+                           "\n-e\nPATH=" + bin.path() + "\n--\n" + bin_path("claude-jobs") +
                            "\n--config\n" + config_ + "\n";
     EXPECT_EQ(read_text(record), expected);
 
@@ -694,6 +694,8 @@ TEST_F(RegisterTest, ClaudeCodeWithTheRealClaudeCli) {
     ASSERT_TRUE(file["mcpServers"].contains("claude-jobs")) << file.dump(2);
     EXPECT_EQ(file["mcpServers"]["claude-jobs"]["command"], bin_path("claude-jobs"));
     EXPECT_EQ(file["mcpServers"]["claude-jobs"]["args"], json::array({"--config", config_}));
+    EXPECT_EQ(file["mcpServers"]["claude-jobs"]["env"]["PATH"], env["PATH"].value());
+    EXPECT_EQ(file["mcpServers"]["claude-jobs"]["env"]["CLAUDE_CLI_PATH"], bin.file("claude"));
 
     CliResult second = reg({"--client", "claude-code"}, env);
     ASSERT_EQ(second.status, 0) << second.out << second.err;
