@@ -29,6 +29,16 @@ void print_ended(const std::vector<json>& views, bool colour) {
     std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
+// For a job still queued when the wait gives up: why it has not started.
+std::string why_not_started(jobs::JobService& service, const std::string& id) {
+    jobs::ViewOptions quick;
+    quick.tailBytes = 0;
+    auto view = service.check(id, quick);
+    if (!view || view->job.state != jobs::JobState::Queued) return "";
+    return " (queued: all " + std::to_string(service.config().maxConcurrentJobs) +
+           " slots of maxConcurrentJobs are taken; it starts when one frees)";
+}
+
 }  // namespace
 
 int run_wait(const GlobalOptions& global, const WaitOptions& options) {
@@ -86,7 +96,7 @@ int run_wait(const GlobalOptions& global, const WaitOptions& options) {
     bool satisfied = out.pending.empty() || (options.any && !out.done.empty());
     if (!satisfied) {
         std::string pending;
-        for (const auto& id : out.pending) pending += " " + id;
+        for (const auto& id : out.pending) pending += " " + id + why_not_started(service, id);
         report_error(std::string(interrupt.interrupted() ? "interrupted" : "timed out") +
                          "; still running:" + pending,
                      0);

@@ -121,6 +121,9 @@ TEST_F(FirstRunTest, QueuedJobFromTheShellIsLaunchedByWaitWithNoServer) {
     EXPECT_TRUE(has(second.err, "queue position 1")) << second.err;
     EXPECT_TRUE(has(second.err, "claude-jobs wait")) << second.err;
     std::string id = second.out.substr(0, second.out.find('\n'));
+    CliResult early = run_cli({"--config", config_, "wait", "--timeout", "0.2", id});
+    EXPECT_EQ(early.status, 3) << early.err;
+    EXPECT_TRUE(has(early.err, "queued: all 1 slots of maxConcurrentJobs are taken")) << early.err;
     CliResult waited = run_cli({"--config", config_, "wait", "--timeout", "30", id});
     EXPECT_EQ(waited.status, 0) << waited.out << waited.err;
     EXPECT_TRUE(has(waited.out, "completed")) << waited.out;
