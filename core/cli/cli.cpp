@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <algorithm>
 #include <functional>
 #include <sstream>
 
@@ -234,7 +235,15 @@ int report_usage(const CLI::App& app, const CLI::ParseError& e) {
     const CLI::App* sub = nullptr;
     for (const CLI::App* s : app.get_subcommands()) sub = s;
     std::string message = e.what();
-    for (const auto& word : unexpected_words(e)) message += suggestion_for(app, sub, word);
+    std::vector<std::string> words = unexpected_words(e);
+    std::reverse(words.begin(), words.end());  // CLI11 lists them last first
+    if (!words.empty() && !sub && words[0].rfind("-", 0) != 0) {
+        message = "unknown command \"" + words[0] + "\"" + suggestion_for(app, sub, words[0]);
+    } else if (!words.empty()) {
+        message = "unexpected";
+        for (const auto& word : words)
+            message += " \"" + word + "\"" + suggestion_for(app, sub, word);
+    }
     std::string help = "claude-jobs" + (sub ? " " + sub->get_name() : std::string()) + " --help";
     std::fprintf(stderr, "claude-jobs: %s\n(%s shows the usage)\n", message.c_str(), help.c_str());
     return kExitUsage;

@@ -335,12 +335,13 @@ TEST_F(CliTest, UsageErrorsArePrefixedWithAHintAndAClosestWord) {
     CliResult typo = run_cli({"shwo", "x"});
     EXPECT_EQ(typo.status, 2);
     EXPECT_EQ(typo.err.rfind("claude-jobs: ", 0), 0u) << typo.err;
-    EXPECT_TRUE(has(typo.err, "did you mean \"show\"")) << typo.err;
+    EXPECT_TRUE(has(typo.err, "unknown command \"shwo\" (did you mean \"show\"?)")) << typo.err;
     EXPECT_TRUE(has(typo.err, "claude-jobs --help shows the usage")) << typo.err;
     CliResult option = run_cli({"ls", "--stauts", "running"});
     EXPECT_EQ(option.status, 2);
     EXPECT_EQ(option.err.rfind("claude-jobs: ", 0), 0u) << option.err;
-    EXPECT_TRUE(has(option.err, "did you mean \"--status\"")) << option.err;
+    EXPECT_TRUE(has(option.err, "unexpected \"--stauts\" (did you mean \"--status\"?)"))
+        << option.err;
     EXPECT_TRUE(has(option.err, "claude-jobs ls --help")) << option.err;
     CliResult missing = run_cli({"show"});
     EXPECT_EQ(missing.status, 2);
