@@ -70,7 +70,8 @@ void check_claude(Steps& steps, const config::Config& config, bool plumbingOnly)
     if (claude)
         steps.step("claude usable", true, *claude);
     else if (plumbingOnly)
-        steps.step("claude usable", true, "not required (--plumbing-only): " + claude.error().message);
+        steps.step("claude usable", true,
+                   "not required (--plumbing-only): " + claude.error().message);
     else
         steps.step("claude usable", false,
                    claude.error().message + " (--plumbing-only checks the rest without claude)");
@@ -78,7 +79,9 @@ void check_claude(Steps& steps, const config::Config& config, bool plumbingOnly)
 
 }  // namespace
 
-bool is_selftest_child() { return std::getenv(kChildVar) != nullptr; }
+bool is_selftest_child() {
+    return std::getenv(kChildVar) != nullptr;
+}
 
 int run_selftest_child() {
     std::string prompt((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());

@@ -44,9 +44,8 @@ Result<std::string> match_job_id(const std::string& given, const std::vector<std
     if (starting.size() > kListedCandidates)
         list += " and " + std::to_string(starting.size() - kListedCandidates) + " more";
     return make_error(ErrorCode::InvalidArgument,
-                      "job id \"" + given + "\" is ambiguous: " +
-                          std::to_string(starting.size()) + " jobs start with it (" + list +
-                          "); give more of the id");
+                      "job id \"" + given + "\" is ambiguous: " + std::to_string(starting.size()) +
+                          " jobs start with it (" + list + "); give more of the id");
 }
 
 Result<std::string> resolve_job_id(Session& session, const std::string& given) {

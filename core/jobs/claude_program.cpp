@@ -55,10 +55,10 @@ Result<std::string> find_runnable_claude(const std::string& program,
     bool named = program.find('/') == std::string::npos;
     std::string found = plugin_common::find_program(program, path);
     if (found.empty())
-        return cannot_run("\"" + program + "\" " +
-                              (named ? "is not found on PATH (" + path + ")"
-                                     : "is not an executable file"),
-                          kInstallFix);
+        return cannot_run(
+            "\"" + program + "\" " +
+                (named ? "is not found on PATH (" + path + ")" : "is not an executable file"),
+            kInstallFix);
     Interpreter interpreter = read_interpreter(found);
     if (interpreter.path.empty()) return found;
     if (!plugin_common::executable_file(interpreter.path))
@@ -66,8 +66,8 @@ Result<std::string> find_runnable_claude(const std::string& program,
                           "reinstall Claude Code, or point claude.path at a working claude");
     if (!interpreter.viaEnv.empty() &&
         plugin_common::find_program(interpreter.viaEnv, path).empty())
-        return cannot_run(found + " runs with " + interpreter.viaEnv + ", which is not found on PATH (" +
-                              path + ")",
+        return cannot_run(found + " runs with " + interpreter.viaEnv +
+                              ", which is not found on PATH (" + path + ")",
                           "start the server with a PATH that has " + interpreter.viaEnv +
                               " (`claude-jobs register` writes claude's path and this shell's "
                               "PATH into the client's entry), or set PATH in claude.env");

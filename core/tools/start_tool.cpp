@@ -24,27 +24,34 @@ json input_schema() {
     return {
         {"type", "object"},
         {"properties",
-         {{"prompt", input(str, "The task for Claude Code, as you would type it (required). "
-                                "Example: \"Run the tests and fix what fails\".")},
-          {"workFolder",
-           input(str, "Absolute path of an existing folder the job works in (default: the "
-                      "config's defaultWorkFolder, else the server's folder). Example: "
-                      "\"/home/me/project\".")},
-          {"model", input(str, "Model name or alias (default: claude's own). Example: "
-                               "\"sonnet\".")},
-          {"backend", input(str, "Configured backend to run on (default: a route matching the "
-                                 "work folder, else defaultBackend); see claude_backends. "
-                                 "Example: \"local\".")},
-          {"jobId", input(str, "Id to give the job instead of a new one, matching "
-                               "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$. Example: \"fix-tests-1\".")},
+         {{"prompt", input(str,
+                           "The task for Claude Code, as you would type it (required). "
+                           "Example: \"Run the tests and fix what fails\".")},
+          {"workFolder", input(str,
+                               "Absolute path of an existing folder the job works in (default: the "
+                               "config's defaultWorkFolder, else the server's folder). Example: "
+                               "\"/home/me/project\".")},
+          {"model", input(str,
+                          "Model name or alias (default: claude's own). Example: "
+                          "\"sonnet\".")},
+          {"backend", input(str,
+                            "Configured backend to run on (default: a route matching the "
+                            "work folder, else defaultBackend); see claude_backends. "
+                            "Example: \"local\".")},
+          {"jobId", input(str,
+                          "Id to give the job instead of a new one, matching "
+                          "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$. Example: \"fix-tests-1\".")},
           {"idempotencyKey",
-           input(str, "The same key again returns the same job instead of starting a second "
-                      "one (default: none). Example: \"pr-42-review\".")},
-          {"resumeSessionId", input(str, "Claude session UUID to continue (default: a new "
-                                         "session). Example: "
-                                         "\"0f8fad5b-d9cb-469f-a165-70867728950e\".")},
-          {"resumeJobId", input(str, "Continue the session of this earlier job (default: a new "
-                                     "session). Example: \"j8k2m4\".")},
+           input(str,
+                 "The same key again returns the same job instead of starting a second "
+                 "one (default: none). Example: \"pr-42-review\".")},
+          {"resumeSessionId", input(str,
+                                    "Claude session UUID to continue (default: a new "
+                                    "session). Example: "
+                                    "\"0f8fad5b-d9cb-469f-a165-70867728950e\".")},
+          {"resumeJobId", input(str,
+                                "Continue the session of this earlier job (default: a new "
+                                "session). Example: \"j8k2m4\".")},
           {"forkSession",
            input({{"type", "boolean"}, {"default", false}},
                  "With a resume: continue in a new session copied from it (default false).")},
@@ -52,19 +59,22 @@ json input_schema() {
            input({{"type", "string"}, {"enum", jobs::permission_modes()}},
                  "Claude's permission mode (default: the config's claude.permissionMode). "
                  "Example: \"acceptEdits\".")},
-          {"allowedTools", input(strs, "Tools the job may use without asking, in claude's "
-                                       "--allowedTools syntax (default: claude's own). "
-                                       "Example: [\"Read\", \"Bash(git diff:*)\"].")},
-          {"disallowedTools", input(strs, "Tools the job may not use (default: none). "
-                                          "Example: [\"WebFetch\"].")},
+          {"allowedTools", input(strs,
+                                 "Tools the job may use without asking, in claude's "
+                                 "--allowedTools syntax (default: claude's own). "
+                                 "Example: [\"Read\", \"Bash(git diff:*)\"].")},
+          {"disallowedTools", input(strs,
+                                    "Tools the job may not use (default: none). "
+                                    "Example: [\"WebFetch\"].")},
           {"timeoutSec", input({{"type", "integer"}, {"minimum", 1}},
                                "Time limit in seconds, at least 1 (default: the config's "
                                "defaultTimeoutSec). Example: 1800.")},
           {"maxBudgetUsd", input({{"type", "number"}, {"exclusiveMinimum", 0}},
                                  "Spending limit in US dollars, above 0 (default: none). "
                                  "Example: 2.5.")},
-          {"label", input(str, "Free text to find the job by (default: none). Example: "
-                               "\"nightly review\".")}}},
+          {"label", input(str,
+                          "Free text to find the job by (default: none). Example: "
+                          "\"nightly review\".")}}},
         {"required", {"prompt"}},
         {"additionalProperties", false}};
 }

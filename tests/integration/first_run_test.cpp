@@ -114,7 +114,8 @@ TEST_F(FirstRunTest, QueuedJobFromTheShellIsLaunchedByWaitWithNoServer) {
     config["maxConcurrentJobs"] = 1;
     write_text(config_, config.dump());
     TempDir work{"cj-first-work"};
-    CliResult first = run_cli({"--config", config_, "start", "-C", work.path(), "sleep 2\nsay one"});
+    CliResult first =
+        run_cli({"--config", config_, "start", "-C", work.path(), "sleep 2\nsay one"});
     ASSERT_EQ(first.status, 0) << first.err;
     CliResult second = run_cli({"--config", config_, "start", "-C", work.path(), "say two"});
     ASSERT_EQ(second.status, 0) << second.err;

@@ -62,10 +62,10 @@ TEST_F(ToolsDocTest, EveryInputIsDescribedAndNamedInItsToolsSection) {
 }
 
 TEST_F(ToolsDocTest, EveryToolSaysWhetherItReadsChangesOrDestroys) {
-    std::map<std::string, bool> readOnly = {
-        {"claude_start", false}, {"claude_check", true},   {"claude_wait", true},
-        {"claude_jobs", true},   {"claude_backends", true}, {"claude_cancel", false},
-        {"claude_send", false}};
+    std::map<std::string, bool> readOnly = {{"claude_start", false},   {"claude_check", true},
+                                            {"claude_wait", true},     {"claude_jobs", true},
+                                            {"claude_backends", true}, {"claude_cancel", false},
+                                            {"claude_send", false}};
     for (const auto& tool : tools_) {
         std::string name = tool["name"];
         const json& a = tool["annotations"];

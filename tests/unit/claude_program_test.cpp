@@ -23,7 +23,9 @@ std::string executable(const TempDir& dir, const std::string& name, const std::s
 
 TEST(ClaudeProgram, FindsANameOnTheJobsPath) {
     TempDir bin{"cj-bin"};
-    std::string claude = executable(bin, "claude", "\x7f" "ELF");
+    std::string claude = executable(bin, "claude",
+                                    "\x7f"
+                                    "ELF");
     auto found = find_runnable_claude("claude", {"HOME=/x", "PATH=/nowhere:" + bin.path()});
     ASSERT_TRUE(found.ok()) << found.error().message;
     EXPECT_EQ(*found, claude);
@@ -46,8 +48,7 @@ TEST(ClaudeProgram, PathThatIsNotExecutableIsRefused) {
     std::string plain = bin.write("claude", "#!/bin/sh\n");  // not chmod +x
     auto found = find_runnable_claude(plain, {"PATH=/usr/bin"});
     ASSERT_FALSE(found.ok());
-    EXPECT_TRUE(has(found.error().message, "is not an executable file"))
-        << found.error().message;
+    EXPECT_TRUE(has(found.error().message, "is not an executable file")) << found.error().message;
 }
 
 TEST(ClaudeProgram, ScriptWhoseInterpreterIsOffThePathIsRefused) {
@@ -57,7 +58,9 @@ TEST(ClaudeProgram, ScriptWhoseInterpreterIsOffThePathIsRefused) {
     ASSERT_FALSE(found.ok());
     EXPECT_TRUE(has(found.error().message, "runs with node, which is not found on PATH"))
         << found.error().message;
-    executable(bin, "node", "\x7f" "ELF");
+    executable(bin, "node",
+               "\x7f"
+               "ELF");
     EXPECT_TRUE(find_runnable_claude(claude, {"PATH=" + bin.path()}).ok());
 }
 
