@@ -11,7 +11,7 @@ foreach(path bin/claude-jobs bin/claude-jobs-runner lib/claude-jobs/plugins/loca
     message(FATAL_ERROR "missing from the installed tree: ${path}")
   endif()
 endforeach()
-execute_process(COMMAND ${PREFIX}/bin/claude-jobs --selftest
+execute_process(COMMAND ${PREFIX}/bin/claude-jobs --selftest --plumbing-only
                 RESULT_VARIABLE selftest_rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
 message("${out}")
 if(NOT selftest_rc EQUAL 0)

@@ -15,6 +15,8 @@
 
 #include "claude_jobs/job_folder.h"
 #include "core/app/app.h"
+#include "core/jobs/claude_program.h"
+#include "core/jobs/start_request.h"
 #include "core/tools/job_view_json.h"
 #include "core/util/files.h"
 
@@ -60,9 +62,26 @@ json poll_until_done(jobs::JobService& service, const std::string& id, int secon
     }
 }
 
+// The claude jobs would run, checked as claude_start checks it: a setup without one fails
+// unless only the plumbing is being checked.
+void check_claude(Steps& steps, const config::Config& config, bool plumbingOnly) {
+    auto env = jobs::job_environment(jobs::process_environment(), config.claude, "selftest", 1);
+    auto claude = jobs::find_runnable_claude(config.claude.path, env);
+    if (claude)
+        steps.step("claude usable", true, *claude);
+    else if (plumbingOnly)
+        steps.step("claude usable", true,
+                   "not required (--plumbing-only): " + claude.error().message);
+    else
+        steps.step("claude usable", false,
+                   claude.error().message + " (--plumbing-only checks the rest without claude)");
+}
+
 }  // namespace
 
-bool is_selftest_child() { return std::getenv(kChildVar) != nullptr; }
+bool is_selftest_child() {
+    return std::getenv(kChildVar) != nullptr;
+}
 
 int run_selftest_child() {
     std::string prompt((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
@@ -89,7 +108,7 @@ int run_selftest_child() {
     return 0;
 }
 
-int run_selftest(const std::optional<std::string>& configPath) {
+int run_selftest(const std::optional<std::string>& configPath, bool plumbingOnly) {
     Steps steps;
     auto env = config::current_environment();
     auto loaded = config::load(configPath, env);
@@ -98,6 +117,7 @@ int run_selftest(const std::optional<std::string>& configPath) {
                            : loaded.error().message))
         return 1;
     config::Config config = *loaded;
+    check_claude(steps, config, plumbingOnly);
 
     char tmpl[] = "/tmp/claude-jobs-selftest-XXXXXX";
     bool made = ::mkdtemp(tmpl) != nullptr;

@@ -1,13 +1,18 @@
 #include "core/cli/cli.h"
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <sstream>
 
 #include <CLI/CLI.hpp>
 
 #include "core/app/selftest.h"
 #include "core/cli/commands.h"
 #include "core/logging/log.h"
+#include "core/util/similar.h"
 
 namespace cj::cli {
 
@@ -18,6 +23,14 @@ constexpr const char* kDescription =
     "stdin/stdout (register it with your MCP client: claude-jobs register); the subcommands\n"
     "look at and steer the same jobs from a terminal. Exit statuses: 0 ok, 1 failed,\n"
     "2 bad usage; wait: 1 some job did not complete, 3 timed out; 130 interrupted.";
+
+// For a person who ran the binary by hand: what they are looking at, and the way out. An MCP
+// client starts it with pipes, where nothing is said.
+constexpr const char* kServingOnTerminal =
+    "claude-jobs: this is an MCP server: it speaks JSON-RPC on stdin/stdout to an MCP client\n"
+    "and is started by one (add it to yours with: claude-jobs register --client claude-code).\n"
+    "Press Ctrl-D to stop it. For the commands a person runs (ls, start, wait, doctor, ...):\n"
+    "claude-jobs --help\n";
 
 const std::vector<std::string>& kStates = jobs::all_state_names();
 const std::vector<std::string>& kModes = jobs::permission_modes();
@@ -189,6 +202,53 @@ void add_setup(CLI::App& app, Chosen& chosen) {
               [&global = chosen.global, reg] { return run_register(global, *reg); });
 }
 
+// The words CLI11 did not expect, from its message ("...not expected: a b").
+std::vector<std::string> unexpected_words(const CLI::ParseError& e) {
+    std::string what = e.what();
+    std::vector<std::string> words;
+    if (what.find("not expected") == std::string::npos) return words;
+    std::istringstream in(what.substr(what.rfind(": ") + 2));
+    for (std::string w; in >> w;) words.push_back(w.substr(0, w.find('=')));
+    return words;
+}
+
+// Close words for one the command line did not know: an option of the subcommand (or the
+// global ones), else a subcommand.
+std::string suggestion_for(const CLI::App& app, const CLI::App* sub, const std::string& word) {
+    std::vector<std::string> known;
+    if (word.rfind("-", 0) == 0) {
+        for (const CLI::App* a : {sub, &app}) {
+            if (!a) continue;
+            for (const CLI::Option* o : a->get_options()) {
+                for (const auto& n : o->get_lnames()) known.push_back("--" + n);
+                for (const auto& n : o->get_snames()) known.push_back("-" + n);
+            }
+        }
+    } else if (!sub) {
+        for (const CLI::App* s : app.get_subcommands({})) known.push_back(s->get_name());
+    }
+    return util::did_you_mean(word, known);
+}
+
+// A usage error: what is wrong, a close word when there is one, and where the usage is.
+int report_usage(const CLI::App& app, const CLI::ParseError& e) {
+    const CLI::App* sub = nullptr;
+    for (const CLI::App* s : app.get_subcommands()) sub = s;
+    std::string message = e.what();
+    std::vector<std::string> words = unexpected_words(e);
+    std::reverse(words.begin(), words.end());  // CLI11 lists them last first
+    if (!words.empty() && !sub && words[0].rfind("-", 0) != 0) {
+        message = "unknown command \"" + words[0] + "\"" + suggestion_for(app, sub, words[0]);
+    } else if (!words.empty()) {
+        message = "unexpected";
+        for (const auto& word : words)
+            message += " \"" + word + "\"" + suggestion_for(app, sub, word);
+    }
+    std::string help = "claude-jobs" + (sub ? " " + sub->get_name() : std::string()) + " --help";
+    std::fprintf(stderr, "claude-jobs: %s\n(%s shows the usage)\n", message.c_str(), help.c_str());
+    return kExitUsage;
+}
+
 }  // namespace
 
 Parsed run(int argc, char** argv) {
@@ -207,6 +267,9 @@ Parsed run(int argc, char** argv) {
                    "trace, debug, info, warn, error, off (logs go to stderr)");
     app.add_option("--log-file", chosen.global.logFile, "also write the log to FILE");
     app.add_flag("--selftest", selftestFlag, "same as the selftest subcommand");
+    bool plumbingOnly = false;
+    app.add_flag("--plumbing-only", plumbingOnly,
+                 "with selftest: pass without a usable claude (checks only claude-jobs itself)");
     add_viewing(app, chosen);
     add_steering(app, chosen);
     add_setup(app, chosen);
@@ -220,8 +283,12 @@ Parsed run(int argc, char** argv) {
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
-        int rc = app.exit(e);
-        parsed.exitCode = rc == 0 ? kExitOk : kExitUsage;
+        if (e.get_exit_code() == 0) {  // --help, --version
+            app.exit(e);
+            parsed.exitCode = kExitOk;
+        } else {
+            parsed.exitCode = report_usage(app, e);
+        }
         return parsed;
     }
     if (configOpt->count() > 0) chosen.global.config = configPath;
@@ -229,11 +296,12 @@ Parsed run(int argc, char** argv) {
     const GlobalOptions& global = parsed.global;
     if (selftestFlag || selftestCmd) {
         cj::logging::init(global.logLevel.empty() ? "warn" : global.logLevel, global.logFile);
-        parsed.exitCode = app::run_selftest(global.config);
+        parsed.exitCode = app::run_selftest(global.config, plumbingOnly);
         return parsed;
     }
     if (!chosen.action) {
         parsed.serve = true;
+        if (::isatty(0)) std::fputs(kServingOnTerminal, stderr);
         return parsed;
     }
     try {

@@ -1,11 +1,13 @@
 // ls and show: the job list as a table, and one job's view as a person reads it. Both call
 // the MCP tools (claude_jobs, claude_check) in this process.
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
 
 #include "core/cli/commands.h"
+#include "core/cli/job_ids.h"
 #include "core/cli/table.h"
 #include "core/util/clock.h"
 
@@ -17,7 +19,10 @@ namespace {
 
 constexpr std::size_t kDefaultWidth = 160;
 
+// The terminal's own width, else $COLUMNS, else a wide default.
 std::size_t terminal_width() {
+    winsize size{};
+    if (::ioctl(1, TIOCGWINSZ, &size) == 0 && size.ws_col > 20) return size.ws_col;
     if (const char* c = std::getenv("COLUMNS")) {
         long v = std::strtol(c, nullptr, 10);
         if (v > 20 && v < 10000) return static_cast<std::size_t>(v);
@@ -75,8 +80,9 @@ int run_ls(const GlobalOptions& global, const ListOptions& options) {
 int run_show(const GlobalOptions& global, const ShowOptions& options) {
     auto session = Session::open(global);
     if (!session) return report_error(session.error().message);
-    auto view = (*session)->call("claude_check",
-                                 {{"jobId", options.jobId}, {"tailBytes", options.tailBytes}});
+    auto id = resolve_job_id(**session, options.jobId);
+    if (!id) return report_error(id.error());
+    auto view = (*session)->call("claude_check", {{"jobId", *id}, {"tailBytes", options.tailBytes}});
     if (!view) return report_error(view.error());
     if (options.json) {
         print(view->dump(2) + "\n");
@@ -118,8 +124,11 @@ int run_show(const GlobalOptions& global, const ShowOptions& options) {
     // Text from the job reaches a terminal without its control characters.
     auto body = [&](const std::string& title, const std::string& text) {
         if (text.empty()) return;
-        out += "\n" + paint(title, Tone::Bold, colour) + "\n" +
-               (::isatty(1) ? clean_text(text) : text);
+        // Appended piece by piece: "\n" + a temporary string trips GCC 12's -Wrestrict.
+        out += '\n';
+        out += paint(title, Tone::Bold, colour);
+        out += '\n';
+        out += ::isatty(1) ? clean_text(text) : text;
         if (out.back() != '\n') out += "\n";
     };
     if (v.contains("result")) body("result", v["result"].value("text", ""));

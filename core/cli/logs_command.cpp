@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "core/cli/commands.h"
+#include "core/cli/job_ids.h"
 #include "core/cli/table.h"
 #include "core/cli/words.h"
 #include "core/jobs/job_dirs.h"
@@ -93,6 +94,14 @@ int raw_file(Session& session, const std::string& id, const std::string& name, b
     }
 }
 
+// What to press to leave the job running, said before the terminal is handed over.
+std::string detach_hint(const std::string& program) {
+    std::string base = program.substr(program.rfind('/') + 1);
+    if (base == "tmux")
+        return "attaching; to detach and leave the job running press Ctrl-b then d";
+    return "attaching with " + base + "; leaving it does not stop the job (claude-jobs cancel does)";
+}
+
 int follow_or_print(Session& session, const LogsOptions& options) {
     std::unique_ptr<InterruptToken> interrupt;
     if (options.follow) interrupt = std::make_unique<InterruptToken>();
@@ -108,12 +117,19 @@ int follow_or_print(Session& session, const LogsOptions& options) {
 int run_logs(const GlobalOptions& global, const LogsOptions& options) {
     auto session = Session::open(global);
     if (!session) return report_error(session.error().message);
-    return follow_or_print(**session, options);
+    auto id = resolve_job_id(**session, options.jobId);
+    if (!id) return report_error(id.error());
+    LogsOptions resolved = options;
+    resolved.jobId = *id;
+    return follow_or_print(**session, resolved);
 }
 
-int run_attach(const GlobalOptions& global, const std::string& jobId) {
+int run_attach(const GlobalOptions& global, const std::string& given) {
     auto session = Session::open(global);
     if (!session) return report_error(session.error().message);
+    auto resolved = resolve_job_id(**session, given);
+    if (!resolved) return report_error(resolved.error());
+    const std::string& jobId = *resolved;
     jobs::ViewOptions quick;
     quick.tailBytes = 0;
     auto view = (*session)->service().check(jobId, quick);
@@ -121,6 +137,9 @@ int run_attach(const GlobalOptions& global, const std::string& jobId) {
     std::string command = view->attach;
     if (command.empty()) {
         // No terminal to attach to (a local or container job, or one that ended): follow it.
+        if (view->job.state == jobs::JobState::Running)
+            std::fprintf(stderr, "following the job's log; Ctrl-C stops following, the job "
+                                 "keeps running\n");
         LogsOptions follow;
         follow.jobId = jobId;
         follow.follow = true;
@@ -131,6 +150,7 @@ int run_attach(const GlobalOptions& global, const std::string& jobId) {
     std::vector<char*> argv;
     for (auto& w : *words) argv.push_back(w.data());
     argv.push_back(nullptr);
+    std::fprintf(stderr, "%s\n", detach_hint((*words)[0]).c_str());
     std::fflush(stdout);
     std::fflush(stderr);
     ::execvp(argv[0], argv.data());  // an argument vector: no shell sees it

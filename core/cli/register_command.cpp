@@ -1,7 +1,9 @@
 // register: wires this server into an MCP client. Claude Code through its own
 // `claude mcp add` when claude is found (else its documented config file); Claude Desktop
 // through its config file for this OS. Files are merged (every other key and server kept),
-// backed up first, replaced atomically; a second run changes nothing and says so.
+// backed up first, replaced atomically; a second run changes nothing and says so. The entry's
+// env carries claude's path and this shell's PATH, so the server finds claude however the
+// client starts it.
 #include <dirent.h>
 #include <limits.h>
 #include <unistd.h>
@@ -13,6 +15,8 @@
 #include "core/cli/client_config.h"
 #include "core/cli/commands.h"
 #include "core/cli/program.h"
+#include "core/jobs/claude_program.h"
+#include "core/jobs/start_request.h"
 #include "core/logging/log.h"
 #include "core/util/files.h"
 #include "core/util/json_input.h"
@@ -102,21 +106,37 @@ ordered_json current_entry(const std::string& path, const std::string& name) {
     return std::move(doc["mcpServers"][name]);
 }
 
+// What the server needs from this shell that a client may not give it: claude's absolute path
+// and a PATH that finds claude's interpreter (Claude Desktop starts servers with a minimal
+// PATH). A claude that cannot run now is said, not refused: it may be installed later.
+ordered_json server_env(const config::Config* config) {
+    ordered_json env = ordered_json::object();
+    auto claude = jobs::find_runnable_claude(config ? config->claude.path : "claude",
+                                             jobs::process_environment());
+    if (claude)
+        env["CLAUDE_CLI_PATH"] = *claude;
+    else
+        std::fprintf(stderr, "claude-jobs: warning: %s\n", claude.error().message.c_str());
+    const char* path = std::getenv("PATH");
+    if (path && *path) env["PATH"] = path;
+    return env;
+}
+
 int register_claude_code(const RegisterOptions& options,
                          const std::optional<std::string>& configPath, const std::string& exe,
                          const std::vector<std::string>& args) {
-    ordered_json entry = {
-        {"type", "stdio"}, {"command", exe}, {"args", args}, {"env", ordered_json::object()}};
+    auto env = config::current_environment();
+    auto config = config::load(configPath, env);
+    ordered_json serverEnv = server_env(config ? &*config : nullptr);
+    ordered_json entry = {{"type", "stdio"}, {"command", exe}, {"args", args}, {"env", serverEnv}};
     if (!options.configFile.empty())
         return merge_into(options.configFile, options.name, entry, options.dryRun, "");
-    auto env = config::current_environment();
     char cwd[PATH_MAX];
     std::string project = ::getcwd(cwd, sizeof cwd) ? cwd : "";
     auto file = claude_code_config_path(options.scope, env, project);
     if (!file) return report_error(file.error());
 
     // The claude the config names (claude.path, $CLAUDE_CLI_PATH), else the one on PATH.
-    auto config = config::load(configPath, env);
     const char* pathEnv = std::getenv("PATH");
     std::string claude =
         find_program(config ? config->claude.path : "claude", pathEnv ? pathEnv : "");
@@ -127,13 +147,17 @@ int register_claude_code(const RegisterOptions& options,
     }
     ordered_json current = current_entry(*file, options.name);
     if (current.is_object() && current.value("command", "") == exe &&
-        current.value("args", ordered_json::array()) == ordered_json(args)) {
+        current.value("args", ordered_json::array()) == ordered_json(args) &&
+        current.value("env", ordered_json::object()) == serverEnv) {
         std::printf("%s: %s is already registered (%s scope); no change\n", file->c_str(),
                     options.name.c_str(), options.scope.c_str());
         return kExitOk;
     }
-    std::vector<std::string> add = {claude,        "mcp",        "add", "--scope",
-                                    options.scope, options.name, "--",  exe};
+    // The name before the -e options: -e takes every value up to the next option.
+    std::vector<std::string> add = {claude, "mcp", "add", "--scope", options.scope, options.name};
+    for (const auto& [key, value] : serverEnv.items())
+        add.insert(add.end(), {"-e", key + "=" + value.get<std::string>()});
+    add.insert(add.end(), {"--", exe});
     add.insert(add.end(), args.begin(), args.end());
     std::vector<std::string> remove = {claude,    "mcp",         "remove",
                                        "--scope", options.scope, options.name};
@@ -176,7 +200,9 @@ int run_register(const GlobalOptions& global, const RegisterOptions& options) {
     if (options.client == "claude-code")
         return register_claude_code(options, global.config, exe, args);
 
-    ordered_json entry = {{"command", exe}, {"args", args}};
+    auto config = config::load(global.config, config::current_environment());
+    ordered_json entry = {
+        {"command", exe}, {"args", args}, {"env", server_env(config ? &*config : nullptr)}};
     std::string path = options.configFile;
     if (path.empty()) {
         auto env = config::current_environment();

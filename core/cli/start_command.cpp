@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "core/cli/commands.h"
+#include "core/cli/job_ids.h"
 #include "core/tools/job_tools.h"
 #include "core/util/files.h"
 
@@ -49,10 +50,12 @@ Result<std::string> read_prompt(const StartOptions& options) {
 jobs::StartRequest to_request(const StartOptions& options, std::string prompt) {
     jobs::StartRequest r = options.request;
     r.prompt = std::move(prompt);
-    if (r.workFolder.empty()) {
-        char cwd[PATH_MAX];
-        if (::getcwd(cwd, sizeof cwd)) r.workFolder = cwd;
-    }
+    char cwd[PATH_MAX];
+    std::string here = ::getcwd(cwd, sizeof cwd) ? cwd : "";
+    if (r.workFolder.empty())
+        r.workFolder = here;
+    else if (r.workFolder.front() != '/' && !here.empty())
+        r.workFolder = here + "/" + r.workFolder;  // -C is relative to the shell's folder
     r.clientName = "claude-jobs command line";
     return r;
 }
@@ -65,7 +68,13 @@ int run_start(const GlobalOptions& global, const StartOptions& options) {
     auto session = Session::open(global);
     if (!session) return report_error(session.error().message);
     // The same acceptance as claude_start: every value is checked in one place.
-    auto started = (*session)->service().start(to_request(options, std::move(*prompt)));
+    jobs::StartRequest request = to_request(options, std::move(*prompt));
+    if (!request.resumeJobId.empty()) {
+        auto id = resolve_job_id(**session, request.resumeJobId);
+        if (!id) return report_error(id.error());
+        request.resumeJobId = *id;
+    }
+    auto started = (*session)->service().start(request);
     if (!started) return report_error(started.error());
     const jobs::JobRecord& job = started->job;
     if (options.json) {
@@ -76,7 +85,8 @@ int run_start(const GlobalOptions& global, const StartOptions& options) {
     std::string how = std::string(jobs::state_name(job.state)) + " on backend " + job.backend;
     if (started->queuePosition)
         how += ", queue position " + std::to_string(*started->queuePosition) +
-               " (a running claude-jobs server launches it when a slot frees)";
+               " (launched when a slot frees, by a running claude-jobs server or by `claude-jobs "
+               "wait " + job.id + "`)";
     if (started->existing) how = "already started with that idempotency key: " + how;
     std::fprintf(stderr, "%s\n", how.c_str());
     if (!started->attach.empty()) std::fprintf(stderr, "attach: %s\n", started->attach.c_str());

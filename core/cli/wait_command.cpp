@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "core/cli/commands.h"
+#include "core/cli/job_ids.h"
 #include "core/tools/job_view_json.h"
 #include "core/cli/table.h"
 #include "core/util/clock.h"
@@ -28,6 +29,16 @@ void print_ended(const std::vector<json>& views, bool colour) {
     std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
+// For a job still queued when the wait gives up: why it has not started.
+std::string why_not_started(jobs::JobService& service, const std::string& id) {
+    jobs::ViewOptions quick;
+    quick.tailBytes = 0;
+    auto view = service.check(id, quick);
+    if (!view || view->job.state != jobs::JobState::Queued) return "";
+    return " (queued: all " + std::to_string(service.config().maxConcurrentJobs) +
+           " slots of maxConcurrentJobs are taken; it starts when one frees)";
+}
+
 }  // namespace
 
 int run_wait(const GlobalOptions& global, const WaitOptions& options) {
@@ -41,11 +52,15 @@ int run_wait(const GlobalOptions& global, const WaitOptions& options) {
         options.timeoutSec > 0
             ? started + std::chrono::milliseconds(static_cast<long long>(options.timeoutSec * 1000))
             : std::chrono::steady_clock::time_point::max();
+    std::vector<std::string> given = options.jobIds;
+    if (auto resolved = resolve_job_ids(**session, given); !resolved)
+        return report_error(resolved.error());
     std::vector<std::string> ids;
-    for (const auto& id : options.jobIds)  // each once, in the order given
+    for (const auto& id : given)  // each once, in the order given
         if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
     jobs::WaitOutcome out;
     for (;;) {
+        service.pump();  // launches queued jobs when slots free, with no server running
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
         auto slice = std::min<std::chrono::milliseconds>(
@@ -81,7 +96,7 @@ int run_wait(const GlobalOptions& global, const WaitOptions& options) {
     bool satisfied = out.pending.empty() || (options.any && !out.done.empty());
     if (!satisfied) {
         std::string pending;
-        for (const auto& id : out.pending) pending += " " + id;
+        for (const auto& id : out.pending) pending += " " + id + why_not_started(service, id);
         report_error(std::string(interrupt.interrupted() ? "interrupted" : "timed out") +
                          "; still running:" + pending,
                      0);
@@ -95,9 +110,10 @@ int run_wait(const GlobalOptions& global, const WaitOptions& options) {
 int run_cancel(const GlobalOptions& global, const CancelOptions& options) {
     auto session = Session::open(global);
     if (!session) return report_error(session.error().message);
+    auto id = resolve_job_id(**session, options.jobId);
+    if (!id) return report_error(id.error());
     InterruptToken interrupt;
-    auto view = (*session)->call("claude_cancel",
-                                 {{"jobId", options.jobId}, {"graceSec", options.graceSec}},
+    auto view = (*session)->call("claude_cancel", {{"jobId", *id}, {"graceSec", options.graceSec}},
                                  &interrupt.token());
     if (!view) return report_error(view.error());
     if (options.json) {

@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "core/util/json_input.h"
+#include "core/util/similar.h"
 
 extern char** environ;
 
@@ -211,8 +212,16 @@ class Reader {
     bool unknown_key(const std::string& key, const std::string& base,
                      std::initializer_list<const char*> known) {
         std::string list;
-        for (const char* name : known) list += (list.empty() ? "" : ", ") + std::string(name);
-        return fail(join_key(base, key), "unknown key (known: " + list + ")");
+        std::vector<std::string> names;
+        for (const char* name : known) {
+            list += (list.empty() ? "" : ", ") + std::string(name);
+            names.emplace_back(name);
+        }
+        std::string close = util::did_you_mean(key, names);
+        return fail(join_key(base, key),
+                    "unknown key" + (close.empty() ? " (known: " + list + ")"
+                                                   : close.substr(0, close.size() - 1) +
+                                                         " known: " + list + ")"));
     }
 
     bool expect(const Json& value, bool ok, const std::string& path, const char* what) {

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "core/jobs/claude_program.h"
 #include "core/transcript/text.h"
 #include "core/util/clock.h"
 #include "core/util/ids.h"
@@ -245,6 +246,10 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
                               (names.empty() ? "none are configured" : "configured: " + names));
     }
     if (auto h = backends_.health(*entry); !h) return h.error();
+    auto env = job_environment(baseEnv_, config_.claude, id, depth_ + 1);
+    if (runs_host_claude(entry->plugin))
+        if (auto claude = find_runnable_claude(config_.claude.path, env); !claude)
+            return claude.error();
     auto session = resolve_resume(r);
     if (!session) return session.error();
     auto timeout = resolve_timeout(r);
@@ -264,7 +269,7 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
     start.prompt = r.prompt;
     start.plan.claudePath = config_.claude.path;
     start.plan.args = claude_args(settings, config_.claude);
-    start.plan.env = job_environment(baseEnv_, config_.claude, id, depth_ + 1);
+    start.plan.env = std::move(env);
     start.plan.timeoutSec = std::min(settings.timeoutSec, kMaxSupervisorTimeoutSec);
     JobRecord& draft = start.draft;
     draft.id = id;

@@ -2,7 +2,7 @@
 // `claude-jobs start`) is checked and resolved — the prompt and its size, a proposed job id,
 // the work folder (real path, allowed folders), the backend (argument, route or default, and
 // its health), the session to resume, the permission mode, tool names, the time limit and the
-// budget. What comes out is trusted by every later layer: the row to record and the exact
+// budget, and that the host's claude can run. What comes out is trusted by every later layer: the row to record and the exact
 // launch plan (claude's path, arguments, environment, time limit).
 //
 // Thread-safety: accept() may be called from any thread at once.
@@ -53,7 +53,8 @@ class StartAcceptor {
 
     // InvalidArgument (with a message the caller can act on) for a bad value, NotFound for an
     // unknown resumeJobId, PermissionDenied for a folder outside allowedWorkFolders,
-    // LimitReached at maxDepth, Unavailable for a backend that cannot start jobs now.
+    // LimitReached at maxDepth, Unavailable for a backend that cannot start jobs now or a claude
+    // that cannot be found or run (claude_program.h).
     claude_jobs::Result<Acceptance> accept(const StartRequest& request);
 
     // The work folder a job would run in (see the free function below).

@@ -339,6 +339,7 @@ class Session {
                        {"description", tool.description},
                        {"inputSchema", tool.inputSchema}};
             if (!tool.outputSchema.is_null()) entry["outputSchema"] = tool.outputSchema;
+            if (!tool.annotations.is_null()) entry["annotations"] = tool.annotations;
             list.push_back(std::move(entry));
         }
         return json{{"tools", std::move(list)}};

@@ -184,6 +184,18 @@ json error_schema() {
             {"required", {"code", "message"}}};
 }
 
+json job_id_schema() {
+    return {{"type", "string"},
+            {"description", "The job's id, as claude_start returned it. Example: \"j8k2m4\"."}};
+}
+
+json annotations(bool readOnly, bool destructive, bool idempotent) {
+    return {{"readOnlyHint", readOnly},
+            {"destructiveHint", destructive},
+            {"idempotentHint", idempotent},
+            {"openWorldHint", false}};
+}
+
 json output_schema(json schema) {
     json required = schema.contains("required") ? schema["required"] : json::array();
     schema.erase("required");

@@ -64,5 +64,9 @@ nlohmann::json error_schema();
 // A tool's outputSchema: its success shape, or {"error": {...}} when isError is set (clients
 // validate structuredContent against outputSchema in both cases).
 nlohmann::json output_schema(nlohmann::json successSchema);
+// The jobId input of the tools that act on one job.
+nlohmann::json job_id_schema();
+// A tool's annotations (see Tool::annotations).
+nlohmann::json annotations(bool readOnly, bool destructive, bool idempotent);
 
 }  // namespace cj::tools

@@ -69,6 +69,7 @@ Tool make_backends_tool(jobs::JobService& service, std::vector<json> modules,
                      {"modules", {{"type", "integer"}}},
                      {"error", str}}},
                    {"required", {"path", "found"}}};
+    tool.annotations = annotations(true, false, true);
     tool.outputSchema = output_schema({{"type", "object"},
                                        {"properties",
                                         {{"backends", {{"type", "array"}, {"items", backend}}},

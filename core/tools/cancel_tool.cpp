@@ -18,10 +18,18 @@ Tool make_cancel_tool(jobs::JobService& service) {
     tool.inputSchema = {
         {"type", "object"},
         {"properties",
-         {{"jobId", {{"type", "string"}}},
-          {"graceSec", {{"type", "integer"}, {"minimum", 0}, {"maximum", 300}, {"default", 10}}}}},
+         {{"jobId", job_id_schema()},
+          {"graceSec",
+           {{"type", "integer"},
+            {"minimum", 0},
+            {"maximum", 300},
+            {"default", 10},
+            {"description",
+             "Seconds between SIGTERM and SIGKILL, 0-300 (default 10); 0 kills at once. "
+             "Example: 30."}}}}},
         {"required", {"jobId"}},
         {"additionalProperties", false}};
+    tool.annotations = annotations(false, true, true);
     tool.outputSchema = output_schema(job_view_schema());
     tool.call = [&service](const json& args, tools::RequestContext& ctx) {
         return guarded([&] {

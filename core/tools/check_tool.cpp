@@ -17,12 +17,24 @@ Tool make_check_tool(jobs::JobService& service) {
     tool.inputSchema = {
         {"type", "object"},
         {"properties",
-         {{"jobId", {{"type", "string"}}},
+         {{"jobId", job_id_schema()},
           {"tailBytes",
-           {{"type", "integer"}, {"minimum", 0}, {"maximum", 1000000}, {"default", 8000}}},
-          {"sinceOffset", {{"type", "integer"}, {"minimum", 0}}}}},
+           {{"type", "integer"},
+            {"minimum", 0},
+            {"maximum", 1000000},
+            {"default", 8000},
+            {"description",
+             "How many bytes of the end of the readable transcript to return, 0-1000000 "
+             "(default 8000); 0 returns none. Example: 2000."}}},
+          {"sinceOffset",
+           {{"type", "integer"},
+            {"minimum", 0},
+            {"description",
+             "Return the transcript from this byte offset on instead of its tail: the "
+             "nextOffset of the previous claude_check. Example: 10234."}}}}},
         {"required", {"jobId"}},
         {"additionalProperties", false}};
+    tool.annotations = annotations(true, false, true);
     tool.outputSchema = output_schema(job_view_schema());
     tool.call = [&service](const json& args, tools::RequestContext&) {
         return guarded([&] {

@@ -43,11 +43,28 @@ Tool make_jobs_tool(jobs::JobService& service) {
     tool.inputSchema = {
         {"type", "object"},
         {"properties",
-         {{"status", {{"anyOf", {states, {{"type", "array"}, {"items", states}}}}}},
-          {"label", {{"type", "string"}}},
-          {"limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 1000}, {"default", 50}}},
-          {"cursor", {{"type", "string"}}}}},
+         {{"status",
+           {{"anyOf", {states, {{"type", "array"}, {"items", states}}}},
+            {"description",
+             "Only jobs in this state, or in any of these states (default: every state). "
+             "Example: [\"queued\", \"running\"]."}}},
+          {"label",
+           {{"type", "string"},
+            {"description",
+             "Only jobs whose label is exactly this (default: any). Example: \"nightly\"."}}},
+          {"limit",
+           {{"type", "integer"},
+            {"minimum", 1},
+            {"maximum", 1000},
+            {"default", 50},
+            {"description", "At most this many jobs, 1-1000 (default 50). Example: 10."}}},
+          {"cursor",
+           {{"type", "string"},
+            {"description",
+             "The nextCursor of the previous page, to list the older jobs after it (default: "
+             "start from the newest)."}}}}},
         {"additionalProperties", false}};
+    tool.annotations = annotations(true, false, true);
     json str = {{"type", "string"}};
     json item = {{"type", "object"},
                  {"properties",

@@ -22,15 +22,16 @@ Tool make_send_tool(jobs::JobService& service) {
         "which returns when the job waits for input again or ends. Refused for other jobs.";
     tool.inputSchema = {{"type", "object"},
                         {"properties",
-                         {{"jobId", {{"type", "string"}}},
+                         {{"jobId", job_id_schema()},
                           {"text",
                            {{"type", "string"},
                             {"minLength", 1},
                             {"description",
-                             "What to type. Newlines and tabs are text; other control "
-                             "characters are refused."}}}}},
+                             "What to type, then Enter. Newlines and tabs are text; other "
+                             "control characters are refused. Example: \"yes, go ahead\"."}}}}},
                         {"required", {"jobId", "text"}},
                         {"additionalProperties", false}};
+    tool.annotations = annotations(false, false, false);
     tool.outputSchema = output_schema(job_view_schema());
     tool.call = [&service](const json& args, tools::RequestContext&) {
         return guarded([&] {

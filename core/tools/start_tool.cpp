@@ -12,37 +12,69 @@ using nlohmann::json;
 
 namespace {
 
+// One input: its type (and bounds) with what it does, its default, and an example.
+json input(json schema, const std::string& description) {
+    schema["description"] = description;
+    return schema;
+}
+
 json input_schema() {
     json str = {{"type", "string"}};
     json strs = {{"type", "array"}, {"items", {{"type", "string"}}}};
     return {
         {"type", "object"},
         {"properties",
-         {{"prompt", {{"type", "string"}, {"description", "The task for Claude Code."}}},
-          {"workFolder",
-           {{"type", "string"},
-            {"description", "Absolute path of an existing folder the job works in."}}},
-          {"model", {{"type", "string"}, {"description", "Model name or alias, e.g. sonnet."}}},
-          {"backend",
-           {{"type", "string"}, {"description", "Configured backend; see claude_backends."}}},
-          {"jobId",
-           {{"type", "string"},
-            {"description", "Optional id to use, ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$."}}},
+         {{"prompt", input(str,
+                           "The task for Claude Code, as you would type it (required). "
+                           "Example: \"Run the tests and fix what fails\".")},
+          {"workFolder", input(str,
+                               "Absolute path of an existing folder the job works in (default: the "
+                               "config's defaultWorkFolder, else the server's folder). Example: "
+                               "\"/home/me/project\".")},
+          {"model", input(str,
+                          "Model name or alias (default: claude's own). Example: "
+                          "\"sonnet\".")},
+          {"backend", input(str,
+                            "Configured backend to run on (default: a route matching the "
+                            "work folder, else defaultBackend); see claude_backends. "
+                            "Example: \"local\".")},
+          {"jobId", input(str,
+                          "Id to give the job instead of a new one, matching "
+                          "^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$. Example: \"fix-tests-1\".")},
           {"idempotencyKey",
-           {{"type", "string"},
-            {"description", "Same key again returns the same job instead of a second run."}}},
-          {"resumeSessionId", {{"type", "string"}, {"description", "Session UUID to continue."}}},
-          {"resumeJobId",
-           {{"type", "string"}, {"description", "Continue the session of this earlier job."}}},
+           input(str,
+                 "The same key again returns the same job instead of starting a second "
+                 "one (default: none). Example: \"pr-42-review\".")},
+          {"resumeSessionId", input(str,
+                                    "Claude session UUID to continue (default: a new "
+                                    "session). Example: "
+                                    "\"0f8fad5b-d9cb-469f-a165-70867728950e\".")},
+          {"resumeJobId", input(str,
+                                "Continue the session of this earlier job (default: a new "
+                                "session). Example: \"j8k2m4\".")},
           {"forkSession",
-           {{"type", "boolean"},
-            {"description", "With a resume: continue in a new session copied from it."}}},
-          {"permissionMode", {{"type", "string"}, {"enum", jobs::permission_modes()}}},
-          {"allowedTools", strs},
-          {"disallowedTools", strs},
-          {"timeoutSec", {{"type", "integer"}, {"minimum", 1}}},
-          {"maxBudgetUsd", {{"type", "number"}, {"exclusiveMinimum", 0}}},
-          {"label", {{"type", "string"}, {"description", "Free text to find the job by."}}}}},
+           input({{"type", "boolean"}, {"default", false}},
+                 "With a resume: continue in a new session copied from it (default false).")},
+          {"permissionMode",
+           input({{"type", "string"}, {"enum", jobs::permission_modes()}},
+                 "Claude's permission mode (default: the config's claude.permissionMode). "
+                 "Example: \"acceptEdits\".")},
+          {"allowedTools", input(strs,
+                                 "Tools the job may use without asking, in claude's "
+                                 "--allowedTools syntax (default: claude's own). "
+                                 "Example: [\"Read\", \"Bash(git diff:*)\"].")},
+          {"disallowedTools", input(strs,
+                                    "Tools the job may not use (default: none). "
+                                    "Example: [\"WebFetch\"].")},
+          {"timeoutSec", input({{"type", "integer"}, {"minimum", 1}},
+                               "Time limit in seconds, at least 1 (default: the config's "
+                               "defaultTimeoutSec). Example: 1800.")},
+          {"maxBudgetUsd", input({{"type", "number"}, {"exclusiveMinimum", 0}},
+                                 "Spending limit in US dollars, above 0 (default: none). "
+                                 "Example: 2.5.")},
+          {"label", input(str,
+                          "Free text to find the job by (default: none). Example: "
+                          "\"nightly review\".")}}},
         {"required", {"prompt"}},
         {"additionalProperties", false}};
 }
@@ -84,6 +116,9 @@ Tool make_start_tool(jobs::JobService& service) {
         "claude_check, and stop it with claude_cancel. To continue an earlier job's "
         "conversation, pass resumeJobId.";
     tool.inputSchema = input_schema();
+    // Not idempotent: each call starts a new job (unless idempotencyKey names an earlier one).
+    tool.annotations = annotations(false, false, false);
+    tool.annotations["openWorldHint"] = true;  // the job reaches the model and what claude may
     tool.outputSchema = output_schema_start();
     tool.call = [&service](const json& args, tools::RequestContext& ctx) {
         return guarded([&] {

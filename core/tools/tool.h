@@ -22,6 +22,9 @@ struct Tool {
     std::string description;
     nlohmann::json inputSchema;
     nlohmann::json outputSchema;
+    // MCP tool annotations (readOnlyHint, destructiveHint, idempotentHint): hints a client
+    // uses to decide what needs a person's approval.
+    nlohmann::json annotations;
     // Called on a worker thread; may block (bounded) and should honour ctx.cancel.
     // May throw only for bugs; the protocol layer turns an exception into an internal error.
     std::function<ToolResult(const nlohmann::json& args, tools::RequestContext& ctx)> call;

@@ -21,7 +21,7 @@ claude_jobs::Result<CommandOutput> run_client(const std::vector<std::string>& ar
     options.timeout = limit;
     options.input = input;
     options.env = env;
-    options.workDir = "/";
+    options.workDir = std::string("/");  // not a literal assigned in place: GCC 12 -Wrestrict
     options.newSession = true;
     auto ran = cj::plugin_common::run_captured(argv, options);
     if (!ran.started)

@@ -35,7 +35,10 @@ std::string shell_quote(const std::string& word) {
 
 std::string shell_join(const std::vector<std::string>& words) {
     std::string line;
-    for (const auto& word : words) line += (line.empty() ? "" : " ") + shell_quote(word);
+    for (const auto& word : words) {
+        if (!line.empty()) line += ' ';
+        line += shell_quote(word);
+    }
     return line;
 }
 

@@ -111,7 +111,7 @@ TEST_F(CliTest, ShowPrintsTheJobViewAndJson) {
 
     CliResult unknown = cli({"show", "nosuchjob"});
     EXPECT_EQ(unknown.status, 1);
-    EXPECT_TRUE(has(unknown.err, "no job")) << unknown.err;
+    EXPECT_TRUE(has(unknown.err, "no such job \"nosuchjob\"")) << unknown.err;
     EXPECT_TRUE(unknown.out.empty());
 }
 
@@ -311,7 +311,7 @@ TEST_F(CliTest, BackendsListsBackendsAndModules) {
 TEST_F(CliTest, SelftestVersionAndHelpForEverySubcommand) {
     CliResult selftest = cli({"selftest"});
     EXPECT_EQ(selftest.status, 0) << selftest.out << selftest.err;
-    CliResult flag = run_cli({"--selftest"});
+    CliResult flag = run_cli({"--selftest", "--plumbing-only"});
     EXPECT_EQ(flag.status, 0) << flag.out << flag.err;
     CliResult version = run_cli({"--version"});
     EXPECT_EQ(version.status, 0);
@@ -329,6 +329,55 @@ TEST_F(CliTest, SelftestVersionAndHelpForEverySubcommand) {
     EXPECT_EQ(unknown.status, 2);
     CliResult badFlag = run_cli({"ls", "--no-such-flag"});
     EXPECT_EQ(badFlag.status, 2);
+}
+
+TEST_F(CliTest, UsageErrorsArePrefixedWithAHintAndAClosestWord) {
+    CliResult typo = run_cli({"shwo", "x"});
+    EXPECT_EQ(typo.status, 2);
+    EXPECT_EQ(typo.err.rfind("claude-jobs: ", 0), 0u) << typo.err;
+    EXPECT_TRUE(has(typo.err, "unknown command \"shwo\" (did you mean \"show\"?)")) << typo.err;
+    EXPECT_TRUE(has(typo.err, "claude-jobs --help shows the usage")) << typo.err;
+    CliResult option = run_cli({"ls", "--stauts", "running"});
+    EXPECT_EQ(option.status, 2);
+    EXPECT_EQ(option.err.rfind("claude-jobs: ", 0), 0u) << option.err;
+    EXPECT_TRUE(has(option.err, "unexpected \"--stauts\" (did you mean \"--status\"?)"))
+        << option.err;
+    EXPECT_TRUE(has(option.err, "claude-jobs ls --help")) << option.err;
+    CliResult missing = run_cli({"show"});
+    EXPECT_EQ(missing.status, 2);
+    EXPECT_TRUE(has(missing.err, "claude-jobs: ") && has(missing.err, "claude-jobs show --help"))
+        << missing.err;
+}
+
+TEST_F(CliTest, IdsMayBeShortenedWhileTheyNameOneJob) {
+    for (const char* id : {"alpha-one", "alpha-two", "beta-one"})
+        server_->wait_done(start_id("say " + std::string(id), {{"jobId", id}}));
+    CliResult shown = cli({"show", "be", "--json"});
+    ASSERT_EQ(shown.status, 0) << shown.err;
+    EXPECT_EQ(json::parse(shown.out)["jobId"], "beta-one");
+    CliResult logs = cli({"logs", "alpha-t"});
+    EXPECT_EQ(logs.status, 0) << logs.err;
+    EXPECT_TRUE(has(logs.out, "alpha-two")) << logs.out;
+    CliResult waited = cli({"wait", "alpha-o", "b"});
+    EXPECT_EQ(waited.status, 0) << waited.err;
+
+    CliResult ambiguous = cli({"show", "alpha"});
+    EXPECT_EQ(ambiguous.status, 2);
+    EXPECT_TRUE(has(ambiguous.err, "claude-jobs: job id \"alpha\" is ambiguous: 2 jobs start "
+                                   "with it (alpha-two, alpha-one)"))
+        << ambiguous.err;
+    CliResult typo = cli({"cancel", "beta-eno"});
+    EXPECT_EQ(typo.status, 1);
+    EXPECT_TRUE(has(typo.err, "no such job \"beta-eno\" (did you mean \"beta-one\"?)")) << typo.err;
+}
+
+TEST_F(CliTest, RelativeWorkFolderIsTheShellsFolderJoined) {
+    fs::create_directories(work_.path() + "/sub/dir");
+    CliResult started = cli({"start", "-C", "sub/dir", "say here"}, CliOptions{{}, std::nullopt, work_.path()});
+    ASSERT_EQ(started.status, 0) << started.err;
+    std::string id = started.out.substr(0, started.out.find('\n'));
+    json view = server_->wait_done(id);
+    EXPECT_EQ(view["workFolder"], fs::canonical(work_.path() + "/sub/dir").string());
 }
 
 // --- doctor -------------------------------------------------------------------------------
@@ -472,6 +521,27 @@ TEST_F(CliTest, DoctorFailsWhenClaudeIsMissing) {
     EXPECT_TRUE(has(doctor.out, "npm install -g @anthropic-ai/claude-code")) << doctor.out;
 }
 
+TEST_F(CliTest, StartAndSelftestRefuseWhenClaudeCannotRun) {
+    json config = default_config(state_.path());
+    config["claude"]["path"] = "claude-not-installed";
+    std::string path = work_.write("noclaude.json", config.dump());
+    CliResult started = run_cli({"--config", path, "start", "-C", work_.path(), "say hi"});
+    EXPECT_EQ(started.status, 1) << started.err;
+    EXPECT_TRUE(started.out.empty()) << started.out;
+    EXPECT_TRUE(has(started.err, "claude-jobs: cannot run claude: \"claude-not-installed\" is "
+                                 "not found on PATH")) << started.err;
+    EXPECT_TRUE(has(started.err, "claude.path")) << started.err;
+
+    CliResult selftest = run_cli({"--config", path, "selftest"});
+    EXPECT_EQ(selftest.status, 1) << selftest.out;
+    EXPECT_TRUE(has(selftest.out, "FAIL claude usable")) << selftest.out;
+    EXPECT_TRUE(has(selftest.out, "--plumbing-only")) << selftest.out;
+    EXPECT_TRUE(has(selftest.out, "selftest FAILED")) << selftest.out;
+    CliResult plumbing = run_cli({"--config", path, "selftest", "--plumbing-only"});
+    EXPECT_EQ(plumbing.status, 0) << plumbing.out;
+    EXPECT_TRUE(has(plumbing.out, "not required (--plumbing-only)")) << plumbing.out;
+}
+
 // --- register -----------------------------------------------------------------------------
 
 class RegisterTest : public ::testing::Test {
@@ -539,6 +609,26 @@ TEST_F(RegisterTest, ClaudeDesktopMergesKeepingEveryOtherEntry) {
     EXPECT_EQ(count, 1u);
 }
 
+TEST_F(RegisterTest, EntryCarriesClaudesPathAndThePathTheServerNeeds) {
+    TempDir bin("cj-claudebin");
+    std::string claude = bin.write("claude", "#!/bin/sh\n");
+    ::chmod(claude.c_str(), 0755);
+    std::string path = bin.path() + ":/usr/bin:/bin";
+    CliResult r = reg({"--client", "claude-desktop"}, {{"PATH", path}});
+    ASSERT_EQ(r.status, 0) << r.err;
+    json file = json::parse(read_text(home_.path() + "/.config/Claude/claude_desktop_config.json"));
+    json env = file["mcpServers"]["claude-jobs"]["env"];
+    EXPECT_EQ(env["CLAUDE_CLI_PATH"], claude) << env.dump();
+    EXPECT_EQ(env["PATH"], path) << env.dump();
+
+    CliResult none = reg({"--client", "claude-code", "--config-file", home_.file("code.json")});
+    ASSERT_EQ(none.status, 0) << none.err;
+    EXPECT_TRUE(has(none.err, "warning: cannot run claude")) << none.err;
+    json code = json::parse(read_text(home_.file("code.json")))["mcpServers"]["claude-jobs"];
+    EXPECT_FALSE(code["env"].contains("CLAUDE_CLI_PATH")) << code.dump();
+    EXPECT_EQ(code["env"]["PATH"], noBin_.path()) << code.dump();
+}
+
 TEST_F(RegisterTest, ClaudeDesktopDryRunAndNewFileAndBrokenFile) {
     std::string file = home_.path() + "/.config/Claude/claude_desktop_config.json";
     CliResult dry = reg({"--client", "claude-desktop", "--dry-run"});
@@ -570,7 +660,8 @@ TEST_F(RegisterTest, ClaudeCodeRunsClaudeMcpAddWhenClaudeIsThere) {
     ::chmod(script.c_str(), 0755);
     CliResult r = reg({"--client", "claude-code"}, {{"PATH", bin.path()}});
     ASSERT_EQ(r.status, 0) << r.err;
-    std::string expected = "mcp\nadd\n--scope\nuser\nclaude-jobs\n--\n" + bin_path("claude-jobs") +
+    std::string expected = "mcp\nadd\n--scope\nuser\nclaude-jobs\n-e\nCLAUDE_CLI_PATH=" + script +
+                           "\n-e\nPATH=" + bin.path() + "\n--\n" + bin_path("claude-jobs") +
                            "\n--config\n" + config_ + "\n";
     EXPECT_EQ(read_text(record), expected);
 
@@ -623,6 +714,8 @@ TEST_F(RegisterTest, ClaudeCodeWithTheRealClaudeCli) {
     ASSERT_TRUE(file["mcpServers"].contains("claude-jobs")) << file.dump(2);
     EXPECT_EQ(file["mcpServers"]["claude-jobs"]["command"], bin_path("claude-jobs"));
     EXPECT_EQ(file["mcpServers"]["claude-jobs"]["args"], json::array({"--config", config_}));
+    EXPECT_EQ(file["mcpServers"]["claude-jobs"]["env"]["PATH"], env["PATH"].value());
+    EXPECT_EQ(file["mcpServers"]["claude-jobs"]["env"]["CLAUDE_CLI_PATH"], bin.file("claude"));
 
     CliResult second = reg({"--client", "claude-code"}, env);
     ASSERT_EQ(second.status, 0) << second.out << second.err;

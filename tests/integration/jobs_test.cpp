@@ -72,15 +72,20 @@ TEST_F(JobsTest, ResultErrorWithExitZeroIsFailed) {
     EXPECT_NE(view["reason"].get<std::string>().find("interrupted by user"), std::string::npos);
 }
 
-TEST_F(JobsTest, MissingClaudeBinaryFailsWithClearReason) {
+TEST_F(JobsTest, MissingClaudeBinaryIsRefusedAtOnceWithTheFix) {
     json config = default_config(state_.path());
     config["claude"]["path"] = "/nonexistent/claude";
     start_server(config);
-    json started = start("say hi");
-    json view = server_->wait_done(started["jobId"]);
-    EXPECT_EQ(view["status"], "failed");
-    EXPECT_NE(view["reason"].get<std::string>().find("/nonexistent/claude"), std::string::npos)
-        << view["reason"];
+    json refused = server_->call("claude_start", {{"prompt", "say hi"}, {"workFolder", work_.path()}});
+    ASSERT_TRUE(refused["isError"].get<bool>()) << refused.dump(2);
+    json error = refused["structuredContent"]["error"];
+    EXPECT_EQ(error["code"], "unavailable");
+    std::string message = error["message"];
+    EXPECT_NE(message.find("\"/nonexistent/claude\" is not an executable file"), std::string::npos)
+        << message;
+    EXPECT_NE(message.find("npm install -g @anthropic-ai/claude-code"), std::string::npos)
+        << message;
+    EXPECT_TRUE(server_->ok("claude_jobs", json::object())["jobs"].empty()) << "no job was made";
 }
 
 TEST_F(JobsTest, TimeoutEndsTimedOut) {

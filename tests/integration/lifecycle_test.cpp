@@ -125,7 +125,7 @@ TEST(LifecycleTest, RetentionSweepRemovesOldEndedJobs) {
 }
 
 TEST(LifecycleTest, SelftestPasses) {
-    std::string cmd = bin_path("claude-jobs") + " --selftest 2>&1";
+    std::string cmd = bin_path("claude-jobs") + " --selftest --plumbing-only 2>&1";
     FILE* p = ::popen(cmd.c_str(), "r");
     ASSERT_NE(p, nullptr);
     std::string out;

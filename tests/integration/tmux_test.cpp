@@ -370,16 +370,19 @@ TEST(TmuxBackendTest, CommandLineAttachJoinsTheSessionInATerminal) {
         ::unsetenv("TMUX");
         std::string program = bin_path("claude-jobs");
         std::string config = state.path() + "/config.json";
-        ::execl(program.c_str(), program.c_str(), "--config", config.c_str(), "attach", id.c_str(),
-                static_cast<char*>(nullptr));
+        std::string prefix = id.substr(0, id.size() - 2);  // a unique prefix names the job
+        ::execl(program.c_str(), program.c_str(), "--config", config.c_str(), "attach",
+                prefix.c_str(), static_cast<char*>(nullptr));
         ::_exit(127);
     }
-    // Drain the terminal so tmux never blocks on it.
+    // Drain the terminal so tmux never blocks on it, keeping the start of what it showed.
     std::atomic<bool> draining{true};
+    std::string shown;
     std::thread drain([&] {
         char buffer[4096];
-        while (draining && ::read(terminal, buffer, sizeof buffer) > 0) {
-        }
+        ssize_t n;
+        while (draining && (n = ::read(terminal, buffer, sizeof buffer)) > 0)
+            if (shown.size() < (1 << 16)) shown.append(buffer, static_cast<std::size_t>(n));
     });
     auto clients = [&] {
         return tmux({"-L", socket.name(), "list-clients", "-t", "=" + session, "-F",
@@ -403,6 +406,7 @@ TEST(TmuxBackendTest, CommandLineAttachJoinsTheSessionInATerminal) {
     ::close(terminal);
     drain.join();
     EXPECT_TRUE(ended) << "attach did not end when its client was detached";
+    EXPECT_NE(shown.find("Ctrl-b then d"), std::string::npos) << "how to detach is said first";
     EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
     EXPECT_EQ(server.ok("claude_check", {{"jobId", id}})["status"], "running")
         << "detaching must not touch the job";

@@ -161,7 +161,7 @@ class JobWorld {
         config::Config c;
         c.stateDir = stateDir;
         c.defaultBackend = specs.empty() ? "" : specs.front().name;
-        c.claude.path = "/usr/bin/claude-for-tests";
+        c.claude.path = "/bin/true";  // accepted starts need a claude that can run
         for (const auto& s : specs)
             c.backends.push_back({s.name, "fake", nlohmann::json::object()});
         return c;

@@ -328,6 +328,16 @@ TEST_F(AcceptanceTest, UnhealthyBackendIsUnavailable) {
     EXPECT_NE(e.message.find("module fake not found"), std::string::npos) << e.message;
 }
 
+TEST_F(AcceptanceTest, ClaudeThatCannotRunIsRefusedAtOnce) {
+    w_.config.claude.path = "claude-not-installed";
+    auto e = refusal(request());
+    EXPECT_EQ(e.code, ErrorCode::Unavailable);
+    EXPECT_NE(e.message.find("\"claude-not-installed\" is not found on PATH (/usr/bin)"),
+              std::string::npos)
+        << e.message;
+    EXPECT_NE(e.message.find("claude.path"), std::string::npos) << e.message;
+}
+
 TEST_F(AcceptanceTest, ResumeTakesOneOfSessionOrJob) {
     StartRequest r = request();
     r.resumeSessionId = kUuid;

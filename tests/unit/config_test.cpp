@@ -118,9 +118,10 @@ TEST(ConfigTest, ReadsEveryKey) {
 
 TEST(ConfigTest, UnknownKeysAreErrorsWithTheirPath) {
     const std::pair<const char*, const char*> cases[] = {
-        {R"({"maxConcurrentJob": 4})", "maxConcurrentJob: unknown key (known: $schema, "},
+        {R"({"maxConcurrentJob": 4})", "maxConcurrentJob: unknown key (did you mean \"maxConcurrentJobs\"? known: $schema, "},
         {R"({"claude": {"extraArg": []}})",
-         "claude.extraArg: unknown key (known: path, permissionMode, extraArgs, env, "
+         "claude.extraArg: unknown key (did you mean \"extraArgs\"? known: path, permissionMode, "
+         "extraArgs, env, "
          "removeEnv)"},
         {R"({"limits": {"maxPrompt": 1}})",
          "limits.maxPrompt: unknown key (known: maxPromptBytes, maxMessageBytes)"},
