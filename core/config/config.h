@@ -23,6 +23,13 @@ struct BackendConfig {
 struct Route {
     std::string workFolder;  // glob over the real path: "*" within a segment, "**" any depth
     std::string backend;
+    std::string isolation;  // "" = the configured default (isolation.mode)
+};
+
+// Where jobs work by default, and how long their worktrees or copies are kept (docs/isolation.md).
+struct IsolationConfig {
+    std::string mode = "none";  // none, worktree, copy
+    int keepDays = 7;           // 0 = keep until discarded
 };
 
 struct ClaudeConfig {
@@ -53,6 +60,7 @@ struct Config {
     std::int64_t maxTimeoutSec = 86400;      // 0 = none
     int maxDepth = 2;
     int retentionDays = 7;                   // 0 = keep forever
+    IsolationConfig isolation;
     Limits limits;
     std::string logLevel = "info";
     std::string logFile;
@@ -79,6 +87,11 @@ claude_jobs::Result<Config> parse(const std::string& text, const std::string& or
 
 // The backend for a job: `requested` if non-empty, else the first route whose glob matches
 // workFolder, else defaultBackend. Unknown names are the caller's to refuse.
+// The isolation for a job: `requested` if non-empty, else the first matching route's, else
+// isolation.mode.
+std::string choose_isolation(const Config& config, const std::string& requested,
+                             const std::string& workFolder);
+
 std::string choose_backend(const Config& config, const std::string& requested,
                            const std::string& workFolder);
 

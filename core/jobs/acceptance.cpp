@@ -242,6 +242,12 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
         return make_error(ErrorCode::InvalidArgument, "unknown backend \"" + one_line(backend, 80) +
                                                           "\"; configured: " + backends_.names());
     if (auto h = backends_.health(*entry); !h) return h.error();
+    auto isolation = parse_isolation(config::choose_isolation(config_, r.isolation, *folder));
+    if (!isolation)
+        return make_error(ErrorCode::InvalidArgument, "isolation must be none, worktree or copy");
+    if (r.includeUncommitted && *isolation != IsolationMode::Worktree)
+        return make_error(ErrorCode::InvalidArgument,
+                          "includeUncommitted goes with isolation \"worktree\"");
     auto session = resolve_resume(r);
     if (!session) return session.error();
     auto timeout = resolve_timeout(r);
@@ -256,9 +262,13 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
     settings.forkSession = r.forkSession;
     settings.maxBudgetUsd = r.maxBudgetUsd;
     settings.timeoutSec = *timeout;
+    settings.isolation = isolation_name(*isolation);
+    settings.includeUncommitted = r.includeUncommitted;
 
     AcceptedStart& start = out.start;
     start.prompt = r.prompt;
+    start.isolation = *isolation;
+    start.includeUncommitted = r.includeUncommitted;
     start.plan.claudePath = config_.claude.path;
     start.plan.args = claude_args(settings, config_.claude);
     start.plan.env = job_environment(baseEnv_, config_.claude, id, depth_ + 1);

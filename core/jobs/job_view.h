@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/jobs/backend_set.h"
+#include "core/jobs/changes.h"
 #include "core/jobs/event_cache.h"
 #include "core/jobs/interactive_state.h"
 #include "core/jobs/job_dirs.h"
@@ -45,6 +46,8 @@ struct JobView {
     std::string stderrTail;
     std::string attach;   // the command a person runs to watch it, when the backend has one
     std::string message;  // a note about the call (cancel: "already ended", "still stopping")
+    // An ended job's change record (a job in a git repository, or with isolation "copy").
+    std::optional<ChangeRecord> changes;
 };
 
 // Thread-safe (it only reads files and asks the event cache and the backends).

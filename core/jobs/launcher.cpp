@@ -46,13 +46,38 @@ std::optional<std::int64_t> Launcher::queue_position(const std::string& id) {
     return position;
 }
 
+Result<void> Launcher::isolate(const AcceptedStart& accepted) {
+    if (!isolation_) return {};
+    auto made = isolation_->prepare(accepted.draft.id, accepted.draft.workFolder, accepted.isolation,
+                                    accepted.includeUncommitted);
+    if (!made) return made.error();
+    return {};
+}
+
+void Launcher::undo_folder(const std::string& id) {
+    if (isolation_)
+        if (auto record = isolation_->load(id)) isolation_->remove_checkout(*record, false);
+    util::remove_tree(dirs_.dir(id));
+}
+
+std::string Launcher::run_folder(const JobRecord& job) const {
+    if (!isolation_) return job.workFolder;
+    auto record = isolation_->load(job.id);
+    return record ? record->runFolder : job.workFolder;
+}
+
 Result<StartOutcome> Launcher::admit(AcceptedStart accepted) {
-    // The folder and prompt come first: a row that any server may launch must find them.
+    // The folder, prompt and checkout come first: a row that any server may launch must find
+    // them.
     const std::string id = accepted.draft.id;
     if (auto made = write_job_folder(id, accepted.prompt); !made) return made.error();
+    if (auto isolated = isolate(accepted); !isolated) {
+        util::remove_tree(dirs_.dir(id));
+        return isolated.error();
+    }
     auto inserted = index_.insert(std::move(accepted.draft), config_.maxConcurrentJobs,
                                   LaunchInputs{accepted.prompt, accepted.plan.to_json()});
-    if (!inserted || inserted->existing) util::remove_tree(dirs_.dir(id));
+    if (!inserted || inserted->existing) undo_folder(id);
     if (!inserted) return inserted.error();
     StartOutcome out;
     out.job = inserted->job;
@@ -105,7 +130,7 @@ void Launcher::launch(JobRecord job) {
     claude_jobs::JobSpec spec;
     spec.jobId = job.id;
     spec.jobDir = dirs_.dir(job.id);
-    spec.workFolder = job.workFolder;
+    spec.workFolder = run_folder(job);
     spec.claudePath = plan->claudePath;
     spec.claudeArgs = plan->args;
     spec.env = plan->env;

@@ -42,7 +42,18 @@ json input_schema() {
           {"disallowedTools", strs},
           {"timeoutSec", {{"type", "integer"}, {"minimum", 1}}},
           {"maxBudgetUsd", {{"type", "number"}, {"exclusiveMinimum", 0}}},
-          {"label", {{"type", "string"}, {"description", "Free text to find the job by."}}}}},
+          {"label", {{"type", "string"}, {"description", "Free text to find the job by."}}},
+          {"isolation",
+           {{"type", "string"},
+            {"enum", {"none", "worktree", "copy"}},
+            {"description",
+             "Where the job works: none (the folder itself), worktree (a git worktree on the "
+             "new branch claude-jobs/<jobId>, for jobs side by side on one repository), copy "
+             "(a copy, for a folder outside git). Default from the config."}}},
+          {"includeUncommitted",
+           {{"type", "boolean"},
+            {"description",
+             "With worktree: start from the folder's uncommitted and untracked changes too."}}}}},
         {"required", {"prompt"}},
         {"additionalProperties", false}};
 }
@@ -82,7 +93,9 @@ Tool make_start_tool(jobs::JobService& service) {
         "Start a Claude Code job in the background and return its jobId at once. The job keeps "
         "running after this call; follow it with claude_wait (blocks up to 50 s) or "
         "claude_check, and stop it with claude_cancel. To continue an earlier job's "
-        "conversation, pass resumeJobId.";
+        "conversation, pass resumeJobId. With isolation \"worktree\" several jobs work on one "
+        "repository side by side; claude_check then reports the job's changes and "
+        "claude_apply delivers them.";
     tool.inputSchema = input_schema();
     tool.outputSchema = output_schema_start();
     tool.call = [&service](const json& args, tools::RequestContext& ctx) {
@@ -90,7 +103,8 @@ Tool make_start_tool(jobs::JobService& service) {
             Args a(args,
                    {"prompt", "workFolder", "model", "backend", "jobId", "idempotencyKey",
                     "resumeSessionId", "resumeJobId", "forkSession", "permissionMode",
-                    "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd", "label"});
+                    "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd", "label",
+                    "isolation", "includeUncommitted"});
             // Types only here: every value is checked where the start is accepted
             // (jobs::StartAcceptor), for this tool and the command line alike.
             jobs::StartRequest r;
@@ -112,6 +126,8 @@ Tool make_start_tool(jobs::JobService& service) {
             r.timeoutSec = a.any_integer("timeoutSec");
             r.maxBudgetUsd = a.number("maxBudgetUsd", -HUGE_VAL, HUGE_VAL);
             r.label = a.string("label", SIZE_MAX).value_or("");
+            r.isolation = a.string("isolation", SIZE_MAX).value_or("");
+            r.includeUncommitted = a.boolean("includeUncommitted").value_or(false);
             r.clientName = ctx.clientName;
 
             auto started = service.start(r);

@@ -4,7 +4,7 @@
 //   say TEXT | tool NAME ARGJSON | sleep SECONDS | output BYTES | stderr TEXT | exit CODE |
 //   error TEXT | spawn-child SECONDS PIDFILE | spawn-setsid SECONDS PIDFILE |
 //   spawn-daemon SECONDS PIDFILE | pidfile PATH | touch PATH | fds PATH | env PATH | args PATH |
-//   ignore-term | raw TEXT | die SIGNAME
+//   ignore-term | raw TEXT | die SIGNAME | write PATH TEXT (a line into PATH, from the cwd)
 // spawn-child leaves a child in its process group; spawn-setsid one that called setsid (a
 // session and group of its own); spawn-daemon a daemon that forked twice (its parent has
 // exited, so it is nobody's child of ours). Each sleeps SECONDS and writes its pid to PIDFILE.
@@ -395,6 +395,9 @@ class Session {
         } else if (word == "touch" && !rest.empty()) {
             int fd = ::open(rest.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
             if (fd >= 0) ::close(fd);
+        } else if (word == "write" && rest.find(' ') != std::string::npos) {
+            auto space = rest.find(' ');
+            write_file(rest.substr(0, space), rest.substr(space + 1) + "\n");
         } else if (word == "fds" && !rest.empty()) {
             list_fds(rest);
         } else if (word == "env" && !rest.empty()) {
