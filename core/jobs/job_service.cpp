@@ -26,7 +26,7 @@ JobService::JobService(config::Config config, JobIndex& index, BackendSet& backe
       isolation_(config_.stateDir, dirs_),
       changes_(isolation_),
       launcher_(config_, index_, backends_, reconciler_, dirs_, &isolation_),
-      views_(events_, backends_, dirs_),
+      views_(events_, backends_, dirs_, &changes_),
       waiter_(reconciler_, views_, dirs_),
       stops_(backends_),
       control_(index_, backends_, reconciler_, stops_, views_, dirs_),
@@ -63,15 +63,7 @@ Result<JobView> JobService::check(const std::string& id, const ViewOptions& opti
                                   " is past the end of the log (" + std::to_string(size) +
                                   " bytes); pass back a nextOffset you were given");
     }
-    JobView view = views_.build(*job, options);
-    if (!is_terminal(job->state)) return view;
-    auto changes = changes_.record(id);
-    if (!changes)
-        view.message = "its changes could not be recorded: " + changes.error().message;
-    else if (*changes)
-        view.changes = std::move(**changes);
-    if (view.changes && !options.sinceOffset) view.output += "\n[" + view.changes->summary() + "]\n";
-    return view;
+    return views_.build(*job, options);
 }
 
 Result<JobRecord> JobService::ended(const std::string& id, const char* what) {

@@ -53,8 +53,10 @@ struct JobView {
 // Thread-safe (it only reads files and asks the event cache and the backends).
 class ViewBuilder {
   public:
-    ViewBuilder(EventCache& events, const BackendSet& backends, JobDirs dirs)
-        : events_(events), backends_(backends), dirs_(std::move(dirs)) {}
+    // changes: records an ended job's changes for its view (nullptr: views carry none).
+    ViewBuilder(EventCache& events, const BackendSet& backends, JobDirs dirs,
+                ChangeRecorder* changes = nullptr)
+        : events_(events), backends_(backends), dirs_(std::move(dirs)), changes_(changes) {}
 
     JobView build(const JobRecord& job, const ViewOptions& options) const;
 
@@ -62,10 +64,12 @@ class ViewBuilder {
     std::optional<ResultView> result_of(const JobRecord& job, const ScanSnapshot& snap,
                                         const ViewOptions& options) const;
     void read_transcript(const std::string& id, const ViewOptions& options, JobView& view) const;
+    void add_changes(const ViewOptions& options, JobView& view) const;
 
     EventCache& events_;
     const BackendSet& backends_;
     JobDirs dirs_;
+    ChangeRecorder* changes_;
 };
 
 }  // namespace cj::jobs

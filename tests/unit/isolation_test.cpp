@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/config/config.h"
 #include "core/jobs/changes.h"
 #include "core/jobs/isolation.h"
 #include "core/util/clock.h"
@@ -299,6 +300,25 @@ TEST_F(IsolationTest, AWorkFolderInsideTheRepositoryRunsInTheSameSubfolder) {
     EXPECT_EQ(rec.files[0].path, "sub/s.txt");
     EXPECT_TRUE(apply("sub", false).applied);
     EXPECT_EQ(read(repo_ + "/sub/s.txt"), "S\n");
+}
+
+}  // namespace
+
+namespace {
+
+TEST(IsolationConfigTest, TheDefaultComesFromTheRequestThenARouteThenTheConfig) {
+    auto config = cj::config::parse(
+        R"({"isolation": {"mode": "copy", "keepDays": 3},
+            "routes": [{"workFolder": "/repos/**", "backend": "local", "isolation": "worktree"}]})",
+        "t", {{"HOME", "/h"}});
+    ASSERT_TRUE(config.ok()) << config.error().message;
+    EXPECT_EQ(config->isolation.keepDays, 3);
+    EXPECT_EQ(cj::config::choose_isolation(*config, "none", "/repos/a"), "none");
+    EXPECT_EQ(cj::config::choose_isolation(*config, "", "/repos/a"), "worktree");
+    EXPECT_EQ(cj::config::choose_isolation(*config, "", "/elsewhere"), "copy");
+    EXPECT_FALSE(cj::config::parse(R"({"isolation": {"mode": "chroot"}})", "t", {{"HOME", "/h"}}));
+    EXPECT_FALSE(cj::config::parse(R"({"isolation": {"keep": 1}})", "t", {{"HOME", "/h"}}));
+    EXPECT_EQ(cj::config::Config{}.isolation.mode, "none");
 }
 
 }  // namespace
