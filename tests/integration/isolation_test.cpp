@@ -133,6 +133,25 @@ TEST_F(IsolationFlowTest, ACancelledJobAndOneThatEndedWhileNoServerRanKeepTheirR
     EXPECT_EQ(read(repo_ + "/b.txt"), "restart\n");
 }
 
+TEST_F(IsolationFlowTest, ATimedOutJobKeepsItsRecordAndItsWorktreeUntilDiscarded) {
+    server_->ok("claude_start", {{"prompt", "write a.txt late\nsleep 30"},
+                                 {"workFolder", repo_},
+                                 {"jobId", "slow"},
+                                 {"timeoutSec", 1},
+                                 {"isolation", "worktree"},
+                                 {"includeUncommitted", true}});
+    json view = server_->wait_done("slow");
+    EXPECT_EQ(view["status"], "timed_out");
+    ASSERT_TRUE(view.contains("changes")) << view.dump();
+    EXPECT_EQ(view["changes"]["files"][0]["path"], "a.txt");
+    EXPECT_TRUE(fs::exists(state_.path() + "/worktrees/slow/a.txt"));
+    CliResult gc = cli({"gc"});
+    EXPECT_EQ(gc.status, 0);
+    EXPECT_TRUE(fs::exists(state_.path() + "/worktrees/slow")) << "kept: it ended just now";
+    EXPECT_EQ(cli({"discard", "slow"}).status, 0);
+    EXPECT_FALSE(fs::exists(state_.path() + "/worktrees/slow"));
+}
+
 TEST_F(IsolationFlowTest, WorktreeOnAPlainFolderNamesCopy) {
     json refused = server_->call("claude_start", {{"prompt", "say x"},
                                                   {"workFolder", work_.path()},
