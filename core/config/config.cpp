@@ -335,9 +335,14 @@ class Reader {
             if (backend.plugin.empty()) {
                 return fail(join_key(here, "plugin"), "must name a backend module");
             }
+            if (body.contains("isolation") &&
+                !read_choice(body["isolation"], join_key(here, "isolation"), kIsolationModes,
+                             backend.isolation))
+                return false;
             // The remaining keys belong to the module, which checks them in configure().
             for (const auto& [key, setting] : body.items()) {
-                if (key != "plugin") backend.settings[key] = nlohmann::json(setting);
+                if (key != "plugin" && key != "isolation")
+                    backend.settings[key] = nlohmann::json(setting);
             }
             backends.push_back(std::move(backend));
         }
@@ -716,11 +721,13 @@ std::string choose_backend(const Config& config, const std::string& requested,
 }
 
 std::string choose_isolation(const Config& config, const std::string& requested,
-                             const std::string& workFolder) {
+                             const std::string& workFolder, const std::string& backend) {
     if (!requested.empty()) return requested;
     for (const auto& route : config.routes)
         if (!route.isolation.empty() && glob_match(route.workFolder, workFolder))
             return route.isolation;
+    if (const BackendConfig* b = config.find_backend(backend); b && !b->isolation.empty())
+        return b->isolation;
     return config.isolation.mode;
 }
 

@@ -18,6 +18,7 @@ struct BackendConfig {
     std::string name;          // the key under "backends", e.g. "local"
     std::string plugin;        // module name, e.g. "local-detached"
     nlohmann::json settings;   // the backend's object without "plugin" (passed to the module)
+    std::string isolation;     // "isolation": its jobs' default (not passed to the module)
 };
 
 struct Route {
@@ -88,9 +89,9 @@ claude_jobs::Result<Config> parse(const std::string& text, const std::string& or
 // The backend for a job: `requested` if non-empty, else the first route whose glob matches
 // workFolder, else defaultBackend. Unknown names are the caller's to refuse.
 // The isolation for a job: `requested` if non-empty, else the first matching route's, else
-// isolation.mode.
+// its backend's, else isolation.mode.
 std::string choose_isolation(const Config& config, const std::string& requested,
-                             const std::string& workFolder);
+                             const std::string& workFolder, const std::string& backend = "");
 
 std::string choose_backend(const Config& config, const std::string& requested,
                            const std::string& workFolder);

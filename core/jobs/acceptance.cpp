@@ -242,7 +242,7 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
         return make_error(ErrorCode::InvalidArgument, "unknown backend \"" + one_line(backend, 80) +
                                                           "\"; configured: " + backends_.names());
     if (auto h = backends_.health(*entry); !h) return h.error();
-    auto isolation = parse_isolation(config::choose_isolation(config_, r.isolation, *folder));
+    auto isolation = parse_isolation(config::choose_isolation(config_, r.isolation, *folder, backend));
     if (!isolation)
         return make_error(ErrorCode::InvalidArgument, "isolation must be none, worktree or copy");
     if (r.includeUncommitted && *isolation != IsolationMode::Worktree)

@@ -280,23 +280,8 @@ Result<ChangeRecord> ChangeRecorder::compute(const IsolationRecord& iso) {
         if (!log) return log.error();
         rec.commits = parse_log(*log);
     }
-    if (iso.mode == IsolationMode::Worktree) {
-        auto head = git.must(repo.dir, {"rev-parse", "HEAD^{tree}"});
-        if (!head) return head.error();
-        if (git::trimmed(*head) != endTree) {
-            // Whatever the job left uncommitted goes on its branch too, so a merge delivers it.
-            auto commit = git.must(repo.dir, {"commit-tree", endTree, "-p", "HEAD", "-m",
-                                              "Uncommitted changes left by job " + iso.jobId});
-            if (!commit) return commit.error();
-            rec.leftoverCommit = git::trimmed(*commit);
-            if (auto moved = git.must(repo.dir, {"update-ref", "-m", "claude-jobs: job end", "HEAD",
-                                                 rec.leftoverCommit});
-                !moved)
-                return moved.error();
-            git.run(repo.dir, {"read-tree", "HEAD"});
-            git.run(repo.dir, {"update-index", "-q", "--refresh"});
-        }
-    }
+    if (iso.mode == IsolationMode::Worktree)
+        if (auto kept = commit_leftovers(iso, endTree, rec); !kept) return kept.error();
     std::vector<std::string> range = {"--no-renames", "--no-color", "--no-ext-diff", "--no-textconv",
                                       iso.startTree, endTree};
     auto numstat = range;
@@ -317,6 +302,26 @@ Result<ChangeRecord> ChangeRecorder::compute(const IsolationRecord& iso) {
     if (rec.files.empty() && rec.commits.empty()) rec.delivery = Delivery::Nothing;
     if (iso.mode == IsolationMode::None) rec.delivery = Delivery::Nothing;  // already in place
     return rec;
+}
+
+// Whatever a worktree job left uncommitted goes on its branch too, so a merge delivers it.
+Result<void> ChangeRecorder::commit_leftovers(const IsolationRecord& iso, const std::string& endTree,
+                                              ChangeRecord& rec) {
+    const git::Git& git = isolation_.git();
+    auto head = git.must(iso.checkout, {"rev-parse", "HEAD^{tree}"});
+    if (!head) return head.error();
+    if (git::trimmed(*head) == endTree) return {};
+    auto commit = git.must(iso.checkout, {"commit-tree", endTree, "-p", "HEAD", "-m",
+                                          "Uncommitted changes left by job " + iso.jobId});
+    if (!commit) return commit.error();
+    rec.leftoverCommit = git::trimmed(*commit);
+    if (auto moved = git.must(iso.checkout,
+                              {"update-ref", "-m", "claude-jobs: job end", "HEAD", rec.leftoverCommit});
+        !moved)
+        return moved.error();
+    git.run(iso.checkout, {"read-tree", "HEAD"});
+    git.run(iso.checkout, {"update-index", "-q", "--refresh"});
+    return {};
 }
 
 // Did the original folder change while the job ran, and where did it touch the job's files?

@@ -103,6 +103,8 @@ class ChangeRecorder {
   private:
     claude_jobs::Result<ChangeRecord> compute(const IsolationRecord& iso);
     claude_jobs::Result<void> save(const std::string& jobId, const ChangeRecord& record) const;
+    claude_jobs::Result<void> commit_leftovers(const IsolationRecord& iso,
+                                               const std::string& endTree, ChangeRecord& rec);
     claude_jobs::Result<void> compare_original(const IsolationRecord& iso, ChangeRecord& rec);
     claude_jobs::Result<ApplyOutcome> apply_patch(const IsolationRecord& iso,
                                                   const ChangeRecord& rec, bool check);

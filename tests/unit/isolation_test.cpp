@@ -288,6 +288,25 @@ TEST_F(IsolationTest, ADetachedHeadAndALockedIndexStillWork) {
     EXPECT_TRUE(fs::exists(repo_ + "/.git/index.lock"));
 }
 
+TEST_F(IsolationTest, ARepositoryWithASubmoduleGetsAWorktreeWithoutItsCheckout) {
+    std::string lib = fs::canonical(tmp_.path()).string() + "/lib";
+    fs::create_directories(lib);
+    must(lib, {"init", "-q"});
+    write(lib + "/l.txt", "lib\n");
+    must(lib, {"add", "-A"});
+    must(lib, {"commit", "-qm", "lib"});
+    must(repo_, {"-c", "protocol.file.allow=always", "submodule", "add", "-q", lib, "lib"});
+    must(repo_, {"commit", "-qm", "add lib"});
+    auto job = prepare("sub-module", IsolationMode::Worktree, true);
+    EXPECT_TRUE(fs::is_directory(job.runFolder + "/lib"));
+    EXPECT_FALSE(fs::exists(job.runFolder + "/lib/l.txt")) << "submodules are not checked out";
+    write(job.runFolder + "/a.txt", "with a submodule\n");
+    auto rec = record("sub-module");
+    ASSERT_EQ(rec.files.size(), 1u) << "the empty submodule folder is no change";
+    EXPECT_EQ(rec.files[0].path, "a.txt");
+    EXPECT_TRUE(apply("sub-module", false).applied);
+}
+
 TEST_F(IsolationTest, AWorkFolderInsideTheRepositoryRunsInTheSameSubfolder) {
     write(repo_ + "/sub/s.txt", "s\n");
     must(repo_, {"add", "-A"});
@@ -309,6 +328,8 @@ namespace {
 TEST(IsolationConfigTest, TheDefaultComesFromTheRequestThenARouteThenTheConfig) {
     auto config = cj::config::parse(
         R"({"isolation": {"mode": "copy", "keepDays": 3},
+            "backends": {"local": {"plugin": "local-detached"},
+                         "wt": {"plugin": "local-detached", "isolation": "worktree"}},
             "routes": [{"workFolder": "/repos/**", "backend": "local", "isolation": "worktree"}]})",
         "t", {{"HOME", "/h"}});
     ASSERT_TRUE(config.ok()) << config.error().message;
@@ -316,6 +337,9 @@ TEST(IsolationConfigTest, TheDefaultComesFromTheRequestThenARouteThenTheConfig) 
     EXPECT_EQ(cj::config::choose_isolation(*config, "none", "/repos/a"), "none");
     EXPECT_EQ(cj::config::choose_isolation(*config, "", "/repos/a"), "worktree");
     EXPECT_EQ(cj::config::choose_isolation(*config, "", "/elsewhere"), "copy");
+    EXPECT_EQ(cj::config::choose_isolation(*config, "", "/elsewhere", "wt"), "worktree");
+    EXPECT_FALSE(config->find_backend("wt")->settings.contains("isolation"))
+        << "not the module's setting";
     EXPECT_FALSE(cj::config::parse(R"({"isolation": {"mode": "chroot"}})", "t", {{"HOME", "/h"}}));
     EXPECT_FALSE(cj::config::parse(R"({"isolation": {"keep": 1}})", "t", {{"HOME", "/h"}}));
     EXPECT_EQ(cj::config::Config{}.isolation.mode, "none");
