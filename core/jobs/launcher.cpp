@@ -9,6 +9,7 @@
 
 #include "core/util/clock.h"
 #include "core/util/files.h"
+#include "core/util/json_input.h"
 
 namespace cj::jobs {
 
@@ -60,10 +61,16 @@ void Launcher::undo_folder(const std::string& id) {
     util::remove_tree(dirs_.dir(id));
 }
 
-std::string Launcher::run_folder(const JobRecord& job) const {
-    if (!isolation_) return job.workFolder;
-    auto record = isolation_->load(job.id);
-    return record ? record->runFolder : job.workFolder;
+// The worktree or copy when the job has one; a job accepted with isolation whose record is
+// gone must not fall back to the folder it was to be kept out of.
+Result<std::string> Launcher::run_folder(const JobRecord& job) const {
+    auto record = isolation_ ? isolation_->load(job.id) : std::nullopt;
+    if (record) return record->runFolder;
+    auto settings = JobSettings::from_json(util::parse_json_or_discarded(job.spec));
+    if (settings.isolation != "none")
+        return make_error(ErrorCode::Unavailable, "its " + settings.isolation +
+                                                      " record (isolation.json) is missing");
+    return job.workFolder;
 }
 
 Result<StartOutcome> Launcher::admit(AcceptedStart accepted) {
@@ -130,7 +137,9 @@ void Launcher::launch(JobRecord job) {
     claude_jobs::JobSpec spec;
     spec.jobId = job.id;
     spec.jobDir = dirs_.dir(job.id);
-    spec.workFolder = run_folder(job);
+    auto runFolder = run_folder(job);
+    if (!runFolder) return fail(runFolder.error().message);
+    spec.workFolder = *runFolder;
     spec.claudePath = plan->claudePath;
     spec.claudeArgs = plan->args;
     spec.env = plan->env;

@@ -59,7 +59,7 @@ class Launcher {
     std::optional<std::int64_t> queue_position(const std::string& id);
     claude_jobs::Result<void> isolate(const AcceptedStart& accepted);
     void undo_folder(const std::string& id);
-    std::string run_folder(const JobRecord& job) const;
+    claude_jobs::Result<std::string> run_folder(const JobRecord& job) const;
 
     const config::Config& config_;
     JobIndex& index_;
