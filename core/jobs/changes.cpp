@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <set>
 
@@ -38,7 +39,14 @@ class JobLock {
     int fd_;
 };
 
+// A word as a POSIX shell reads it back: as it is when plain, else in single quotes.
 std::string quoted(const std::string& s) {
+    bool plain = !s.empty();
+    for (char c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c)) &&
+            std::string("_./:=@%+,-").find(c) == std::string::npos)
+            plain = false;
+    if (plain) return s;
     std::string out = "'";
     for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
     return out + "'";

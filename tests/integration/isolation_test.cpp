@@ -152,6 +152,23 @@ TEST_F(IsolationFlowTest, ATimedOutJobKeepsItsRecordAndItsWorktreeUntilDiscarded
     EXPECT_FALSE(fs::exists(state_.path() + "/worktrees/slow"));
 }
 
+TEST_F(IsolationFlowTest, TheCommandLineStartsAWorktreeJobWithUncommittedWork) {
+    std::ofstream(repo_ + "/b.txt") << "b, not yet committed\n";
+    CliResult started = cli({"start", "-C", repo_, "--isolation", "worktree",
+                             "--include-uncommitted", "--job-id", "from-cli", "write c.txt c"});
+    ASSERT_EQ(started.status, 0) << started.err;
+    json view = server_->wait_done("from-cli");
+    EXPECT_EQ(read(state_.path() + "/worktrees/from-cli/b.txt"), "b, not yet committed\n");
+    ASSERT_TRUE(view.contains("changes")) << view.dump();
+    ASSERT_EQ(view["changes"]["files"].size(), 1u) << "only what the job did";
+    EXPECT_EQ(view["changes"]["files"][0]["path"], "c.txt");
+    CliResult shown = cli({"show", "from-cli"});
+    EXPECT_TRUE(has(shown.out, "changes: 1 file (+1 -0)")) << shown.out;
+    EXPECT_TRUE(has(shown.out, "git -C")) << shown.out;
+    CliResult bad = cli({"start", "-C", repo_, "--isolation", "copy", "--include-uncommitted", "x"});
+    EXPECT_EQ(bad.status, 2) << bad.err;
+}
+
 TEST_F(IsolationFlowTest, WorktreeOnAPlainFolderNamesCopy) {
     json refused = server_->call("claude_start", {{"prompt", "say x"},
                                                   {"workFolder", work_.path()},

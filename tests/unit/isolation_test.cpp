@@ -271,6 +271,9 @@ TEST_F(IsolationTest, HostileNamesAreRefusedOrHandledWithoutAShell) {
     auto job = prepare("odd", IsolationMode::Worktree, false, odd);
     write(job.runFolder + "/a.txt", "odd\n");
     record("odd");
+    EXPECT_NE(changes_.load("odd")->applyCommand.find("/we ird $(touch pwned) '\\''q'\\'' -x'"),
+              std::string::npos)
+        << "quoted for a shell: " << changes_.load("odd")->applyCommand;
     EXPECT_TRUE(apply("odd", false).applied);
     EXPECT_EQ(read(odd + "/a.txt"), "odd\n");
     EXPECT_FALSE(fs::exists(fs::path(tmp_.path()) / "pwned"));
