@@ -9,7 +9,7 @@ want_tests=0
 packages=(cmake g++ make pkg-config libboost1.81-dev nlohmann-json3-dev libspdlog-dev libsqlite3-dev
   libcli11-dev)
 if (( want_tests )); then
-  packages+=(libgtest-dev tmux dpkg-dev)  # dpkg-dev: the .deb's library dependencies
+  packages+=(libgtest-dev tmux git dpkg-dev)  # dpkg-dev: the .deb's library dependencies
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

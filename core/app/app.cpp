@@ -108,6 +108,7 @@ std::vector<tools::Tool> App::tools() {
 }
 
 void App::start_housekeeping() {
+    service_->follow_changes();
     housekeeper_ = std::thread([this] {
         auto next_sweep = std::chrono::steady_clock::now();
         std::unique_lock<std::mutex> lock(mutex_);

@@ -131,6 +131,10 @@ void add_steering(CLI::App& app, Chosen& chosen) {
     startCmd->add_option("--timeout", r.timeoutSec, "time limit in seconds");
     startCmd->add_option("--max-budget-usd", r.maxBudgetUsd, "spending limit in USD");
     startCmd->add_option("--label", r.label, "free text to find the job by");
+    startCmd->add_option("--isolation", r.isolation,
+                         "where the job works: none, worktree (a git worktree of its own), copy");
+    startCmd->add_flag("--include-uncommitted", r.includeUncommitted,
+                       "with worktree: carry the folder's uncommitted and untracked changes over");
     startCmd->add_flag("--json", start->json, "print the claude_start result as JSON");
     on_parsed(startCmd, chosen,
               [&global = chosen.global, start] { return run_start(global, *start); });
@@ -156,6 +160,26 @@ void add_steering(CLI::App& app, Chosen& chosen) {
     cancelCmd->add_flag("--json", cancel->json, "print the job view after the cancel as JSON");
     on_parsed(cancelCmd, chosen,
               [&global = chosen.global, cancel] { return run_cancel(global, *cancel); });
+}
+
+// apply, discard: delivering what a job with isolation changed.
+void add_delivery(CLI::App& app, Chosen& chosen) {
+    auto apply = std::make_shared<ApplyOptions>();
+    auto* applyCmd = app.add_subcommand(
+        "apply", "apply an ended job's changes to its work folder; exit 1 on a conflict");
+    applyCmd->add_option("id", apply->jobId, "job id")->required();
+    applyCmd->add_flag("--check", apply->check, "a dry run: say whether it applies, change nothing");
+    applyCmd->add_flag("--merge", apply->merge, "merge the job's branch instead of the patch");
+    applyCmd->add_flag("--json", apply->json, "print the claude_apply result as JSON");
+    on_parsed(applyCmd, chosen, [&global = chosen.global, apply] { return run_apply(global, *apply); });
+
+    auto discard = std::make_shared<ApplyOptions>();
+    auto* discardCmd =
+        app.add_subcommand("discard", "remove an ended job's worktree and branch (or copy)");
+    discardCmd->add_option("id", discard->jobId, "job id")->required();
+    discardCmd->add_flag("--json", discard->json, "print the claude_apply result as JSON");
+    on_parsed(discardCmd, chosen,
+              [&global = chosen.global, discard] { return run_discard(global, *discard); });
 }
 
 // gc, backends, doctor, register: housekeeping and setting up.
@@ -272,6 +296,7 @@ Parsed run(int argc, char** argv) {
                  "with selftest: pass without a usable claude (checks only claude-jobs itself)");
     add_viewing(app, chosen);
     add_steering(app, chosen);
+    add_delivery(app, chosen);
     add_setup(app, chosen);
     bool selftestCmd = false;
     auto* selftest = app.add_subcommand(

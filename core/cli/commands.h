@@ -59,6 +59,15 @@ struct CancelOptions {
 };
 int run_cancel(const GlobalOptions& global, const CancelOptions& options);
 
+struct ApplyOptions {
+    std::string jobId;
+    bool check = false;
+    bool merge = false;
+    bool json = false;
+};
+int run_apply(const GlobalOptions& global, const ApplyOptions& options);
+int run_discard(const GlobalOptions& global, const ApplyOptions& options);
+
 int run_gc(const GlobalOptions& global, bool json);
 int run_backends(const GlobalOptions& global, bool json);
 int run_doctor(const GlobalOptions& global, bool json);

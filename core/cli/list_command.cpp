@@ -35,6 +35,20 @@ std::string age_of(const json& item) {
     return created ? short_duration(util::now_ms() - created) : "?";
 }
 
+// "unapplied 3 files", "applied", "" (no record).
+std::string changes_cell(const json& item) {
+    if (!item.contains("changes")) return "";
+    if (!item.value("unappliedChanges", false)) {
+        auto summary = item.value("changes", "");
+        auto last = summary.rfind("; ");
+        return last == std::string::npos ? "-" : summary.substr(last + 2);
+    }
+    auto summary = item.value("changes", "");
+    auto files = summary.find(' ');
+    auto end = summary.find(" (");
+    return "unapplied " + summary.substr(files + 1, end - files - 1);
+}
+
 void print(const std::string& text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
 }
@@ -54,11 +68,11 @@ int run_ls(const GlobalOptions& global, const ListOptions& options) {
         return kExitOk;
     }
     bool colour = colour_stdout();
-    Table table({"ID", "STATUS", "BACKEND", "AGE", "LABEL", "PROMPT"});
+    Table table({"ID", "STATUS", "BACKEND", "AGE", "CHANGES", "LABEL", "PROMPT"});
     for (const auto& job : (*listed)["jobs"]) {
         std::string status = job.value("status", "");
         table.add({job.value("jobId", ""), Cell(status, status_tone(status)),
-                   job.value("backend", ""), age_of(job), job.value("label", ""),
+                   job.value("backend", ""), age_of(job), changes_cell(job), job.value("label", ""),
                    job.value("promptPreview", "")});
     }
     if (table.empty()) {
@@ -121,6 +135,14 @@ int run_show(const GlobalOptions& global, const ShowOptions& options) {
         }
     }
     field("attach", v.value("attach", ""));
+    if (v.contains("changes")) {
+        const json& c = v["changes"];
+        field("changes", c.value("summary", ""));
+        field("patch", c.value("patchFile", ""));
+        field("apply", c.value("applyCommand", ""));
+        field("merge", c.value("mergeCommand", ""));
+        field("checkout", c.value("checkout", ""));
+    }
     // Text from the job reaches a terminal without its control characters.
     auto body = [&](const std::string& title, const std::string& text) {
         if (text.empty()) return;

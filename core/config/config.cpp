@@ -35,6 +35,7 @@ constexpr int kMaxConcurrentJobsLimit = 1000;
 const char* const kPermissionModes[] = {"acceptEdits", "auto", "bypassPermissions", "default",
                                         "dontAsk",     "manual", "plan", ""};
 const char* const kLogLevels[] = {"trace", "debug", "info", "warn", "error", "off"};
+const char* const kIsolationModes[] = {"none", "worktree", "copy"};
 
 std::string get_env(const Environment& env, const char* name) {
     auto it = env.find(name);
@@ -173,6 +174,8 @@ class Reader {
                 ok = read_int(value, key, 1, INT32_MAX, config.maxDepth);
             } else if (key == "retentionDays") {
                 ok = read_int(value, key, 0, INT32_MAX, config.retentionDays);
+            } else if (key == "isolation") {
+                ok = read_isolation(value, key, config.isolation);
             } else if (key == "limits") {
                 ok = read_limits(value, key, config.limits);
             } else if (key == "stateDir") {
@@ -197,12 +200,14 @@ class Reader {
         "claude",        "maxConcurrentJobs", "defaultTimeoutSec",
         "maxTimeoutSec", "maxDepth",          "retentionDays",
         "limits",        "stateDir",          "logLevel",
-        "logFile"};
+        "logFile",       "isolation"};
+    static constexpr std::initializer_list<const char*> kIsolationKeys = {"mode", "keepDays"};
     static constexpr std::initializer_list<const char*> kClaudeKeys = {
         "path", "permissionMode", "extraArgs", "env", "removeEnv"};
     static constexpr std::initializer_list<const char*> kLimitsKeys = {"maxPromptBytes",
                                                                        "maxMessageBytes"};
-    static constexpr std::initializer_list<const char*> kRouteKeys = {"workFolder", "backend"};
+    static constexpr std::initializer_list<const char*> kRouteKeys = {"workFolder", "backend",
+                                                                      "isolation"};
 
     bool fail(const std::string& path, const std::string& message) {
         issue_ = path.empty() ? message : path + ": " + message;
@@ -339,13 +344,35 @@ class Reader {
             if (backend.plugin.empty()) {
                 return fail(join_key(here, "plugin"), "must name a backend module");
             }
+            if (body.contains("isolation") &&
+                !read_choice(body["isolation"], join_key(here, "isolation"), kIsolationModes,
+                             backend.isolation))
+                return false;
             // The remaining keys belong to the module, which checks them in configure().
             for (const auto& [key, setting] : body.items()) {
-                if (key != "plugin") backend.settings[key] = nlohmann::json(setting);
+                if (key != "plugin" && key != "isolation")
+                    backend.settings[key] = nlohmann::json(setting);
             }
             backends.push_back(std::move(backend));
         }
         out = std::move(backends);
+        return true;
+    }
+
+    bool read_isolation(const Json& value, const std::string& path, IsolationConfig& out) {
+        if (!expect(value, value.is_object(), path, "an object with \"mode\" and \"keepDays\""))
+            return false;
+        for (const auto& [key, item] : value.items()) {
+            bool ok = true;
+            if (key == "mode") {
+                ok = read_choice(item, join_key(path, key), kIsolationModes, out.mode);
+            } else if (key == "keepDays") {
+                ok = read_int(item, join_key(path, key), 0, 36500, out.keepDays);
+            } else {
+                ok = unknown_key(key, path, kIsolationKeys);
+            }
+            if (!ok) return false;
+        }
         return true;
     }
 
@@ -366,6 +393,8 @@ class Reader {
                     ok = read_absolute(item, join_key(here, key), route.workFolder);
                 } else if (key == "backend") {
                     ok = read_string(item, join_key(here, key), route.backend);
+                } else if (key == "isolation") {
+                    ok = read_choice(item, join_key(here, key), kIsolationModes, route.isolation);
                 } else {
                     ok = unknown_key(key, here, kRouteKeys);
                 }
@@ -698,6 +727,17 @@ std::string choose_backend(const Config& config, const std::string& requested,
         }
     }
     return config.defaultBackend;
+}
+
+std::string choose_isolation(const Config& config, const std::string& requested,
+                             const std::string& workFolder, const std::string& backend) {
+    if (!requested.empty()) return requested;
+    for (const auto& route : config.routes)
+        if (!route.isolation.empty() && glob_match(route.workFolder, workFolder))
+            return route.isolation;
+    if (const BackendConfig* b = config.find_backend(backend); b && !b->isolation.empty())
+        return b->isolation;
+    return config.isolation.mode;
 }
 
 bool glob_match(const std::string& pattern, const std::string& path) {

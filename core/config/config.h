@@ -18,11 +18,19 @@ struct BackendConfig {
     std::string name;          // the key under "backends", e.g. "local"
     std::string plugin;        // module name, e.g. "local-detached"
     nlohmann::json settings;   // the backend's object without "plugin" (passed to the module)
+    std::string isolation;     // "isolation": its jobs' default (not passed to the module)
 };
 
 struct Route {
     std::string workFolder;  // glob over the real path: "*" within a segment, "**" any depth
     std::string backend;
+    std::string isolation;  // "" = the configured default (isolation.mode)
+};
+
+// Where jobs work by default, and how long their worktrees or copies are kept (docs/isolation.md).
+struct IsolationConfig {
+    std::string mode = "none";  // none, worktree, copy
+    int keepDays = 7;           // 0 = keep until discarded
 };
 
 struct ClaudeConfig {
@@ -53,6 +61,7 @@ struct Config {
     std::int64_t maxTimeoutSec = 86400;      // 0 = none
     int maxDepth = 2;
     int retentionDays = 7;                   // 0 = keep forever
+    IsolationConfig isolation;
     Limits limits;
     std::string logLevel = "info";
     std::string logFile;
@@ -79,6 +88,11 @@ claude_jobs::Result<Config> parse(const std::string& text, const std::string& or
 
 // The backend for a job: `requested` if non-empty, else the first route whose glob matches
 // workFolder, else defaultBackend. Unknown names are the caller's to refuse.
+// The isolation for a job: `requested` if non-empty, else the first matching route's, else
+// its backend's, else isolation.mode.
+std::string choose_isolation(const Config& config, const std::string& requested,
+                             const std::string& workFolder, const std::string& backend = "");
+
 std::string choose_backend(const Config& config, const std::string& requested,
                            const std::string& workFolder);
 

@@ -250,6 +250,12 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
     if (runs_host_claude(entry->plugin))
         if (auto claude = find_runnable_claude(config_.claude.path, env); !claude)
             return claude.error();
+    auto isolation = parse_isolation(config::choose_isolation(config_, r.isolation, *folder, backend));
+    if (!isolation)
+        return make_error(ErrorCode::InvalidArgument, "isolation must be none, worktree or copy");
+    if (r.includeUncommitted && *isolation != IsolationMode::Worktree)
+        return make_error(ErrorCode::InvalidArgument,
+                          "includeUncommitted goes with isolation \"worktree\"");
     auto session = resolve_resume(r);
     if (!session) return session.error();
     auto timeout = resolve_timeout(r);
@@ -264,9 +270,13 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
     settings.forkSession = r.forkSession;
     settings.maxBudgetUsd = r.maxBudgetUsd;
     settings.timeoutSec = *timeout;
+    settings.isolation = isolation_name(*isolation);
+    settings.includeUncommitted = r.includeUncommitted;
 
     AcceptedStart& start = out.start;
     start.prompt = r.prompt;
+    start.isolation = *isolation;
+    start.includeUncommitted = r.includeUncommitted;
     start.plan.claudePath = config_.claude.path;
     start.plan.args = claude_args(settings, config_.claude);
     start.plan.env = std::move(env);

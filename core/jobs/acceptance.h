@@ -16,6 +16,7 @@
 #include "core/config/config.h"
 #include "core/jobs/backend_set.h"
 #include "core/jobs/event_cache.h"
+#include "core/jobs/isolation.h"
 #include "core/jobs/job_index.h"
 #include "core/jobs/reconciler.h"
 #include "core/jobs/start_request.h"
@@ -28,6 +29,8 @@ struct AcceptedStart {
     JobRecord draft;
     LaunchPlan plan;
     std::string prompt;
+    IsolationMode isolation = IsolationMode::None;
+    bool includeUncommitted = false;
 };
 
 struct Acceptance {

@@ -1,6 +1,10 @@
 #include "core/jobs/job_service.h"
 
+#include <spdlog/spdlog.h>
+
+#include "core/util/clock.h"
 #include "core/util/files.h"
+#include "core/util/ids.h"
 
 namespace cj::jobs {
 
@@ -19,8 +23,10 @@ JobService::JobService(config::Config config, JobIndex& index, BackendSet& backe
       events_(dirs_),
       reconciler_(index_, backends_, events_, dirs_),
       acceptor_(config_, index_, backends_, reconciler_, events_, depth, baseEnv_, self_),
-      launcher_(config_, index_, backends_, reconciler_, dirs_),
-      views_(events_, backends_, dirs_),
+      isolation_(config_.stateDir, dirs_),
+      changes_(isolation_),
+      launcher_(config_, index_, backends_, reconciler_, dirs_, &isolation_),
+      views_(events_, backends_, dirs_, &changes_),
       waiter_(reconciler_, views_, dirs_),
       stops_(backends_),
       control_(index_, backends_, reconciler_, stops_, views_, dirs_),
@@ -31,7 +37,12 @@ JobService::JobService(config::Config config, JobIndex& index, BackendSet& backe
 }
 
 JobService::~JobService() {
+    changeFollower_.reset();
     index_.on_transition(nullptr);
+}
+
+void JobService::follow_changes() {
+    if (!changeFollower_) changeFollower_ = std::make_unique<ChangeFollower>(feed_, changes_);
 }
 
 Result<StartOutcome> JobService::start(const StartRequest& request) {
@@ -53,6 +64,43 @@ Result<JobView> JobService::check(const std::string& id, const ViewOptions& opti
                                   " bytes); pass back a nextOffset you were given");
     }
     return views_.build(*job, options);
+}
+
+Result<JobRecord> JobService::ended(const std::string& id, const char* what) {
+    auto job = reconciler_.current(id);
+    if (!job) return job.error();
+    if (!is_terminal(job->state))
+        return make_error(ErrorCode::InvalidArgument,
+                          "job " + id + " is " + state_name(job->state) + ": " + what +
+                              " once it has ended (claude_wait, or claude_cancel it)");
+    return job;
+}
+
+Result<ApplyOutcome> JobService::apply(const std::string& id, ApplyMode mode, bool check) {
+    if (auto job = ended(id, "its changes can be applied"); !job) return job.error();
+    return changes_.apply(id, mode, check);
+}
+
+Result<ChangeRecord> JobService::discard(const std::string& id) {
+    if (auto job = ended(id, "its checkout can be discarded"); !job) return job.error();
+    return changes_.discard(id);
+}
+
+int JobService::sweep() {
+    // A checkout never outlives its job's folder, which retention removes.
+    int keep = config_.isolation.keepDays, retention = config_.retentionDays;
+    if (keep <= 0 || (retention > 0 && retention < keep)) keep = retention;
+    if (keep > 0) {
+        std::int64_t cutoff = util::now_ms() - std::int64_t{keep} * 86400 * 1000;
+        auto ids = index_.ended_before(cutoff);
+        for (const auto& id : ids ? *ids : std::vector<std::string>{}) {
+            std::string note;
+            if (util::is_valid_job_id(id) && changes_.expire(id, cutoff, keep, note) &&
+                !note.empty())
+                spdlog::warn("{}", note);
+        }
+    }
+    return housekeeping_.sweep();
 }
 
 Result<WaitOutcome> JobService::wait(const std::vector<std::string>& ids, WaitMode mode,

@@ -9,6 +9,7 @@
 //   job_control  cancel and input
 //   housekeeping the pump, releasing what backends hold, retention
 //   transition_feed  every state change, in order, for whoever wakes a client
+//   isolation    a job's worktree or copy;  changes  what an ended job changed, its delivery
 // Tools never talk to a backend directly.
 //
 // Thread-safety: every method may be called concurrently from request threads and from the
@@ -17,6 +18,8 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,8 +28,11 @@
 #include "core/jobs/acceptance.h"
 #include "core/jobs/backend_report.h"
 #include "core/jobs/backend_set.h"
+#include "core/jobs/change_follower.h"
+#include "core/jobs/changes.h"
 #include "core/jobs/event_cache.h"
 #include "core/jobs/housekeeping.h"
+#include "core/jobs/isolation.h"
 #include "core/jobs/job_control.h"
 #include "core/jobs/job_dirs.h"
 #include "core/jobs/job_index.h"
@@ -63,9 +69,19 @@ class JobService {
     std::vector<BackendReport> backends_report() const;
     std::vector<std::string> setup_warnings() const;
 
+    // An ended job's changes: applied to its work folder (patch) or its branch merged, a dry
+    // run with check; discard removes its worktree or copy. InvalidArgument while it runs.
+    claude_jobs::Result<ApplyOutcome> apply(const std::string& id, ApplyMode mode, bool check);
+    claude_jobs::Result<ChangeRecord> discard(const std::string& id);
+    // The change record if one was written (no git is run).
+    std::optional<ChangeRecord> changes(const std::string& id) const { return changes_.load(id); }
+    // Records each job's changes as soon as its end is logged (the server calls this once).
+    void follow_changes();
+
     void pump() { housekeeping_.pump(); }
     int release_held() { return housekeeping_.release_held(); }
-    int sweep() { return housekeeping_.sweep(); }
+    // Removes checkouts past isolation.keepDays, then what housekeeping's sweep removes.
+    int sweep();
 
     // Every job's state changes as they are logged, by this process or any other.
     TransitionFeed& transitions() { return feed_; }
@@ -85,6 +101,8 @@ class JobService {
     EventCache events_;
     Reconciler reconciler_;
     StartAcceptor acceptor_;
+    Isolation isolation_;
+    ChangeRecorder changes_;
     Launcher launcher_;
     ViewBuilder views_;
     Waiter waiter_;
@@ -93,6 +111,9 @@ class JobService {
     JobLister lister_;
     Housekeeping housekeeping_;
     TransitionFeed feed_;
+    std::unique_ptr<ChangeFollower> changeFollower_;
+
+    claude_jobs::Result<JobRecord> ended(const std::string& id, const char* what);
 };
 
 }  // namespace cj::jobs

@@ -124,6 +124,20 @@ void ViewBuilder::read_transcript(const std::string& id, const ViewOptions& opti
     view.nextOffset = page.next;
 }
 
+// An ended job's change record, written on the first view if nobody has yet, and its summary
+// as the transcript's last line.
+void ViewBuilder::add_changes(const ViewOptions& options, JobView& view) const {
+    if (!changes_ || !is_terminal(view.job.state)) return;
+    auto changes = changes_->record(view.job.id);
+    if (!changes) {
+        view.message = "its changes could not be recorded: " + changes.error().message;
+        return;
+    }
+    if (!*changes) return;
+    view.changes = std::move(**changes);
+    if (!options.sinceOffset) view.output += "\n[" + view.changes->summary() + "]\n";
+}
+
 JobView ViewBuilder::build(const JobRecord& job, const ViewOptions& options) const {
     JobView v;
     v.job = job;
@@ -145,6 +159,7 @@ JobView ViewBuilder::build(const JobRecord& job, const ViewOptions& options) con
         v.interactive = std::move(*interactive);
     }
     read_transcript(job.id, options, v);
+    add_changes(options, v);
     if (job.endPending)
         v.message =
             "its end is not yet written to the job index (another claude-jobs process "

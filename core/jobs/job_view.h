@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/jobs/backend_set.h"
+#include "core/jobs/changes.h"
 #include "core/jobs/event_cache.h"
 #include "core/jobs/interactive_state.h"
 #include "core/jobs/job_dirs.h"
@@ -45,13 +46,17 @@ struct JobView {
     std::string stderrTail;
     std::string attach;   // the command a person runs to watch it, when the backend has one
     std::string message;  // a note about the call (cancel: "already ended", "still stopping")
+    // An ended job's change record (a job in a git repository, or with isolation "copy").
+    std::optional<ChangeRecord> changes;
 };
 
 // Thread-safe (it only reads files and asks the event cache and the backends).
 class ViewBuilder {
   public:
-    ViewBuilder(EventCache& events, const BackendSet& backends, JobDirs dirs)
-        : events_(events), backends_(backends), dirs_(std::move(dirs)) {}
+    // changes: records an ended job's changes for its view (nullptr: views carry none).
+    ViewBuilder(EventCache& events, const BackendSet& backends, JobDirs dirs,
+                ChangeRecorder* changes = nullptr)
+        : events_(events), backends_(backends), dirs_(std::move(dirs)), changes_(changes) {}
 
     JobView build(const JobRecord& job, const ViewOptions& options) const;
 
@@ -59,10 +64,12 @@ class ViewBuilder {
     std::optional<ResultView> result_of(const JobRecord& job, const ScanSnapshot& snap,
                                         const ViewOptions& options) const;
     void read_transcript(const std::string& id, const ViewOptions& options, JobView& view) const;
+    void add_changes(const ViewOptions& options, JobView& view) const;
 
     EventCache& events_;
     const BackendSet& backends_;
     JobDirs dirs_;
+    ChangeRecorder* changes_;
 };
 
 }  // namespace cj::jobs

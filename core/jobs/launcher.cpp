@@ -9,6 +9,7 @@
 
 #include "core/util/clock.h"
 #include "core/util/files.h"
+#include "core/util/json_input.h"
 
 namespace cj::jobs {
 
@@ -46,13 +47,44 @@ std::optional<std::int64_t> Launcher::queue_position(const std::string& id) {
     return position;
 }
 
+Result<void> Launcher::isolate(const AcceptedStart& accepted) {
+    if (!isolation_) return {};
+    auto made = isolation_->prepare(accepted.draft.id, accepted.draft.workFolder, accepted.isolation,
+                                    accepted.includeUncommitted);
+    if (!made) return made.error();
+    return {};
+}
+
+void Launcher::undo_folder(const std::string& id) {
+    if (isolation_)
+        if (auto record = isolation_->load(id)) isolation_->remove_checkout(*record, false);
+    util::remove_tree(dirs_.dir(id));
+}
+
+// The worktree or copy when the job has one; a job accepted with isolation whose record is
+// gone must not fall back to the folder it was to be kept out of.
+Result<std::string> Launcher::run_folder(const JobRecord& job) const {
+    auto record = isolation_ ? isolation_->load(job.id) : std::nullopt;
+    if (record) return record->runFolder;
+    auto settings = JobSettings::from_json(util::parse_json_or_discarded(job.spec));
+    if (settings.isolation != "none")
+        return make_error(ErrorCode::Unavailable, "its " + settings.isolation +
+                                                      " record (isolation.json) is missing");
+    return job.workFolder;
+}
+
 Result<StartOutcome> Launcher::admit(AcceptedStart accepted) {
-    // The folder and prompt come first: a row that any server may launch must find them.
+    // The folder, prompt and checkout come first: a row that any server may launch must find
+    // them.
     const std::string id = accepted.draft.id;
     if (auto made = write_job_folder(id, accepted.prompt); !made) return made.error();
+    if (auto isolated = isolate(accepted); !isolated) {
+        util::remove_tree(dirs_.dir(id));
+        return isolated.error();
+    }
     auto inserted = index_.insert(std::move(accepted.draft), config_.maxConcurrentJobs,
                                   LaunchInputs{accepted.prompt, accepted.plan.to_json()});
-    if (!inserted || inserted->existing) util::remove_tree(dirs_.dir(id));
+    if (!inserted || inserted->existing) undo_folder(id);
     if (!inserted) return inserted.error();
     StartOutcome out;
     out.job = inserted->job;
@@ -105,7 +137,9 @@ void Launcher::launch(JobRecord job) {
     claude_jobs::JobSpec spec;
     spec.jobId = job.id;
     spec.jobDir = dirs_.dir(job.id);
-    spec.workFolder = job.workFolder;
+    auto runFolder = run_folder(job);
+    if (!runFolder) return fail(runFolder.error().message);
+    spec.workFolder = *runFolder;
     spec.claudePath = plan->claudePath;
     spec.claudeArgs = plan->args;
     spec.env = plan->env;

@@ -19,6 +19,7 @@
 #include "core/jobs/acceptance.h"
 #include "core/jobs/backend_set.h"
 #include "core/jobs/job_dirs.h"
+#include "core/jobs/isolation.h"
 #include "core/jobs/job_index.h"
 #include "core/jobs/reconciler.h"
 
@@ -33,13 +34,16 @@ struct StartOutcome {
 
 class Launcher {
   public:
+    // isolation: sets up a job's worktree or copy before its row is recorded (none: every
+    // job runs in its work folder and nothing is recorded of its changes).
     Launcher(const config::Config& config, JobIndex& index, BackendSet& backends,
-             Reconciler& reconciler, JobDirs dirs)
+             Reconciler& reconciler, JobDirs dirs, Isolation* isolation = nullptr)
         : config_(config),
           index_(index),
           backends_(backends),
           reconciler_(reconciler),
-          dirs_(std::move(dirs)) {}
+          dirs_(std::move(dirs)),
+          isolation_(isolation) {}
 
     // Unavailable when a job that got a slot could not be launched (its row says why).
     claude_jobs::Result<StartOutcome> admit(AcceptedStart accepted);
@@ -53,12 +57,16 @@ class Launcher {
   private:
     claude_jobs::Result<void> write_job_folder(const std::string& id, const std::string& prompt);
     std::optional<std::int64_t> queue_position(const std::string& id);
+    claude_jobs::Result<void> isolate(const AcceptedStart& accepted);
+    void undo_folder(const std::string& id);
+    claude_jobs::Result<std::string> run_folder(const JobRecord& job) const;
 
     const config::Config& config_;
     JobIndex& index_;
     BackendSet& backends_;
     Reconciler& reconciler_;
     JobDirs dirs_;
+    Isolation* isolation_;
 };
 
 }  // namespace cj::jobs

@@ -27,6 +27,8 @@ json JobSettings::to_json() const {
               {"forkSession", forkSession},
               {"timeoutSec", timeoutSec}};
     if (maxBudgetUsd) j["maxBudgetUsd"] = *maxBudgetUsd;
+    if (isolation != "none") j["isolation"] = isolation;
+    if (includeUncommitted) j["includeUncommitted"] = true;
     return j;
 }
 
@@ -42,6 +44,8 @@ JobSettings JobSettings::from_json(const json& j) {
     s.timeoutSec = j.value("timeoutSec", std::int64_t{0});
     if (j.contains("maxBudgetUsd") && j["maxBudgetUsd"].is_number())
         s.maxBudgetUsd = j["maxBudgetUsd"].get<double>();
+    s.isolation = j.value("isolation", "none");
+    s.includeUncommitted = j.value("includeUncommitted", false);
     return s;
 }
 

@@ -32,6 +32,8 @@ struct StartRequest {
     std::optional<std::int64_t> timeoutSec;
     std::optional<double> maxBudgetUsd;
     std::string label;
+    std::string isolation;  // none | worktree | copy; "" = the config's (route, then default)
+    bool includeUncommitted = false;  // worktree: carry the folder's uncommitted changes over
     std::string clientName;  // who asks, as the client named itself ("" = unknown)
 };
 
@@ -46,6 +48,8 @@ struct JobSettings {
     bool forkSession = false;
     std::optional<double> maxBudgetUsd;
     std::int64_t timeoutSec = 0;
+    std::string isolation = "none";
+    bool includeUncommitted = false;
 
     nlohmann::json to_json() const;
     static JobSettings from_json(const nlohmann::json& j);

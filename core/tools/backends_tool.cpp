@@ -97,7 +97,8 @@ std::vector<Tool> make_job_tools(jobs::JobService& service, std::vector<json> mo
             make_cancel_tool(service),
             make_jobs_tool(service),
             make_backends_tool(service, std::move(modules), std::move(pluginDirs)),
-            make_send_tool(service)};
+            make_send_tool(service),
+            make_apply_tool(service)};
 }
 
 }  // namespace cj::tools

@@ -17,6 +17,10 @@ Tool make_wait_tool(jobs::JobService& service);
 Tool make_cancel_tool(jobs::JobService& service);
 Tool make_jobs_tool(jobs::JobService& service);
 Tool make_send_tool(jobs::JobService& service);
+Tool make_apply_tool(jobs::JobService& service);
+
+// claude_apply's result.
+nlohmann::json apply_json(const jobs::ApplyOutcome& outcome);
 // modules: what the plugin loader found, loaded or refused; pluginDirs: the folders it
 // searched, found or not.
 Tool make_backends_tool(jobs::JobService& service, std::vector<nlohmann::json> modules,

@@ -94,7 +94,8 @@ json job_view_schema() {
               {"stderrTail", str},
               {"nextOffset", integer},
               {"attach", str},
-              {"message", str}}},
+              {"message", str},
+              {"changes", {{"type", "object"}}}}},
             {"required",
              {"jobId", "status", "backend", "workFolder", "createdAt", "elapsedMs", "activity",
               "output", "stderrTail", "nextOffset"}}};
@@ -122,6 +123,7 @@ json to_json(const jobs::JobView& v) {
     j["stderrTail"] = v.stderrTail;
     if (!v.attach.empty()) j["attach"] = v.attach;
     if (!v.message.empty()) j["message"] = v.message;
+    if (v.changes) j["changes"] = v.changes->to_json();
     return j;
 }
 

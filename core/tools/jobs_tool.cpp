@@ -9,7 +9,7 @@ using nlohmann::json;
 
 namespace {
 
-json list_json(const jobs::JobList& listed) {
+json list_json(const jobs::JobList& listed, const jobs::JobService& service) {
     json jobs = json::array();
     for (const auto& job : listed.jobs) {
         json item = {{"jobId", job.id},
@@ -20,6 +20,10 @@ json list_json(const jobs::JobList& listed) {
                      {"workFolder", job.workFolder},
                      {"createdAt", util::iso8601(job.createdAt)}};
         if (job.endedAt) item["endedAt"] = util::iso8601(job.endedAt);
+        if (auto changes = service.changes(job.id)) {
+            item["changes"] = changes->summary();
+            item["unappliedChanges"] = changes->unapplied();
+        }
         jobs.push_back(std::move(item));
     }
     json counts = json::object();
@@ -75,7 +79,9 @@ Tool make_jobs_tool(jobs::JobService& service) {
                    {"promptPreview", str},
                    {"workFolder", str},
                    {"createdAt", str},
-                   {"endedAt", str}}},
+                   {"endedAt", str},
+                   {"changes", str},
+                   {"unappliedChanges", {{"type", "boolean"}}}}},
                  {"required", {"jobId", "status", "backend", "createdAt"}}};
     tool.outputSchema = output_schema(
         {{"type", "object"},
@@ -111,7 +117,7 @@ Tool make_jobs_tool(jobs::JobService& service) {
             }
             auto out = service.list(filter);
             if (!out) return error_result(out.error());
-            return ToolResult{list_json(*out), false};
+            return ToolResult{list_json(*out, service), false};
         });
     };
     return tool;

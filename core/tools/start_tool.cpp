@@ -74,7 +74,17 @@ json input_schema() {
                                  "Example: 2.5.")},
           {"label", input(str,
                           "Free text to find the job by (default: none). Example: "
-                          "\"nightly review\".")}}},
+                          "\"nightly review\".")},
+          {"isolation",
+           input({{"type", "string"}, {"enum", {"none", "worktree", "copy"}}},
+                 "Where the job works: none (the folder itself), worktree (a git worktree on the "
+                 "new branch claude-jobs/<jobId>, for jobs side by side on one repository), copy "
+                 "(a copy, for a folder outside git). Default from the config. Example: "
+                 "\"worktree\".")},
+          {"includeUncommitted",
+           input({{"type", "boolean"}, {"default", false}},
+                 "With worktree: start from the folder's uncommitted and untracked changes too "
+                 "(default false).")}}},
         {"required", {"prompt"}},
         {"additionalProperties", false}};
 }
@@ -114,7 +124,9 @@ Tool make_start_tool(jobs::JobService& service) {
         "Start a Claude Code job in the background and return its jobId at once. The job keeps "
         "running after this call; follow it with claude_wait (blocks up to 50 s) or "
         "claude_check, and stop it with claude_cancel. To continue an earlier job's "
-        "conversation, pass resumeJobId.";
+        "conversation, pass resumeJobId. With isolation \"worktree\" several jobs work on one "
+        "repository side by side; claude_check then reports the job's changes and "
+        "claude_apply delivers them.";
     tool.inputSchema = input_schema();
     // Not idempotent: each call starts a new job (unless idempotencyKey names an earlier one).
     tool.annotations = annotations(false, false, false);
@@ -125,7 +137,8 @@ Tool make_start_tool(jobs::JobService& service) {
             Args a(args,
                    {"prompt", "workFolder", "model", "backend", "jobId", "idempotencyKey",
                     "resumeSessionId", "resumeJobId", "forkSession", "permissionMode",
-                    "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd", "label"});
+                    "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd", "label",
+                    "isolation", "includeUncommitted"});
             // Types only here: every value is checked where the start is accepted
             // (jobs::StartAcceptor), for this tool and the command line alike.
             jobs::StartRequest r;
@@ -147,6 +160,8 @@ Tool make_start_tool(jobs::JobService& service) {
             r.timeoutSec = a.any_integer("timeoutSec");
             r.maxBudgetUsd = a.number("maxBudgetUsd", -HUGE_VAL, HUGE_VAL);
             r.label = a.string("label", SIZE_MAX).value_or("");
+            r.isolation = a.string("isolation", SIZE_MAX).value_or("");
+            r.includeUncommitted = a.boolean("includeUncommitted").value_or(false);
             r.clientName = ctx.clientName;
 
             auto started = service.start(r);

@@ -208,6 +208,7 @@ Result<RunInputs> ContainerBackend::run_inputs(const claude_jobs::JobSpec& spec,
         for (const char* name : {"/.claude", "/.claude.json"})
             if (::stat((home + name).c_str(), &info) == 0) in.claudeConfig.push_back(home + name);
     }
+    in.gitFolders = git_folders_for(spec.workFolder);
     // Rootless podman maps the container's users onto sub-ids; keep-id maps the server's
     // own uid onto itself, so the job's files in the work folder stay the user's.
     bool podman = in.runtime.find("podman") != std::string::npos;

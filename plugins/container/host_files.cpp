@@ -1,6 +1,9 @@
 // Host-side files of a container job (see host_files.h).
 #include "host_files.h"
 
+#include <filesystem>
+#include <fstream>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -101,6 +104,58 @@ Result<void> EnvFile::write(const std::string& stateDir, const std::string& jobI
 
 EnvFile::~EnvFile() {
     if (!path_.empty()) ::unlink(path_.c_str());
+}
+
+}  // namespace cj::container
+
+namespace cj::container {
+
+namespace {
+
+// "gitdir: <path>" from a worktree's .git file, made absolute against its folder.
+std::string worktree_git_dir(const std::filesystem::path& dotGit) {
+    std::ifstream in(dotGit);
+    std::string line;
+    if (!std::getline(in, line) || line.rfind("gitdir: ", 0) != 0) return {};
+    std::filesystem::path dir = line.substr(8);
+    if (dir.is_relative()) dir = dotGit.parent_path() / dir;
+    std::error_code ec;
+    auto real = std::filesystem::canonical(dir, ec);
+    return ec ? std::string() : real.string();
+}
+
+// The repository's own git folder a worktree's git dir names in its `commondir` file.
+std::string common_git_dir(const std::string& gitDir) {
+    std::ifstream in(gitDir + "/commondir");
+    std::string line;
+    std::filesystem::path common = gitDir;
+    if (std::getline(in, line) && !line.empty())
+        common = std::filesystem::path(line).is_relative() ? common / line : std::filesystem::path(line);
+    std::error_code ec;
+    auto real = std::filesystem::canonical(common, ec);
+    return ec ? std::string() : real.string();
+}
+
+}  // namespace
+
+std::vector<std::string> git_folders_for(const std::string& workFolder) {
+    std::error_code ec;
+    for (std::filesystem::path dir = workFolder;; dir = dir.parent_path()) {
+        auto dotGit = dir / ".git";
+        auto status = std::filesystem::symlink_status(dotGit, ec);
+        if (!ec && std::filesystem::is_directory(status))
+            return dir == workFolder ? std::vector<std::string>{}
+                                     : std::vector<std::string>{dotGit.string()};
+        if (!ec && std::filesystem::is_regular_file(status)) {
+            std::vector<std::string> out;
+            if (dir != workFolder) out.push_back(dir.string());
+            std::string gitDir = worktree_git_dir(dotGit);
+            std::string common = gitDir.empty() ? "" : common_git_dir(gitDir);
+            if (!common.empty()) out.push_back(common);
+            return out;
+        }
+        if (dir == dir.parent_path()) return {};
+    }
 }
 
 }  // namespace cj::container

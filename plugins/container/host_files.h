@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "claude_jobs/result.h"
 
@@ -24,6 +25,13 @@ UserIds parse_user(const std::string& user);
 // supervisor in the container can write its records there; the server, as root, still reads
 // them. Folder and files are opened without following links.
 claude_jobs::Result<void> hand_job_dir_to(const std::string& jobDir, const UserIds& ids);
+
+// What git inside the container needs besides the work folder, to be mounted at the same
+// paths: for a work folder in a git worktree (a job with isolation "worktree"), the
+// worktree's top folder when the work folder is below it, and the repository's git folder that
+// the worktree's `.git` file points into; for a work folder below a repository's top level,
+// that repository's `.git`. Empty outside git, or when the work folder holds everything.
+std::vector<std::string> git_folders_for(const std::string& workFolder);
 
 // The job's variables for the container go through a file only the server's user can read,
 // never the command line; it lives next to the jobs, not in the (mounted) job folder, and

@@ -76,6 +76,7 @@ Result<std::vector<std::string>> build_run_argv(const Settings& settings,
                                   {spec.workFolder, spec.workFolder, true},
                                   {spec.jobDir, spec.jobDir, true}};
     for (const auto& path : in.claudeConfig) wanted.push_back({path, path, true});
+    for (const auto& path : in.gitFolders) wanted.push_back({path, path, true});
     for (const auto& mount : settings.mounts)
         wanted.push_back({mount.source, mount.target, mount.writable});
     for (const auto& mount : wanted)

@@ -27,6 +27,8 @@ struct RunInputs {
     std::string envFile;     // the 0600 file with the job's selected variables
     // mountClaudeConfig: the user's ~/.claude and ~/.claude.json, those that exist
     std::vector<std::string> claudeConfig;
+    // git_folders_for(workFolder): mounted writable at their own paths, so git works inside
+    std::vector<std::string> gitFolders;
     bool keepUserNamespace = false;  // rootless podman: --userns=keep-id
 };
 

@@ -2,6 +2,7 @@
 // driven by the official MCP SDK client.
 
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { after, afterEach, before, describe, test } from 'node:test';
@@ -92,6 +93,29 @@ describe('claude-jobs with the real claude CLI', { concurrency: false }, () => {
     assert.match(view.activity.lastTool, /^Bash\b/);
     assert.ok(view.activity.turns >= 2, JSON.stringify(view.activity));
     assert.match(view.output, /Bash/, 'the transcript shows the tool call');
+  });
+
+  test('a worktree job: the Bash tool edits the worktree, the patch shows it, apply delivers it', async () => {
+    const { client } = await serverWith();
+    const repo = tempDir('cj-e2e-repo-');
+    const git = (...args) => execFileSync('git', ['-C', repo, ...args], {
+      env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+    });
+    git('init', '-q');
+    fs.writeFileSync(path.join(repo, 'README'), 'hi\n');
+    git('add', '-A');
+    git('commit', '-qm', 'first');
+    const start = await callTool(client, 'claude_start', {
+      prompt: 'make file proof.txt', workFolder: repo, isolation: 'worktree',
+    });
+    const view = await waitForJob(client, start.jobId);
+    assert.equal(view.status, 'completed', JSON.stringify(view));
+    assert.ok(!fs.existsSync(path.join(repo, 'proof.txt')), 'the original is untouched');
+    assert.deepEqual(view.changes.files.map((f) => f.path), ['proof.txt']);
+    assert.match(fs.readFileSync(view.changes.patchFile, 'utf8'), /\+made/);
+    const applied = await callTool(client, 'claude_apply', { jobId: start.jobId });
+    assert.equal(applied.applied, true, JSON.stringify(applied));
+    assert.equal(fs.readFileSync(path.join(repo, 'proof.txt'), 'utf8'), 'made\n');
   });
 
   test('resumeJobId continues the earlier job\'s session', async () => {

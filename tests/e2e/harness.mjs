@@ -56,6 +56,7 @@ export const TOOL_NAMES = [
   'claude_jobs',
   'claude_backends',
   'claude_send',
+  'claude_apply',
 ];
 
 const keepTmp = !!process.env.E2E_KEEP_TMP;

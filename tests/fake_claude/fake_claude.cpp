@@ -4,7 +4,8 @@
 //   say TEXT | tool NAME ARGJSON | sleep SECONDS | output BYTES | stderr TEXT | exit CODE |
 //   error TEXT | spawn-child SECONDS PIDFILE | spawn-setsid SECONDS PIDFILE |
 //   spawn-daemon SECONDS PIDFILE | pidfile PATH | touch PATH | fds PATH | env PATH | args PATH |
-//   ignore-term | raw TEXT | die SIGNAME | append PATH TEXT
+//   ignore-term | raw TEXT | die SIGNAME | append PATH TEXT |
+//   write PATH TEXT (a line into PATH, from the cwd)
 // spawn-child leaves a child in its process group; spawn-setsid one that called setsid (a
 // session and group of its own); spawn-daemon a daemon that forked twice (its parent has
 // exited, so it is nobody's child of ours). Each sleeps SECONDS and writes its pid to PIDFILE.
@@ -409,6 +410,9 @@ class Session {
             if (fd >= 0) ::close(fd);
         } else if (word == "append" && rest.find(' ') != std::string::npos) {
             append(rest.substr(0, rest.find(' ')), rest.substr(rest.find(' ') + 1));
+        } else if (word == "write" && rest.find(' ') != std::string::npos) {
+            auto space = rest.find(' ');
+            write_file(rest.substr(0, space), rest.substr(space + 1) + "\n");
         } else if (word == "fds" && !rest.empty()) {
             list_fds(rest);
         } else if (word == "env" && !rest.empty()) {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "core/jobs/git.h"
 #include "harness.h"
 #include "support/small_disk.h"
 
@@ -373,6 +374,21 @@ TEST_F(ContainerTest, MissingImageMakesTheBackendUnavailableWithAHint) {
     std::string message = r["structuredContent"].dump();
     EXPECT_NE(message.find("no-such-image"), std::string::npos) << message;
     EXPECT_NE(message.find("Containerfile"), std::string::npos) << message;
+}
+
+TEST_F(ContainerTest, AWorktreeJobWorksInItsWorktreeAndItsPatchShowsIt) {
+    jobs::git::Git git;
+    std::string repo = std::filesystem::canonical(work_.path()).string();
+    ASSERT_TRUE(git.must(repo, {"init", "-q"}).ok());
+    write_text(repo + "/a.txt", "a\n");
+    ASSERT_TRUE(git.must(repo, {"add", "-A"}).ok());
+    ASSERT_TRUE(git.must(repo, {"commit", "-qm", "first"}).ok());
+    std::string id = start("write a.txt from the box", {{"isolation", "worktree"}});
+    json done = server_->wait_done(id, 120);
+    EXPECT_EQ(done["status"], "completed") << done.dump(2);
+    EXPECT_EQ(read_text(repo + "/a.txt"), "a\n");
+    ASSERT_TRUE(done.contains("changes")) << done.dump(2);
+    EXPECT_NE(read_text(done["changes"]["patchFile"]).find("+from the box"), std::string::npos);
 }
 
 }  // namespace

@@ -129,7 +129,7 @@ TEST_F(ProtocolTest, VersionNegotiation) {
     json r2 = other.initialize("1999-01-01");
     EXPECT_EQ(r2["result"]["protocolVersion"], "2025-11-25");
     json tools = other.request("tools/list");
-    EXPECT_EQ(tools["result"]["tools"].size(), 7u);
+    EXPECT_EQ(tools["result"]["tools"].size(), 8u);
     for (const auto& t : tools["result"]["tools"]) {
         EXPECT_TRUE(t.contains("inputSchema")) << t["name"];
         EXPECT_TRUE(t.contains("outputSchema")) << t["name"];

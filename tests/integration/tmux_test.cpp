@@ -18,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/jobs/git.h"
 #include "harness.h"
 #include "support/small_disk.h"
 
@@ -430,6 +431,27 @@ TEST(TmuxBackendTest, MissingTmuxIsReportedClearly) {
         EXPECT_FALSE(b["capabilities"]["sendInput"].get<bool>()) << "print mode takes no input";
     }
     EXPECT_TRUE(seen);
+}
+
+TEST(TmuxBackendTest, AWorktreeJobWorksInItsWorktreeAndItsPatchShowsIt) {
+    TempDir state("cj-tmux"), work("cj-work");
+    Socket socket;
+    Server server(state.path(), tmux_config(state.path(), socket.name(), {{"keepSessionSec", 0}}));
+    server.initialize();
+    jobs::git::Git git;
+    std::string repo = std::filesystem::canonical(work.path()).string();
+    ASSERT_TRUE(git.must(repo, {"init", "-q"}).ok());
+    write_text(repo + "/a.txt", "a\n");
+    ASSERT_TRUE(git.must(repo, {"add", "-A"}).ok());
+    ASSERT_TRUE(git.must(repo, {"commit", "-qm", "first"}).ok());
+    std::string id = server.ok("claude_start", {{"prompt", "write a.txt from tmux"},
+                                                {"workFolder", repo},
+                                                {"isolation", "worktree"}})["jobId"];
+    json done = server.wait_done(id);
+    EXPECT_EQ(done["status"], "completed") << done.dump();
+    EXPECT_EQ(read_text(repo + "/a.txt"), "a\n");
+    ASSERT_TRUE(done.contains("changes")) << done.dump();
+    EXPECT_NE(read_text(done["changes"]["patchFile"]).find("+from tmux"), std::string::npos);
 }
 
 }  // namespace

@@ -124,6 +124,21 @@ TEST_F(AcceptanceTest, ModelNameMustBePlain) {
     expect_accepted(r);
 }
 
+TEST_F(AcceptanceTest, IsolationIsOneOfThreeAndIncludeUncommittedGoesWithWorktree) {
+    StartRequest r = request();
+    r.isolation = "chroot";
+    expect_invalid(r, "isolation must be none, worktree or copy");
+    r.isolation = "copy";
+    r.includeUncommitted = true;
+    expect_invalid(r, "includeUncommitted goes with isolation \"worktree\"");
+    r.isolation = "worktree";
+    auto ok = accept(r);
+    ASSERT_TRUE(ok.ok()) << ok.error().message;
+    EXPECT_EQ(ok->start.isolation, cj::jobs::IsolationMode::Worktree);
+    EXPECT_TRUE(ok->start.includeUncommitted);
+    EXPECT_NE(ok->start.draft.spec.find("\"isolation\":\"worktree\""), std::string::npos);
+}
+
 TEST_F(AcceptanceTest, ToolNamesMustBePlain) {
     for (auto member : {&StartRequest::allowedTools, &StartRequest::disallowedTools}) {
         std::string name =

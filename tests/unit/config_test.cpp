@@ -126,7 +126,7 @@ TEST(ConfigTest, UnknownKeysAreErrorsWithTheirPath) {
         {R"({"limits": {"maxPrompt": 1}})",
          "limits.maxPrompt: unknown key (known: maxPromptBytes, maxMessageBytes)"},
         {R"({"routes": [{"workFolder": "/a", "backend": "local", "when": 1}]})",
-         "routes[0].when: unknown key (known: workFolder, backend)"},
+         "routes[0].when: unknown key (known: workFolder, backend, isolation)"},
     };
     for (const auto& [text, expected] : cases) {
         EXPECT_NE(parse_error(text).find(expected), std::string::npos)

@@ -313,3 +313,40 @@ TEST_F(LauncherTest, AnAttachableBackendGivesItsCommand) {
 }
 
 }  // namespace
+
+namespace {
+
+using cj::jobs::Isolation;
+using cj::jobs::IsolationMode;
+
+TEST_F(LauncherTest, AJobWithIsolationRunsInItsCopyAndIsRefusedWithoutItsRecord) {
+    Isolation isolation(w_.state.path(), w_.dirs);
+    Launcher isolated{w_.config, *w_.index, *w_.backends, w_.reconciler, w_.dirs, &isolation};
+    auto copy = accepted("copied");
+    copy.draft.workFolder = fs::canonical(w_.state.path()).string() + "/work";
+    fs::create_directories(copy.draft.workFolder);
+    copy.isolation = IsolationMode::Copy;
+    copy.draft.spec = R"({"isolation":"copy"})";
+    auto out = isolated.admit(copy);
+    ASSERT_TRUE(out.ok()) << out.error().message;
+    auto spec = w_.fake().last_spec();
+    ASSERT_TRUE(spec.has_value());
+    EXPECT_EQ(spec->workFolder, fs::canonical(w_.state.path()).string() + "/worktrees/copied");
+
+    auto tree = accepted("tree");
+    tree.draft.workFolder = copy.draft.workFolder;
+    tree.isolation = IsolationMode::Worktree;
+    auto refused = isolated.admit(tree);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::InvalidArgument);
+    EXPECT_FALSE(fs::exists(w_.dirs.dir("tree"))) << "nothing is left of a refused start";
+
+    auto lost = accepted("lost");  // accepted with a worktree whose record is gone
+    lost.draft.spec = R"({"isolation":"worktree"})";
+    auto failed = launcher_.admit(lost);
+    ASSERT_FALSE(failed.ok());
+    EXPECT_NE(failed.error().message.find("isolation.json) is missing"), std::string::npos)
+        << failed.error().message;
+}
+
+}  // namespace

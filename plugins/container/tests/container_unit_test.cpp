@@ -273,3 +273,30 @@ TEST(ContainerProcess, FindsProgramsOnPath) {
 
 }  // namespace
 }  // namespace cj::container
+
+namespace {
+
+TEST(ContainerGitFolders, AWorktreeJobGetsItsRepositorysGitFolderMounted) {
+    namespace fs = std::filesystem;
+    fs::path root = fs::canonical(fs::temp_directory_path()) /
+                    ("cj-container-git-" + std::to_string(::getpid()));
+    fs::create_directories(root / "repo/.git/worktrees/job1");
+    fs::create_directories(root / "wt/sub");
+    std::ofstream(root / "repo/.git/worktrees/job1/commondir") << "../..\n";
+    std::ofstream(root / "wt/.git") << "gitdir: " << (root / "repo/.git/worktrees/job1").string()
+                                    << "\n";
+    using cj::container::git_folders_for;
+    EXPECT_EQ(git_folders_for((root / "wt").string()),
+              std::vector<std::string>{(root / "repo/.git").string()});
+    EXPECT_EQ(git_folders_for((root / "wt/sub").string()),
+              (std::vector<std::string>{(root / "wt").string(), (root / "repo/.git").string()}));
+    fs::create_directories(root / "repo/src");
+    EXPECT_TRUE(git_folders_for((root / "repo").string()).empty());
+    EXPECT_EQ(git_folders_for((root / "repo/src").string()),
+              std::vector<std::string>{(root / "repo/.git").string()});
+    EXPECT_TRUE(git_folders_for(root.string()).empty() ||
+                git_folders_for(root.string())[0] != (root / "repo/.git").string());
+    fs::remove_all(root);
+}
+
+}  // namespace
