@@ -7,6 +7,7 @@
 
 #include "core/app/selftest.h"
 #include "core/cli/commands.h"
+#include "core/jobs/ledger.h"
 #include "core/logging/log.h"
 
 namespace cj::cli {
@@ -118,6 +119,8 @@ void add_steering(CLI::App& app, Chosen& chosen) {
     startCmd->add_option("--timeout", r.timeoutSec, "time limit in seconds");
     startCmd->add_option("--max-budget-usd", r.maxBudgetUsd, "spending limit in USD");
     startCmd->add_option("--label", r.label, "free text to find the job by");
+    startCmd->add_option("--resume-after-limit", r.resumeAfterLimit,
+                         "true: resume the job once a usage limit that stopped it resets");
     startCmd->add_flag("--json", start->json, "print the claude_start result as JSON");
     on_parsed(startCmd, chosen,
               [&global = chosen.global, start] { return run_start(global, *start); });
@@ -152,6 +155,15 @@ void add_setup(CLI::App& app, Chosen& chosen) {
     auto* gcCmd = app.add_subcommand("gc", "remove ended jobs older than retentionDays, now");
     gcCmd->add_flag("--json", *gcJson, "print the result as JSON");
     on_parsed(gcCmd, chosen, [&global = chosen.global, gcJson] { return run_gc(global, *gcJson); });
+
+    auto usage = std::make_shared<UsageOptions>();
+    auto* usageCmd = app.add_subcommand("usage", "what jobs cost (the cost ledger), by a grouping");
+    usageCmd->add_option("--since", usage->since, "a day (2026-12-05, UTC) or an age (24h, 7d)");
+    usageCmd->add_option("--by", usage->by, "group by day, label, backend, owner or model")
+        ->check(CLI::IsMember(jobs::usage_groupings()));
+    usageCmd->add_flag("--json", usage->json, "print the totals as JSON");
+    on_parsed(usageCmd, chosen,
+              [&global = chosen.global, usage] { return run_usage(global, *usage); });
 
     auto backendsJson = std::make_shared<bool>(false);
     auto* backendsCmd =

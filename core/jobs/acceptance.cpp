@@ -254,11 +254,18 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
     settings.disallowedTools = r.disallowedTools;
     settings.resumeSessionId = *session;
     settings.forkSession = r.forkSession;
-    settings.maxBudgetUsd = r.maxBudgetUsd;
+    // A job always has a budget when the running jobs' budgets are capped (docs/limits.md).
+    settings.maxBudgetUsd = r.maxBudgetUsd          ? r.maxBudgetUsd
+                            : config_.limits.maxBudgetUsd ? config_.limits.maxBudgetUsd
+                                                          : config_.limits.maxRunningUsd;
     settings.timeoutSec = *timeout;
+    settings.resumeAfterLimit = r.resumeAfterLimit.value_or(config_.limits.resumeAfterLimit);
+    settings.resumeOf = r.resumeOf;
+    settings.resumeAttempt = r.resumeAttempt;
 
     AcceptedStart& start = out.start;
     start.prompt = r.prompt;
+    start.budgetUsd = settings.maxBudgetUsd;
     start.plan.claudePath = config_.claude.path;
     start.plan.args = claude_args(settings, config_.claude);
     start.plan.env = job_environment(baseEnv_, config_.claude, id, depth_ + 1);

@@ -28,6 +28,7 @@ struct AcceptedStart {
     JobRecord draft;
     LaunchPlan plan;
     std::string prompt;
+    std::optional<double> budgetUsd;  // its maxBudgetUsd as resolved (the budgets count it)
 };
 
 struct Acceptance {

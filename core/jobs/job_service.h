@@ -9,6 +9,7 @@
 //   job_control  cancel and input
 //   housekeeping the pump, releasing what backends hold, retention
 //   transition_feed  every state change, in order, for whoever wakes a client
+//   ledger, limit_gate, resumer  money and usage limits (docs/limits.md)
 // Tools never talk to a backend directly.
 //
 // Thread-safety: every method may be called concurrently from request threads and from the
@@ -33,7 +34,10 @@
 #include "core/jobs/job_list.h"
 #include "core/jobs/job_view.h"
 #include "core/jobs/launcher.h"
+#include "core/jobs/ledger.h"
+#include "core/jobs/limit_gate.h"
 #include "core/jobs/reconciler.h"
+#include "core/jobs/resumer.h"
 #include "core/jobs/start_request.h"
 #include "core/jobs/transition_feed.h"
 #include "core/jobs/waiter.h"
@@ -63,7 +67,12 @@ class JobService {
     std::vector<BackendReport> backends_report() const;
     std::vector<std::string> setup_warnings() const;
 
-    void pump() { housekeeping_.pump(); }
+    void pump() {
+        housekeeping_.pump();
+        resumer_.pump();
+    }
+    // Cost totals from the ledger (docs/limits.md).
+    claude_jobs::Result<UsageReport> usage(const UsageQuery& query) { return ledger_.report(query); }
     int release_held() { return housekeeping_.release_held(); }
     int sweep() { return housekeeping_.sweep(); }
 
@@ -93,6 +102,9 @@ class JobService {
     JobLister lister_;
     Housekeeping housekeeping_;
     TransitionFeed feed_;
+    Ledger ledger_;
+    LimitGate gate_;
+    Resumer resumer_;
 };
 
 }  // namespace cj::jobs

@@ -13,6 +13,7 @@
 #include "core/jobs/interactive_state.h"
 #include "core/jobs/job_dirs.h"
 #include "core/jobs/job_record.h"
+#include "core/jobs/resume_entry.h"
 #include "core/transcript/events.h"
 
 namespace cj::jobs {
@@ -45,6 +46,8 @@ struct JobView {
     std::string stderrTail;
     std::string attach;   // the command a person runs to watch it, when the backend has one
     std::string message;  // a note about the call (cancel: "already ended", "still stopping")
+    std::string resumeOf;  // the rate-limited job this one resumes (docs/limits.md)
+    std::optional<ResumeEntry> resume;  // this job's own resume after a usage limit
 };
 
 // Thread-safe (it only reads files and asks the event cache and the backends).

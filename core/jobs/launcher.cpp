@@ -46,11 +46,11 @@ std::optional<std::int64_t> Launcher::queue_position(const std::string& id) {
     return position;
 }
 
-Result<StartOutcome> Launcher::admit(AcceptedStart accepted) {
+Result<StartOutcome> Launcher::admit(AcceptedStart accepted, bool hold) {
     // The folder and prompt come first: a row that any server may launch must find them.
     const std::string id = accepted.draft.id;
     if (auto made = write_job_folder(id, accepted.prompt); !made) return made.error();
-    auto inserted = index_.insert(std::move(accepted.draft), config_.maxConcurrentJobs,
+    auto inserted = index_.insert(std::move(accepted.draft), hold ? 0 : slots(),
                                   LaunchInputs{accepted.prompt, accepted.plan.to_json()});
     if (!inserted || inserted->existing) util::remove_tree(dirs_.dir(id));
     if (!inserted) return inserted.error();
@@ -151,7 +151,7 @@ void Launcher::launch(JobRecord job) {
 
 void Launcher::promote_queued() {
     for (;;) {
-        auto next = index_.promote_next(config_.maxConcurrentJobs, [this](const std::string& name) {
+        auto next = index_.promote_next(slots(), [this](const std::string& name) {
             const BackendEntry* entry = backends_.find(name);
             return entry && entry->backend;  // else: left queued for a server that has it
         });

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -42,7 +43,12 @@ class Launcher {
           dirs_(std::move(dirs)) {}
 
     // Unavailable when a job that got a slot could not be launched (its row says why).
-    claude_jobs::Result<StartOutcome> admit(AcceptedStart accepted);
+    // hold: queue it whatever slots are free (a budget or a usage limit holds launches).
+    claude_jobs::Result<StartOutcome> admit(AcceptedStart accepted, bool hold = false);
+
+    // The launch slots to use, given maxConcurrentJobs (0 = launch nothing now). Set before
+    // concurrent use; unset = maxConcurrentJobs.
+    void set_slots(std::function<int(int)> slots) { slots_ = std::move(slots); }
 
     // Launches a job that holds a launch slot (state running, no handle yet).
     void launch(JobRecord job);
@@ -53,12 +59,14 @@ class Launcher {
   private:
     claude_jobs::Result<void> write_job_folder(const std::string& id, const std::string& prompt);
     std::optional<std::int64_t> queue_position(const std::string& id);
+    int slots() const { return slots_ ? slots_(config_.maxConcurrentJobs) : config_.maxConcurrentJobs; }
 
     const config::Config& config_;
     JobIndex& index_;
     BackendSet& backends_;
     Reconciler& reconciler_;
     JobDirs dirs_;
+    std::function<int(int)> slots_;
 };
 
 }  // namespace cj::jobs

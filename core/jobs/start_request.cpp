@@ -27,6 +27,11 @@ json JobSettings::to_json() const {
               {"forkSession", forkSession},
               {"timeoutSec", timeoutSec}};
     if (maxBudgetUsd) j["maxBudgetUsd"] = *maxBudgetUsd;
+    if (resumeAfterLimit) j["resumeAfterLimit"] = true;
+    if (!resumeOf.empty()) {
+        j["resumeOf"] = resumeOf;
+        j["resumeAttempt"] = resumeAttempt;
+    }
     return j;
 }
 
@@ -42,6 +47,9 @@ JobSettings JobSettings::from_json(const json& j) {
     s.timeoutSec = j.value("timeoutSec", std::int64_t{0});
     if (j.contains("maxBudgetUsd") && j["maxBudgetUsd"].is_number())
         s.maxBudgetUsd = j["maxBudgetUsd"].get<double>();
+    s.resumeAfterLimit = j.value("resumeAfterLimit", false);
+    s.resumeOf = j.value("resumeOf", "");
+    s.resumeAttempt = j.value("resumeAttempt", 0);
     return s;
 }
 

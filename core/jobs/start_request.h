@@ -33,6 +33,11 @@ struct StartRequest {
     std::optional<double> maxBudgetUsd;
     std::string label;
     std::string clientName;  // who asks, as the client named itself ("" = unknown)
+    std::optional<bool> resumeAfterLimit;  // unset = config limits.resumeAfterLimit
+    // Set only by the resumer (docs/limits.md): the rate-limited job this one continues, and
+    // how many resumes its chain has had with this one.
+    std::string resumeOf;
+    int resumeAttempt = 0;
 };
 
 // What the job index keeps of a request (everything but the prompt, which is in prompt.txt),
@@ -46,6 +51,9 @@ struct JobSettings {
     bool forkSession = false;
     std::optional<double> maxBudgetUsd;
     std::int64_t timeoutSec = 0;
+    bool resumeAfterLimit = false;
+    std::string resumeOf;  // the job this one resumes after a usage limit
+    int resumeAttempt = 0;
 
     nlohmann::json to_json() const;
     static JobSettings from_json(const nlohmann::json& j);

@@ -41,7 +41,15 @@ json input_schema() {
           {"allowedTools", strs},
           {"disallowedTools", strs},
           {"timeoutSec", {{"type", "integer"}, {"minimum", 1}}},
-          {"maxBudgetUsd", {{"type", "number"}, {"exclusiveMinimum", 0}}},
+          {"maxBudgetUsd",
+           {{"type", "number"},
+            {"exclusiveMinimum", 0},
+            {"description", "Stop the job (budget_exceeded) once it has cost this many US dollars."}}},
+          {"resumeAfterLimit",
+           {{"type", "boolean"},
+            {"description",
+             "If the job ends rate_limited, resume it (a linked job, same session) once the "
+             "usage limit resets. Default: config limits.resumeAfterLimit."}}},
           {"label", {{"type", "string"}, {"description", "Free text to find the job by."}}}}},
         {"required", {"prompt"}},
         {"additionalProperties", false}};
@@ -90,7 +98,8 @@ Tool make_start_tool(jobs::JobService& service) {
             Args a(args,
                    {"prompt", "workFolder", "model", "backend", "jobId", "idempotencyKey",
                     "resumeSessionId", "resumeJobId", "forkSession", "permissionMode",
-                    "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd", "label"});
+                    "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd", "label",
+                    "resumeAfterLimit"});
             // Types only here: every value is checked where the start is accepted
             // (jobs::StartAcceptor), for this tool and the command line alike.
             jobs::StartRequest r;
@@ -112,6 +121,7 @@ Tool make_start_tool(jobs::JobService& service) {
             r.timeoutSec = a.any_integer("timeoutSec");
             r.maxBudgetUsd = a.number("maxBudgetUsd", -HUGE_VAL, HUGE_VAL);
             r.label = a.string("label", SIZE_MAX).value_or("");
+            r.resumeAfterLimit = a.boolean("resumeAfterLimit");
             r.clientName = ctx.clientName;
 
             auto started = service.start(r);
