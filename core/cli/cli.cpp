@@ -119,6 +119,14 @@ void add_steering(CLI::App& app, Chosen& chosen) {
     startCmd->add_option("--timeout", r.timeoutSec, "time limit in seconds");
     startCmd->add_option("--max-budget-usd", r.maxBudgetUsd, "spending limit in USD");
     startCmd->add_option("--label", r.label, "free text to find the job by");
+    startCmd->add_option("--effort", r.options.effort, "claude's effort: low ... max");
+    startCmd->add_option("--max-turns", r.options.maxTurns, "stop after N model turns");
+    startCmd->add_option("--append-system-prompt", r.options.appendSystemPrompt,
+                         "text added to the system prompt (one line)");
+    repeated(startCmd, "--add-dir", r.options.addDirs, "another folder the job may use (repeat)");
+    startCmd->add_option("--fallback-model", r.options.fallbackModel, "model when the main one is overloaded");
+    startCmd->add_option("--strict-mcp-config", r.options.strictMcpConfig,
+                         "false: also load the folder's and the user's MCP servers");
     startCmd->add_option("--resume-after-limit", r.resumeAfterLimit,
                          "true: resume the job once a usage limit that stopped it resets");
     startCmd->add_flag("--json", start->json, "print the claude_start result as JSON");

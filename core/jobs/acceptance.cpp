@@ -246,6 +246,7 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
     if (!session) return session.error();
     auto timeout = resolve_timeout(r);
     if (!timeout) return timeout.error();
+    if (auto ok = check_spec_options(r.options); !ok) return ok.error();
 
     JobSettings settings;
     settings.model = r.model;
@@ -261,6 +262,7 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
     settings.timeoutSec = *timeout;
     settings.resumeAfterLimit = r.resumeAfterLimit.value_or(config_.limits.resumeAfterLimit);
     settings.resumeOf = r.resumeOf;
+    settings.options = r.options;
     settings.resumeAttempt = r.resumeAttempt;
 
     AcceptedStart& start = out.start;

@@ -103,6 +103,7 @@ StartRequest Resumer::resume_request(const JobRecord& job) {
     r.disallowedTools = settings.disallowedTools;
     if (settings.timeoutSec > 0) r.timeoutSec = settings.timeoutSec;
     r.maxBudgetUsd = settings.maxBudgetUsd;
+    r.options = settings.options;
     r.label = job.label;
     r.clientName = job.owner.client;
     r.resumeJobId = job.id;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config.h"
+#include "core/jobs/spec_options.h"
 
 namespace cj::jobs {
 
@@ -34,6 +35,7 @@ struct StartRequest {
     std::string label;
     std::string clientName;  // who asks, as the client named itself ("" = unknown)
     std::optional<bool> resumeAfterLimit;  // unset = config limits.resumeAfterLimit
+    SpecOptions options;                   // effort, maxTurns, jsonSchema, … (spec_options.h)
     // Set only by the resumer (docs/limits.md): the rate-limited job this one continues, and
     // how many resumes its chain has had with this one.
     std::string resumeOf;
@@ -52,6 +54,7 @@ struct JobSettings {
     std::optional<double> maxBudgetUsd;
     std::int64_t timeoutSec = 0;
     bool resumeAfterLimit = false;
+    SpecOptions options;
     std::string resumeOf;  // the job this one resumes after a usage limit
     int resumeAttempt = 0;
 

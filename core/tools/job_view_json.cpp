@@ -50,6 +50,7 @@ json result_schema() {
               {"errors", str},
               {"rateLimit", rate_limit_schema()},
               {"runCostUsd", {{"type", "number"}}},
+              {"structured", json::object()},
               {"usage", {{"type", "object"}, {"additionalProperties", usage_schema()}}}}},
             {"required", {"text", "sessionId", "isError", "subtype"}}};
 }
@@ -96,6 +97,7 @@ json result_json(const jobs::ResultView& r) {
     if (!s.apiErrorStatus.empty()) j["apiErrorStatus"] = s.apiErrorStatus;
     if (!s.errors.empty()) j["errors"] = s.errors;
     if (s.rateLimit) j["rateLimit"] = s.rateLimit->to_json();
+    if (s.structured) j["structured"] = *s.structured;
     if (!s.usage.empty()) {
         j["usage"] = transcript::usage_to_json(s.usage);
         j["runCostUsd"] = transcript::total_cost(s.usage);

@@ -45,6 +45,25 @@ json input_schema() {
            {{"type", "number"},
             {"exclusiveMinimum", 0},
             {"description", "Stop the job (budget_exceeded) once it has cost this many US dollars."}}},
+          {"effort", {{"type", "string"}, {"enum", jobs::efforts()}, {"description", "--effort"}}},
+          {"maxTurns",
+           {{"type", "integer"}, {"minimum", 1}, {"maximum", 10000}, {"description", "--max-turns"}}},
+          {"appendSystemPrompt",
+           {{"type", "string"}, {"description", "--append-system-prompt: one line, not starting with -"}}},
+          {"addDirs",
+           {{"type", "array"},
+            {"items", {{"type", "string"}}},
+            {"description", "--add-dir, once per absolute folder"}}},
+          {"jsonSchema",
+           {{"type", "object"},
+            {"description", "--json-schema: the answer comes back as result.structured"}}},
+          {"mcpConfig",
+           {{"type", "object"}, {"description", "--mcp-config: {\"mcpServers\": {...}}"}}},
+          {"strictMcpConfig",
+           {{"type", "boolean"},
+            {"description", "default true: load only mcpConfig's servers (--strict-mcp-config)"}}},
+          {"settings", {{"type", "object"}, {"description", "--settings"}}},
+          {"fallbackModel", {{"type", "string"}, {"description", "--fallback-model"}}},
           {"resumeAfterLimit",
            {{"type", "boolean"},
             {"description",
@@ -53,6 +72,19 @@ json input_schema() {
           {"label", {{"type", "string"}, {"description", "Free text to find the job by."}}}}},
         {"required", {"prompt"}},
         {"additionalProperties", false}};
+}
+
+// Types only, as for the rest: jobs::check_spec_options checks the values.
+void read_spec_options(const Args& a, jobs::SpecOptions& o) {
+    o.effort = a.string("effort", SIZE_MAX).value_or("");
+    o.maxTurns = a.any_integer("maxTurns");
+    o.appendSystemPrompt = a.string("appendSystemPrompt", SIZE_MAX).value_or("");
+    o.addDirs = a.string_list("addDirs");
+    o.jsonSchema = a.object("jsonSchema");
+    o.mcpConfig = a.object("mcpConfig");
+    o.strictMcpConfig = a.boolean("strictMcpConfig");
+    o.settings = a.object("settings");
+    o.fallbackModel = a.string("fallbackModel", SIZE_MAX).value_or("");
 }
 
 json output_schema_start() {
@@ -99,7 +131,8 @@ Tool make_start_tool(jobs::JobService& service) {
                    {"prompt", "workFolder", "model", "backend", "jobId", "idempotencyKey",
                     "resumeSessionId", "resumeJobId", "forkSession", "permissionMode",
                     "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd", "label",
-                    "resumeAfterLimit"});
+                    "resumeAfterLimit", "effort", "maxTurns", "appendSystemPrompt", "addDirs",
+                    "jsonSchema", "mcpConfig", "strictMcpConfig", "settings", "fallbackModel"});
             // Types only here: every value is checked where the start is accepted
             // (jobs::StartAcceptor), for this tool and the command line alike.
             jobs::StartRequest r;
@@ -122,6 +155,7 @@ Tool make_start_tool(jobs::JobService& service) {
             r.maxBudgetUsd = a.number("maxBudgetUsd", -HUGE_VAL, HUGE_VAL);
             r.label = a.string("label", SIZE_MAX).value_or("");
             r.resumeAfterLimit = a.boolean("resumeAfterLimit");
+            read_spec_options(a, r.options);
             r.clientName = ctx.clientName;
 
             auto started = service.start(r);

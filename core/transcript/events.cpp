@@ -92,6 +92,7 @@ json ResultSummary::to_json() const {
     if (!errors.empty()) j["errors"] = errors;
     if (rateLimit) j["rateLimit"] = rateLimit->to_json();
     if (!usage.empty()) j["usage"] = usage_to_json(usage);
+    if (structured) j["structured"] = *structured;
     return j;
 }
 
@@ -141,6 +142,8 @@ std::optional<ResultSummary> ResultSummary::from_json(const json& j) {
     }
     if (!event && j.contains("rateLimit")) r.rateLimit = RateLimitInfo::from_json(j["rateLimit"]);
     if (!event && j.contains("usage")) r.usage = usage_from_json(j["usage"]);
+    const char* structuredKey = event ? "structured_output" : "structured";
+    if (j.contains(structuredKey) && !j[structuredKey].is_null()) r.structured = j[structuredKey];
     return r;
 }
 

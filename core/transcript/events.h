@@ -34,6 +34,7 @@ struct ResultSummary {
     // Cost and tokens of this run by model (all its result events; not earlier runs of a
     // resumed session). Filled by the scanner.
     ModelUsageMap usage;
+    std::optional<nlohmann::json> structured;  // structured_output (a job with a jsonSchema)
 
     nlohmann::json to_json() const;
     static std::optional<ResultSummary> from_json(const nlohmann::json& j);
