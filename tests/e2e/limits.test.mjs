@@ -153,6 +153,23 @@ describe('money and limits with the real claude CLI', { concurrency: false }, ()
     assert.ok(Math.abs(view.result.runCostUsd - 0.063) < 1e-9, JSON.stringify(view.result));
   });
 
+  test('jsonSchema: the real CLI\'s structured output comes back as result.structured', async () => {
+    const { client } = await serverWith();
+    const work = tempDir('cj-e2e-work-');
+    const start = await callTool(client, 'claude_start', {
+      prompt: 'structured {"name":"Ada","age":36}',
+      workFolder: work,
+      jsonSchema: {
+        type: 'object',
+        properties: { name: { type: 'string' }, age: { type: 'integer' } },
+        required: ['name', 'age'],
+      },
+    });
+    const view = await waitForJob(client, start.jobId);
+    assert.equal(view.status, 'completed', JSON.stringify(view));
+    assert.deepEqual(view.result.structured, { name: 'Ada', age: 36 });
+  });
+
   test('the ledger adds up the result events; usage prints what claude_jobs totals', async () => {
     const server = await serverWith();
     const work = tempDir('cj-e2e-work-');
