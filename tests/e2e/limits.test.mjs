@@ -136,6 +136,20 @@ describe('money and limits with the real claude CLI', { concurrency: false }, ()
     assert.equal(next.result.sessionId, limited.result.sessionId);
   });
 
+  test('a usage warning shows in the activity', async () => {
+    const { client } = await serverWith({ subscriber: true, token: newToken() });
+    const work = tempDir('cj-e2e-work-');
+    const start = await callTool(client, 'claude_start', {
+      prompt: 'usage warning five_hour 0.8 print hello world',
+      workFolder: work,
+    });
+    const view = await waitForJob(client, start.jobId);
+    assert.equal(view.status, 'completed', JSON.stringify(view));
+    assert.equal(view.activity.rateLimit.status, 'allowed_warning', JSON.stringify(view.activity));
+    assert.equal(view.activity.rateLimit.rateLimitType, 'five_hour');
+    assert.equal(view.activity.warning, 'usage at 80% of the five_hour limit');
+  });
+
   test('a tiny maxBudgetUsd ends the job budget_exceeded', async () => {
     const { client } = await serverWith();
     const work = tempDir('cj-e2e-work-');
