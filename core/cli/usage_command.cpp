@@ -71,8 +71,10 @@ int run_usage(const GlobalOptions& global, const UsageOptions& options) {
     Table table({heading.empty() ? "TOTAL" : heading, "COST", "INPUT", "OUTPUT", "CACHE READ",
                  "CACHE WRITE", "JOBS"});
     for (const auto& g : report->groups) table.add(row(g.key.empty() ? "-" : g.key, g));
-    if (!options.by.empty()) table.add(row("total", report->total));
-    else table.add(row("all", report->total));
+    if (!options.by.empty())
+        table.add(row("total", report->total));
+    else
+        table.add(row("all", report->total));
     std::string out = table.render(colour_stdout());
     std::fwrite(out.data(), 1, out.size(), stdout);
     return kExitOk;

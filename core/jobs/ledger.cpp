@@ -138,7 +138,8 @@ Result<int> Ledger::settle() {
 
 Result<UsageReport> Ledger::report(const UsageQuery& query) {
     if (!query.by.empty() && std::string(group_column(query.by)) == "''")
-        return make_error(ErrorCode::InvalidArgument, "usage: unknown grouping \"" + query.by + "\"");
+        return make_error(ErrorCode::InvalidArgument,
+                          "usage: unknown grouping \"" + query.by + "\"");
     if (auto settled = settle(); !settled) return settled.error();
     UsageReport out;
     auto r = index_.read_with([&](sqlite3* db) -> Result<void> {

@@ -27,10 +27,10 @@ struct UsageTotals {
 };
 
 struct UsageQuery {
-    std::int64_t sinceMs = 0;     // ended at or after (0 = all)
-    std::string by;               // "", day, label, backend, owner, model
+    std::int64_t sinceMs = 0;         // ended at or after (0 = all)
+    std::string by;                   // "", day, label, backend, owner, model
     std::vector<std::string> jobIds;  // only these jobs (empty = all)
-    bool onlyJobs = false;        // jobIds given (an empty list then means none)
+    bool onlyJobs = false;            // jobIds given (an empty list then means none)
 };
 
 struct UsageReport {

@@ -63,8 +63,7 @@ Result<double> LimitGate::committed_usd(std::optional<double>* oldestQueued) {
     if (!active) return active.error();
     double sum = 0;
     for (const auto& job : *active) {
-        auto budget =
-            JobSettings::from_json(util::parse_json_or_discarded(job.spec)).maxBudgetUsd;
+        auto budget = JobSettings::from_json(util::parse_json_or_discarded(job.spec)).maxBudgetUsd;
         if (job.state == JobState::Running) sum += budget.value_or(0);
         if (job.state == JobState::Queued && oldestQueued && !*oldestQueued)
             *oldestQueued = budget.value_or(0);
@@ -80,8 +79,8 @@ std::optional<LimitHold> LimitGate::budget_hold(std::optional<double> incoming) 
         auto spent = ledger_.spent_since(utc_day_start(now));
         if (spent && (*spent >= *limits.maxDailyUsd ||
                       (incoming && *spent + *incoming > *limits.maxDailyUsd)))
-            return LimitHold{"daily budget limits.maxDailyUsd " + usd(*limits.maxDailyUsd) +
-                                 ": " + usd(*spent) + " spent today (UTC)",
+            return LimitHold{"daily budget limits.maxDailyUsd " + usd(*limits.maxDailyUsd) + ": " +
+                                 usd(*spent) + " spent today (UTC)",
                              utc_day_start(now) + kDayMs};
     }
     if (limits.maxRunningUsd) {
@@ -89,8 +88,8 @@ std::optional<LimitHold> LimitGate::budget_hold(std::optional<double> incoming) 
         auto committed = committed_usd(incoming ? nullptr : &queued);
         double next = incoming ? *incoming : queued.value_or(0);
         if (committed && (incoming || queued) && *committed + next > *limits.maxRunningUsd)
-            return LimitHold{"running budget limits.maxRunningUsd " +
-                                 usd(*limits.maxRunningUsd) + ": " + usd(*committed) +
+            return LimitHold{"running budget limits.maxRunningUsd " + usd(*limits.maxRunningUsd) +
+                                 ": " + usd(*committed) +
                                  " is the budget of the running jobs, and this job's is " +
                                  usd(next),
                              0};

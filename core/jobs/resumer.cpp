@@ -138,8 +138,7 @@ void Resumer::start_due() {
             e.note = started.error().message;
             spdlog::warn("job {} could not be resumed: {}", id, e.note);
         }
-        if (auto r = put(index_, id, e, true); !r)
-            spdlog::warn("resumes: {}", r.error().message);
+        if (auto r = put(index_, id, e, true); !r) spdlog::warn("resumes: {}", r.error().message);
     }
 }
 
@@ -161,8 +160,10 @@ Result<std::optional<ResumeEntry>> Resumer::of(const std::string& id) {
         if (!s.ok()) return db_error(db, "prepare");
         s.bind(1, id);
         int rc = s.step();
-        if (rc == SQLITE_ROW) out = ResumeEntry{s.text(0), s.int64(1), s.text(2), s.text(3)};
-        else if (rc != SQLITE_DONE) return db_error(db, "read a resume");
+        if (rc == SQLITE_ROW)
+            out = ResumeEntry{s.text(0), s.int64(1), s.text(2), s.text(3)};
+        else if (rc != SQLITE_DONE)
+            return db_error(db, "read a resume");
         return {};
     });
     if (!r) return r.error();

@@ -21,8 +21,7 @@ Result<void> invalid(const std::string& message) {
 
 Result<void> check_text(const char* name, const std::string& value) {
     if (value.empty()) return {};
-    if (value.size() > kMaxText)
-        return invalid(std::string(name) + " is longer than 65536 bytes");
+    if (value.size() > kMaxText) return invalid(std::string(name) + " is longer than 65536 bytes");
     if (value[0] == '-') return invalid(std::string(name) + " may not start with '-'");
     for (unsigned char c : value)
         if (c < 0x20 || c == 0x7f)
@@ -94,10 +93,11 @@ Result<void> check_spec_options(const SpecOptions& o) {
         return invalid("maxTurns must be from 1 to 10000");
     for (auto r : {check_text("appendSystemPrompt", o.appendSystemPrompt),
                    check_text("fallbackModel", o.fallbackModel), check_dirs(o.addDirs),
-                   check_object("jsonSchema", o.jsonSchema),
-                   check_object("mcpConfig", o.mcpConfig), check_object("settings", o.settings)})
+                   check_object("jsonSchema", o.jsonSchema), check_object("mcpConfig", o.mcpConfig),
+                   check_object("settings", o.settings)})
         if (!r) return r;
-    if (o.mcpConfig && !(o.mcpConfig->contains("mcpServers") && (*o.mcpConfig)["mcpServers"].is_object()))
+    if (o.mcpConfig &&
+        !(o.mcpConfig->contains("mcpServers") && (*o.mcpConfig)["mcpServers"].is_object()))
         return invalid("mcpConfig must be an object with an \"mcpServers\" object");
     return {};
 }

@@ -16,10 +16,10 @@
 namespace cj::jobs {
 
 struct SpecOptions {
-    std::string effort;                     // low, medium, high, xhigh, max
-    std::optional<std::int64_t> maxTurns;   // >= 1
+    std::string effort;                    // low, medium, high, xhigh, max
+    std::optional<std::int64_t> maxTurns;  // >= 1
     std::string appendSystemPrompt;
-    std::vector<std::string> addDirs;       // absolute paths of existing folders
+    std::vector<std::string> addDirs;          // absolute paths of existing folders
     std::optional<nlohmann::json> jsonSchema;  // an object: structured output
     std::optional<nlohmann::json> mcpConfig;   // an object with mcpServers
     std::optional<bool> strictMcpConfig;       // unset = true: only mcpConfig's servers load

@@ -15,9 +15,9 @@ namespace cj::transcript {
 
 // A usage-limit state as the CLI reports it (subscription auth only).
 struct RateLimitInfo {
-    std::string status;          // allowed, allowed_warning, rejected
-    std::int64_t resetsAt = 0;   // Unix seconds, 0 = not said
-    std::string rateLimitType;   // five_hour, seven_day, …
+    std::string status;         // allowed, allowed_warning, rejected
+    std::int64_t resetsAt = 0;  // Unix seconds, 0 = not said
+    std::string rateLimitType;  // five_hour, seven_day, …
     std::optional<double> utilization;
 
     nlohmann::json to_json() const;  // resetsAt as ISO-8601 UTC and as Unix seconds

@@ -21,9 +21,13 @@ void ended_with_cost(cj::testing::JobWorld& w, const std::string& id, const std:
     draft.label = label;
     draft.owner.client = "client-a";
     ASSERT_TRUE(w.index->insert(draft, 1000));
-    json result = {{"text", "done"}, {"sessionId", ""}, {"isError", false}, {"subtype", "success"},
+    json result = {{"text", "done"},
+                   {"sessionId", ""},
+                   {"isError", false},
+                   {"subtype", "success"},
                    {"usage", usage}};
-    auto done = w.index->finish(id, JobState::Completed, 0, "completed", result.dump(), "", endedAt);
+    auto done =
+        w.index->finish(id, JobState::Completed, 0, "completed", result.dump(), "", endedAt);
     ASSERT_TRUE(done && *done);
 }
 

@@ -28,9 +28,10 @@ json model_usage(double cost, int in, int out) {
 TEST(LimitEvents, ARefusalForAUsageLimitCarriesItsResetAndType) {
     EventScanner s;
     s.feed(line({{"type", "system"}, {"subtype", "init"}, {"session_id", "s1"}}));
-    s.feed(line({{"type", "rate_limit_event"},
-                 {"rate_limit_info",
-                  {{"status", "rejected"}, {"resetsAt", 1796406987}, {"rateLimitType", "five_hour"}}}}));
+    s.feed(line(
+        {{"type", "rate_limit_event"},
+         {"rate_limit_info",
+          {{"status", "rejected"}, {"resetsAt", 1796406987}, {"rateLimitType", "five_hour"}}}}));
     s.feed(line({{"type", "result"},
                  {"subtype", "success"},
                  {"is_error", true},

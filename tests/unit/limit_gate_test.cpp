@@ -21,15 +21,22 @@ void ended(cj::testing::JobWorld& w, const std::string& id, JobState state, cons
 }
 
 json spent(double usd) {
-    return {{"text", ""}, {"sessionId", ""}, {"isError", false}, {"subtype", "success"},
+    return {{"text", ""},
+            {"sessionId", ""},
+            {"isError", false},
+            {"subtype", "success"},
             {"usage", {{"m", {{"costUsd", usd}}}}}};
 }
 
 json limited(std::int64_t resetsAtUnix) {
-    return {{"text", ""}, {"sessionId", ""}, {"isError", true}, {"subtype", "success"},
-            {"apiError", "usage_limit_reached"},
-            {"rateLimit", {{"status", "rejected"}, {"rateLimitType", "five_hour"},
-                           {"resetsAtUnix", resetsAtUnix}}}};
+    return {
+        {"text", ""},
+        {"sessionId", ""},
+        {"isError", true},
+        {"subtype", "success"},
+        {"apiError", "usage_limit_reached"},
+        {"rateLimit",
+         {{"status", "rejected"}, {"rateLimitType", "five_hour"}, {"resetsAtUnix", resetsAtUnix}}}};
 }
 
 TEST(LimitGate, ASpentDailyBudgetRefusesNamingTheBudgetAndTheSpend) {

@@ -21,7 +21,10 @@ void rate_limited(cj::testing::JobWorld& w, const std::string& id, const json& s
     draft.spec = spec.dump();
     draft.label = "nightly";
     ASSERT_TRUE(w.index->insert(draft, 1000));
-    json result = {{"text", ""}, {"sessionId", "s"}, {"isError", true}, {"subtype", "success"},
+    json result = {{"text", ""},
+                   {"sessionId", "s"},
+                   {"isError", true},
+                   {"subtype", "success"},
                    {"apiError", "usage_limit_reached"},
                    {"rateLimit", {{"status", "rejected"}, {"resetsAtUnix", resetsAtUnix}}}};
     auto done = w.index->finish(id, JobState::RateLimited, 1, "usage limit", result.dump(), "s",
