@@ -11,6 +11,7 @@
 
 #include "core/app/selftest.h"
 #include "core/cli/commands.h"
+#include "core/jobs/ledger.h"
 #include "core/logging/log.h"
 #include "core/util/similar.h"
 
@@ -135,6 +136,16 @@ void add_steering(CLI::App& app, Chosen& chosen) {
                          "where the job works: none, worktree (a git worktree of its own), copy");
     startCmd->add_flag("--include-uncommitted", r.includeUncommitted,
                        "with worktree: carry the folder's uncommitted and untracked changes over");
+    startCmd->add_option("--effort", r.options.effort, "claude's effort: low ... max");
+    startCmd->add_option("--max-turns", r.options.maxTurns, "stop after N model turns");
+    startCmd->add_option("--append-system-prompt", r.options.appendSystemPrompt,
+                         "text added to the system prompt (one line)");
+    repeated(startCmd, "--add-dir", r.options.addDirs, "another folder the job may use (repeat)");
+    startCmd->add_option("--fallback-model", r.options.fallbackModel, "model when the main one is overloaded");
+    startCmd->add_option("--strict-mcp-config", r.options.strictMcpConfig,
+                         "false: also load the folder's and the user's MCP servers");
+    startCmd->add_option("--resume-after-limit", r.resumeAfterLimit,
+                         "true: resume the job once a usage limit that stopped it resets");
     startCmd->add_flag("--json", start->json, "print the claude_start result as JSON");
     on_parsed(startCmd, chosen,
               [&global = chosen.global, start] { return run_start(global, *start); });
@@ -189,6 +200,15 @@ void add_setup(CLI::App& app, Chosen& chosen) {
     auto* gcCmd = app.add_subcommand("gc", "remove ended jobs older than retentionDays, now");
     gcCmd->add_flag("--json", *gcJson, "print the result as JSON");
     on_parsed(gcCmd, chosen, [&global = chosen.global, gcJson] { return run_gc(global, *gcJson); });
+
+    auto usage = std::make_shared<UsageOptions>();
+    auto* usageCmd = app.add_subcommand("usage", "what jobs cost (the cost ledger), by a grouping");
+    usageCmd->add_option("--since", usage->since, "a day (2026-12-05, UTC) or an age (24h, 7d)");
+    usageCmd->add_option("--by", usage->by, "group by day, label, backend, owner or model")
+        ->check(CLI::IsMember(jobs::usage_groupings()));
+    usageCmd->add_flag("--json", usage->json, "print the totals as JSON");
+    on_parsed(usageCmd, chosen,
+              [&global = chosen.global, usage] { return run_usage(global, *usage); });
 
     auto backendsJson = std::make_shared<bool>(false);
     auto* backendsCmd =

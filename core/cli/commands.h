@@ -69,6 +69,15 @@ int run_apply(const GlobalOptions& global, const ApplyOptions& options);
 int run_discard(const GlobalOptions& global, const ApplyOptions& options);
 
 int run_gc(const GlobalOptions& global, bool json);
+
+struct UsageOptions {
+    std::string since;  // "" = all; a day (2026-12-05, UTC) or an age (90m, 24h, 7d)
+    std::string by;     // "" = totals only; day, label, backend, owner, model
+    bool json = false;
+};
+int run_usage(const GlobalOptions& global, const UsageOptions& options);
+// --since as ms since epoch (0 for ""), nullopt when it is neither form.
+std::optional<std::int64_t> parse_since(const std::string& text, std::int64_t nowMs);
 int run_backends(const GlobalOptions& global, bool json);
 int run_doctor(const GlobalOptions& global, bool json);
 

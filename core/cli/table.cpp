@@ -44,7 +44,7 @@ Tone status_tone(const std::string& status) {
     if (status == "completed") return Tone::Good;
     if (status == "running") return Tone::Bold;
     if (status == "queued") return Tone::Dim;
-    if (status == "cancelled") return Tone::Warn;
+    if (status == "cancelled" || status == "rate_limited") return Tone::Warn;
     return Tone::Bad;  // failed, timed_out, orphaned
 }
 

@@ -204,8 +204,11 @@ class Reader {
     static constexpr std::initializer_list<const char*> kIsolationKeys = {"mode", "keepDays"};
     static constexpr std::initializer_list<const char*> kClaudeKeys = {
         "path", "permissionMode", "extraArgs", "env", "removeEnv"};
-    static constexpr std::initializer_list<const char*> kLimitsKeys = {"maxPromptBytes",
-                                                                       "maxMessageBytes"};
+    static constexpr std::initializer_list<const char*> kLimitsKeys = {
+        "maxPromptBytes", "maxMessageBytes",   "maxDailyUsd",      "maxRunningUsd",
+        "maxBudgetUsd",   "onBudget",          "queueWhileLimited", "resumeAfterLimit",
+        "resumeMarginSec", "maxResumes"};
+    static constexpr const char* kOnBudget[] = {"refuse", "queue"};
     static constexpr std::initializer_list<const char*> kRouteKeys = {"workFolder", "backend",
                                                                       "isolation"};
 
@@ -231,6 +234,21 @@ class Reader {
 
     bool expect(const Json& value, bool ok, const std::string& path, const char* what) {
         return ok || fail(path, std::string("expected ") + what + ", got " + describe(value));
+    }
+
+    bool read_usd(const Json& value, const std::string& path, std::optional<double>& out) {
+        if (!expect(value, value.is_number() && value.get<double>() > 0 &&
+                               value.get<double>() <= 1e6,
+                    path, "an amount of US dollars above 0, at most 1000000"))
+            return false;
+        out = value.get<double>();
+        return true;
+    }
+
+    bool read_bool(const Json& value, const std::string& path, bool& out) {
+        if (!expect(value, value.is_boolean(), path, "true or false")) return false;
+        out = value.get<bool>();
+        return true;
     }
 
     bool read_string(const Json& value, const std::string& path, std::string& out) {
@@ -460,6 +478,22 @@ class Reader {
                 ok = read_int(item, here, 1, INT64_MAX, out.maxPromptBytes);
             } else if (key == "maxMessageBytes") {
                 ok = read_int(item, here, 1, INT64_MAX, out.maxMessageBytes);
+            } else if (key == "maxDailyUsd") {
+                ok = read_usd(item, here, out.maxDailyUsd);
+            } else if (key == "maxRunningUsd") {
+                ok = read_usd(item, here, out.maxRunningUsd);
+            } else if (key == "maxBudgetUsd") {
+                ok = read_usd(item, here, out.maxBudgetUsd);
+            } else if (key == "onBudget") {
+                ok = read_choice(item, here, kOnBudget, out.onBudget);
+            } else if (key == "queueWhileLimited") {
+                ok = read_bool(item, here, out.queueWhileLimited);
+            } else if (key == "resumeAfterLimit") {
+                ok = read_bool(item, here, out.resumeAfterLimit);
+            } else if (key == "resumeMarginSec") {
+                ok = read_int(item, here, 0, 86400, out.resumeMarginSec);
+            } else if (key == "maxResumes") {
+                ok = read_int(item, here, 0, 100, out.maxResumes);
             } else {
                 ok = unknown_key(key, path, kLimitsKeys);
             }

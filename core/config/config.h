@@ -44,6 +44,15 @@ struct ClaudeConfig {
 struct Limits {
     std::int64_t maxPromptBytes = 1 << 20;
     std::int64_t maxMessageBytes = 8 << 20;
+    // Money and usage limits (docs/limits.md).
+    std::optional<double> maxDailyUsd;    // spent per UTC day, from the cost ledger
+    std::optional<double> maxRunningUsd;  // the budgets of the queued and running jobs together
+    std::optional<double> maxBudgetUsd;   // a job's maxBudgetUsd when its start gives none
+    std::string onBudget = "refuse";      // refuse | queue: a start that would pass a budget
+    bool queueWhileLimited = true;        // new starts queue while a usage limit is in force
+    bool resumeAfterLimit = false;        // the default of claude_start's resumeAfterLimit
+    std::int64_t resumeMarginSec = 60;    // resumed this long after resetsAt
+    std::int64_t maxResumes = 3;          // resumes of one chain of jobs
 };
 
 struct Config {

@@ -260,6 +260,7 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
     if (!session) return session.error();
     auto timeout = resolve_timeout(r);
     if (!timeout) return timeout.error();
+    if (auto ok = check_spec_options(r.options); !ok) return ok.error();
 
     JobSettings settings;
     settings.model = r.model;
@@ -268,15 +269,24 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
     settings.disallowedTools = r.disallowedTools;
     settings.resumeSessionId = *session;
     settings.forkSession = r.forkSession;
-    settings.maxBudgetUsd = r.maxBudgetUsd;
+    // A job always has a budget when the running jobs' budgets are capped (docs/limits.md).
+    settings.maxBudgetUsd = r.maxBudgetUsd          ? r.maxBudgetUsd
+                            : config_.limits.maxBudgetUsd ? config_.limits.maxBudgetUsd
+                                                          : config_.limits.maxRunningUsd;
     settings.timeoutSec = *timeout;
     settings.isolation = isolation_name(*isolation);
     settings.includeUncommitted = r.includeUncommitted;
+
+    settings.resumeAfterLimit = r.resumeAfterLimit.value_or(config_.limits.resumeAfterLimit);
+    settings.resumeOf = r.resumeOf;
+    settings.options = r.options;
+    settings.resumeAttempt = r.resumeAttempt;
 
     AcceptedStart& start = out.start;
     start.prompt = r.prompt;
     start.isolation = *isolation;
     start.includeUncommitted = r.includeUncommitted;
+    start.budgetUsd = settings.maxBudgetUsd;
     start.plan.claudePath = config_.claude.path;
     start.plan.args = claude_args(settings, config_.claude);
     start.plan.env = std::move(env);

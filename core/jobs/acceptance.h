@@ -31,6 +31,7 @@ struct AcceptedStart {
     std::string prompt;
     IsolationMode isolation = IsolationMode::None;
     bool includeUncommitted = false;
+    std::optional<double> budgetUsd;  // its maxBudgetUsd as resolved (the budgets count it)
 };
 
 struct Acceptance {

@@ -79,9 +79,43 @@ CREATE TABLE transitions (
 CREATE INDEX transitions_by_job ON transitions(job_id);
 )sql";
 
+// Money and limits (docs/limits.md): the cost ledger (one row per job and model, kept when
+// the job's row is removed), which ended jobs it has taken in, and the resume schedule of
+// jobs that hit a usage limit.
+constexpr const char* kLedgerAndResumes = R"sql(
+ALTER TABLE jobs ADD COLUMN ledger_settled INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX jobs_unsettled ON jobs(ledger_settled, state);
+CREATE TABLE costs (
+    job_id             TEXT NOT NULL,
+    model              TEXT NOT NULL,
+    cost_usd           REAL NOT NULL DEFAULT 0,
+    input_tokens       INTEGER NOT NULL DEFAULT 0,
+    output_tokens      INTEGER NOT NULL DEFAULT 0,
+    cache_read_tokens  INTEGER NOT NULL DEFAULT 0,
+    cache_write_tokens INTEGER NOT NULL DEFAULT 0,
+    day                TEXT NOT NULL,
+    ended_at           INTEGER NOT NULL,
+    label              TEXT NOT NULL DEFAULT '',
+    backend            TEXT NOT NULL DEFAULT '',
+    owner              TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (job_id, model)
+);
+CREATE INDEX costs_by_end ON costs(ended_at);
+CREATE TABLE resumes (
+    job_id     TEXT PRIMARY KEY,
+    due_at     INTEGER NOT NULL DEFAULT 0,
+    state      TEXT NOT NULL,
+    resumed_as TEXT NOT NULL DEFAULT '',
+    note       TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX resumes_by_due ON resumes(state, due_at);
+)sql";
+
+// Version 3 is another feature's; each version is applied once, in order, whatever is missing.
 constexpr Migration kMigrations[] = {
     {1, kBaseSchema},
     {2, kOwnersAndTransitions},
+    {4, kLedgerAndResumes},
 };
 constexpr int kSchemaVersion = kMigrations[std::size(kMigrations) - 1].version;
 

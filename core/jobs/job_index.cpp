@@ -279,6 +279,15 @@ Result<void> JobIndex::forget_launch_inputs(const std::string& id) {
     return {};
 }
 
+Result<void> JobIndex::read_with(const std::function<Result<void>(sqlite3*)>& body) {
+    return read([&](sqlite3* db) { return body(db); });
+}
+
+Result<void> JobIndex::write_with(std::function<Result<void>(sqlite3*)> apply,
+                                  std::chrono::milliseconds wait) {
+    return done_or_error(write(op(std::move(apply), wait)), "the write");
+}
+
 Result<std::optional<JobRecord>> JobIndex::get(const std::string& id) {
     return read([&](sqlite3* db) { return query_one(db, "id = ?", id); });
 }

@@ -157,6 +157,14 @@ class JobIndex {
     // a state change. Set before concurrent use.
     void on_transition(std::function<void()> listener);
 
+    // For rooms that keep tables of their own in the index (the cost ledger, the resume
+    // schedule): a read on a connection of its own, and a write through the writer thread
+    // (in the batch's transaction, in a savepoint of its own) that the caller waits for at
+    // most `wait` (Unavailable, retryable, when not begun by then).
+    claude_jobs::Result<void> read_with(const std::function<claude_jobs::Result<void>(sqlite3*)>& body);
+    claude_jobs::Result<void> write_with(std::function<claude_jobs::Result<void>(sqlite3*)> apply,
+                                         std::chrono::milliseconds wait);
+
     // PRAGMA quick_check: "" when fine, else what it found.
     claude_jobs::Result<std::string> integrity_check();
 

@@ -11,7 +11,8 @@ constexpr StateName kStates[] = {
     {JobState::Queued, "queued"},       {JobState::Running, "running"},
     {JobState::Completed, "completed"}, {JobState::Failed, "failed"},
     {JobState::Cancelled, "cancelled"}, {JobState::TimedOut, "timed_out"},
-    {JobState::Orphaned, "orphaned"},
+    {JobState::Orphaned, "orphaned"},   {JobState::RateLimited, "rate_limited"},
+    {JobState::BudgetExceeded, "budget_exceeded"},
 };
 }  // namespace
 

@@ -9,7 +9,17 @@
 namespace cj::jobs {
 
 // SPEC §3.2. Terminal states never change.
-enum class JobState { Queued, Running, Completed, Failed, Cancelled, TimedOut, Orphaned };
+enum class JobState {
+    Queued,
+    Running,
+    Completed,
+    Failed,
+    Cancelled,
+    TimedOut,
+    Orphaned,
+    RateLimited,     // the API refused it for a usage limit (docs/limits.md)
+    BudgetExceeded,  // stopped by its maxBudgetUsd
+};
 
 // Every state, in lifecycle order: the one list schemas, counts and the command line use.
 const std::vector<JobState>& all_states();

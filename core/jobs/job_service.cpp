@@ -32,8 +32,12 @@ JobService::JobService(config::Config config, JobIndex& index, BackendSet& backe
       control_(index_, backends_, reconciler_, stops_, views_, dirs_),
       lister_(index_, reconciler_),
       housekeeping_(config_, index_, backends_, reconciler_, launcher_, stops_, events_, dirs_),
-      feed_(index_) {
+      feed_(index_),
+      ledger_(index_),
+      gate_(config_, index_, ledger_),
+      resumer_(config_, index_, [this](const StartRequest& r) { return start(r); }) {
     index_.on_transition([this] { feed_.nudge(); });
+    launcher_.set_slots([this](int configured) { return gate_.slots(configured); });
 }
 
 JobService::~JobService() {
@@ -49,7 +53,9 @@ Result<StartOutcome> JobService::start(const StartRequest& request) {
     auto accepted = acceptor_.accept(request);
     if (!accepted) return accepted.error();
     if (accepted->existing) return StartOutcome{std::move(*accepted->existing), true, {}, {}};
-    return launcher_.admit(std::move(accepted->start));
+    auto admission = gate_.admit(accepted->start.budgetUsd);
+    if (!admission) return admission.error();
+    return launcher_.admit(std::move(accepted->start), *admission == Admission::Queue);
 }
 
 Result<JobView> JobService::check(const std::string& id, const ViewOptions& options) {
@@ -63,7 +69,9 @@ Result<JobView> JobService::check(const std::string& id, const ViewOptions& opti
                                   " is past the end of the log (" + std::to_string(size) +
                                   " bytes); pass back a nextOffset you were given");
     }
-    return views_.build(*job, options);
+    JobView view = views_.build(*job, options);
+    if (auto resume = resumer_.of(id); resume && *resume) view.resume = **resume;
+    return view;
 }
 
 Result<JobRecord> JobService::ended(const std::string& id, const char* what) {

@@ -10,6 +10,7 @@
 //   housekeeping the pump, releasing what backends hold, retention
 //   transition_feed  every state change, in order, for whoever wakes a client
 //   isolation    a job's worktree or copy;  changes  what an ended job changed, its delivery
+//   ledger, limit_gate, resumer  money and usage limits (docs/limits.md)
 // Tools never talk to a backend directly.
 //
 // Thread-safety: every method may be called concurrently from request threads and from the
@@ -39,7 +40,10 @@
 #include "core/jobs/job_list.h"
 #include "core/jobs/job_view.h"
 #include "core/jobs/launcher.h"
+#include "core/jobs/ledger.h"
+#include "core/jobs/limit_gate.h"
 #include "core/jobs/reconciler.h"
+#include "core/jobs/resumer.h"
 #include "core/jobs/start_request.h"
 #include "core/jobs/transition_feed.h"
 #include "core/jobs/waiter.h"
@@ -77,8 +81,12 @@ class JobService {
     std::optional<ChangeRecord> changes(const std::string& id) const { return changes_.load(id); }
     // Records each job's changes as soon as its end is logged (the server calls this once).
     void follow_changes();
-
-    void pump() { housekeeping_.pump(); }
+    void pump() {
+        housekeeping_.pump();
+        resumer_.pump();
+    }
+    // Cost totals from the ledger (docs/limits.md).
+    claude_jobs::Result<UsageReport> usage(const UsageQuery& query) { return ledger_.report(query); }
     int release_held() { return housekeeping_.release_held(); }
     // Removes checkouts past isolation.keepDays, then what housekeeping's sweep removes.
     int sweep();
@@ -111,6 +119,9 @@ class JobService {
     JobLister lister_;
     Housekeeping housekeeping_;
     TransitionFeed feed_;
+    Ledger ledger_;
+    LimitGate gate_;
+    Resumer resumer_;
     std::unique_ptr<ChangeFollower> changeFollower_;
 
     claude_jobs::Result<JobRecord> ended(const std::string& id, const char* what);

@@ -1,5 +1,8 @@
 #include "core/jobs/job_view.h"
 
+#include "core/jobs/start_request.h"
+#include "core/util/json_input.h"
+
 #include <algorithm>
 #include <climits>
 
@@ -149,6 +152,7 @@ JobView ViewBuilder::build(const JobRecord& job, const ViewOptions& options) con
     v.result = result_of(job, snap, options);
     v.sessionId = !job.sessionId.empty() ? job.sessionId : snap.sessionId;
     v.activity = snap.activity;
+    v.resumeOf = JobSettings::from_json(util::parse_json_or_discarded(job.spec)).resumeOf;
     if (auto interactive = read_interactive_state(dirs_.dir(job.id))) {
         if (is_terminal(job.state)) {
             interactive->state = "ended";

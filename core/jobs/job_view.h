@@ -14,6 +14,7 @@
 #include "core/jobs/interactive_state.h"
 #include "core/jobs/job_dirs.h"
 #include "core/jobs/job_record.h"
+#include "core/jobs/resume_entry.h"
 #include "core/transcript/events.h"
 
 namespace cj::jobs {
@@ -48,6 +49,8 @@ struct JobView {
     std::string message;  // a note about the call (cancel: "already ended", "still stopping")
     // An ended job's change record (a job in a git repository, or with isolation "copy").
     std::optional<ChangeRecord> changes;
+    std::string resumeOf;  // the rate-limited job this one resumes (docs/limits.md)
+    std::optional<ResumeEntry> resume;  // this job's own resume after a usage limit
 };
 
 // Thread-safe (it only reads files and asks the event cache and the backends).

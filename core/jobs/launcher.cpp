@@ -73,7 +73,7 @@ Result<std::string> Launcher::run_folder(const JobRecord& job) const {
     return job.workFolder;
 }
 
-Result<StartOutcome> Launcher::admit(AcceptedStart accepted) {
+Result<StartOutcome> Launcher::admit(AcceptedStart accepted, bool hold) {
     // The folder, prompt and checkout come first: a row that any server may launch must find
     // them.
     const std::string id = accepted.draft.id;
@@ -82,7 +82,7 @@ Result<StartOutcome> Launcher::admit(AcceptedStart accepted) {
         util::remove_tree(dirs_.dir(id));
         return isolated.error();
     }
-    auto inserted = index_.insert(std::move(accepted.draft), config_.maxConcurrentJobs,
+    auto inserted = index_.insert(std::move(accepted.draft), hold ? 0 : slots(),
                                   LaunchInputs{accepted.prompt, accepted.plan.to_json()});
     if (!inserted || inserted->existing) undo_folder(id);
     if (!inserted) return inserted.error();
@@ -185,7 +185,7 @@ void Launcher::launch(JobRecord job) {
 
 void Launcher::promote_queued() {
     for (;;) {
-        auto next = index_.promote_next(config_.maxConcurrentJobs, [this](const std::string& name) {
+        auto next = index_.promote_next(slots(), [this](const std::string& name) {
             const BackendEntry* entry = backends_.find(name);
             return entry && entry->backend;  // else: left queued for a server that has it
         });

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -46,7 +47,12 @@ class Launcher {
           isolation_(isolation) {}
 
     // Unavailable when a job that got a slot could not be launched (its row says why).
-    claude_jobs::Result<StartOutcome> admit(AcceptedStart accepted);
+    // hold: queue it whatever slots are free (a budget or a usage limit holds launches).
+    claude_jobs::Result<StartOutcome> admit(AcceptedStart accepted, bool hold = false);
+
+    // The launch slots to use, given maxConcurrentJobs (0 = launch nothing now). Set before
+    // concurrent use; unset = maxConcurrentJobs.
+    void set_slots(std::function<int(int)> slots) { slots_ = std::move(slots); }
 
     // Launches a job that holds a launch slot (state running, no handle yet).
     void launch(JobRecord job);
@@ -60,6 +66,7 @@ class Launcher {
     claude_jobs::Result<void> isolate(const AcceptedStart& accepted);
     void undo_folder(const std::string& id);
     claude_jobs::Result<std::string> run_folder(const JobRecord& job) const;
+    int slots() const { return slots_ ? slots_(config_.maxConcurrentJobs) : config_.maxConcurrentJobs; }
 
     const config::Config& config_;
     JobIndex& index_;
@@ -67,6 +74,7 @@ class Launcher {
     Reconciler& reconciler_;
     JobDirs dirs_;
     Isolation* isolation_;
+    std::function<int(int)> slots_;
 };
 
 }  // namespace cj::jobs

@@ -34,6 +34,31 @@ std::string last_line(const std::string& text) {
 }
 
 namespace {
+// The money and limit ends (docs/limits.md): the API refused the run for a usage limit, or the
+// job's own maxBudgetUsd stopped it. nullopt for any other end.
+std::optional<Outcome> limit_outcome(const std::optional<transcript::ResultSummary>& result) {
+    if (!result) return std::nullopt;
+    Outcome out;
+    if (result->apiError == "usage_limit_reached" || result->rateLimit) {
+        out.state = JobState::RateLimited;
+        out.reason = "usage limit reached";
+        if (result->rateLimit && !result->rateLimit->rateLimitType.empty())
+            out.reason += " (" + result->rateLimit->rateLimitType + ")";
+        if (result->rateLimit && result->rateLimit->resetsAt > 0)
+            out.reason += "; resets at " + transcript::iso_utc(result->rateLimit->resetsAt);
+        else if (!result->text.empty())
+            out.reason += ": " + one_line(result->text, kReasonBytes);
+        return out;
+    }
+    if (result->subtype == "error_max_budget_usd" || result->terminalReason == "budget_exhausted") {
+        out.state = JobState::BudgetExceeded;
+        out.reason = "budget spent";
+        if (!result->errors.empty()) out.reason += ": " + one_line(result->errors, kReasonBytes);
+        return out;
+    }
+    return std::nullopt;
+}
+
 Outcome decide(const ExitRecord& exit, const std::optional<transcript::ResultSummary>& result,
                bool cancelRequested, const std::string& stderrTail) {
     Outcome out;
@@ -53,6 +78,10 @@ Outcome decide(const ExitRecord& exit, const std::optional<transcript::ResultSum
         out.reason =
             one_line(exit.reason.empty() ? "ran past its time limit" : exit.reason, kReasonBytes);
         return out;
+    }
+    if (auto limited = limit_outcome(result)) {
+        limited->exitCode = exit.exitCode;
+        return *limited;
     }
     std::string detail;
     if (result && !result->text.empty()) detail = one_line(result->text, kReasonBytes);

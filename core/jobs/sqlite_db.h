@@ -38,6 +38,10 @@ class Statement {
         sqlite3_bind_int64(stmt_, i, v);
         return *this;
     }
+    Statement& bind_double(int i, double v) {
+        sqlite3_bind_double(stmt_, i, v);
+        return *this;
+    }
     Statement& bind_null(int i) {
         sqlite3_bind_null(stmt_, i);
         return *this;

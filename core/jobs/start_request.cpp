@@ -29,6 +29,12 @@ json JobSettings::to_json() const {
     if (maxBudgetUsd) j["maxBudgetUsd"] = *maxBudgetUsd;
     if (isolation != "none") j["isolation"] = isolation;
     if (includeUncommitted) j["includeUncommitted"] = true;
+    if (resumeAfterLimit) j["resumeAfterLimit"] = true;
+    if (json o = options.to_json(); !o.empty()) j["options"] = o;
+    if (!resumeOf.empty()) {
+        j["resumeOf"] = resumeOf;
+        j["resumeAttempt"] = resumeAttempt;
+    }
     return j;
 }
 
@@ -46,6 +52,10 @@ JobSettings JobSettings::from_json(const json& j) {
         s.maxBudgetUsd = j["maxBudgetUsd"].get<double>();
     s.isolation = j.value("isolation", "none");
     s.includeUncommitted = j.value("includeUncommitted", false);
+    s.resumeAfterLimit = j.value("resumeAfterLimit", false);
+    if (j.contains("options")) s.options = SpecOptions::from_json(j["options"]);
+    s.resumeOf = j.value("resumeOf", "");
+    s.resumeAttempt = j.value("resumeAttempt", 0);
     return s;
 }
 
@@ -80,6 +90,8 @@ std::optional<LaunchPlan> LaunchPlan::from_json(const std::string& text) {
 
 std::vector<std::string> claude_args(const JobSettings& s, const config::ClaudeConfig& claude) {
     std::vector<std::string> args = {"-p", "--output-format", "stream-json", "--verbose"};
+    // A job loads no MCP server unless asked (a folder's .mcp.json could name this server).
+    if (s.options.strictMcpConfig.value_or(true)) args.push_back("--strict-mcp-config");
     if (!s.model.empty()) args.insert(args.end(), {"--model", s.model});
     if (!s.permissionMode.empty()) args.insert(args.end(), {"--permission-mode", s.permissionMode});
     // "--flag=value" keeps each value bound to its flag whatever it looks like.
@@ -96,6 +108,7 @@ std::vector<std::string> claude_args(const JobSettings& s, const config::ClaudeC
         auto written = std::to_chars(budget, budget + sizeof budget, *s.maxBudgetUsd);
         args.insert(args.end(), {"--max-budget-usd", std::string(budget, written.ptr)});
     }
+    append_spec_args(s.options, args);
     args.insert(args.end(), claude.extraArgs.begin(), claude.extraArgs.end());
     return args;
 }

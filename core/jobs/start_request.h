@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/config/config.h"
+#include "core/jobs/spec_options.h"
 
 namespace cj::jobs {
 
@@ -35,6 +36,12 @@ struct StartRequest {
     std::string isolation;  // none | worktree | copy; "" = the config's (route, then default)
     bool includeUncommitted = false;  // worktree: carry the folder's uncommitted changes over
     std::string clientName;  // who asks, as the client named itself ("" = unknown)
+    std::optional<bool> resumeAfterLimit;  // unset = config limits.resumeAfterLimit
+    SpecOptions options;                   // effort, maxTurns, jsonSchema, … (spec_options.h)
+    // Set only by the resumer (docs/limits.md): the rate-limited job this one continues, and
+    // how many resumes its chain has had with this one.
+    std::string resumeOf;
+    int resumeAttempt = 0;
 };
 
 // What the job index keeps of a request (everything but the prompt, which is in prompt.txt),
@@ -50,6 +57,10 @@ struct JobSettings {
     std::int64_t timeoutSec = 0;
     std::string isolation = "none";
     bool includeUncommitted = false;
+    bool resumeAfterLimit = false;
+    SpecOptions options;
+    std::string resumeOf;  // the job this one resumes after a usage limit
+    int resumeAttempt = 0;
 
     nlohmann::json to_json() const;
     static JobSettings from_json(const nlohmann::json& j);

@@ -115,6 +115,13 @@ std::optional<bool> Args::boolean(const std::string& name) const {
     return v->get<bool>();
 }
 
+std::optional<json> Args::object(const std::string& name) const {
+    const json* v = find(name);
+    if (!v) return std::nullopt;
+    if (!v->is_object()) throw ArgumentError{name + " must be an object, not " + type_name(*v)};
+    return *v;
+}
+
 std::vector<std::string> Args::strings(const std::string& name, std::size_t maxItems,
                                        std::size_t maxBytes) const {
     const json* v = find(name);

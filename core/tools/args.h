@@ -39,6 +39,8 @@ class Args {
     // request is accepted (jobs::StartAcceptor), so they are checked in one place.
     std::vector<std::string> string_list(const std::string& name) const;
     std::optional<std::int64_t> any_integer(const std::string& name) const;
+    // Any JSON object (its contents are checked where the request is accepted).
+    std::optional<nlohmann::json> object(const std::string& name) const;
 
   private:
     const nlohmann::json* find(const std::string& name) const;

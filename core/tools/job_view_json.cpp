@@ -8,6 +8,27 @@ using nlohmann::json;
 
 namespace {
 
+json rate_limit_schema() {
+    return {{"type", "object"},
+            {"properties",
+             {{"status", {{"type", "string"}}},
+              {"rateLimitType", {{"type", "string"}}},
+              {"resetsAt", {{"type", "string"}}},
+              {"resetsAtUnix", {{"type", "integer"}}},
+              {"utilization", {{"type", "number"}}}}}};
+}
+
+json usage_schema() {
+    json integer = {{"type", "integer"}};
+    return {{"type", "object"},
+            {"properties",
+             {{"costUsd", {{"type", "number"}}},
+              {"inputTokens", integer},
+              {"outputTokens", integer},
+              {"cacheReadTokens", integer},
+              {"cacheWriteTokens", integer}}}};
+}
+
 json result_schema() {
     json str = {{"type", "string"}};
     json integer = {{"type", "integer"}};
@@ -22,7 +43,15 @@ json result_schema() {
               {"durationMs", integer},
               {"permissionDenials", {{"type", "array"}}},
               {"truncated", {{"type", "boolean"}}},
-              {"textBytes", integer}}},
+              {"textBytes", integer},
+              {"terminalReason", str},
+              {"apiError", str},
+              {"apiErrorStatus", str},
+              {"errors", str},
+              {"rateLimit", rate_limit_schema()},
+              {"runCostUsd", {{"type", "number"}}},
+              {"structured", json::object()},
+              {"usage", {{"type", "object"}, {"additionalProperties", usage_schema()}}}}},
             {"required", {"text", "sessionId", "isError", "subtype"}}};
 }
 
@@ -37,7 +66,17 @@ json activity_schema() {
                {{"type", "string"},
                 {"enum", {"starting", "working", "waiting_for_input", "asking", "ended"}}}},
               {"question", str},
-              {"error", str}}},
+              {"error", str},
+              {"retry",
+               {{"type", "object"},
+                {"properties",
+                 {{"attempt", {{"type", "integer"}}},
+                  {"maxRetries", {{"type", "integer"}}},
+                  {"delayMs", {{"type", "integer"}}},
+                  {"status", str},
+                  {"error", str}}}}},
+              {"rateLimit", rate_limit_schema()},
+              {"warning", str}}},
             {"required", {"turns", "lastText", "lastTool"}}};
 }
 
@@ -53,6 +92,16 @@ json result_json(const jobs::ResultView& r) {
               {"permissionDenials", s.permissionDenials}};
     if (r.truncated) j["truncated"] = true;
     if (r.textBytes) j["textBytes"] = *r.textBytes;
+    if (!s.terminalReason.empty()) j["terminalReason"] = s.terminalReason;
+    if (!s.apiError.empty()) j["apiError"] = s.apiError;
+    if (!s.apiErrorStatus.empty()) j["apiErrorStatus"] = s.apiErrorStatus;
+    if (!s.errors.empty()) j["errors"] = s.errors;
+    if (s.rateLimit) j["rateLimit"] = s.rateLimit->to_json();
+    if (s.structured) j["structured"] = *s.structured;
+    if (!s.usage.empty()) {
+        j["usage"] = transcript::usage_to_json(s.usage);
+        j["runCostUsd"] = transcript::total_cost(s.usage);
+    }
     return j;
 }
 
@@ -65,6 +114,14 @@ json activity_json(const jobs::JobView& v) {
         if (!i->question.empty()) a["question"] = i->question;
         if (!i->lastText.empty()) a["lastText"] = i->lastText;
         if (!i->error.empty()) a["error"] = i->error;
+    }
+    if (v.activity.retry && !jobs::is_terminal(v.job.state)) a["retry"] = v.activity.retry->to_json();
+    if (const auto& limit = v.activity.rateLimit) {
+        a["rateLimit"] = limit->to_json();
+        if (limit->status == "allowed_warning")
+            a["warning"] = "usage at " +
+                           std::to_string(static_cast<int>(limit->utilization.value_or(0) * 100)) +
+                           "% of the " + limit->rateLimitType + " limit";
     }
     return a;
 }
@@ -95,7 +152,12 @@ json job_view_schema() {
               {"nextOffset", integer},
               {"attach", str},
               {"message", str},
-              {"changes", {{"type", "object"}}}}},
+              {"changes", {{"type", "object"}}},
+              {"resumeOf", str},
+              {"resumedAs", str},
+              {"resume",
+               {{"type", "object"},
+                {"properties", {{"state", str}, {"dueAt", str}, {"note", str}}}}}}},
             {"required",
              {"jobId", "status", "backend", "workFolder", "createdAt", "elapsedMs", "activity",
               "output", "stderrTail", "nextOffset"}}};
@@ -124,6 +186,14 @@ json to_json(const jobs::JobView& v) {
     if (!v.attach.empty()) j["attach"] = v.attach;
     if (!v.message.empty()) j["message"] = v.message;
     if (v.changes) j["changes"] = v.changes->to_json();
+    if (!v.resumeOf.empty()) j["resumeOf"] = v.resumeOf;
+    if (const auto& r = v.resume) {
+        if (!r->resumedAs.empty()) j["resumedAs"] = r->resumedAs;
+        json entry = {{"state", r->state}};
+        if (r->dueAt) entry["dueAt"] = util::iso8601(r->dueAt);
+        if (!r->note.empty()) entry["note"] = r->note;
+        j["resume"] = entry;
+    }
     return j;
 }
 

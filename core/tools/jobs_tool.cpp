@@ -1,6 +1,7 @@
 // claude_jobs: list jobs, newest first, with counts per state and a cursor for more.
 #include "core/tools/args.h"
 #include "core/tools/job_tools.h"
+#include "core/tools/usage_json.h"
 #include "core/util/clock.h"
 
 namespace cj::tools {
@@ -8,6 +9,15 @@ namespace cj::tools {
 using nlohmann::json;
 
 namespace {
+
+// The cost ledger's totals for the jobs listed (those that have ended).
+json listed_usage(jobs::JobService& service, const jobs::JobList& listed) {
+    jobs::UsageQuery q;
+    q.onlyJobs = true;
+    for (const auto& job : listed.jobs) q.jobIds.push_back(job.id);
+    auto report = service.usage(q);
+    return report ? usage_totals_json(report->total) : json();
+}
 
 json list_json(const jobs::JobList& listed, const jobs::JobService& service) {
     json jobs = json::array();
@@ -42,7 +52,8 @@ Tool make_jobs_tool(jobs::JobService& service) {
     tool.title = "List jobs";
     tool.description =
         "List jobs, newest first, optionally only those in some states or with a label. "
-        "Pass nextCursor back as cursor for the next page.";
+        "Pass nextCursor back as cursor for the next page. `usage` totals the cost and tokens "
+        "of the listed jobs that have ended (the cost ledger).";
     json states = {{"type", "string"}, {"enum", jobs::all_state_names()}};
     tool.inputSchema = {
         {"type", "object"},
@@ -88,7 +99,8 @@ Tool make_jobs_tool(jobs::JobService& service) {
          {"properties",
           {{"jobs", {{"type", "array"}, {"items", item}}},
            {"counts", {{"type", "object"}, {"additionalProperties", {{"type", "integer"}}}}},
-           {"nextCursor", str}}},
+           {"nextCursor", str},
+           {"usage", usage_totals_schema()}}},
          {"required", {"jobs", "counts"}}});
     tool.call = [&service](const json& args, tools::RequestContext&) {
         return guarded([&] {
@@ -117,7 +129,9 @@ Tool make_jobs_tool(jobs::JobService& service) {
             }
             auto out = service.list(filter);
             if (!out) return error_result(out.error());
-            return ToolResult{list_json(*out, service), false};
+            json listed = list_json(*out, service);
+            if (json usage = listed_usage(service, *out); !usage.is_null()) listed["usage"] = usage;
+            return ToolResult{std::move(listed), false};
         });
     };
     return tool;

@@ -70,8 +70,9 @@ json input_schema() {
                                "Time limit in seconds, at least 1 (default: the config's "
                                "defaultTimeoutSec). Example: 1800.")},
           {"maxBudgetUsd", input({{"type", "number"}, {"exclusiveMinimum", 0}},
-                                 "Spending limit in US dollars, above 0 (default: none). "
-                                 "Example: 2.5.")},
+                                 "Spending limit in US dollars, above 0: the job ends "
+                                 "budget_exceeded once it has cost this much (default: the "
+                                 "config's limits.maxBudgetUsd, else none). Example: 2.5.")},
           {"label", input(str,
                           "Free text to find the job by (default: none). Example: "
                           "\"nightly review\".")},
@@ -84,9 +85,52 @@ json input_schema() {
           {"includeUncommitted",
            input({{"type", "boolean"}, {"default", false}},
                  "With worktree: start from the folder's uncommitted and untracked changes too "
-                 "(default false).")}}},
+                 "(default false).")},
+          {"effort", input({{"type", "string"}, {"enum", jobs::efforts()}},
+                           "claude's --effort (default: claude's own). Example: \"high\".")},
+          {"maxTurns", input({{"type", "integer"}, {"minimum", 1}, {"maximum", 10000}},
+                             "claude's --max-turns, 1 to 10000 (default: no limit). Example: 30.")},
+          {"appendSystemPrompt",
+           input(str, "claude's --append-system-prompt: one line, not starting with - (default: "
+                      "none). Example: \"Answer in French.\"")},
+          {"addDirs", input(strs, "claude's --add-dir, once per absolute folder the job may also "
+                                  "use (default: none). Example: [\"/srv/data\"].")},
+          {"jsonSchema",
+           input({{"type", "object"}},
+                 "claude's --json-schema: the answer comes back as result.structured (default: "
+                 "none). Example: {\"type\": \"object\"}.")},
+          {"mcpConfig", input({{"type", "object"}},
+                              "claude's --mcp-config, the servers the job may use (default: "
+                              "none). Example: {\"mcpServers\": {}}.")},
+          {"strictMcpConfig",
+           input({{"type", "boolean"}, {"default", true}},
+                 "Load only mcpConfig's servers (--strict-mcp-config); false also loads the "
+                 "folder's and the user's (default true).")},
+          {"settings", input({{"type", "object"}},
+                             "claude's --settings (default: none). Example: {\"model\": "
+                             "\"sonnet\"}.")},
+          {"fallbackModel", input(str, "claude's --fallback-model, used when the main one is "
+                                       "overloaded (default: none). Example: \"sonnet\".")},
+          {"resumeAfterLimit",
+           input({{"type", "boolean"}},
+                 "If the job ends rate_limited, resume it (a linked job, same session) once the "
+                 "usage limit resets (default: the config's limits.resumeAfterLimit). Example: "
+                 "true.")}}},
         {"required", {"prompt"}},
         {"additionalProperties", false}};
+}
+
+// Types only, as for the rest: jobs::check_spec_options checks the values.
+void read_spec_options(const Args& a, jobs::SpecOptions& o) {
+    o.effort = a.string("effort", SIZE_MAX).value_or("");
+    o.maxTurns = a.any_integer("maxTurns");
+    o.appendSystemPrompt = a.string("appendSystemPrompt", SIZE_MAX).value_or("");
+    o.addDirs = a.string_list("addDirs");
+    o.jsonSchema = a.object("jsonSchema");
+    o.mcpConfig = a.object("mcpConfig");
+    o.strictMcpConfig = a.boolean("strictMcpConfig");
+    o.settings = a.object("settings");
+    o.fallbackModel = a.string("fallbackModel", SIZE_MAX).value_or("");
 }
 
 json output_schema_start() {
@@ -138,7 +182,9 @@ Tool make_start_tool(jobs::JobService& service) {
                    {"prompt", "workFolder", "model", "backend", "jobId", "idempotencyKey",
                     "resumeSessionId", "resumeJobId", "forkSession", "permissionMode",
                     "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd", "label",
-                    "isolation", "includeUncommitted"});
+                    "isolation", "includeUncommitted",
+                    "resumeAfterLimit", "effort", "maxTurns", "appendSystemPrompt", "addDirs",
+                    "jsonSchema", "mcpConfig", "strictMcpConfig", "settings", "fallbackModel"});
             // Types only here: every value is checked where the start is accepted
             // (jobs::StartAcceptor), for this tool and the command line alike.
             jobs::StartRequest r;
@@ -162,6 +208,8 @@ Tool make_start_tool(jobs::JobService& service) {
             r.label = a.string("label", SIZE_MAX).value_or("");
             r.isolation = a.string("isolation", SIZE_MAX).value_or("");
             r.includeUncommitted = a.boolean("includeUncommitted").value_or(false);
+            r.resumeAfterLimit = a.boolean("resumeAfterLimit");
+            read_spec_options(a, r.options);
             r.clientName = ctx.clientName;
 
             auto started = service.start(r);

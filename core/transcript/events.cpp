@@ -96,6 +96,13 @@ json ResultSummary::to_json() const {
               {"costUsd", costUsd},
               {"durationMs", durationMs},
               {"permissionDenials", permissionDenials}};
+    if (!apiError.empty()) j["apiError"] = apiError;
+    if (!apiErrorStatus.empty()) j["apiErrorStatus"] = apiErrorStatus;
+    if (!terminalReason.empty()) j["terminalReason"] = terminalReason;
+    if (!errors.empty()) j["errors"] = errors;
+    if (rateLimit) j["rateLimit"] = rateLimit->to_json();
+    if (!usage.empty()) j["usage"] = usage_to_json(usage);
+    if (structured) j["structured"] = *structured;
     return j;
 }
 
@@ -131,10 +138,22 @@ std::optional<ResultSummary> ResultSummary::from_json(const json& j) {
     r.durationMs = integer(j, k.durationMs);
     if (j.contains(k.permissionDenials) && j[k.permissionDenials].is_array())
         r.permissionDenials = j[k.permissionDenials];
-    if (event && j.contains("api_error_status") && !j["api_error_status"].is_null())
-        r.apiErrorStatus = j["api_error_status"].is_string()
-                               ? j["api_error_status"].get<std::string>()
-                               : j["api_error_status"].dump();
+    const char* statusKey = event ? "api_error_status" : "apiErrorStatus";
+    if (j.contains(statusKey) && !j[statusKey].is_null())
+        r.apiErrorStatus =
+            j[statusKey].is_string() ? j[statusKey].get<std::string>() : j[statusKey].dump();
+    r.apiError = str(j, event ? "api_error" : "apiError");
+    r.terminalReason = str(j, event ? "terminal_reason" : "terminalReason");
+    if (event && j.contains("errors") && j["errors"].is_array()) {
+        for (const auto& e : j["errors"])
+            if (e.is_string()) r.errors += (r.errors.empty() ? "" : "; ") + e.get<std::string>();
+    } else if (!event) {
+        r.errors = str(j, "errors");
+    }
+    if (!event && j.contains("rateLimit")) r.rateLimit = RateLimitInfo::from_json(j["rateLimit"]);
+    if (!event && j.contains("usage")) r.usage = usage_from_json(j["usage"]);
+    const char* structuredKey = event ? "structured_output" : "structured";
+    if (j.contains(structuredKey) && !j[structuredKey].is_null()) r.structured = j[structuredKey];
     return r;
 }
 
@@ -178,7 +197,9 @@ void EventScanner::line(std::string_view text, std::uint64_t fullSize) {
     consumed_ += fullSize + 1;
     std::string_view type = leading_type(text);
     // Tool results (user events) are often the bulk of a log and say nothing the summary needs.
-    if (!type.empty() && type != "assistant" && type != "result" && type != "system") return;
+    if (!type.empty() && type != "assistant" && type != "result" && type != "system" &&
+        type != "rate_limit_event")
+        return;
     if (fullSize > kMaxParsedLine) {  // text may hold only the line's start
         if (type == "assistant") {
             std::string id = leading_message_id(text);
@@ -191,18 +212,22 @@ void EventScanner::line(std::string_view text, std::uint64_t fullSize) {
     if (event.is_discarded() || !event.is_object()) return;
     std::string parsed_type = str(event, "type");
     type = parsed_type;
+    if (auto limit = rate_limit_of(event)) activity_.rateLimit = limit;
     if (type == "system") {
         if (str(event, "subtype") == "init") sessionId_ = str(event, "session_id");
+        if (auto retry = retry_of(event)) activity_.retry = retry;
         return;
     }
     if (type == "result") {
-        result_ = ResultSummary::from_json(event);
-        resultOffset_ = start;
-        resultBytes_ = fullSize;
-        if (result_ && !result_->sessionId.empty()) sessionId_ = result_->sessionId;
+        take_result(event);
+        if (result_) {
+            resultOffset_ = start;
+            resultBytes_ = fullSize;
+        }
         return;
     }
     if (type != "assistant") return;
+    if (!event.contains("error")) activity_.retry.reset();  // a turn was answered
     const json& message = event.contains("message") ? event["message"] : json();
     if (!message.is_object()) return;
     // The CLI emits one event per content block; blocks of one message share its id.
@@ -219,6 +244,19 @@ void EventScanner::line(std::string_view text, std::uint64_t fullSize) {
             activity_.lastTool = tool_line(block);
         }
     }
+}
+
+void EventScanner::take_result(const json& event) {
+    auto result = ResultSummary::from_json(event);
+    if (!result) return;
+    for (const auto& [model, u] : run_increment(event, sessionTotals_)) runUsage_[model] += u;
+    sessionTotals_ = model_usage_of(event.value("modelUsage", json::object()));
+    result->usage = runUsage_;
+    if (result->apiError == "usage_limit_reached" && activity_.rateLimit &&
+        activity_.rateLimit->status == "rejected")
+        result->rateLimit = activity_.rateLimit;
+    result_ = std::move(result);
+    if (!result_->sessionId.empty()) sessionId_ = result_->sessionId;
 }
 
 std::string render_event(std::string_view line) {

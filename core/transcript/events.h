@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/transcript/limit_events.h"
 #include "core/transcript/text.h"
 
 namespace cj::transcript {
@@ -25,6 +26,15 @@ struct ResultSummary {
     std::int64_t durationMs = 0;
     nlohmann::json permissionDenials = nlohmann::json::array();
     std::string apiErrorStatus;  // as the CLI reports it, "" when none
+    std::string apiError;        // e.g. usage_limit_reached, "" when none
+    std::string terminalReason;  // completed, api_error, budget_exhausted, max_turns, …
+    std::string errors;          // the result's `errors`, joined ("Reached maximum budget …")
+    // The refusal that ended the run, when the API refused it for a usage limit.
+    std::optional<RateLimitInfo> rateLimit;
+    // Cost and tokens of this run by model (all its result events; not earlier runs of a
+    // resumed session). Filled by the scanner.
+    ModelUsageMap usage;
+    std::optional<nlohmann::json> structured;  // structured_output (a job with a jsonSchema)
 
     nlohmann::json to_json() const;
     static std::optional<ResultSummary> from_json(const nlohmann::json& j);
@@ -34,6 +44,8 @@ struct Activity {
     std::int64_t turns = 0;  // assistant messages so far
     std::string lastText;    // the last assistant text, short
     std::string lastTool;    // the last tool call, one line
+    std::optional<RetryInfo> retry;          // the last api_retry, until a turn is answered
+    std::optional<RateLimitInfo> rateLimit;  // the last usage-limit state reported
 };
 
 // What a scanner knows at a line boundary: enough to go on from `offset` without the bytes
@@ -68,6 +80,7 @@ class EventScanner {
   private:
     // text is the line, or only its start when fullSize is larger (a line too long to keep).
     void line(std::string_view text, std::uint64_t fullSize);
+    void take_result(const nlohmann::json& event);
 
     std::string partial_;
     std::uint64_t partialBytes_ = 0;
@@ -78,6 +91,8 @@ class EventScanner {
     std::optional<ResultSummary> result_;
     std::uint64_t resultOffset_ = 0;
     std::uint64_t resultBytes_ = 0;
+    ModelUsageMap sessionTotals_;  // modelUsage of the last result (cumulative)
+    ModelUsageMap runUsage_;       // this run's, summed over its result events
 };
 
 // One event line as transcript text ("" for events a reader need not see). Every line

@@ -38,7 +38,9 @@ export const FAKE_CLAUDE_BIN = path.resolve(
   process.env.FAKE_CLAUDE_BIN || path.join(E2E_DIR, '..', '..', 'build', 'bin', 'fake-claude'),
 );
 
-export const TERMINAL_STATES = ['completed', 'failed', 'cancelled', 'timed_out', 'orphaned'];
+export const TERMINAL_STATES = [
+  'completed', 'failed', 'cancelled', 'timed_out', 'orphaned', 'rate_limited', 'budget_exceeded',
+];
 export const ERROR_CODES = [
   'not_found',
   'invalid_argument',

@@ -457,6 +457,7 @@ TEST_F(AcceptanceTest, AcceptedStartCarriesTheRowAndThePlan) {
                                          "--output-format",
                                          "stream-json",
                                          "--verbose",
+                                         "--strict-mcp-config",
                                          "--model",
                                          "claude-test-model",
                                          "--permission-mode",

@@ -124,7 +124,9 @@ TEST(ConfigTest, UnknownKeysAreErrorsWithTheirPath) {
          "extraArgs, env, "
          "removeEnv)"},
         {R"({"limits": {"maxPrompt": 1}})",
-         "limits.maxPrompt: unknown key (known: maxPromptBytes, maxMessageBytes)"},
+         "limits.maxPrompt: unknown key (known: maxPromptBytes, maxMessageBytes, maxDailyUsd, "
+         "maxRunningUsd, maxBudgetUsd, onBudget, queueWhileLimited, resumeAfterLimit, "
+         "resumeMarginSec, maxResumes)"},
         {R"({"routes": [{"workFolder": "/a", "backend": "local", "when": 1}]})",
          "routes[0].when: unknown key (known: workFolder, backend, isolation)"},
     };
@@ -527,3 +529,24 @@ TEST(ConfigTest, ChooseBackendPrecedence) {
 }
 
 }  // namespace
+
+TEST(ConfigTest, MoneyAndUsageLimits) {
+    auto c = cj::config::parse(
+        R"({"limits": {"maxDailyUsd": 20, "maxRunningUsd": 5.5, "maxBudgetUsd": 2,
+            "onBudget": "queue", "queueWhileLimited": false, "resumeAfterLimit": true,
+            "resumeMarginSec": 5, "maxResumes": 1}})",
+        "test", {{"HOME", "/tmp"}, {"CLAUDE_ASYNC_JOB_DIR", "/tmp/cj-config-test"}});
+    ASSERT_TRUE(c) << c.error().message;
+    EXPECT_DOUBLE_EQ(*c->limits.maxDailyUsd, 20);
+    EXPECT_DOUBLE_EQ(*c->limits.maxRunningUsd, 5.5);
+    EXPECT_DOUBLE_EQ(*c->limits.maxBudgetUsd, 2);
+    EXPECT_EQ(c->limits.onBudget, "queue");
+    EXPECT_FALSE(c->limits.queueWhileLimited);
+    EXPECT_TRUE(c->limits.resumeAfterLimit);
+    EXPECT_EQ(c->limits.resumeMarginSec, 5);
+    EXPECT_EQ(c->limits.maxResumes, 1);
+    EXPECT_NE(parse_error(R"({"limits": {"maxDailyUsd": 0}})").find("limits.maxDailyUsd: expected an amount"),
+              std::string::npos);
+    EXPECT_NE(parse_error(R"({"limits": {"onBudget": "wait"}})").find("limits.onBudget"),
+              std::string::npos);
+}

@@ -313,3 +313,48 @@ TEST(OutcomeTest, ParseExitRecordNeverThrowsOnWrongTypedFlagsOrTimes) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(OutcomeLimits, AUsageLimitRefusalIsRateLimitedWithItsReset) {
+    ResultSummary r = result("You've hit your 5-hour limit", true);
+    r.apiError = "usage_limit_reached";
+    r.apiErrorStatus = "429";
+    cj::transcript::RateLimitInfo info;
+    info.status = "rejected";
+    info.resetsAt = 1796406987;
+    info.rateLimitType = "five_hour";
+    r.rateLimit = info;
+    Outcome o = decide_outcome(exited(1), r, false, "");
+    EXPECT_EQ(o.state, JobState::RateLimited);
+    EXPECT_EQ(o.reason, "usage limit reached (five_hour); resets at 2026-12-04T17:56:27Z");
+    EXPECT_EQ(o.exitCode, 1);
+}
+
+TEST(OutcomeLimits, ASpentBudgetIsBudgetExceeded) {
+    ResultSummary r = result("", true, "error_max_budget_usd");
+    r.terminalReason = "budget_exhausted";
+    r.errors = "Reached maximum budget ($0.05)";
+    Outcome o = decide_outcome(exited(1), r, false, "");
+    EXPECT_EQ(o.state, JobState::BudgetExceeded);
+    EXPECT_EQ(o.reason, "budget spent: Reached maximum budget ($0.05)");
+}
+
+TEST(OutcomeLimits, ACancelStillWinsOverALimit) {
+    ResultSummary r = result("", true, "error_max_budget_usd");
+    ExitRecord e = exited(143);
+    e.cancelled = true;
+    EXPECT_EQ(decide_outcome(e, r, true, "").state, JobState::Cancelled);
+}
+
+TEST(OutcomeLimits, TheNewStatesAreTerminalAndFailTheTask) {
+    using cj::jobs::is_terminal;
+    using cj::jobs::task_status;
+    EXPECT_TRUE(is_terminal(JobState::RateLimited));
+    EXPECT_TRUE(is_terminal(JobState::BudgetExceeded));
+    EXPECT_STREQ(task_status(JobState::RateLimited), "failed");
+    EXPECT_STREQ(cj::jobs::state_name(JobState::BudgetExceeded), "budget_exceeded");
+    EXPECT_EQ(cj::jobs::parse_state("rate_limited"), JobState::RateLimited);
+}
+
+}  // namespace

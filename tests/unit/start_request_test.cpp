@@ -20,7 +20,7 @@ using cj::jobs::job_environment;
 using cj::jobs::JobSettings;
 using Args = std::vector<std::string>;
 
-const Args kBase = {"-p", "--output-format", "stream-json", "--verbose"};
+const Args kBase = {"-p", "--output-format", "stream-json", "--verbose", "--strict-mcp-config"};
 
 Args with_base(const Args& rest) {
     Args out = kBase;
@@ -255,6 +255,67 @@ TEST(StartRequestTest, JobSettingsFromPartialOrNonObjectJson) {
     EXPECT_EQ(partial.model, "x");
     EXPECT_EQ(partial.permissionMode, "");
     EXPECT_FALSE(partial.maxBudgetUsd.has_value());
+}
+
+}  // namespace
+
+namespace {
+
+TEST(StartRequestTest, EachSpecOptionIsOneArgvElement) {
+    JobSettings s;
+    s.options.effort = "high";
+    s.options.maxTurns = 3;
+    s.options.appendSystemPrompt = "Be brief. --model=evil";
+    s.options.addDirs = {"/a", "/b c"};
+    s.options.jsonSchema = nlohmann::json{{"type", "object"}};
+    s.options.mcpConfig = nlohmann::json{{"mcpServers", nlohmann::json::object()}};
+    s.options.settings = nlohmann::json{{"model", "m"}};
+    s.options.fallbackModel = "sonnet";
+    EXPECT_EQ(claude_args(s, {}),
+              with_base({"--effort=high", "--max-turns=3",
+                         "--append-system-prompt=Be brief. --model=evil", "--add-dir=/a",
+                         "--add-dir=/b c", R"(--json-schema={"type":"object"})",
+                         R"(--mcp-config={"mcpServers":{}})", R"(--settings={"model":"m"})",
+                         "--fallback-model=sonnet"}));
+    JobSettings loose;
+    loose.options.strictMcpConfig = false;
+    EXPECT_EQ(claude_args(loose, {}), Args({"-p", "--output-format", "stream-json", "--verbose"}));
+    // Kept in the index and read back the same.
+    auto back = JobSettings::from_json(s.to_json());
+    EXPECT_EQ(claude_args(back, {}), claude_args(s, {}));
+}
+
+TEST(StartRequestTest, SpecOptionValuesAreChecked) {
+    using cj::jobs::check_spec_options;
+    using cj::jobs::SpecOptions;
+    EXPECT_TRUE(check_spec_options(SpecOptions{}));
+    SpecOptions o;
+    o.appendSystemPrompt = "-p";
+    EXPECT_FALSE(check_spec_options(o));
+    o = {};
+    o.appendSystemPrompt = "two\nlines";
+    EXPECT_FALSE(check_spec_options(o));
+    o = {};
+    o.fallbackModel = "--model=x";
+    EXPECT_FALSE(check_spec_options(o));
+    o = {};
+    o.effort = "huge";
+    EXPECT_FALSE(check_spec_options(o));
+    o = {};
+    o.maxTurns = 0;
+    EXPECT_FALSE(check_spec_options(o));
+    o = {};
+    o.addDirs = {"relative"};
+    EXPECT_FALSE(check_spec_options(o));
+    o = {};
+    o.addDirs = {"/"};
+    EXPECT_TRUE(check_spec_options(o));
+    o = {};
+    o.mcpConfig = nlohmann::json{{"servers", 1}};
+    EXPECT_FALSE(check_spec_options(o));
+    o = {};
+    o.jsonSchema = nlohmann::json::array();
+    EXPECT_FALSE(check_spec_options(o));
 }
 
 }  // namespace
