@@ -79,9 +79,22 @@ CREATE TABLE transitions (
 CREATE INDEX transitions_by_job ON transitions(job_id);
 )sql";
 
+// Wake-ups (docs/notifications.md): which job ends the owner already read ("collected":
+// claude_check or claude_wait showed the terminal state) and which it was told of, once per
+// path ("told:channel", "told:hook"). One row per (job, mark); removed with the job.
+constexpr const char* kWakeMarks = R"sql(
+CREATE TABLE wake_marks (
+    job_id TEXT NOT NULL,
+    mark   TEXT NOT NULL,
+    at     INTEGER NOT NULL,
+    PRIMARY KEY (job_id, mark)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kBaseSchema},
     {2, kOwnersAndTransitions},
+    {3, kWakeMarks},
 };
 constexpr int kSchemaVersion = kMigrations[std::size(kMigrations) - 1].version;
 

@@ -661,7 +661,8 @@ Result<void> JobIndex::remove(const std::string& id) {
                 if (sqlite3_changes(db) == 0) return {};
                 for (const char* sql :
                      {"DELETE FROM launches WHERE id = ?", "DELETE FROM held WHERE id = ?",
-                      "DELETE FROM transitions WHERE job_id = ?"}) {
+                      "DELETE FROM transitions WHERE job_id = ?",
+                      "DELETE FROM wake_marks WHERE job_id = ?"}) {
                     Statement d(db, sql);
                     d.bind(1, id);
                     if (d.step() != SQLITE_DONE) return db_error(db, "remove job");
@@ -670,6 +671,14 @@ Result<void> JobIndex::remove(const std::string& id) {
             },
             kBackgroundWait, true)),
         "the removal of job " + id);
+}
+
+Result<void> JobIndex::read_with(const std::function<Result<void>(sqlite3*)>& body) {
+    return read([&](sqlite3* db) { return body(db); });
+}
+
+Result<void> JobIndex::write_with(std::function<Result<void>(sqlite3*)> body) {
+    return done_or_error(write(op(std::move(body), kCallerWrite)), "a note on a job");
 }
 
 void JobIndex::on_transition(std::function<void()> listener) {

@@ -157,6 +157,13 @@ class JobIndex {
     // a state change. Set before concurrent use.
     void on_transition(std::function<void()> listener);
 
+    // For rooms that keep tables of their own in the index (added by their own migration):
+    // `body` runs on a reader connection, or inside a write transaction of the writer
+    // (waited for, like a start: Unavailable when the index stays locked). Neither may call
+    // back into the index.
+    claude_jobs::Result<void> read_with(const std::function<claude_jobs::Result<void>(sqlite3*)>& body);
+    claude_jobs::Result<void> write_with(std::function<claude_jobs::Result<void>(sqlite3*)> body);
+
     // PRAGMA quick_check: "" when fine, else what it found.
     claude_jobs::Result<std::string> integrity_check();
 

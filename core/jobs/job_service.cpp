@@ -1,5 +1,7 @@
 #include "core/jobs/job_service.h"
 
+#include <spdlog/spdlog.h>
+
 #include "core/util/files.h"
 
 namespace cj::jobs {
@@ -26,7 +28,8 @@ JobService::JobService(config::Config config, JobIndex& index, BackendSet& backe
       control_(index_, backends_, reconciler_, stops_, views_, dirs_),
       lister_(index_, reconciler_),
       housekeeping_(config_, index_, backends_, reconciler_, launcher_, stops_, events_, dirs_),
-      feed_(index_) {
+      feed_(index_),
+      marks_(index_) {
     index_.on_transition([this] { feed_.nudge(); });
 }
 
@@ -52,13 +55,24 @@ Result<JobView> JobService::check(const std::string& id, const ViewOptions& opti
                                   " is past the end of the log (" + std::to_string(size) +
                                   " bytes); pass back a nextOffset you were given");
     }
-    return views_.build(*job, options);
+    JobView view = views_.build(*job, options);
+    note_collected(view.job);
+    return view;
 }
 
 Result<WaitOutcome> JobService::wait(const std::vector<std::string>& ids, WaitMode mode,
                                      std::chrono::milliseconds timeout, util::CancelToken& cancel,
                                      const std::function<void(const WaitOutcome&)>& progress) {
-    return waiter_.wait(ids, mode, timeout, cancel, progress);
+    auto out = waiter_.wait(ids, mode, timeout, cancel, progress);
+    if (out)
+        for (const auto& view : out->done) note_collected(view.job);
+    return out;
+}
+
+void JobService::note_collected(const JobRecord& job) {
+    if (!is_terminal(job.state) || !same_owner(self_, job.owner)) return;
+    if (auto r = marks_.collected(job.id); !r)
+        spdlog::debug("job {}: could not note that its end was read: {}", job.id, r.error().message);
 }
 
 Result<JobView> JobService::cancel(const std::string& id, int graceSec, util::CancelToken& cancel) {

@@ -37,6 +37,7 @@
 #include "core/jobs/start_request.h"
 #include "core/jobs/transition_feed.h"
 #include "core/jobs/waiter.h"
+#include "core/jobs/wake_marks.h"
 #include "core/util/cancel_token.h"
 
 namespace cj::jobs {
@@ -69,12 +70,18 @@ class JobService {
 
     // Every job's state changes as they are logged, by this process or any other.
     TransitionFeed& transitions() { return feed_; }
+    // What owners already know of their jobs' ends: no wake-up for an end the owner read.
+    WakeMarks& wake_marks() { return marks_; }
+    JobIndex& index() { return index_; }
 
     const config::Config& config() const { return config_; }
     const JobOwner& self() const { return self_; }
     std::string job_dir(const std::string& id) const { return dirs_.dir(id); }
 
   private:
+    // The owner read a terminal state (claude_check, claude_wait): it needs no wake-up.
+    void note_collected(const JobRecord& job);
+
     // Declared in the order they are built: each room only uses those above it.
     config::Config config_;
     JobIndex& index_;
@@ -93,6 +100,7 @@ class JobService {
     JobLister lister_;
     Housekeeping housekeeping_;
     TransitionFeed feed_;
+    WakeMarks marks_;
 };
 
 }  // namespace cj::jobs
