@@ -87,6 +87,23 @@ void add_viewing(CLI::App& app, Chosen& chosen) {
     attachCmd->add_option("id", *attachId, "job id")->required();
     on_parsed(attachCmd, chosen,
               [&global = chosen.global, attachId] { return run_attach(global, *attachId); });
+
+    // events
+    auto events = std::make_shared<EventsOptions>();
+    auto* eventsCmd = app.add_subcommand(
+        "events", "state changes of jobs, one line each (id, label, old → new state, reason)");
+    eventsCmd->add_flag("--follow,-f", events->follow,
+                        "print changes as they happen, from now on, until stopped");
+    eventsCmd->add_option("--owner", events->owner,
+                          "all, mine (this Claude Code session's jobs) or a session id")
+        ->capture_default_str();
+    eventsCmd->add_option("--job", events->jobId, "only this job's changes");
+    eventsCmd->add_flag("--json", events->json, "one JSON object per line");
+    eventsCmd->add_flag("--untold", events->untold,
+                        "only ends of the owner's jobs it was not told of nor read, each once "
+                        "(shared with hook-wait); needs --owner");
+    on_parsed(eventsCmd, chosen,
+              [&global = chosen.global, events] { return run_events(global, *events); });
 }
 
 // start, wait, cancel: steering jobs.
@@ -168,6 +185,18 @@ void add_setup(CLI::App& app, Chosen& chosen) {
     on_parsed(doctorCmd, chosen,
               [&global = chosen.global, doctorJson] { return run_doctor(global, *doctorJson); });
 
+    // hook-wait
+    auto hookWait = std::make_shared<HookWaitOptions>();
+    auto* hookCmd = app.add_subcommand(
+        "hook-wait",
+        "for Claude Code's Stop hook (asyncRewake): wait for an end of a job of this session; "
+        "exit 2 with a summary on stderr, else 0");
+    hookCmd->add_option("--max-wait", hookWait->maxWaitSec, "give up after SEC seconds")
+        ->check(CLI::Range(0.0, 86400.0))
+        ->capture_default_str();
+    on_parsed(hookCmd, chosen,
+              [&global = chosen.global, hookWait] { return run_hook_wait(global, *hookWait); });
+
     // register
     auto reg = std::make_shared<RegisterOptions>();
     auto* regCmd =
@@ -185,6 +214,8 @@ void add_setup(CLI::App& app, Chosen& chosen) {
     regCmd->add_option("--config-file", reg->configFile,
                        "merge into this file instead of the client's own (no claude mcp add)");
     regCmd->add_flag("--dry-run", reg->dryRun, "say what would change, change nothing");
+    regCmd->add_flag("--hooks", reg->hooks,
+                     "claude-code: also add the Stop hook that wakes a session when its job ends");
     on_parsed(regCmd, chosen,
               [&global = chosen.global, reg] { return run_register(global, *reg); });
 }
