@@ -38,6 +38,11 @@ struct Limits {
     std::int64_t maxMessageBytes = 8 << 20;
 };
 
+// How a job's owner is told that it ended (docs/notifications.md).
+struct NotifyConfig {
+    bool channel = true;  // notifications/claude/channel to the connection that started it
+};
+
 struct Config {
     std::string sourcePath;  // the file it came from; "" for built-in defaults
     std::string stateDir;    // resolved (SPEC §3.4 order), absolute
@@ -54,6 +59,7 @@ struct Config {
     int maxDepth = 2;
     int retentionDays = 7;                   // 0 = keep forever
     Limits limits;
+    NotifyConfig notify;
     std::string logLevel = "info";
     std::string logFile;
 

@@ -1,9 +1,13 @@
 // claude_start: record a job, launch it (or queue it), return its id at once.
+#include <limits.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdint>
 
 #include "core/tools/args.h"
 #include "core/tools/job_tools.h"
+#include "core/tools/job_view_json.h"
 #include "core/util/clock.h"
 
 namespace cj::tools {
@@ -11,6 +15,8 @@ namespace cj::tools {
 using nlohmann::json;
 
 namespace {
+
+constexpr int kMaxStartWaitSec = 45;  // with the start itself, well under 50 s per call
 
 json input_schema() {
     json str = {{"type", "string"}};
@@ -42,7 +48,14 @@ json input_schema() {
           {"disallowedTools", strs},
           {"timeoutSec", {{"type", "integer"}, {"minimum", 1}}},
           {"maxBudgetUsd", {{"type", "number"}, {"exclusiveMinimum", 0}}},
-          {"label", {{"type", "string"}, {"description", "Free text to find the job by."}}}}},
+          {"label", {{"type", "string"}, {"description", "Free text to find the job by."}}},
+          {"waitSec",
+           {{"type", "integer"},
+            {"minimum", 0},
+            {"maximum", kMaxStartWaitSec},
+            {"description",
+             "Wait up to this many seconds for the job to end before answering (short jobs: "
+             "start and result in one call); 0 = answer at once."}}}}},
         {"required", {"prompt"}},
         {"additionalProperties", false}};
 }
@@ -57,8 +70,54 @@ json output_schema_start() {
                             {"createdAt", str},
                             {"queuePosition", {{"type", "integer"}}},
                             {"existing", {{"type", "boolean"}}},
-                            {"attach", str}}},
+                            {"attach", str},
+                            {"notify",
+                             {{"type", "object"},
+                              {"properties", {{"command", str}, {"how", str}}}}},
+                            {"job", {{"type", "object"}}}}},
                           {"required", {"jobId", "status", "backend", "createdAt"}}});
+}
+
+// The shell words of this binary and its config, for a command the model runs itself.
+std::string shell_word(const std::string& word) {
+    if (!word.empty() && word.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+                                                "vwxyz0123456789/._-+=:,@") == std::string::npos)
+        return word;
+    std::string out = "'";
+    for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// waitSec: the job's view once it ended within the bound, else the start's reply as it was.
+void wait_for_end(jobs::JobService& service, json& out, double seconds, util::CancelToken& cancel) {
+    std::string id = out["jobId"];
+    auto waited = service.wait({id}, jobs::WaitMode::Any,
+                               std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)),
+                               cancel, nullptr);
+    if (!waited || waited->done.empty()) {
+        if (auto now = service.index().get(id); now && *now)
+            out["status"] = jobs::state_name((*now)->state);
+        return;
+    }
+    out["status"] = jobs::state_name(waited->done.front().job.state);
+    out["job"] = to_json(waited->done.front());
+}
+
+// How the model hears of the end with no setup: the Bash tool's run_in_background starts a
+// new turn when this command exits, and its output says how the job ended.
+json notify_json(const jobs::JobService& service, const std::string& jobId) {
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    std::string exe = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "claude-jobs";
+    std::string command = shell_word(exe);
+    if (!service.config().sourcePath.empty())
+        command += " --config " + shell_word(service.config().sourcePath);
+    command += " wait " + jobId;
+    return {{"command", command},
+            {"how",
+             "To be told when the job ends without polling, run this command with the Bash "
+             "tool and run_in_background: true; when it exits you get a notification, and its "
+             "output (id, state, reason, first lines of the result) is in the file it names."}};
 }
 
 }  // namespace
@@ -82,7 +141,9 @@ Tool make_start_tool(jobs::JobService& service) {
         "Start a Claude Code job in the background and return its jobId at once. The job keeps "
         "running after this call; follow it with claude_wait (blocks up to 50 s) or "
         "claude_check, and stop it with claude_cancel. To continue an earlier job's "
-        "conversation, pass resumeJobId.";
+        "conversation, pass resumeJobId. To be told when it ends instead of polling, run the "
+        "reply's notify.command with the Bash tool and run_in_background: true. For a short "
+        "job, waitSec (up to 45) waits for its end in this same call.";
     tool.inputSchema = input_schema();
     tool.outputSchema = output_schema_start();
     tool.call = [&service](const json& args, tools::RequestContext& ctx) {
@@ -90,7 +151,8 @@ Tool make_start_tool(jobs::JobService& service) {
             Args a(args,
                    {"prompt", "workFolder", "model", "backend", "jobId", "idempotencyKey",
                     "resumeSessionId", "resumeJobId", "forkSession", "permissionMode",
-                    "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd", "label"});
+                    "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd", "label",
+                    "waitSec"});
             // Types only here: every value is checked where the start is accepted
             // (jobs::StartAcceptor), for this tool and the command line alike.
             jobs::StartRequest r;
@@ -113,10 +175,15 @@ Tool make_start_tool(jobs::JobService& service) {
             r.maxBudgetUsd = a.number("maxBudgetUsd", -HUGE_VAL, HUGE_VAL);
             r.label = a.string("label", SIZE_MAX).value_or("");
             r.clientName = ctx.clientName;
+            double waitSec = a.number("waitSec", 0, kMaxStartWaitSec).value_or(0);
 
             auto started = service.start(r);
             if (!started) return error_result(started.error());
-            return ToolResult{start_json(*started), false};
+            json out = start_json(*started);
+            out["notify"] = notify_json(service, started->job.id);
+            if (waitSec > 0 && !jobs::is_terminal(started->job.state))
+                wait_for_end(service, out, waitSec, *ctx.cancel);
+            return ToolResult{std::move(out), false};
         });
     };
     return tool;
