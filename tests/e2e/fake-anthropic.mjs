@@ -218,6 +218,15 @@ export function planResponse(body) {
 
   const toolResultTurn = hasToolResult(last);
 
+  // An asyncRewake Stop hook's wake-up comes as a task notification carrying the hook's error:
+  // answered as such, before other notifications.
+  const hookError =
+    last && last.role === 'user' ? /Stop hook blocking error[^\n]*?:\s*([\s\S]*)/i.exec(messageText(last)) : null;
+  if (hookError) {
+    const said = hookError[1].replace(/<\/?system-reminder>|&lt;\/?system-reminder&gt;/g, '').trim().split('\n')[0];
+    return { kind: 'stop-hook-wake', blocks: [{ type: 'text', text: `woken by a stop hook: ${said}` }] };
+  }
+
   // The CLI reports a finished background task in a user message of its own, inside a
   // <system-reminder> (so lastUserPrompt does not see it): answer it, whatever the prompt was.
   const notification =
@@ -235,13 +244,6 @@ export function planResponse(body) {
         { type: 'text', text: `background task finished: ${field('status') || 'unknown'}: ${field('summary')}` },
       ],
     };
-  }
-
-  const hookError =
-    last && last.role === 'user' ? /Stop hook blocking error[^\n]*?:\s*([\s\S]*)/i.exec(messageText(last)) : null;
-  if (hookError) {
-    const said = hookError[1].replace(/<\/?system-reminder>/g, '').trim().split('\n')[0];
-    return { kind: 'stop-hook-wake', blocks: [{ type: 'text', text: `woken by a stop hook: ${said}` }] };
   }
 
   const make = /make file\s+([A-Za-z0-9._-]+)/i.exec(prompt);

@@ -113,11 +113,15 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
       ANTHROPIC_API_KEY: API_KEY,
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     };
-    const registered = spawnSync(SERVER_BIN, ['--config', configPath, 'register', '--client', 'claude-code', '--hooks'], {
+    // --config-file: the jobs' claude (claude.path) is the stand-in, not the CLI to register with.
+    const registered = spawnSync(SERVER_BIN, ['--config', configPath, 'register', '--client', 'claude-code', '--hooks',
+      '--config-file', path.join(home, '.claude.json')], {
       encoding: 'utf8',
       env,
     });
     assert.equal(registered.status, 0, registered.stdout + registered.stderr);
+    const userConfig = JSON.parse(fs.readFileSync(path.join(home, '.claude.json'), 'utf8'));
+    assert.ok(userConfig.mcpServers && userConfig.mcpServers['claude-jobs'], registered.stdout + registered.stderr);
     const settings = JSON.parse(fs.readFileSync(path.join(home, '.claude', 'settings.json'), 'utf8'));
     assert.equal(settings.hooks.Stop[0].hooks[0].asyncRewake, true, JSON.stringify(settings));
 
@@ -132,11 +136,11 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
       tmux('send-keys', '-t', `=${name}:`, '-l', text);
       setTimeout(() => tmux('send-keys', '-t', `=${name}:`, 'Enter'), 300);
     };
-    open('one');
-    open('two');
-    for (const name of ['one', 'two'])
-      await pollUntil(() => /for shortcuts|❯|>/.test(screen(name)), { timeoutMs: 30_000, label: `${name} ready` });
-    await new Promise((r) => setTimeout(r, 2000));
+    for (const name of ['one', 'two']) {
+      open(name);
+      await pollUntil(() => /❯/.test(screen(name)), { timeoutMs: 30_000, label: `${name} ready` });
+      await new Promise((r) => setTimeout(r, 3000)); // its MCP server connects
+    }
 
     // Session two has a turn of its own, so its Stop hook waits too.
     type('two', 'print hello world');
@@ -162,7 +166,7 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
     // The turn the wake-up caused ends; its Stop hook runs again and does not wake it again.
     await new Promise((r) => setTimeout(r, 8000));
     assert.equal(wakeRequests(api).length, 1, 'exactly one wake-up, for one session');
-    await pollUntil(() => /woken by a stop hook/.test(screen('one')), { timeoutMs: 10_000, label: 'the answer on screen' });
+    await pollUntil(() => /woken by a stop hook/.test(screen('one')), { timeoutMs: 10_000, label: `the answer on screen: ${screen('one')}\n${text}` });
     assert.doesNotMatch(screen('two'), /woken by a stop hook/);
   });
 });
