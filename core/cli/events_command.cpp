@@ -35,7 +35,7 @@ std::string text_line(const jobs::Transition& t) {
 json json_line(const jobs::Transition& t) {
     json j = {{"seq", t.seq},
               {"jobId", t.jobId},
-              {"from", t.from ? jobs::state_name(*t.from) : nullptr},
+              {"from", t.from ? json(jobs::state_name(*t.from)) : json(nullptr)},
               {"to", jobs::state_name(t.to)},
               {"terminal", jobs::is_terminal(t.to)},
               {"at", util::iso8601(t.at)}};

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/jobs/end_summary.h"
+#include "core/util/clock.h"
 
 namespace cj::jobs {
 
@@ -15,6 +16,7 @@ json channel_params(const JobRecord& job) {
     json meta = {{"job_id", end.jobId}, {"status", end.state}};
     if (!end.label.empty()) meta["label"] = end.label;
     if (!end.reason.empty()) meta["reason"] = end.reason;
+    if (job.endedAt > 0) meta["ended_at"] = util::iso8601(job.endedAt);
     if (end.hasCost) {
         char cost[32];
         std::snprintf(cost, sizeof cost, "%.4f", end.costUsd);

@@ -1,7 +1,7 @@
 // Channel notifications (Claude Code's `notifications/claude/channel`, docs/notifications.md):
 // when a job that this server process started ends, its client is sent one notification
 // with a short `content` (the end in one sentence) and string-valued `meta` (job_id, status,
-// label, reason, cost_usd) — once per end (the channel's told mark is claimed in the index),
+// label, reason, ended_at, cost_usd) — once per end (the channel's told mark is claimed in the index),
 // and not for an end the owner already read with claude_check or claude_wait. One stdio
 // server is one client connection, so "started here" is "started by this connection".
 //

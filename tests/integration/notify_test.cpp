@@ -234,8 +234,8 @@ TEST_F(NotifyTest, HookWaitIgnoresOtherSessionsAndEndsAlreadyRead) {
     auto b = server("session-b");
     std::string theirs = start(*b, "say theirs")["jobId"];
     std::string read = start(*a, "say read already")["jobId"];
-    b->wait_done(theirs);
-    a->wait_done(read);  // the owner's claude_wait showed the end: collected
+    a->wait_done(theirs);  // read by another session: not collected for its owner
+    a->wait_done(read);    // the owner's claude_wait showed the end: collected
     CliResult r = hook_wait(hook_input("session-a"), 1.5);
     EXPECT_EQ(r.status, 0) << r.err;
     // A job of session-b is told to session-b alone.
@@ -301,12 +301,13 @@ TEST_F(NotifyTest, ChannelNotificationGoesToTheStartingConnectionOnce) {
 TEST_F(NotifyTest, ChannelCapabilityIsDeclaredAndCanBeTurnedOff) {
     json config = default_config(state_.path());
     Server on(state_.path(), config);
-    EXPECT_EQ(on.initialize()["capabilities"]["experimental"]["claude/channel"], json::object());
+    EXPECT_EQ(on.initialize()["result"]["capabilities"]["experimental"]["claude/channel"],
+              json::object());
     TempDir other("cj-notify-off");
     json off = default_config(other.path());
     off["notify"] = {{"channel", false}};
     Server quiet(other.path(), off);
-    json caps = quiet.initialize()["capabilities"];
+    json caps = quiet.initialize()["result"]["capabilities"];
     EXPECT_FALSE(caps.contains("experimental")) << caps.dump();
     json started = quiet.ok("claude_start", {{"prompt", "say hi"}, {"workFolder", work_.path()}});
     quiet.wait_done(started["jobId"]);
@@ -337,7 +338,7 @@ TEST_F(NotifyTest, StartWithWaitSecReturnsTheEndOfAShortJobAndRunningForALongOne
 
 TEST_F(NotifyTest, NotifyCommandWaitsForTheJobAndSaysHowItEnded) {
     auto s = server("");
-    json started = start(*s, "sleep 1\nsay first line of the result\nsecond");
+    json started = start(*s, "sleep 1\nsay first line of the result");
     std::string command = started["notify"]["command"];
     EXPECT_TRUE(has(command, " wait " + started["jobId"].get<std::string>())) << command;
     EXPECT_TRUE(has(started["notify"]["how"].get<std::string>(), "run_in_background"));
