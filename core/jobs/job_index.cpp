@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -679,6 +680,11 @@ Result<void> JobIndex::read_with(const std::function<Result<void>(sqlite3*)>& bo
 
 Result<void> JobIndex::write_with(std::function<Result<void>(sqlite3*)> body) {
     return done_or_error(write(op(std::move(body), kCallerWrite)), "a note on a job");
+}
+
+void JobIndex::write_soon(std::function<Result<void>(sqlite3*)> body) {
+    auto written = write(op(std::move(body), std::chrono::milliseconds(20), true));
+    if (!written) spdlog::debug("job index: a note on a job was not written: {}", written.error().message);
 }
 
 void JobIndex::on_transition(std::function<void()> listener) {

@@ -163,6 +163,9 @@ class JobIndex {
     // back into the index.
     claude_jobs::Result<void> read_with(const std::function<claude_jobs::Result<void>(sqlite3*)>& body);
     claude_jobs::Result<void> write_with(std::function<claude_jobs::Result<void>(sqlite3*)> body);
+    // The same write, in the background: the caller waits at most a moment, never for another
+    // process's lock; it is written as soon as it can be.
+    void write_soon(std::function<claude_jobs::Result<void>(sqlite3*)> body);
 
     // PRAGMA quick_check: "" when fine, else what it found.
     claude_jobs::Result<std::string> integrity_check();

@@ -1,7 +1,5 @@
 #include "core/jobs/job_service.h"
 
-#include <spdlog/spdlog.h>
-
 #include "core/util/files.h"
 
 namespace cj::jobs {
@@ -71,8 +69,7 @@ Result<WaitOutcome> JobService::wait(const std::vector<std::string>& ids, WaitMo
 
 void JobService::note_collected(const JobRecord& job) {
     if (!is_terminal(job.state) || !same_owner(self_, job.owner)) return;
-    if (auto r = marks_.collected(job.id); !r)
-        spdlog::debug("job {}: could not note that its end was read: {}", job.id, r.error().message);
+    marks_.collected(job.id);
 }
 
 Result<JobView> JobService::cancel(const std::string& id, int graceSec, util::CancelToken& cancel) {

@@ -45,8 +45,8 @@ bool same_owner(const JobOwner& reader, const JobOwner& owner) {
     return !reader.session.empty() && reader.session == owner.session;
 }
 
-Result<void> WakeMarks::collected(const std::string& jobId) {
-    return index_.write_with([jobId](sqlite3* db) { return insert_mark(db, jobId, kCollected); });
+void WakeMarks::collected(const std::string& jobId) {
+    index_.write_soon([jobId](sqlite3* db) { return insert_mark(db, jobId, kCollected); });
 }
 
 Result<bool> WakeMarks::is_collected(const std::string& jobId) {

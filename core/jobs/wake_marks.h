@@ -29,8 +29,9 @@ class WakeMarks {
   public:
     explicit WakeMarks(JobIndex& index) : index_(index) {}
 
-    // The owner read the job's terminal state: no wake-up for it from now on.
-    claude_jobs::Result<void> collected(const std::string& jobId);
+    // The owner read the job's terminal state: no wake-up for it from now on. Written in the
+    // background: a read never waits for the index's write lock.
+    void collected(const std::string& jobId);
     claude_jobs::Result<bool> is_collected(const std::string& jobId);
 
     // Claims the one wake-up of a job's end on `path`: true for the first claim, false when
