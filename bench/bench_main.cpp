@@ -185,17 +185,17 @@ private:
                 "from exit.json mtime to the reply");
         declare("wait_wakeup_visible_ms", "  of which after exit.json became visible", "ms",
                 std::nullopt, "from the rename of exit.json (job folder mtime) to the reply");
-        declare("channel_end_ms", "job end → channel notification", "ms", std::nullopt,
-                "from exit.json mtime; bounded by the 200 ms housekeeping pass that records it");
-        declare("channel_recorded_ms", "  of which after the end was recorded", "ms", 50,
+        declare("channel_end_ms", "job end → channel notification", "ms", 50,
+                "from exit.json mtime to the notification read by the client");
+        declare("channel_recorded_ms", "  of which after the end was recorded", "ms", std::nullopt,
                 "from the recorded end (meta ended_at) to the notification read");
-        declare("events_end_ms", "job end → events --follow line", "ms", std::nullopt,
-                "from exit.json mtime");
-        declare("events_recorded_ms", "  of which after the end was recorded", "ms", 50,
+        declare("events_end_ms", "job end → events --follow line", "ms", 50,
+                "from exit.json mtime to the line read");
+        declare("events_recorded_ms", "  of which after the end was recorded", "ms", std::nullopt,
                 "from the transition's time to the line read");
-        declare("hook_end_ms", "job end → hook-wait exit", "ms", std::nullopt,
-                "from exit.json mtime");
-        declare("hook_recorded_ms", "  of which after the end was recorded", "ms", 50,
+        declare("hook_end_ms", "job end → hook-wait exit", "ms", 50,
+                "from exit.json mtime to the exit noticed");
+        declare("hook_recorded_ms", "  of which after the end was recorded", "ms", std::nullopt,
                 "from the recorded end (endedAt) to the exit");
         declare("jobs_1k_ms", "claude_jobs, 1,000 jobs in index", "ms", 30);
         declare("jobs_1k_reply_bytes", "claude_jobs reply size, 1,000 jobs", "bytes", std::nullopt);

@@ -106,7 +106,7 @@ int run_events(const GlobalOptions& global, const EventsOptions& options) {
         auto last = index.last_transition();
         if (!last) return report_error(last.error());
         from = *last;
-        (*session)->app().start_housekeeping();  // ends are recorded even with no server
+        (*session)->app().start_housekeeping(false);  // ends are recorded even with no server
     }
     InterruptToken interrupt;
     bool gone = false;

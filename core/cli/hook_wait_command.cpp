@@ -114,7 +114,7 @@ int run_hook_wait(const GlobalOptions& global, const HookWaitOptions& options) {
     if (!slot.take()) return kExitOk;
     auto session = Session::open(global);
     if (!session) return kExitOk;
-    (*session)->app().start_housekeeping();  // ends are recorded even with no server
+    (*session)->app().start_housekeeping(false);  // ends are recorded even with no server
     auto& index = (*session)->app().index();
     auto deadline = std::chrono::steady_clock::now() +
                     std::chrono::milliseconds(static_cast<long long>(options.maxWaitSec * 1000));
