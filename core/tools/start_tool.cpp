@@ -109,7 +109,10 @@ json notify_json(const jobs::JobService& service, const std::string& jobId) {
     char buf[PATH_MAX];
     ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
     std::string exe = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "claude-jobs";
-    std::string command = shell_word(exe);
+    // The state dir as this server resolved it (possibly from its environment, which the
+    // model's shell does not have); a stateDir in the config file still wins, as it agrees.
+    std::string command = "CLAUDE_ASYNC_JOB_DIR=" + shell_word(service.config().stateDir) + " " +
+                          shell_word(exe);
     if (!service.config().sourcePath.empty())
         command += " --config " + shell_word(service.config().sourcePath);
     command += " wait " + jobId;

@@ -11,7 +11,20 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { startFakeApi } from './fake-anthropic.mjs';
-import { CLAUDE_BIN, E2E_DIR, FAKE_CLAUDE_BIN, SERVER_BIN, makeTempDir, pollUntil, removeTempDir } from './harness.mjs';
+import {
+  CLAUDE_BIN,
+  E2E_DIR,
+  FAKE_CLAUDE_BIN,
+  SERVER_BIN,
+  callTool,
+  cliEnv,
+  fakeClaudeConfig,
+  makeTempDir,
+  pollUntil,
+  removeTempDir,
+  runClaude,
+  startServer,
+} from './harness.mjs';
 
 const API_KEY = 'test-key-for-the-notify-e2e';
 const SOCKET = `cj-e2e-notify-${process.pid}`;
@@ -53,6 +66,7 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
     return d;
   };
   let stateDir;
+  const stateDirs = [];
 
   before(async () => {
     api = await startFakeApi();
@@ -62,8 +76,9 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
     const socketDir = path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid()}`);
     fs.rmSync(path.join(socketDir, SOCKET), { force: true });
     // A Stop hook's waiter outlives its session by design (bounded): end ours.
-    const hooks = stateDir ? path.join(stateDir, 'hooks') : null;
-    if (hooks && fs.existsSync(hooks)) {
+    for (const dir of stateDirs) {
+      const hooks = path.join(dir, 'hooks');
+      if (!fs.existsSync(hooks)) continue;
       for (const f of fs.readdirSync(hooks)) {
         const pid = Number(fs.readFileSync(path.join(hooks, f), 'utf8'));
         if (pid > 1) try { process.kill(pid, 'SIGTERM'); } catch {}
@@ -71,6 +86,42 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
     }
     await api.close();
     for (const d of dirs) removeTempDir(d);
+  });
+
+  test('run_in_background: the model runs notify.command, and a new turn starts when the job ends (-p)', async () => {
+    const server = await startServer({ config: fakeClaudeConfig() });
+    try {
+      const work = tempDir('cj-e2e-bg-work-');
+      const home = tempDir('cj-e2e-bg-home-');
+      const started = await callTool(server.client, 'claude_start', {
+        prompt: 'sleep 2\nsay the background answer',
+        workFolder: work,
+        label: 'bg',
+      });
+      const command = started.notify.command;
+      assert.match(command, new RegExp(` wait ${started.jobId}$`));
+      const bash = { command, run_in_background: true, description: 'Wait for the job' };
+      const r = await runClaude({
+        prompt: `call tool Bash ${JSON.stringify(bash)}\n`,
+        cwd: work,
+        env: cliEnv({ apiUrl: api.url, home }),
+        args: ['--dangerously-skip-permissions'],
+      });
+      assert.equal(r.code, 0, r.stderr);
+      const note = r.events.find((e) => e.type === 'system' && e.subtype === 'task_notification');
+      assert.ok(note, `a task notification: ${r.stdout.slice(-2000)}`);
+      assert.equal(note.status, 'completed', JSON.stringify(note));
+      const results = r.events.filter((e) => e.type === 'result');
+      assert.equal(results.length, 2, 'a second turn started when the job ended');
+      assert.match(results[1].result, /^background task finished: completed/);
+      const output = fs.readFileSync(note.output_file, 'utf8');
+      assert.match(output, new RegExp(started.jobId));
+      assert.match(output, /completed/);
+      assert.match(output, /result: the background answer/);
+      assert.ok(output.length < 1000, output);
+    } finally {
+      await server.close();
+    }
   });
 
   test('the plugin validates and installs from its local marketplace, offline', () => {
@@ -101,6 +152,7 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
     const home = tempDir('cj-e2e-hook-home-');
     const work = fs.realpathSync(tempDir('cj-e2e-hook-work-'));
     stateDir = tempDir('cj-e2e-hook-state-');
+    stateDirs.push(stateDir);
     const bin = tempDir('cj-e2e-hook-bin-');
     fs.symlinkSync(CLAUDE_BIN, path.join(bin, 'claude'));
     const configPath = path.join(stateDir, 'config.json');
@@ -168,5 +220,54 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
     assert.equal(wakeRequests(api).length, 1, 'exactly one wake-up, for one session');
     await pollUntil(() => /woken by a stop hook/.test(screen('one')), { timeoutMs: 10_000, label: `the answer on screen: ${screen('one')}\n${text}` });
     assert.doesNotMatch(screen('two'), /woken by a stop hook/);
+  });
+  test('the plugin: installed offline, its monitor or hook wakes the idle session once when its job ends', async () => {
+    const home = tempDir('cj-e2e-plug-home-');
+    const work = fs.realpathSync(tempDir('cj-e2e-plug-work-'));
+    const state = tempDir('cj-e2e-plug-state-');
+    stateDirs.push(state);
+    const bin = tempDir('cj-e2e-plug-bin-');
+    fs.symlinkSync(SERVER_BIN, path.join(bin, 'claude-jobs'));
+    const configPath = path.join(state, 'config.json');
+    fs.writeFileSync(configPath, JSON.stringify({ stateDir: state, claude: { path: FAKE_CLAUDE_BIN, permissionMode: '' } }));
+    preAnswer(home, work);
+    const env = {
+      HOME: home,
+      PATH: `${bin}:${process.env.PATH}`,
+      ANTHROPIC_BASE_URL: api.url,
+      ANTHROPIC_API_KEY: API_KEY,
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      CLAUDE_JOBS_CONFIG: configPath, // the plugin's server, monitor and hook all read it
+    };
+    for (const args of [['plugin', 'marketplace', 'add', PLUGIN_ROOT], ['plugin', 'install', 'background-jobs@background-jobs-local']]) {
+      const r = claude(args, env);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+    }
+    const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    const session = 'plug';
+    const r = tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', '-c', work, 'env', ...envArgs,
+      CLAUDE_BIN, '--dangerously-skip-permissions');
+    assert.equal(r.status, 0, r.stderr);
+    const screen = () => tmux('capture-pane', '-p', '-t', `=${session}:`).stdout;
+    await pollUntil(() => /❯/.test(screen()), { timeoutMs: 30_000, label: 'ready' });
+    await new Promise((res) => setTimeout(res, 4000)); // the plugin's server and monitor start
+    const before = api.requests.length;
+    const job = { prompt: 'sleep 4\nsay the plugin job says hi', workFolder: work, label: 'plugin wake' };
+    tmux('send-keys', '-t', `=${session}:`, '-l', `call tool mcp__plugin_background-jobs_claude-jobs__claude_start ${JSON.stringify(job)}`);
+    await new Promise((res) => setTimeout(res, 300));
+    tmux('send-keys', '-t', `=${session}:`, 'Enter');
+    await pollUntil(() => /called mcp__plugin_background-jobs_claude-jobs__claude_start/.test(screen()), {
+      timeoutMs: 30_000,
+      label: `the job started: ${screen()}`,
+    });
+    const told = () =>
+      api.requests.slice(before).filter((q) => {
+        const messages = q.body && Array.isArray(q.body.messages) ? q.body.messages : [];
+        const last = JSON.stringify(messages[messages.length - 1] || '');
+        return last.includes('the plugin job says hi') && !last.includes('call tool');
+      });
+    await pollUntil(() => told().length > 0, { timeoutMs: 60_000, intervalMs: 200, label: `a wake-up: ${screen()}` });
+    await new Promise((res) => setTimeout(res, 8000));
+    assert.equal(told().length, 1, 'one wake-up: the monitor and the hook share the end');
   });
 });
