@@ -246,7 +246,7 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
     const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
     const session = 'plug';
     const r = tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', '-c', work, 'env', ...envArgs,
-      CLAUDE_BIN, '--dangerously-skip-permissions');
+      CLAUDE_BIN, '--allowedTools', 'mcp__plugin_background-jobs_claude-jobs__claude_start');
     assert.equal(r.status, 0, r.stderr);
     const screen = () => tmux('capture-pane', '-p', '-t', `=${session}:`).stdout;
     await pollUntil(() => /❯/.test(screen()), { timeoutMs: 30_000, label: 'ready' });
