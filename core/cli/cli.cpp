@@ -54,6 +54,9 @@ void add_viewing(CLI::App& app, Chosen& chosen) {
     repeated(lsCmd, "--status,-s", ls->statuses, "only jobs in these states (repeat, or a,b)")
         ->check(CLI::IsMember(kStates));
     lsCmd->add_option("--label,-l", ls->label, "only jobs with this label");
+    lsCmd->add_option("--owner", ls->owner, "all, or mine: the jobs this Claude Code session started")
+        ->check(CLI::IsMember({"all", "mine"}))
+        ->capture_default_str();
     lsCmd->add_option("--limit,-n", ls->limit, "at most N jobs (1-1000)")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();

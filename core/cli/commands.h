@@ -15,6 +15,7 @@ namespace cj::cli {
 struct ListOptions {
     std::vector<std::string> statuses;
     std::string label;
+    std::string owner = "all";  // all | mine (this Claude Code session's jobs)
     int limit = 50;
     bool json = false;
 };

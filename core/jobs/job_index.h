@@ -41,6 +41,8 @@ struct InsertOutcome {
 struct ListFilter {
     std::vector<JobState> states;  // empty = all
     std::string label;             // "" = any
+    // Only the jobs of this owner (same_owner: its process, or its host session); nullopt = any.
+    std::optional<JobOwner> owner;
     int limit = 50;
     std::int64_t beforeSeq = 0;  // cursor: only jobs older than this (0 = from the newest)
 };

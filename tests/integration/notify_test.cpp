@@ -153,6 +153,30 @@ TEST_F(NotifyTest, EventsTextLinesAndOwnerAndJobFilters) {
     EXPECT_TRUE(has(unknown.err, "CLAUDE_CODE_SESSION_ID")) << unknown.err;
 }
 
+TEST_F(NotifyTest, JobsAndLsFilterByOwner) {
+    auto a = server("session-a");
+    auto b = server("session-b");
+    std::string ofA = start(*a, "say a")["jobId"];
+    std::string ofB = start(*b, "say b")["jobId"];
+    auto ids = [](const json& listed) {
+        std::set<std::string> out;
+        for (const auto& j : listed["jobs"]) out.insert(j["jobId"].get<std::string>());
+        return out;
+    };
+    EXPECT_EQ(ids(a->ok("claude_jobs", {{"owner", "mine"}})), std::set<std::string>{ofA});
+    EXPECT_EQ(ids(b->ok("claude_jobs", {{"owner", "mine"}})), std::set<std::string>{ofB});
+    EXPECT_EQ(ids(a->ok("claude_jobs", json::object())).size(), 2u);
+    EXPECT_EQ(a->ok("claude_jobs", {{"owner", "mine"}})["counts"].value("running", 0) +
+                  a->ok("claude_jobs", {{"owner", "mine"}})["counts"].value("completed", 0),
+              1);
+    CliOptions asB{{{"CLAUDE_CODE_SESSION_ID", "session-b"}}, std::nullopt, ""};
+    CliResult ls = run_cli(cli_args({"ls", "--owner", "mine", "--json"}), asB);
+    ASSERT_EQ(ls.status, 0) << ls.err;
+    EXPECT_EQ(ids(json::parse(ls.out)), std::set<std::string>{ofB});
+    CliOptions none{{{"CLAUDE_CODE_SESSION_ID", std::nullopt}}, std::nullopt, ""};
+    EXPECT_EQ(run_cli(cli_args({"ls", "--owner", "mine"}), none).status, 2);
+}
+
 TEST_F(NotifyTest, EventsOnAMissingStateDirSaysSo) {
     TempDir empty("cj-notify-empty");
     std::string config = empty.write("config.json",
