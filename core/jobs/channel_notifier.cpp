@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/jobs/end_summary.h"
+#include "core/transcript/text.h"
 #include "core/util/clock.h"
 
 namespace cj::jobs {
@@ -23,6 +24,20 @@ json channel_params(const JobRecord& job) {
         meta["cost_usd"] = cost;
     }
     return {{"content", end_sentence(end)}, {"meta", meta}};
+}
+
+json awaiting_params(const JobRecord& job, const InteractiveState& state) {
+    std::string label = transcript::one_line(job.label, 80);
+    std::string what = state.state == "asking" ? "asks: \"" + transcript::one_line(state.question, 300) + "\""
+                                               : "waits for input";
+    std::string content = "claude-jobs job " + job.id + (label.empty() ? "" : " (" + label + ")") +
+                          " " + what;
+    if (state.state != "asking" && !state.lastText.empty())
+        content += "; its last answer begins: \"" +
+                   transcript::one_line(state.lastText, kSummaryResultBytes) + "\"";
+    json meta = {{"job_id", job.id}, {"status", state.state}};
+    if (!label.empty()) meta["label"] = label;
+    return {{"content", content + " (claude_send answers it)."}, {"meta", meta}};
 }
 
 ChannelNotifier::ChannelNotifier(JobService& service, Send send)
@@ -52,7 +67,12 @@ ChannelNotifier::~ChannelNotifier() {
 void ChannelNotifier::loop() {
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-        wake_.wait(lock, [this] { return stopping_ || !ended_.empty(); });
+        if (!wake_.wait_for(lock, kInteractivePoll, [this] { return stopping_ || !ended_.empty(); })) {
+            lock.unlock();
+            look_at_interactive_jobs();
+            lock.lock();
+            continue;
+        }
         if (stopping_) return;
         std::string id = std::move(ended_.front());
         ended_.pop_front();
@@ -60,6 +80,23 @@ void ChannelNotifier::loop() {
         tell(id);
         lock.lock();
     }
+}
+
+void ChannelNotifier::look_at_interactive_jobs() {
+    auto active = service_.index().active();
+    if (!active) return;
+    std::map<std::string, bool> seen;
+    for (const auto& job : *active) {
+        if (job.state != JobState::Running || job.owner.instance != service_.self().instance) continue;
+        auto state = read_interactive_state(service_.job_dir(job.id));
+        if (!state) continue;  // not interactive
+        bool awaiting = awaits_input(*state);
+        auto before = awaiting_.find(job.id);
+        if (awaiting && (before == awaiting_.end() || !before->second))
+            send_(kChannelMethod, awaiting_params(job, *state));
+        seen[job.id] = awaiting;
+    }
+    awaiting_ = std::move(seen);  // ended jobs drop out
 }
 
 void ChannelNotifier::tell(const std::string& jobId) {

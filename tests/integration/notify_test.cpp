@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -321,6 +322,43 @@ TEST_F(NotifyTest, ChannelNotificationGoesToTheStartingConnectionOnce) {
     int count = 0;
     for (const auto& line : owner->stdout_lines()) count += has(line, "notifications/claude/channel");
     EXPECT_EQ(count, 1) << "once";
+}
+
+// An interactive job's state comes from its interactive.jsonl (written by the tmux backend and
+// Claude Code's hooks); here the records are appended by hand to a running job.
+TEST_F(NotifyTest, ChannelTellsWhenAnInteractiveJobWaitsOrAsksOnceEachTime) {
+    auto owner = server("session-a");
+    auto other = server("session-a");
+    std::string id = start(*owner, "sleep 30", {{"label", "talk"}})["jobId"];
+    std::string file = state_.path() + "/jobs/" + id + "/interactive.jsonl";
+    auto append = [&](const json& record) {
+        std::ofstream(file, std::ios::app) << record.dump() << "\n";
+    };
+    auto channel = [](const std::string& status) {
+        return [status](const json& m) {
+            return m.value("method", "") == "notifications/claude/channel" &&
+                   m["params"]["meta"].value("status", "") == status;
+        };
+    };
+    append({{"event", "Stop"}, {"lastText", "Which file do you mean?"}});
+    auto waiting = owner->wait_message(channel("waiting_for_input"), 10s);
+    ASSERT_TRUE(waiting.has_value());
+    EXPECT_EQ((*waiting)["params"]["meta"]["job_id"], id);
+    EXPECT_TRUE(has((*waiting)["params"]["content"].get<std::string>(), "Which file do you mean?"));
+    append({{"event", "Notification"}, {"notificationType", "idle_prompt"}});
+    std::this_thread::sleep_for(1s);
+    append({{"event", "InputSent"}});
+    std::this_thread::sleep_for(600ms);
+    append({{"event", "Notification"}, {"notificationType", "permission_prompt"},
+            {"message", "Allow Bash?"}});
+    auto asking = owner->wait_message(channel("asking"), 10s);
+    ASSERT_TRUE(asking.has_value());
+    EXPECT_TRUE(has((*asking)["params"]["content"].get<std::string>(), "Allow Bash?"));
+    int waits = 0;
+    for (const auto& line : owner->stdout_lines()) waits += has(line, "\"waiting_for_input\"");
+    EXPECT_EQ(waits, 1) << "told once per wait, not again for the idle reminder";
+    EXPECT_FALSE(other->wait_message(channel("asking"), 300ms).has_value()) << "owner only";
+    owner->ok("claude_cancel", {{"jobId", id}, {"graceSec", 1}});
 }
 
 TEST_F(NotifyTest, ChannelCapabilityIsDeclaredAndCanBeTurnedOff) {
