@@ -57,4 +57,18 @@ TEST(EndSummaryTest, ChannelParamsHaveContentAndStringValuedMeta) {
     for (const auto& [key, value] : meta.items()) EXPECT_TRUE(value.is_string()) << key;
 }
 
+TEST(EndSummaryTest, AwaitingParamsSayWhatTheInteractiveJobWaitsFor) {
+    JobRecord job = ended_job("");
+    job.state = JobState::Running;
+    cj::jobs::InteractiveState waiting{"waiting_for_input", "", "Which file?\nA or B", ""};
+    auto w = cj::jobs::awaiting_params(job, waiting);
+    EXPECT_EQ(w["meta"]["status"], "waiting_for_input");
+    EXPECT_NE(w["content"].get<std::string>().find("Which file? A or B"), std::string::npos);
+    cj::jobs::InteractiveState asking{"asking", "Allow Bash?", "", ""};
+    auto a = cj::jobs::awaiting_params(job, asking);
+    EXPECT_EQ(a["meta"]["status"], "asking");
+    EXPECT_NE(a["content"].get<std::string>().find("asks: \"Allow Bash?\""), std::string::npos);
+    for (const auto& [key, value] : a["meta"].items()) EXPECT_TRUE(value.is_string()) << key;
+}
+
 }  // namespace
