@@ -17,7 +17,8 @@ constexpr const char* kDescription =
     "claude-jobs runs Claude Code jobs in the background. With no subcommand it serves MCP on\n"
     "stdin/stdout (register it with your MCP client: claude-jobs register); the subcommands\n"
     "look at and steer the same jobs from a terminal. Exit statuses: 0 ok, 1 failed,\n"
-    "2 bad usage; wait: 1 some job did not complete, 3 timed out; 130 interrupted.";
+    "2 bad usage; wait: 1 some job did not complete, 3 timed out; hook-wait: 2 a job ended\n"
+    "(its summary is on stderr); 130 interrupted.";
 
 const std::vector<std::string>& kStates = jobs::all_state_names();
 const std::vector<std::string>& kModes = jobs::permission_modes();
