@@ -100,6 +100,7 @@ void ChannelNotifier::look_at_interactive_jobs() {
 }
 
 void ChannelNotifier::tell(const std::string& jobId) {
+    if (service_.being_waited(jobId)) return;  // the wait's answer tells it
     auto claimed = service_.wake_marks().claim(jobId, WakePath::Channel);
     if (!claimed || !*claimed) return;  // collected, told already, or the index is locked
     auto job = service_.index().get(jobId);

@@ -61,10 +61,21 @@ Result<JobView> JobService::check(const std::string& id, const ViewOptions& opti
 Result<WaitOutcome> JobService::wait(const std::vector<std::string>& ids, WaitMode mode,
                                      std::chrono::milliseconds timeout, util::CancelToken& cancel,
                                      const std::function<void(const WaitOutcome&)>& progress) {
+    {
+        std::lock_guard<std::mutex> lock(waitingMutex_);
+        for (const auto& id : ids) waiting_.insert(id);
+    }
     auto out = waiter_.wait(ids, mode, timeout, cancel, progress);
     if (out)
         for (const auto& view : out->done) note_collected(view.job);
+    std::lock_guard<std::mutex> lock(waitingMutex_);
+    for (const auto& id : ids) waiting_.erase(waiting_.find(id));
     return out;
+}
+
+bool JobService::being_waited(const std::string& id) const {
+    std::lock_guard<std::mutex> lock(waitingMutex_);
+    return waiting_.count(id) > 0;
 }
 
 void JobService::note_collected(const JobRecord& job) {

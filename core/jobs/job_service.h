@@ -17,6 +17,8 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -73,6 +75,9 @@ class JobService {
     // What owners already know of their jobs' ends: no wake-up for an end the owner read.
     WakeMarks& wake_marks() { return marks_; }
     JobIndex& index() { return index_; }
+    // Whether a claude_wait of this process is waiting on the job right now: its end will be
+    // read there (collected), so a wake-up for it would be a second telling.
+    bool being_waited(const std::string& id) const;
 
     const config::Config& config() const { return config_; }
     const JobOwner& self() const { return self_; }
@@ -82,6 +87,8 @@ class JobService {
     // The owner read a terminal state (claude_check, claude_wait): it needs no wake-up.
     void note_collected(const JobRecord& job);
 
+    mutable std::mutex waitingMutex_;
+    std::multiset<std::string> waiting_;  // ids of the waits in progress
     // Declared in the order they are built: each room only uses those above it.
     config::Config config_;
     JobIndex& index_;

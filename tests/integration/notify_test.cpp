@@ -361,6 +361,23 @@ TEST_F(NotifyTest, ChannelTellsWhenAnInteractiveJobWaitsOrAsksOnceEachTime) {
     owner->ok("claude_cancel", {{"jobId", id}, {"graceSec", 1}});
 }
 
+TEST_F(NotifyTest, NoChannelNotificationForAnEndTheConnectionWaitedFor) {
+    auto owner = server("session-a");
+    for (int i = 0; i < 3; ++i) {
+        std::string id = start(*owner, "sleep 1")["jobId"];
+        json waited = owner->ok("claude_wait", {{"jobIds", {id}}, {"timeoutSec", 20}});
+        ASSERT_EQ(waited["done"].size(), 1u);
+    }
+    EXPECT_FALSE(owner
+                     ->wait_message(
+                         [](const json& m) {
+                             return m.value("method", "") == "notifications/claude/channel";
+                         },
+                         1s)
+                     .has_value())
+        << "the wait's answer told it";
+}
+
 TEST_F(NotifyTest, ChannelCapabilityIsDeclaredAndCanBeTurnedOff) {
     json config = default_config(state_.path());
     Server on(state_.path(), config);
