@@ -24,8 +24,10 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv,
         throw std::runtime_error("pipe failed");
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
-    if (stdinText) posix_spawn_file_actions_adddup2(&actions, in[0], 0);
-    else posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    if (stdinText)
+        posix_spawn_file_actions_adddup2(&actions, in[0], 0);
+    else
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
     posix_spawn_file_actions_adddup2(&actions, out[1], 1);
     std::vector<std::string> env;
     for (char** e = environ; *e; ++e) env.emplace_back(*e);

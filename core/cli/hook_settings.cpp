@@ -71,10 +71,12 @@ Result<Merged> merge_stop_hook(const std::string& existingText, const std::strin
     out.config = std::move(*parsed);
     if (!out.config.contains("hooks")) out.config["hooks"] = ordered_json::object();
     auto& hooks = out.config["hooks"];
-    if (!hooks.is_object()) return make_error(ErrorCode::InvalidArgument, "its hooks is not an object");
+    if (!hooks.is_object())
+        return make_error(ErrorCode::InvalidArgument, "its hooks is not an object");
     if (!hooks.contains("Stop")) hooks["Stop"] = ordered_json::array();
     auto& stop = hooks["Stop"];
-    if (!stop.is_array()) return make_error(ErrorCode::InvalidArgument, "its hooks.Stop is not a list");
+    if (!stop.is_array())
+        return make_error(ErrorCode::InvalidArgument, "its hooks.Stop is not a list");
     ordered_json hook = {{"type", "command"},
                          {"command", command},
                          {"asyncRewake", true},

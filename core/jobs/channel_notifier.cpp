@@ -28,10 +28,11 @@ json channel_params(const JobRecord& job) {
 
 json awaiting_params(const JobRecord& job, const InteractiveState& state) {
     std::string label = transcript::one_line(job.label, 80);
-    std::string what = state.state == "asking" ? "asks: \"" + transcript::one_line(state.question, 300) + "\""
-                                               : "waits for input";
-    std::string content = "claude-jobs job " + job.id + (label.empty() ? "" : " (" + label + ")") +
-                          " " + what;
+    std::string what = state.state == "asking"
+                           ? "asks: \"" + transcript::one_line(state.question, 300) + "\""
+                           : "waits for input";
+    std::string content =
+        "claude-jobs job " + job.id + (label.empty() ? "" : " (" + label + ")") + " " + what;
     if (state.state != "asking" && !state.lastText.empty())
         content += "; its last answer begins: \"" +
                    transcript::one_line(state.lastText, kSummaryResultBytes) + "\"";
@@ -67,7 +68,8 @@ ChannelNotifier::~ChannelNotifier() {
 void ChannelNotifier::loop() {
     std::unique_lock<std::mutex> lock(mutex_);
     for (;;) {
-        if (!wake_.wait_for(lock, kInteractivePoll, [this] { return stopping_ || !ended_.empty(); })) {
+        if (!wake_.wait_for(lock, kInteractivePoll,
+                            [this] { return stopping_ || !ended_.empty(); })) {
             lock.unlock();
             look_at_interactive_jobs();
             lock.lock();
@@ -87,7 +89,8 @@ void ChannelNotifier::look_at_interactive_jobs() {
     if (!active) return;
     std::map<std::string, bool> seen;
     for (const auto& job : *active) {
-        if (job.state != JobState::Running || job.owner.instance != service_.self().instance) continue;
+        if (job.state != JobState::Running || job.owner.instance != service_.self().instance)
+            continue;
         auto state = read_interactive_state(service_.job_dir(job.id));
         if (!state) continue;  // not interactive
         bool awaiting = awaits_input(*state);

@@ -1,8 +1,8 @@
 // Channel notifications (Claude Code's `notifications/claude/channel`, docs/notifications.md):
 // when a job that this server process started ends, its client is sent one notification
 // with a short `content` (the end in one sentence) and string-valued `meta` (job_id, status,
-// label, reason, ended_at, cost_usd) — once per end (the channel's told mark is claimed in the index),
-// and not for an end the owner already read with claude_check or claude_wait. One stdio
+// label, reason, ended_at, cost_usd) — once per end (the channel's told mark is claimed in the
+// index), and not for an end the owner already read with claude_check or claude_wait. One stdio
 // server is one client connection, so "started here" is "started by this connection".
 // An interactive job (tmux) of this connection that starts waiting for input or asks a question
 // is told too, once each time it does (its interactive.jsonl is looked at every
@@ -56,7 +56,8 @@ class ChannelNotifier {
     std::condition_variable wake_;
     std::deque<std::string> ended_;  // ends of our jobs, not yet told
     bool stopping_ = false;
-    std::map<std::string, bool> awaiting_;  // running interactive jobs: awaiting input when last seen
+    std::map<std::string, bool>
+        awaiting_;  // running interactive jobs: awaiting input when last seen
     std::thread thread_;
     int subscription_ = 0;
 };

@@ -13,8 +13,8 @@ namespace cj::jobs {
 struct EndSummary {
     std::string jobId;
     std::string label;
-    std::string state;     // "completed", "failed", ...
-    std::string reason;    // one line
+    std::string state;       // "completed", "failed", ...
+    std::string reason;      // one line
     std::string firstLines;  // the start of the result text, one line, at most kResultBytes
     double costUsd = 0;
     bool hasCost = false;

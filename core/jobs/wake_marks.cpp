@@ -63,14 +63,15 @@ Result<bool> WakeMarks::is_collected(const std::string& jobId) {
 
 Result<bool> WakeMarks::claim(const std::string& jobId, WakePath path) {
     bool claimed = false;
-    auto r = index_.write_with([&claimed, jobId, mark = told_mark(path)](sqlite3* db) -> Result<void> {
-        auto collected = has_mark(db, jobId, kCollected);
-        if (!collected) return collected.error();
-        if (*collected) return {};
-        if (auto inserted = insert_mark(db, jobId, mark); !inserted) return inserted;
-        claimed = sqlite3_changes(db) == 1;
-        return {};
-    });
+    auto r =
+        index_.write_with([&claimed, jobId, mark = told_mark(path)](sqlite3* db) -> Result<void> {
+            auto collected = has_mark(db, jobId, kCollected);
+            if (!collected) return collected.error();
+            if (*collected) return {};
+            if (auto inserted = insert_mark(db, jobId, mark); !inserted) return inserted;
+            claimed = sqlite3_changes(db) == 1;
+            return {};
+        });
     if (!r) return r.error();
     return claimed;
 }

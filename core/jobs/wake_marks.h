@@ -40,8 +40,8 @@ class WakeMarks {
 
     // Ids of ended jobs started in host session `session` that were neither collected nor
     // told on `path`, in the order they ended (at most `limit`).
-    claude_jobs::Result<std::vector<std::string>> untold(const std::string& session,
-                                                         WakePath path, int limit);
+    claude_jobs::Result<std::vector<std::string>> untold(const std::string& session, WakePath path,
+                                                         int limit);
 
   private:
     JobIndex& index_;

@@ -180,8 +180,8 @@ TEST_F(NotifyTest, JobsAndLsFilterByOwner) {
 
 TEST_F(NotifyTest, EventsOnAMissingStateDirSaysSo) {
     TempDir empty("cj-notify-empty");
-    std::string config = empty.write("config.json",
-                                     json{{"stateDir", empty.path() + "/nothing-here"}}.dump());
+    std::string config =
+        empty.write("config.json", json{{"stateDir", empty.path() + "/nothing-here"}}.dump());
     CliResult r = run_cli({"--config", config, "events", "--follow"}, {}, 10s);
     EXPECT_EQ(r.status, 1);
     EXPECT_TRUE(has(r.err, "no job index in the state dir " + empty.path() + "/nothing-here"))
@@ -239,11 +239,12 @@ TEST_F(NotifyTest, EventsUntoldTellsEachEndOnceSharedWithTheHook) {
 
 TEST_F(NotifyTest, HookWaitWakesItsSessionOncePerEnd) {
     auto s = server("session-a");
-    std::string id = start(*s, "sleep 2\nsay the answer is 42", {{"label", "deep thought"}})["jobId"];
+    std::string id =
+        start(*s, "sleep 2\nsay the answer is 42", {{"label", "deep thought"}})["jobId"];
     CliResult woke = hook_wait(hook_input("session-a"), 30);
     EXPECT_EQ(woke.status, 2) << woke.err;
-    EXPECT_TRUE(has(woke.err, id) && has(woke.err, "deep thought") &&
-                has(woke.err, "completed") && has(woke.err, "the answer is 42"))
+    EXPECT_TRUE(has(woke.err, id) && has(woke.err, "deep thought") && has(woke.err, "completed") &&
+                has(woke.err, "the answer is 42"))
         << woke.err;
     EXPECT_EQ(std::count(woke.err.begin(), woke.err.end(), '\n'), 1) << "one paragraph";
     EXPECT_TRUE(woke.out.empty());
@@ -273,9 +274,9 @@ TEST_F(NotifyTest, HookWaitIgnoresOtherSessionsAndEndsAlreadyRead) {
 TEST_F(NotifyTest, HookWaitWithBadInputExitsZeroQuietly) {
     auto s = server("session-a");
     start(*s, "say hi");
-    for (std::string input : {std::string(""), std::string("{not json"), std::string("[1,2]"),
-                              std::string(R"({"session_id": 7})"),
-                              std::string(R"({"session_id": "../../etc"})")}) {
+    for (std::string input :
+         {std::string(""), std::string("{not json"), std::string("[1,2]"),
+          std::string(R"({"session_id": 7})"), std::string(R"({"session_id": "../../etc"})")}) {
         auto began = std::chrono::steady_clock::now();
         CliResult r = hook_wait(input, 60, 20s);
         EXPECT_EQ(r.status, 0) << input << ": " << r.err;
@@ -320,7 +321,8 @@ TEST_F(NotifyTest, ChannelNotificationGoesToTheStartingConnectionOnce) {
     std::this_thread::sleep_for(1s);
     EXPECT_FALSE(other->wait_message(isChannel, 500ms).has_value()) << "not the other connection";
     int count = 0;
-    for (const auto& line : owner->stdout_lines()) count += has(line, "notifications/claude/channel");
+    for (const auto& line : owner->stdout_lines())
+        count += has(line, "notifications/claude/channel");
     EXPECT_EQ(count, 1) << "once";
 }
 
@@ -349,7 +351,8 @@ TEST_F(NotifyTest, ChannelTellsWhenAnInteractiveJobWaitsOrAsksOnceEachTime) {
     std::this_thread::sleep_for(1s);
     append({{"event", "InputSent"}});
     std::this_thread::sleep_for(600ms);
-    append({{"event", "Notification"}, {"notificationType", "permission_prompt"},
+    append({{"event", "Notification"},
+            {"notificationType", "permission_prompt"},
             {"message", "Allow Bash?"}});
     auto asking = owner->wait_message(channel("asking"), 10s);
     ASSERT_TRUE(asking.has_value());
@@ -438,11 +441,10 @@ TEST_F(NotifyTest, NotifyCommandWaitsForTheJobAndSaysHowItEnded) {
 TEST_F(NotifyTest, RegisterHooksMergesTheStopHookIdempotentlyWithABackup) {
     TempDir home("cj-notify-home");
     TempDir noBin("cj-notify-nobin");
-    std::string settings = home.write(".claude/settings.json",
-                                      R"({"theme":"dark","hooks":{"PreToolUse":[]}})");
-    std::map<std::string, std::optional<std::string>> env = {{"HOME", home.path()},
-                                                             {"CLAUDE_CONFIG_DIR", std::nullopt},
-                                                             {"PATH", noBin.path()}};
+    std::string settings =
+        home.write(".claude/settings.json", R"({"theme":"dark","hooks":{"PreToolUse":[]}})");
+    std::map<std::string, std::optional<std::string>> env = {
+        {"HOME", home.path()}, {"CLAUDE_CONFIG_DIR", std::nullopt}, {"PATH", noBin.path()}};
     auto reg = [&] {
         return run_cli(cli_args({"register", "--client", "claude-code", "--hooks"}),
                        CliOptions{env, std::nullopt, home.path()});

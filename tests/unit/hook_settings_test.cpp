@@ -40,8 +40,8 @@ TEST(HookSettingsTest, ASecondMergeChangesNothingAndAnOldHookIsUpdated) {
     ASSERT_TRUE(second.ok());
     EXPECT_EQ(second->change, Change::Unchanged);
     EXPECT_EQ(second->config, first->config);
-    auto moved = merge_stop_hook(first->config.dump(),
-                                 "/new/place/claude-jobs hook-wait --max-wait 3300");
+    auto moved =
+        merge_stop_hook(first->config.dump(), "/new/place/claude-jobs hook-wait --max-wait 3300");
     ASSERT_TRUE(moved.ok());
     EXPECT_EQ(moved->change, Change::Updated);
     ASSERT_EQ(moved->config["hooks"]["Stop"].size(), 1u) << "updated in place, not added";

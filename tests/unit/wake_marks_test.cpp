@@ -37,7 +37,8 @@ class WakeMarksTest : public ::testing::Test {
         r.owner.instance = "server-1";
         r.owner.session = session;
         ASSERT_TRUE(index_->insert(r, 10).ok());
-        auto done = index_->finish(id, JobState::Completed, 0, "completed: exit code 0", "", "", at);
+        auto done =
+            index_->finish(id, JobState::Completed, 0, "completed: exit code 0", "", "", at);
         ASSERT_TRUE(done.ok() && *done);
     }
     std::vector<std::string> untold(const std::string& session, WakePath path) {
