@@ -415,6 +415,7 @@ TEST_F(NotifyTest, StartWithWaitSecReturnsTheEndOfAShortJobAndRunningForALongOne
     EXPECT_EQ(slow["status"], "running");
     EXPECT_FALSE(slow.contains("job"));
     EXPECT_GE(std::chrono::steady_clock::now() - began, 1900ms);
+    s->ok("claude_cancel", {{"jobId", slow["jobId"]}, {"graceSec", 1}});
     json tooLong = s->call("claude_start", {{"prompt", "say x"}, {"waitSec", 46}});
     EXPECT_TRUE(tooLong["isError"].get<bool>()) << tooLong.dump();
 }
