@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -26,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/bench_support.h"
+#include "bench/child_process.h"
 #include "bench/mcp_client.h"
 
 namespace cj::bench {
@@ -66,7 +68,7 @@ const char* kUsage =
     "  --events-mib N  size of the big event log (default 100)\n"
     "  --bin-dir DIR   where claude-jobs, claude-jobs-runner and fake-claude are\n"
     "                  (default: this program's folder)\n"
-    "  --only GROUPS   run only these groups, comma-separated: startup, tools, wait,\n"
+    "  --only GROUPS   run only these groups, comma-separated: startup, tools, wait, notify,\n"
     "                  list, bigcheck, burst\n";
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
@@ -131,6 +133,10 @@ public:
         if (want("bigcheck"))
             guarded({"check_big_cold_ms", "check_big_ms", "check_big_reply_bytes"},
                     [&] { big_check(); });
+        if (want("notify"))
+            guarded({"channel_end_ms", "channel_recorded_ms", "events_end_ms", "events_recorded_ms",
+                     "hook_end_ms", "hook_recorded_ms"},
+                    [&] { notify_latency(); });
         if (want("burst"))
             guarded({"start_50_total_ms", "server_rss_50_mib", "runner_rss_mib", "runner_pss_mib"},
                     [&] { burst(); });
@@ -179,6 +185,18 @@ private:
                 "from exit.json mtime to the reply");
         declare("wait_wakeup_visible_ms", "  of which after exit.json became visible", "ms",
                 std::nullopt, "from the rename of exit.json (job folder mtime) to the reply");
+        declare("channel_end_ms", "job end → channel notification", "ms", 50,
+                "from exit.json mtime to the notification read by the client");
+        declare("channel_recorded_ms", "  of which after the end was recorded", "ms", std::nullopt,
+                "from the recorded end (meta ended_at) to the notification read");
+        declare("events_end_ms", "job end → events --follow line", "ms", 50,
+                "from exit.json mtime to the line read");
+        declare("events_recorded_ms", "  of which after the end was recorded", "ms", std::nullopt,
+                "from the transition's time to the line read");
+        declare("hook_end_ms", "job end → hook-wait exit", "ms", 50,
+                "from exit.json mtime to the exit noticed");
+        declare("hook_recorded_ms", "  of which after the end was recorded", "ms", std::nullopt,
+                "from the recorded end (endedAt) to the exit");
         declare("jobs_1k_ms", "claude_jobs, 1,000 jobs in index", "ms", 30);
         declare("jobs_1k_reply_bytes", "claude_jobs reply size, 1,000 jobs", "bytes", std::nullopt);
         declare("jobs_10k_ms", "claude_jobs, 10,000 jobs in index", "ms", 30);
@@ -309,6 +327,79 @@ private:
             row("wait_wakeup_visible_ms").samples.push_back(
                 static_cast<double>(r.receivedWallNs - *visible) / 1e6);
         }
+    }
+
+    static double ms_since(std::int64_t wallNs, std::optional<std::int64_t> fromNs) {
+        if (!fromNs) throw std::runtime_error("no end time");
+        return static_cast<double>(wallNs - *fromNs) / 1e6;
+    }
+
+    std::optional<std::int64_t> exit_ns(const std::string& state, const std::string& id) {
+        return mtime_ns(state + "/jobs/" + id + "/exit.json");
+    }
+
+    // Job end → each wake path: the channel notification, an events --follow line, the Stop
+    // hook's hook-wait exit. One server (the jobs' owner, in host session "bench"), the
+    // follower and the hook beside it, as in a Claude Code session.
+    void notify_latency() {
+        std::string state = new_state_dir("notify");
+        ::setenv("CLAUDE_CODE_SESSION_ID", "bench-session", 1);
+        McpClient c(options_.binDir, state, config(state, 8));
+        ::unsetenv("CLAUDE_CODE_SESSION_ID");
+        c.initialize();
+        std::string cli = options_.binDir + "/claude-jobs";
+        std::string cfg = state + "/config.json";
+        ChildProcess events({cli, "--config", cfg, "events", "--follow", "--json"}, std::nullopt);
+        std::this_thread::sleep_for(milliseconds(500));
+        for (int i = 0; i < options_.repeat + 1; ++i) {
+            check_interrupt();
+            std::string id = start_job(c, "sleep 0.3");
+            Reply r = c.notification("notifications/claude/channel", std::chrono::seconds(20));
+            const json& meta = r.message["params"]["meta"];
+            if (meta.value("job_id", "") != id) throw std::runtime_error("a channel for another job");
+            auto recorded = iso_ns(meta.value("ended_at", ""));
+            std::int64_t lineAt = 0, lineRecorded = 0;
+            while (auto line = events.line(std::chrono::seconds(20))) {
+                json j = json::parse(line->first, nullptr, false);
+                if (j.value("jobId", "") != id || !j.value("terminal", false)) continue;
+                lineAt = line->second;
+                lineRecorded = iso_ns(j.value("at", "")).value_or(0);
+                break;
+            }
+            if (!lineAt) throw std::runtime_error("no events line for " + id);
+            c.call("claude_check", {{"jobId", id}, {"tailBytes", 0}});  // read: not the hook's
+            if (i == 0) continue;
+            row("channel_end_ms").samples.push_back(ms_since(r.receivedWallNs, exit_ns(state, id)));
+            row("channel_recorded_ms").samples.push_back(ms_since(r.receivedWallNs, recorded));
+            row("events_end_ms").samples.push_back(ms_since(lineAt, exit_ns(state, id)));
+            row("events_recorded_ms").samples.push_back(ms_since(lineAt, lineRecorded));
+        }
+        std::string input = json{{"session_id", "bench-session"}, {"stop_hook_active", false}}.dump();
+        for (int i = 0; i < options_.repeat + 1; ++i) {
+            check_interrupt();
+            ChildProcess hook({cli, "--config", cfg, "hook-wait", "--max-wait", "30"}, input);
+            std::this_thread::sleep_for(milliseconds(300));  // it is waiting
+            std::string id = start_job(c, "sleep 0.3");
+            auto exited = hook.wait(std::chrono::seconds(30));
+            if (!exited || exited->first != 2) throw std::runtime_error("hook-wait did not wake");
+            Reply view = c.call("claude_check", {{"jobId", id}, {"tailBytes", 0}});
+            auto recorded = iso_ns(view.message["result"]["structuredContent"].value("endedAt", ""));
+            if (i == 0) continue;
+            row("hook_end_ms").samples.push_back(ms_since(exited->second, exit_ns(state, id)));
+            row("hook_recorded_ms").samples.push_back(ms_since(exited->second, recorded));
+        }
+    }
+
+    // "2026-12-05T05:36:19.123Z" as ns since the epoch.
+    static std::optional<std::int64_t> iso_ns(const std::string& text) {
+        std::tm tm{};
+        int ms = 0;
+        if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &tm.tm_year, &tm.tm_mon,
+                        &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7)
+            return std::nullopt;
+        tm.tm_year -= 1900;
+        tm.tm_mon -= 1;
+        return (static_cast<std::int64_t>(::timegm(&tm)) * 1000 + ms) * 1'000'000;
     }
 
     // 5: listing with the index pre-filled with finished jobs.

@@ -142,6 +142,22 @@ Reply McpClient::request(const std::string& method, const json& params,
     throw std::runtime_error("no response to " + method + " (server log: " + stderrPath_ + ")");
 }
 
+Reply McpClient::notification(const std::string& method, std::chrono::milliseconds timeout) {
+    std::string line;
+    auto deadline = Clock::now() + timeout;
+    while (read_line(line, deadline)) {
+        json message = json::parse(line, nullptr, false);
+        if (!message.is_object() || message.value("method", "") != method) continue;
+        Reply reply;
+        reply.received = Clock::now();
+        reply.receivedWallNs = wall_ns();
+        reply.bytes = line.size();
+        reply.message = std::move(message);
+        return reply;
+    }
+    throw std::runtime_error("no " + method + " (server log: " + stderrPath_ + ")");
+}
+
 Reply McpClient::initialize() {
     Reply r = request("initialize", {{"protocolVersion", "2025-06-18"},
                                      {"capabilities", json::object()},

@@ -50,6 +50,10 @@ public:
     Reply call(const std::string& tool, const json& args,
                std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+    // Reads until a notification with this method arrives (other lines are skipped); throws on
+    // timeout or EOF. The reply's message is the notification.
+    Reply notification(const std::string& method, std::chrono::milliseconds timeout);
+
     // Closes stdin and waits for the server to exit (SIGKILL after the grace period).
     void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
 

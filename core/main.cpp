@@ -14,6 +14,7 @@
 #include "core/app/selftest.h"
 #include "core/cli/cli.h"
 #include "core/config/config.h"
+#include "core/jobs/channel_notifier.h"
 #include "core/logging/log.h"
 #include "core/protocol/mcp_server.h"
 
@@ -84,10 +85,18 @@ int main(int argc, char** argv) {
     server_options.version = CLAUDE_JOBS_VERSION;
     server_options.instructions = kInstructions;
     server_options.maxMessageBytes = config->limits.maxMessageBytes;
+    if (config->notify.channel) server_options.experimental = {{"claude/channel", nlohmann::json::object()}};
     cj::protocol::McpServer server((*app)->tools(), server_options);
+    std::unique_ptr<cj::jobs::ChannelNotifier> channel;
+    if (config->notify.channel)
+        channel = std::make_unique<cj::jobs::ChannelNotifier>(
+            (*app)->service(), [&server](const std::string& method, const nlohmann::json& params) {
+                return server.notify(method, params);
+            });
     spdlog::info("claude-jobs {} serving on stdio; state dir {}", CLAUDE_JOBS_VERSION,
                  config->stateDir);
     int rc = server.serve(proto_in, proto_out);
+    channel.reset();
     (*app)->stop_housekeeping();
     spdlog::info("stdin closed; exiting (jobs keep running)");
     return rc;

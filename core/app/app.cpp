@@ -8,6 +8,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/jobs/exit_watch.h"
 #include "core/tools/job_tools.h"
 #include "core/util/files.h"
 #include "core/util/ids.h"
@@ -107,10 +108,11 @@ std::vector<tools::Tool> App::tools() {
     return tools::make_job_tools(*service_, std::move(modules), std::move(folders));
 }
 
-void App::start_housekeeping() {
+void App::start_housekeeping(bool watchExits) {
     service_->follow_changes();
-    housekeeper_ = std::thread([this] {
+    housekeeper_ = std::thread([this, watchExits] {
         auto next_sweep = std::chrono::steady_clock::now();
+        jobs::ExitWatch exits(*index_, jobs::JobDirs{service_->config().stateDir + "/jobs"});
         std::unique_lock<std::mutex> lock(mutex_);
         while (!stopping_) {
             lock.unlock();
@@ -120,11 +122,16 @@ void App::start_housekeeping() {
                     service_->sweep();
                     next_sweep = std::chrono::steady_clock::now() + kSweepInterval;
                 }
+                if (watchExits) exits.refresh();
             } catch (const std::exception& e) {
                 spdlog::error("housekeeping failed: {}", e.what());
             }
             lock.lock();
-            cv_.wait_for(lock, kPumpInterval, [this] { return stopping_; });
+            // The next pass in kPumpInterval, or as soon as a job's exit record appears.
+            auto next_pump = std::chrono::steady_clock::now() + kPumpInterval;
+            while (!stopping_ && std::chrono::steady_clock::now() < next_pump &&
+                   !exits.any_exited())
+                cv_.wait_for(lock, jobs::kExitWatchSlice, [this] { return stopping_; });
         }
     });
 }

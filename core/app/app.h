@@ -43,8 +43,10 @@ public:
     std::vector<tools::Tool> tools();
 
     // The housekeeping thread: reconcile and launch from the queue about every 200 ms,
-    // apply retention at start and hourly.
-    void start_housekeeping();
+    // apply retention at start and hourly. watchExits: also pass as soon as a running job's
+    // exit record appears (the server; a command-line follower, a backup recorder beside it,
+    // does not, so that they do not all race to record the same end).
+    void start_housekeeping(bool watchExits = true);
     void stop_housekeeping();
 
 private:

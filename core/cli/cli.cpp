@@ -23,7 +23,8 @@ constexpr const char* kDescription =
     "claude-jobs runs Claude Code jobs in the background. With no subcommand it serves MCP on\n"
     "stdin/stdout (register it with your MCP client: claude-jobs register); the subcommands\n"
     "look at and steer the same jobs from a terminal. Exit statuses: 0 ok, 1 failed,\n"
-    "2 bad usage; wait: 1 some job did not complete, 3 timed out; 130 interrupted.";
+    "2 bad usage; wait: 1 some job did not complete, 3 timed out; hook-wait: 2 a job ended\n"
+    "(its summary is on stderr); 130 interrupted.";
 
 // For a person who ran the binary by hand: what they are looking at, and the way out. An MCP
 // client starts it with pipes, where nothing is said.
@@ -68,6 +69,9 @@ void add_viewing(CLI::App& app, Chosen& chosen) {
     repeated(lsCmd, "--status,-s", ls->statuses, "only jobs in these states (repeat, or a,b)")
         ->check(CLI::IsMember(kStates));
     lsCmd->add_option("--label,-l", ls->label, "only jobs with this label");
+    lsCmd->add_option("--owner", ls->owner, "all, or mine: the jobs this Claude Code session started")
+        ->check(CLI::IsMember({"all", "mine"}))
+        ->capture_default_str();
     lsCmd->add_option("--limit,-n", ls->limit, "at most N jobs (1-1000)")
         ->check(CLI::Range(1, 1000))
         ->capture_default_str();
@@ -101,6 +105,23 @@ void add_viewing(CLI::App& app, Chosen& chosen) {
     attachCmd->add_option("id", *attachId, "job id")->required();
     on_parsed(attachCmd, chosen,
               [&global = chosen.global, attachId] { return run_attach(global, *attachId); });
+
+    // events
+    auto events = std::make_shared<EventsOptions>();
+    auto* eventsCmd = app.add_subcommand(
+        "events", "state changes of jobs, one line each (id, label, old → new state, reason)");
+    eventsCmd->add_flag("--follow,-f", events->follow,
+                        "print changes as they happen, from now on, until stopped");
+    eventsCmd->add_option("--owner", events->owner,
+                          "all, mine (this Claude Code session's jobs) or a session id")
+        ->capture_default_str();
+    eventsCmd->add_option("--job", events->jobId, "only this job's changes");
+    eventsCmd->add_flag("--json", events->json, "one JSON object per line");
+    eventsCmd->add_flag("--untold", events->untold,
+                        "only ends of the owner's jobs it was not told of nor read, each once "
+                        "(shared with hook-wait); needs --owner");
+    on_parsed(eventsCmd, chosen,
+              [&global = chosen.global, events] { return run_events(global, *events); });
 }
 
 // start, wait, cancel: steering jobs.
@@ -225,6 +246,18 @@ void add_setup(CLI::App& app, Chosen& chosen) {
     on_parsed(doctorCmd, chosen,
               [&global = chosen.global, doctorJson] { return run_doctor(global, *doctorJson); });
 
+    // hook-wait
+    auto hookWait = std::make_shared<HookWaitOptions>();
+    auto* hookCmd = app.add_subcommand(
+        "hook-wait",
+        "for Claude Code's Stop hook (asyncRewake): wait for an end of a job of this session; "
+        "exit 2 with a summary on stderr, else 0");
+    hookCmd->add_option("--max-wait", hookWait->maxWaitSec, "give up after SEC seconds")
+        ->check(CLI::Range(0.0, 86400.0))
+        ->capture_default_str();
+    on_parsed(hookCmd, chosen,
+              [&global = chosen.global, hookWait] { return run_hook_wait(global, *hookWait); });
+
     // register
     auto reg = std::make_shared<RegisterOptions>();
     auto* regCmd =
@@ -242,6 +275,8 @@ void add_setup(CLI::App& app, Chosen& chosen) {
     regCmd->add_option("--config-file", reg->configFile,
                        "merge into this file instead of the client's own (no claude mcp add)");
     regCmd->add_flag("--dry-run", reg->dryRun, "say what would change, change nothing");
+    regCmd->add_flag("--hooks", reg->hooks,
+                     "claude-code: also add the Stop hook that wakes a session when its job ends");
     on_parsed(regCmd, chosen,
               [&global = chosen.global, reg] { return run_register(global, *reg); });
 }

@@ -142,25 +142,28 @@ const char* change_name(Change change) {
     return "?";
 }
 
+Result<ordered_json> parse_config_object(const std::string& text) {
+    bool blank = std::all_of(text.begin(), text.end(), [](char c) {
+        return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    });
+    if (blank) return ordered_json::object();
+    auto parsed = util::parse_json_input<ordered_json>(text);
+    if (parsed.status == util::JsonStatus::Syntax)
+        return make_error(ErrorCode::InvalidArgument,
+                          "it is not valid JSON; fix it (or move it away) and run again");
+    if (parsed.status == util::JsonStatus::TooDeep)
+        return make_error(ErrorCode::InvalidArgument, "its JSON is " + parsed.error);
+    if (!parsed.value.is_object())
+        return make_error(ErrorCode::InvalidArgument, "it is JSON but not an object");
+    return std::move(parsed.value);
+}
+
 Result<Merged> merge_server(const std::string& existingText, const std::string& name,
                             const ordered_json& entry) {
     Merged out;
-    bool blank = std::all_of(existingText.begin(), existingText.end(), [](char c) {
-        return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-    });
-    if (blank) {
-        out.config = ordered_json::object();
-    } else {
-        auto parsed = util::parse_json_input<ordered_json>(existingText);
-        if (parsed.status == util::JsonStatus::Syntax)
-            return make_error(ErrorCode::InvalidArgument,
-                              "it is not valid JSON; fix it (or move it away) and run again");
-        if (parsed.status == util::JsonStatus::TooDeep)
-            return make_error(ErrorCode::InvalidArgument, "its JSON is " + parsed.error);
-        out.config = std::move(parsed.value);
-        if (!out.config.is_object())
-            return make_error(ErrorCode::InvalidArgument, "it is JSON but not an object");
-    }
+    auto parsed = parse_config_object(existingText);
+    if (!parsed) return parsed.error();
+    out.config = std::move(*parsed);
     if (!out.config.contains("mcpServers")) out.config["mcpServers"] = ordered_json::object();
     auto& servers = out.config["mcpServers"];
     if (!servers.is_object())

@@ -50,6 +50,10 @@ struct Merged {
     Change change = Change::Unchanged;
 };
 
+// A client's config text as a JSON object ("" or blank = an empty one); InvalidArgument,
+// naming the problem, when it is not JSON or not an object.
+claude_jobs::Result<nlohmann::ordered_json> parse_config_object(const std::string& text);
+
 // Puts `entry` at mcpServers.<name> of the config text (empty text = a new file), keeping
 // every other key and server and their order. Errors (InvalidArgument, naming the problem)
 // when the text is not a JSON object or mcpServers is not an object.

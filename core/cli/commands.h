@@ -15,6 +15,7 @@ namespace cj::cli {
 struct ListOptions {
     std::vector<std::string> statuses;
     std::string label;
+    std::string owner = "all";  // all | mine (this Claude Code session's jobs)
     int limit = 50;
     bool json = false;
 };
@@ -67,6 +68,21 @@ struct ApplyOptions {
 };
 int run_apply(const GlobalOptions& global, const ApplyOptions& options);
 int run_discard(const GlobalOptions& global, const ApplyOptions& options);
+struct EventsOptions {
+    bool follow = false;
+    std::string owner = "all";  // all | mine | a host session id
+    std::string jobId;          // "" = every job
+    bool json = false;
+    // Only ends the owner session was not yet told of and did not read, each claimed (told)
+    // once — shared with hook-wait, so a session with both is woken once per end.
+    bool untold = false;
+};
+int run_events(const GlobalOptions& global, const EventsOptions& options);
+
+struct HookWaitOptions {
+    double maxWaitSec = 3000;  // then exit 0: under the hook's timeout in the settings
+};
+int run_hook_wait(const GlobalOptions& global, const HookWaitOptions& options);
 
 int run_gc(const GlobalOptions& global, bool json);
 
@@ -87,6 +103,7 @@ struct RegisterOptions {
     std::string name = "claude-jobs";
     std::string configFile;  // write this file instead of the client's own
     bool dryRun = false;
+    bool hooks = false;  // claude-code: also the Stop hook that wakes an idle session
 };
 int run_register(const GlobalOptions& global, const RegisterOptions& options);
 

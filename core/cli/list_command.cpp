@@ -61,6 +61,11 @@ int run_ls(const GlobalOptions& global, const ListOptions& options) {
     json args = {{"limit", options.limit}};
     if (!options.statuses.empty()) args["status"] = options.statuses;
     if (!options.label.empty()) args["label"] = options.label;
+    if (options.owner == "mine" && !std::getenv("CLAUDE_CODE_SESSION_ID"))
+        return report_error("--owner mine: this process does not know its session "
+                            "(CLAUDE_CODE_SESSION_ID is not set)",
+                            kExitUsage);
+    if (options.owner != "all") args["owner"] = options.owner;
     auto listed = (*session)->call("claude_jobs", args);
     if (!listed) return report_error(listed.error());
     if (options.json) {

@@ -11,9 +11,11 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 
 #include "core/cli/client_config.h"
 #include "core/cli/commands.h"
+#include "core/cli/hook_settings.h"
 #include "core/cli/program.h"
 #include "core/jobs/claude_program.h"
 #include "core/jobs/start_request.h"
@@ -67,21 +69,25 @@ std::string read_existing(const std::string& path, claude_jobs::Error* error) {
     return text->value_or("");
 }
 
-int merge_into(const std::string& path, const std::string& name, const ordered_json& entry,
-               bool dryRun, const std::string& afterwards) {
+using MergeFn = std::function<claude_jobs::Result<Merged>(const std::string& existing)>;
+
+// Merges into the file at path what `merge` adds; `what` names it in messages, `shown` is
+// what a dry run prints.
+int merge_file(const std::string& path, const std::string& what, const MergeFn& merge,
+               const ordered_json& shown, bool dryRun, const std::string& afterwards) {
     claude_jobs::Error readError;
     std::string existing = read_existing(path, &readError);
     if (!readError.message.empty()) return report_error(readError.message);
-    auto merged = merge_server(existing, name, entry);
+    auto merged = merge(existing);
     if (!merged) return report_error(path + ": " + merged.error().message);
     if (merged->change == Change::Unchanged) {
-        std::printf("%s: %s is already registered; no change\n", path.c_str(), name.c_str());
+        std::printf("%s: %s is already registered; no change\n", path.c_str(), what.c_str());
         return kExitOk;
     }
     const char* verb = merged->change == Change::Added ? "add" : "update";
     if (dryRun) {
-        std::printf("would %s %s in %s:\n%s\n", verb, name.c_str(), path.c_str(),
-                    ordered_json({{name, entry}}).dump(2).c_str());
+        std::printf("would %s %s in %s:\n%s\n", verb, what.c_str(), path.c_str(),
+                    shown.dump(2).c_str());
         return kExitOk;
     }
     std::error_code ec;
@@ -89,10 +95,33 @@ int merge_into(const std::string& path, const std::string& name, const ordered_j
     auto written = replace_file_with_backup(path, merged->config.dump(2) + "\n");
     if (!written) return report_error(written.error().message);
     std::printf("%s %s in %s%s\n", merged->change == Change::Added ? "added" : "updated",
-                name.c_str(), path.c_str(),
+                what.c_str(), path.c_str(),
                 written->empty() ? "" : (" (backup: " + *written + ")").c_str());
     if (!afterwards.empty()) std::printf("%s\n", afterwards.c_str());
     return kExitOk;
+}
+
+int merge_into(const std::string& path, const std::string& name, const ordered_json& entry,
+               bool dryRun, const std::string& afterwards) {
+    return merge_file(
+        path, name, [&](const std::string& existing) { return merge_server(existing, name, entry); },
+        ordered_json({{name, entry}}), dryRun, afterwards);
+}
+
+// The Stop hook that wakes an idle session when one of its jobs ends (hook-wait).
+int register_stop_hook(const RegisterOptions& options, const std::string& exe,
+                       const std::vector<std::string>& args) {
+    char cwd[PATH_MAX];
+    std::string project = ::getcwd(cwd, sizeof cwd) ? cwd : "";
+    auto file = claude_code_settings_path(options.scope, config::current_environment(), project);
+    if (!file) return report_error(file.error());
+    std::string command = hook_command(exe, args);
+    return merge_file(
+        *file, "the Stop hook (hook-wait)",
+        [&](const std::string& existing) { return merge_stop_hook(existing, command); },
+        ordered_json({{"hooks", {{"Stop", {{{"hooks", {{{"type", "command"}, {"command", command},
+                                                        {"asyncRewake", true}}}}}}}}}}),
+        options.dryRun, "Claude Code runs it after each turn of its next sessions");
 }
 
 // What Claude Code already has under that name in the file for that scope.
@@ -197,8 +226,12 @@ int run_register(const GlobalOptions& global, const RegisterOptions& options) {
     std::string exe = self_path();
     std::vector<std::string> args;
     if (global.config) args = {"--config", absolute(*global.config)};
-    if (options.client == "claude-code")
-        return register_claude_code(options, global.config, exe, args);
+    if (options.client == "claude-code") {
+        int rc = register_claude_code(options, global.config, exe, args);
+        if (rc != kExitOk || !options.hooks) return rc;
+        return register_stop_hook(options, exe, args);
+    }
+    if (options.hooks) return report_error("--hooks is for --client claude-code", kExitUsage);
 
     auto config = config::load(global.config, config::current_environment());
     ordered_json entry = {

@@ -6,6 +6,8 @@
 
 #include "core/cli/commands.h"
 #include "core/cli/job_ids.h"
+#include "core/jobs/end_summary.h"
+#include "core/transcript/text.h"
 #include "core/tools/job_view_json.h"
 #include "core/cli/table.h"
 #include "core/util/clock.h"
@@ -27,6 +29,14 @@ void print_ended(const std::vector<json>& views, bool colour) {
     }
     std::string text = table.render(colour);
     std::fwrite(text.data(), 1, text.size(), stdout);
+    // The first lines of each result: enough for whoever reads this output (a model told
+    // through its Bash tool's background task) to know how the job went.
+    for (const auto& v : views) {
+        std::string result = v.contains("result") ? v["result"].value("text", "") : "";
+        if (result.empty()) continue;
+        std::printf("%s result: %s\n", v.value("jobId", "").c_str(),
+                    transcript::one_line(result, jobs::kSummaryResultBytes).c_str());
+    }
 }
 
 // For a job still queued when the wait gives up: why it has not started.

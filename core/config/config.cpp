@@ -178,6 +178,8 @@ class Reader {
                 ok = read_isolation(value, key, config.isolation);
             } else if (key == "limits") {
                 ok = read_limits(value, key, config.limits);
+            } else if (key == "notify") {
+                ok = read_notify(value, key, config.notify);
             } else if (key == "stateDir") {
                 ok = read_dir(value, key, config.stateDir);
             } else if (key == "logLevel") {
@@ -200,8 +202,9 @@ class Reader {
         "claude",        "maxConcurrentJobs", "defaultTimeoutSec",
         "maxTimeoutSec", "maxDepth",          "retentionDays",
         "limits",        "stateDir",          "logLevel",
-        "logFile",       "isolation"};
+        "logFile",       "isolation",     "notify"};
     static constexpr std::initializer_list<const char*> kIsolationKeys = {"mode", "keepDays"};
+    static constexpr std::initializer_list<const char*> kNotifyKeys = {"channel"};
     static constexpr std::initializer_list<const char*> kClaudeKeys = {
         "path", "permissionMode", "extraArgs", "env", "removeEnv"};
     static constexpr std::initializer_list<const char*> kLimitsKeys = {
@@ -498,6 +501,17 @@ class Reader {
                 ok = unknown_key(key, path, kLimitsKeys);
             }
             if (!ok) return false;
+        }
+        return true;
+    }
+
+    bool read_notify(const Json& value, const std::string& path, NotifyConfig& out) {
+        if (!expect(value, value.is_object(), path, "an object")) return false;
+        for (const auto& [key, item] : value.items()) {
+            std::string here = join_key(path, key);
+            if (key != "channel") return unknown_key(key, path, kNotifyKeys);
+            if (!expect(item, item.is_boolean(), here, "true or false")) return false;
+            out.channel = item.get<bool>();
         }
         return true;
     }

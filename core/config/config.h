@@ -55,6 +55,11 @@ struct Limits {
     std::int64_t maxResumes = 3;          // resumes of one chain of jobs
 };
 
+// How a job's owner is told that it ended (docs/notifications.md).
+struct NotifyConfig {
+    bool channel = true;  // notifications/claude/channel to the connection that started it
+};
+
 struct Config {
     std::string sourcePath;  // the file it came from; "" for built-in defaults
     std::string stateDir;    // resolved (SPEC §3.4 order), absolute
@@ -72,6 +77,7 @@ struct Config {
     int retentionDays = 7;                   // 0 = keep forever
     IsolationConfig isolation;
     Limits limits;
+    NotifyConfig notify;
     std::string logLevel = "info";
     std::string logFile;
 

@@ -79,6 +79,18 @@ CREATE TABLE transitions (
 CREATE INDEX transitions_by_job ON transitions(job_id);
 )sql";
 
+// Wake-ups (docs/notifications.md): which job ends the owner already read ("collected":
+// claude_check or claude_wait showed the terminal state) and which it was told of, once per
+// path ("told:channel", "told:hook"). One row per (job, mark); removed with the job.
+constexpr const char* kWakeMarks = R"sql(
+CREATE TABLE wake_marks (
+    job_id TEXT NOT NULL,
+    mark   TEXT NOT NULL,
+    at     INTEGER NOT NULL,
+    PRIMARY KEY (job_id, mark)
+) WITHOUT ROWID;
+)sql";
+
 // Money and limits (docs/limits.md): the cost ledger (one row per job and model, kept when
 // the job's row is removed), which ended jobs it has taken in, and the resume schedule of
 // jobs that hit a usage limit.
@@ -111,10 +123,10 @@ CREATE TABLE resumes (
 CREATE INDEX resumes_by_due ON resumes(state, due_at);
 )sql";
 
-// Version 3 is another feature's; each version is applied once, in order, whatever is missing.
 constexpr Migration kMigrations[] = {
     {1, kBaseSchema},
     {2, kOwnersAndTransitions},
+    {3, kWakeMarks},
     {4, kLedgerAndResumes},
 };
 constexpr int kSchemaVersion = kMigrations[std::size(kMigrations) - 1].version;

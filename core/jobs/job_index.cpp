@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <atomic>
@@ -521,7 +522,15 @@ Result<ListOutcome> JobIndex::list(const ListFilter& filter) {
         // Built from fixed fragments only; every value is bound.
         std::string where = "1";
         if (!filter.label.empty()) where += " AND label = ?1";
+        if (filter.owner)
+            where += " AND (owner_instance = ?4 OR (?5 <> '' AND owner_session = ?5))";
         std::string page_where = where;
+        auto bind_owner = [&](Statement& st) {
+            if (!filter.owner) return;
+            // An unknown instance matches nothing (old jobs have ''), as in same_owner().
+            st.bind(4, filter.owner->instance.empty() ? std::string("\x01") : filter.owner->instance);
+            st.bind(5, filter.owner->session);
+        };
         // Sorted and without repeats, so the SQL text (and the cached statements) stay few.
         std::vector<JobState> states = filter.states;
         std::sort(states.begin(), states.end());
@@ -542,6 +551,7 @@ Result<ListOutcome> JobIndex::list(const ListFilter& filter) {
         if (!filter.label.empty()) s.bind(1, filter.label);
         if (filter.beforeSeq > 0) s.bind(2, filter.beforeSeq);
         s.bind(3, static_cast<std::int64_t>(filter.limit) + 1);
+        bind_owner(s);
         int rc;
         while ((rc = s.step()) == SQLITE_ROW) out.jobs.push_back(read_row(s));
         if (rc != SQLITE_DONE) return db_error(db, "list jobs");
@@ -555,6 +565,7 @@ Result<ListOutcome> JobIndex::list(const ListFilter& filter) {
         Statement c(db, count_sql.c_str());
         if (!c.ok()) return db_error(db, "prepare");
         if (!filter.label.empty()) c.bind(1, filter.label);
+        bind_owner(c);
         while ((rc = c.step()) == SQLITE_ROW) {
             if (auto st = parse_state(c.text(0))) out.counts.emplace_back(*st, c.int64(1));
         }
@@ -670,7 +681,8 @@ Result<void> JobIndex::remove(const std::string& id) {
                 if (sqlite3_changes(db) == 0) return {};
                 for (const char* sql :
                      {"DELETE FROM launches WHERE id = ?", "DELETE FROM held WHERE id = ?",
-                      "DELETE FROM transitions WHERE job_id = ?"}) {
+                      "DELETE FROM transitions WHERE job_id = ?",
+                      "DELETE FROM wake_marks WHERE job_id = ?"}) {
                     Statement d(db, sql);
                     d.bind(1, id);
                     if (d.step() != SQLITE_DONE) return db_error(db, "remove job");
@@ -679,6 +691,11 @@ Result<void> JobIndex::remove(const std::string& id) {
             },
             kBackgroundWait, true)),
         "the removal of job " + id);
+}
+
+void JobIndex::write_soon(std::function<Result<void>(sqlite3*)> body) {
+    auto written = write(op(std::move(body), std::chrono::milliseconds(20), true));
+    if (!written) spdlog::debug("job index: a note on a job was not written: {}", written.error().message);
 }
 
 void JobIndex::on_transition(std::function<void()> listener) {

@@ -41,6 +41,8 @@ struct InsertOutcome {
 struct ListFilter {
     std::vector<JobState> states;  // empty = all
     std::string label;             // "" = any
+    // Only the jobs of this owner (same_owner: its process, or its host session); nullopt = any.
+    std::optional<JobOwner> owner;
     int limit = 50;
     std::int64_t beforeSeq = 0;  // cursor: only jobs older than this (0 = from the newest)
 };
@@ -157,13 +159,17 @@ class JobIndex {
     // a state change. Set before concurrent use.
     void on_transition(std::function<void()> listener);
 
-    // For rooms that keep tables of their own in the index (the cost ledger, the resume
-    // schedule): a read on a connection of its own, and a write through the writer thread
-    // (in the batch's transaction, in a savepoint of its own) that the caller waits for at
-    // most `wait` (Unavailable, retryable, when not begun by then).
+    // For rooms that keep tables of their own in the index (added by their own migration: the
+    // cost ledger, the resume schedule, the wake marks): `body` runs on a reader connection,
+    // or inside a write transaction of the writer (in a savepoint of its own) that the caller
+    // waits for at most `wait` (Unavailable, retryable, when not begun by then). Neither may
+    // call back into the index.
     claude_jobs::Result<void> read_with(const std::function<claude_jobs::Result<void>(sqlite3*)>& body);
-    claude_jobs::Result<void> write_with(std::function<claude_jobs::Result<void>(sqlite3*)> apply,
-                                         std::chrono::milliseconds wait);
+    claude_jobs::Result<void> write_with(std::function<claude_jobs::Result<void>(sqlite3*)> body,
+                                         std::chrono::milliseconds wait = std::chrono::seconds(10));
+    // The same write, in the background: the caller waits at most a moment, never for another
+    // process's lock; it is written as soon as it can be.
+    void write_soon(std::function<claude_jobs::Result<void>(sqlite3*)> body);
 
     // PRAGMA quick_check: "" when fine, else what it found.
     claude_jobs::Result<std::string> integrity_check();

@@ -35,7 +35,8 @@ JobService::JobService(config::Config config, JobIndex& index, BackendSet& backe
       feed_(index_),
       ledger_(index_),
       gate_(config_, index_, ledger_),
-      resumer_(config_, index_, [this](const StartRequest& r) { return start(r); }) {
+      resumer_(config_, index_, [this](const StartRequest& r) { return start(r); }),
+      marks_(index_) {
     index_.on_transition([this] { feed_.nudge(); });
     launcher_.set_slots([this](int configured) { return gate_.slots(configured); });
 }
@@ -71,6 +72,7 @@ Result<JobView> JobService::check(const std::string& id, const ViewOptions& opti
     }
     JobView view = views_.build(*job, options);
     if (auto resume = resumer_.of(id); resume && *resume) view.resume = **resume;
+    note_collected(view.job);
     return view;
 }
 
@@ -114,7 +116,26 @@ int JobService::sweep() {
 Result<WaitOutcome> JobService::wait(const std::vector<std::string>& ids, WaitMode mode,
                                      std::chrono::milliseconds timeout, util::CancelToken& cancel,
                                      const std::function<void(const WaitOutcome&)>& progress) {
-    return waiter_.wait(ids, mode, timeout, cancel, progress);
+    {
+        std::lock_guard<std::mutex> lock(waitingMutex_);
+        for (const auto& id : ids) waiting_.insert(id);
+    }
+    auto out = waiter_.wait(ids, mode, timeout, cancel, progress);
+    if (out)
+        for (const auto& view : out->done) note_collected(view.job);
+    std::lock_guard<std::mutex> lock(waitingMutex_);
+    for (const auto& id : ids) waiting_.erase(waiting_.find(id));
+    return out;
+}
+
+bool JobService::being_waited(const std::string& id) const {
+    std::lock_guard<std::mutex> lock(waitingMutex_);
+    return waiting_.count(id) > 0;
+}
+
+void JobService::note_collected(const JobRecord& job) {
+    if (!is_terminal(job.state) || !same_owner(self_, job.owner)) return;
+    marks_.collected(job.id);
 }
 
 Result<JobView> JobService::cancel(const std::string& id, int graceSec, util::CancelToken& cancel) {

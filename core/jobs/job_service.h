@@ -21,6 +21,8 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -47,6 +49,7 @@
 #include "core/jobs/start_request.h"
 #include "core/jobs/transition_feed.h"
 #include "core/jobs/waiter.h"
+#include "core/jobs/wake_marks.h"
 #include "core/util/cancel_token.h"
 
 namespace cj::jobs {
@@ -93,12 +96,23 @@ class JobService {
 
     // Every job's state changes as they are logged, by this process or any other.
     TransitionFeed& transitions() { return feed_; }
+    // What owners already know of their jobs' ends: no wake-up for an end the owner read.
+    WakeMarks& wake_marks() { return marks_; }
+    JobIndex& index() { return index_; }
+    // Whether a claude_wait of this process is waiting on the job right now: its end will be
+    // read there (collected), so a wake-up for it would be a second telling.
+    bool being_waited(const std::string& id) const;
 
     const config::Config& config() const { return config_; }
     const JobOwner& self() const { return self_; }
     std::string job_dir(const std::string& id) const { return dirs_.dir(id); }
 
   private:
+    // The owner read a terminal state (claude_check, claude_wait): it needs no wake-up.
+    void note_collected(const JobRecord& job);
+
+    mutable std::mutex waitingMutex_;
+    std::multiset<std::string> waiting_;  // ids of the waits in progress
     // Declared in the order they are built: each room only uses those above it.
     config::Config config_;
     JobIndex& index_;
@@ -125,6 +139,7 @@ class JobService {
     std::unique_ptr<ChangeFollower> changeFollower_;
 
     claude_jobs::Result<JobRecord> ended(const std::string& id, const char* what);
+    WakeMarks marks_;
 };
 
 }  // namespace cj::jobs

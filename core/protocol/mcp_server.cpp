@@ -5,6 +5,7 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -27,6 +28,11 @@
 namespace cj::protocol {
 
 using nlohmann::json;
+
+bool McpServer::notify(const std::string& method, const json& params) {
+    std::lock_guard<std::mutex> lock(senderMutex_);
+    return sender_ && sender_(method, params);
+}
 
 const std::vector<std::string>& supported_protocol_versions() {
     static const std::vector<std::string> versions = {"2025-11-25", "2025-06-18", "2025-03-26",
@@ -129,6 +135,13 @@ class Session {
                                               }});
         // The job store's methods (tasks/get|result|list|cancel: Worker) and the stateless
         // server/discover (Inline, no initialize needed) are added here when they exist.
+    }
+
+    // A notification of the server's own: only to an initialized client.
+    bool notify_client(const std::string& method, const json& params) {
+        if (!initialized_ || writer_.broken()) return false;
+        writer_.send(make_notification(method, params));
+        return true;
     }
 
     int run(int inFd) {
@@ -316,7 +329,7 @@ class Session {
 
         json result{
             {"protocolVersion", version},
-            {"capabilities", {{"tools", {{"listChanged", false}}}}},
+            {"capabilities", capabilities()},
             {"serverInfo",
              {{"name", options_.name},
               {"version", options_.version.empty() ? CLAUDE_JOBS_VERSION : options_.version}}},
@@ -325,6 +338,12 @@ class Session {
         protocolVersion_ = version;
         initialized_ = true;
         return result;
+    }
+
+    json capabilities() const {
+        json caps = {{"tools", {{"listChanged", false}}}};
+        if (!options_.experimental.is_null()) caps["experimental"] = options_.experimental;
+        return caps;
     }
 
     Outcome list_tools(const Request& request) {
@@ -403,8 +422,8 @@ class Session {
     const ServerOptions& options_;
     std::unordered_map<std::string, const tools::Tool*> toolsByName_;
     std::map<std::string, Method, std::less<>> methods_;
-    // Touched only on the reader thread (initialize runs inline), so no lock.
-    bool initialized_ = false;
+    // Written only on the reader thread (initialize runs inline); read by notify_client.
+    std::atomic<bool> initialized_{false};
     std::string protocolVersion_;  // what initialize agreed; later methods may depend on it
     std::string clientName_;       // clientInfo from initialize, for the jobs it starts
     MessageWriter writer_;
@@ -426,7 +445,16 @@ int McpServer::serve(int inFd, int outFd) {
     sigaction(SIGPIPE, &ignore, nullptr);
 
     Session session(tools_, options_, outFd);
-    return session.run(inFd);
+    {
+        std::lock_guard<std::mutex> lock(senderMutex_);
+        sender_ = [&session](const std::string& method, const json& params) {
+            return session.notify_client(method, params);
+        };
+    }
+    int rc = session.run(inFd);
+    std::lock_guard<std::mutex> lock(senderMutex_);
+    sender_ = nullptr;
+    return rc;
 }
 
 }  // namespace cj::protocol

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -17,6 +19,8 @@ struct ServerOptions {
     std::string instructions;              // initialize result "instructions"; "" = omitted
     std::int64_t maxMessageBytes = 8 << 20;  // longer lines are refused, and skipped whole
     int maxConcurrentRequests = 64;        // beyond it, requests get an error, not a hang
+    // initialize's capabilities.experimental, e.g. {"claude/channel": {}}; null = omitted.
+    nlohmann::json experimental;
 };
 
 // Thread-safety: serve() is called once, from one thread; it runs each request that may block
@@ -30,9 +34,15 @@ public:
     // in flight (their CancelTokens fire), writes their answers, and returns 0.
     int serve(int inFd, int outFd);
 
+    // Sends a notification the server starts itself (a job ended), from any thread. false
+    // when it cannot be sent: before initialize, or once the session has ended.
+    bool notify(const std::string& method, const nlohmann::json& params);
+
 private:
     std::vector<tools::Tool> tools_;
     ServerOptions options_;
+    std::mutex senderMutex_;
+    std::function<bool(const std::string&, const nlohmann::json&)> sender_;  // while serving
 };
 
 // The protocol versions this server speaks, newest first.

@@ -51,9 +51,10 @@ Tool make_jobs_tool(jobs::JobService& service) {
     tool.name = "claude_jobs";
     tool.title = "List jobs";
     tool.description =
-        "List jobs, newest first, optionally only those in some states or with a label. "
-        "Pass nextCursor back as cursor for the next page. `usage` totals the cost and tokens "
-        "of the listed jobs that have ended (the cost ledger).";
+        "List jobs, newest first, optionally only those in some states, with a label, or "
+        "started by this session (owner: mine). Pass nextCursor back as cursor for the next "
+        "page. `usage` totals the cost and tokens of the listed jobs that have ended (the cost "
+        "ledger).";
     json states = {{"type", "string"}, {"enum", jobs::all_state_names()}};
     tool.inputSchema = {
         {"type", "object"},
@@ -67,6 +68,12 @@ Tool make_jobs_tool(jobs::JobService& service) {
            {{"type", "string"},
             {"description",
              "Only jobs whose label is exactly this (default: any). Example: \"nightly\"."}}},
+          {"owner",
+           {{"type", "string"},
+            {"enum", {"all", "mine"}},
+            {"default", "all"},
+            {"description", "mine: only jobs started by this session (this connection, or "
+                            "the same Claude Code session); default all. Example: \"mine\"."}}},
           {"limit",
            {{"type", "integer"},
             {"minimum", 1},
@@ -104,7 +111,7 @@ Tool make_jobs_tool(jobs::JobService& service) {
          {"required", {"jobs", "counts"}}});
     tool.call = [&service](const json& args, tools::RequestContext&) {
         return guarded([&] {
-            Args a(args, {"status", "label", "limit", "cursor"});
+            Args a(args, {"status", "label", "owner", "limit", "cursor"});
             jobs::ListFilter filter;
             const auto& names = jobs::all_state_names();
             for (const auto& s : a.strings("status", names.size(), 16)) {
@@ -117,6 +124,10 @@ Tool make_jobs_tool(jobs::JobService& service) {
                 filter.states.push_back(*state);
             }
             filter.label = a.string("label", 500).value_or("");
+            std::string owner = a.string("owner", 8).value_or("all");
+            if (owner != "all" && owner != "mine")
+                throw ArgumentError{"owner must be \"all\" or \"mine\""};
+            if (owner == "mine") filter.owner = service.self();
             filter.limit = static_cast<int>(a.integer("limit", 1, 1000).value_or(50));
             if (auto cursor = a.string("cursor", 32)) {
                 try {

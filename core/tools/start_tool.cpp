@@ -1,9 +1,13 @@
 // claude_start: record a job, launch it (or queue it), return its id at once.
+#include <limits.h>
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdint>
 
 #include "core/tools/args.h"
 #include "core/tools/job_tools.h"
+#include "core/tools/job_view_json.h"
 #include "core/util/clock.h"
 
 namespace cj::tools {
@@ -17,6 +21,7 @@ json input(json schema, const std::string& description) {
     schema["description"] = description;
     return schema;
 }
+constexpr int kMaxStartWaitSec = 45;  // with the start itself, well under 50 s per call
 
 json input_schema() {
     json str = {{"type", "string"}};
@@ -115,7 +120,12 @@ json input_schema() {
            input({{"type", "boolean"}},
                  "If the job ends rate_limited, resume it (a linked job, same session) once the "
                  "usage limit resets (default: the config's limits.resumeAfterLimit). Example: "
-                 "true.")}}},
+                 "true.")},
+          {"waitSec",
+           input({{"type", "integer"}, {"minimum", 0}, {"maximum", kMaxStartWaitSec}},
+                 "Wait up to this many seconds (at most 45) for the job to end before answering: "
+                 "start and result in one call, for short jobs (default 0: answer at once). "
+                 "Example: 20.")}}},
         {"required", {"prompt"}},
         {"additionalProperties", false}};
 }
@@ -143,8 +153,57 @@ json output_schema_start() {
                             {"createdAt", str},
                             {"queuePosition", {{"type", "integer"}}},
                             {"existing", {{"type", "boolean"}}},
-                            {"attach", str}}},
+                            {"attach", str},
+                            {"notify",
+                             {{"type", "object"},
+                              {"properties", {{"command", str}, {"how", str}}}}},
+                            {"job", {{"type", "object"}}}}},
                           {"required", {"jobId", "status", "backend", "createdAt"}}});
+}
+
+// The shell words of this binary and its config, for a command the model runs itself.
+std::string shell_word(const std::string& word) {
+    if (!word.empty() && word.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
+                                                "vwxyz0123456789/._-+=:,@") == std::string::npos)
+        return word;
+    std::string out = "'";
+    for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return out + "'";
+}
+
+// waitSec: the job's view once it ended within the bound, else the start's reply as it was.
+void wait_for_end(jobs::JobService& service, json& out, double seconds, util::CancelToken& cancel) {
+    std::string id = out["jobId"];
+    auto waited = service.wait({id}, jobs::WaitMode::Any,
+                               std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)),
+                               cancel, nullptr);
+    if (!waited || waited->done.empty()) {
+        if (auto now = service.index().get(id); now && *now)
+            out["status"] = jobs::state_name((*now)->state);
+        return;
+    }
+    out["status"] = jobs::state_name(waited->done.front().job.state);
+    out["job"] = to_json(waited->done.front());
+}
+
+// How the model hears of the end with no setup: the Bash tool's run_in_background starts a
+// new turn when this command exits, and its output says how the job ended.
+json notify_json(const jobs::JobService& service, const std::string& jobId) {
+    char buf[PATH_MAX];
+    ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+    std::string exe = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "claude-jobs";
+    // The state dir as this server resolved it (possibly from its environment, which the
+    // model's shell does not have); a stateDir in the config file still wins, as it agrees.
+    std::string command = "CLAUDE_ASYNC_JOB_DIR=" + shell_word(service.config().stateDir) + " " +
+                          shell_word(exe);
+    if (!service.config().sourcePath.empty())
+        command += " --config " + shell_word(service.config().sourcePath);
+    command += " wait " + jobId;
+    return {{"command", command},
+            {"how",
+             "To be told when the job ends without polling, run this command with the Bash "
+             "tool and run_in_background: true; when it exits you get a notification, and its "
+             "output (id, state, reason, first lines of the result) is in the file it names."}};
 }
 
 }  // namespace
@@ -170,7 +229,9 @@ Tool make_start_tool(jobs::JobService& service) {
         "claude_check, and stop it with claude_cancel. To continue an earlier job's "
         "conversation, pass resumeJobId. With isolation \"worktree\" several jobs work on one "
         "repository side by side; claude_check then reports the job's changes and "
-        "claude_apply delivers them.";
+        "claude_apply delivers them. To be told when it ends instead of polling, run the "
+        "reply's notify.command with the Bash tool and run_in_background: true. For a short "
+        "job, waitSec (up to 45) waits for its end in this same call.";
     tool.inputSchema = input_schema();
     // Not idempotent: each call starts a new job (unless idempotencyKey names an earlier one).
     tool.annotations = annotations(false, false, false);
@@ -184,7 +245,7 @@ Tool make_start_tool(jobs::JobService& service) {
                     "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd", "label",
                     "isolation", "includeUncommitted",
                     "resumeAfterLimit", "effort", "maxTurns", "appendSystemPrompt", "addDirs",
-                    "jsonSchema", "mcpConfig", "strictMcpConfig", "settings", "fallbackModel"});
+                    "jsonSchema", "mcpConfig", "strictMcpConfig", "settings", "fallbackModel", "waitSec"});
             // Types only here: every value is checked where the start is accepted
             // (jobs::StartAcceptor), for this tool and the command line alike.
             jobs::StartRequest r;
@@ -211,10 +272,15 @@ Tool make_start_tool(jobs::JobService& service) {
             r.resumeAfterLimit = a.boolean("resumeAfterLimit");
             read_spec_options(a, r.options);
             r.clientName = ctx.clientName;
+            double waitSec = a.number("waitSec", 0, kMaxStartWaitSec).value_or(0);
 
             auto started = service.start(r);
             if (!started) return error_result(started.error());
-            return ToolResult{start_json(*started), false};
+            json out = start_json(*started);
+            out["notify"] = notify_json(service, started->job.id);
+            if (waitSec > 0 && !jobs::is_terminal(started->job.state))
+                wait_for_end(service, out, waitSec, *ctx.cancel);
+            return ToolResult{std::move(out), false};
         });
     };
     return tool;

@@ -12,6 +12,9 @@
 //   "structured {JSON}"               -> when the StructuredOutput tool is offered (--json-schema), a
 //                                        call of it with the JSON object as input, then "done"; without
 //                                        that tool, the JSON as text
+//   "call tool NAME {JSON}"           -> tool_use NAME (any offered tool, e.g. an MCP server's
+//                                        mcp__SERVER__TOOL) with the JSON object as its input, then
+//                                        "called NAME" after the result
 //   "subagent [sonnet|opus|haiku]: TEXT"
 //                                     -> tool_use Agent (general-purpose, in the foreground, on that
 //                                        model) with TEXT as its prompt (the subagent's own turns are
@@ -20,6 +23,8 @@
 //                                        run_in_background: true, then text "started" after the result
 //   a <task-notification> (the CLI's own user message when a background task ends, inside a
 //   system reminder)                  -> "background task finished: <status>: <summary>"
+//   a Stop hook's blocking error (the CLI's own user message after a Stop hook exited 2, e.g.
+//   an asyncRewake hook)              -> "woken by a stop hook: <the hook's message>"
 //   x-api-key "bad-key"               -> HTTP 401 authentication_error
 //   anything else                     -> echo of the prompt
 // Directives anywhere in the same prompt change how the turn is delivered; the rest of the prompt
@@ -213,6 +218,15 @@ export function planResponse(body) {
 
   const toolResultTurn = hasToolResult(last);
 
+  // An asyncRewake Stop hook's wake-up comes as a task notification carrying the hook's error:
+  // answered as such, before other notifications.
+  const hookError =
+    last && last.role === 'user' ? /Stop hook blocking error[^\n]*?:\s*([\s\S]*)/i.exec(messageText(last)) : null;
+  if (hookError) {
+    const said = hookError[1].replace(/<\/?system-reminder>|&lt;\/?system-reminder&gt;/g, '').trim().split('\n')[0];
+    return { kind: 'stop-hook-wake', blocks: [{ type: 'text', text: `woken by a stop hook: ${said}` }] };
+  }
+
   // The CLI reports a finished background task in a user message of its own, inside a
   // <system-reminder> (so lastUserPrompt does not see it): answer it, whatever the prompt was.
   const notification =
@@ -277,6 +291,14 @@ export function planResponse(body) {
       return { kind: 'structured-text', blocks: [{ type: 'text', text: JSON.stringify(value) }] };
     }
     return { kind: 'structured', blocks: [{ type: 'tool_use', name: 'StructuredOutput', input: value }] };
+  }
+
+  const call = /\bcall tool ([A-Za-z0-9_-]+)\s*(\{[\s\S]*\})/i.exec(prompt);
+  if (call) {
+    if (toolResultTurn) return { kind: 'call-tool-done', blocks: [{ type: 'text', text: `called ${call[1]}` }] };
+    const input = jsonObjectIn(call[2]);
+    if (input === undefined) return { kind: 'call-tool-bad', blocks: [{ type: 'text', text: 'no JSON object given' }] };
+    return { kind: 'call-tool', blocks: [{ type: 'tool_use', name: call[1], input }] };
   }
 
   const subagent = /\bsubagent(?: (sonnet|opus|haiku))?: ([\s\S]+)$/i.exec(prompt);

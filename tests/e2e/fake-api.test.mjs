@@ -356,6 +356,40 @@ describe('fake API over HTTP', () => {
     });
   });
 
+  test('call tool: any offered tool with the JSON as input, then "called NAME"', async () => {
+    const msg = await (await post(api, '/v1/messages', turnBody('call tool mcp__x__start {"prompt": "hi"}'))).json();
+    assert.equal(msg.content[0].type, 'tool_use');
+    assert.equal(msg.content[0].name, 'mcp__x__start');
+    assert.deepEqual(msg.content[0].input, { prompt: 'hi' });
+    const body = turnBody('call tool mcp__x__start {"prompt": "hi"}');
+    body.messages.push(
+      { role: 'assistant', content: [msg.content[0]] },
+      { role: 'user', content: [{ type: 'tool_result', tool_use_id: msg.content[0].id, content: 'ok' }] },
+    );
+    const done = await (await post(api, '/v1/messages', body)).json();
+    assert.deepEqual(done.content, [{ type: 'text', text: 'called mcp__x__start' }]);
+  });
+
+  test('a Stop hook wake-up (a task notification with the hook error) is answered as such', async () => {
+    const body = turnBody('call tool mcp__x__start {"prompt": "hi"}');
+    body.messages.push(
+      { role: 'assistant', content: [{ type: 'text', text: 'called mcp__x__start' }] },
+      {
+        role: 'user',
+        content: [
+          {
+            type: 'text',
+            text:
+              '<system-reminder>\n<task-notification>\n<summary>Stop hook feedback</summary>\n</task-notification>\n' +
+              '<system-reminder>\nStop hook blocking error from command "Stop": job 1 ended.\n</system-reminder>\n</system-reminder>',
+          },
+        ],
+      },
+    );
+    const msg = await (await post(api, '/v1/messages', body)).json();
+    assert.deepEqual(msg.content, [{ type: 'text', text: 'woken by a stop hook: job 1 ended.' }]);
+  });
+
   test('background sleep, and the task notification that follows', async () => {
     const msg = await (await post(api, '/v1/messages', turnBody('background sleep 1 exit 3'))).json();
     assert.deepEqual(msg.content[0].input, {

@@ -80,7 +80,8 @@ Server::Server(const std::string& stateDir, const json& config, std::vector<std:
         std::string entry = *e;
         // The server's view of its setup must not depend on the machine running the tests.
         if (entry.rfind("CLAUDE_JOBS_", 0) == 0 || entry.rfind("CLAUDE_ASYNC_", 0) == 0 ||
-            entry.rfind("IS_SANDBOX=", 0) == 0)
+            entry.rfind("IS_SANDBOX=", 0) == 0 || entry.rfind("CLAUDE_CODE_SESSION_ID=", 0) == 0 ||
+            entry.rfind("CLAUDE_PROJECT_DIR=", 0) == 0)
             continue;
         env_strings.push_back(entry);
     }
