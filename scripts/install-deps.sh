@@ -10,6 +10,7 @@ packages=(cmake g++ make pkg-config libboost1.81-dev nlohmann-json3-dev libspdlo
   libcli11-dev)
 if (( want_tests )); then
   packages+=(libgtest-dev tmux git dpkg-dev)  # dpkg-dev: the .deb's library dependencies
+  packages+=(clang libclang-rt-14-dev)        # the fuzz targets (libFuzzer)
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds claude-jobs with its tests and runs them all: unit, integration (the built binary
 # over stdio), and end to end (the official MCP TypeScript SDK, and the real Claude Code CLI
-# against a fake Messages API served on 127.0.0.1). Installs what is missing first.
+# against a fake Messages API served on 127.0.0.1), then the fuzz targets for a bounded time.
+# Installs what is missing first.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${CLAUDE_JOBS_TEST_BUILD_DIR:-$root/build-test}"
@@ -15,3 +16,5 @@ cmake --build "$build" -j"$(nproc)"
 bash "$root/tests/container/setup.sh" "$build"
 cd "$build"
 ctest --output-on-failure --timeout 600 "$@"
+# Each reader of outside input under libFuzzer (with ASan and UBSan) for a bounded time.
+bash "$root/scripts/fuzz.sh" "${CLAUDE_JOBS_FUZZ_SECONDS:-20}" "$build-fuzz"
