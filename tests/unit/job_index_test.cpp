@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <functional>
+#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -660,7 +661,13 @@ TEST_F(JobIndexTest, LaunchInputsLiveFromAcceptanceToLaunch) {
     EXPECT_EQ((*inputs)->prompt, "the prompt");
     EXPECT_EQ((*inputs)->plan, R"({"plan":1})");
     ASSERT_TRUE(index_->forget_launch_inputs("a").ok());
+    // Forgetting is written in the background (a launch never waits for it): wait for it.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     auto gone = index_->launch_inputs("a");
+    while (gone.ok() && gone->has_value() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        gone = index_->launch_inputs("a");
+    }
     ASSERT_TRUE(gone.ok());
     EXPECT_FALSE(gone->has_value()) << "the plan (it holds the environment) outlived the launch";
     // An idempotent repeat keeps the first job's inputs.
