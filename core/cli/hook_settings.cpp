@@ -1,11 +1,15 @@
 #include "core/cli/hook_settings.h"
 
+#include "core/util/shell_words.h"
+
 namespace cj::cli {
 
 using claude_jobs::ErrorCode;
 using claude_jobs::make_error;
 using claude_jobs::Result;
 using nlohmann::ordered_json;
+
+using util::shell_word;
 
 namespace {
 
@@ -14,15 +18,6 @@ std::string get(const config::Environment& env, const char* name) {
     return it == env.end() ? "" : it->second;
 }
 
-std::string shell_word(const std::string& word) {
-    bool plain = !word.empty() && word.find_first_not_of(
-                                      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                      "0123456789/._-+=:,@") == std::string::npos;
-    if (plain) return word;
-    std::string out = "'";
-    for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
 
 bool is_our_hook(const ordered_json& hook) {
     if (!hook.is_object()) return false;

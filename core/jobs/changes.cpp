@@ -5,11 +5,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <filesystem>
 #include <set>
 
 #include "core/util/clock.h"
+#include "core/util/shell_words.h"
 #include "core/util/files.h"
 #include "core/util/json_input.h"
 
@@ -39,22 +39,10 @@ class JobLock {
     int fd_;
 };
 
-// A word as a POSIX shell reads it back: as it is when plain, else in single quotes.
-std::string quoted(const std::string& s) {
-    bool plain = !s.empty();
-    for (char c : s)
-        if (!std::isalnum(static_cast<unsigned char>(c)) &&
-            std::string("_./:=@%+,-").find(c) == std::string::npos)
-            plain = false;
-    if (plain) return s;
-    std::string out = "'";
-    for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
 
 std::string command_line(const std::vector<std::string>& argv) {
     std::string out = "git";
-    for (const auto& a : argv) out += " " + quoted(a);
+    for (const auto& a : argv) out += " " + util::shell_word(a);
     return out;
 }
 

@@ -9,6 +9,7 @@
 #include "core/tools/job_tools.h"
 #include "core/tools/job_view_json.h"
 #include "core/util/clock.h"
+#include "core/util/shell_words.h"
 
 namespace cj::tools {
 
@@ -161,15 +162,6 @@ json output_schema_start() {
                           {"required", {"jobId", "status", "backend", "createdAt"}}});
 }
 
-// The shell words of this binary and its config, for a command the model runs itself.
-std::string shell_word(const std::string& word) {
-    if (!word.empty() && word.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstu"
-                                                "vwxyz0123456789/._-+=:,@") == std::string::npos)
-        return word;
-    std::string out = "'";
-    for (char c : word) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return out + "'";
-}
 
 // waitSec: the job's view once it ended within the bound, else the start's reply as it was.
 void wait_for_end(jobs::JobService& service, json& out, double seconds, util::CancelToken& cancel) {
@@ -194,10 +186,11 @@ json notify_json(const jobs::JobService& service, const std::string& jobId) {
     std::string exe = n > 0 ? std::string(buf, static_cast<std::size_t>(n)) : "claude-jobs";
     // The state dir as this server resolved it (possibly from its environment, which the
     // model's shell does not have); a stateDir in the config file still wins, as it agrees.
-    std::string command = "CLAUDE_ASYNC_JOB_DIR=" + shell_word(service.config().stateDir) + " " +
-                          shell_word(exe);
+    std::string command =
+        "CLAUDE_ASYNC_JOB_DIR=" + util::shell_word(service.config().stateDir) + " " +
+        util::shell_word(exe);
     if (!service.config().sourcePath.empty())
-        command += " --config " + shell_word(service.config().sourcePath);
+        command += " --config " + util::shell_word(service.config().sourcePath);
     command += " wait " + jobId;
     return {{"command", command},
             {"how",
