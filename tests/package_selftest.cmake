@@ -1,9 +1,12 @@
-# The release packages work on their own: cpack builds the .deb and the tarball from this build,
-# the .deb is unpacked into an empty root (dpkg -x: the files dpkg would install, without
-# touching this system), its layout is checked, and the selftest runs from there. The tarball is
-# unpacked and checked the same way.
+# The release packages work on their own: cpack builds the .deb and the tarball from this build;
+# dpkg installs the .deb into an empty root of its own (dpkg --root, with a package database of
+# its own, so this system is not touched; its dependencies are this system's libraries, which
+# that root does not list), its layout is checked, the selftest runs from there, and a purge
+# leaves nothing behind. The tarball is unpacked and checked the same way.
 file(REMOVE_RECURSE ${WORK})
-file(MAKE_DIRECTORY ${WORK}/root ${WORK}/tar)
+file(MAKE_DIRECTORY ${WORK}/root/var/lib/dpkg/info ${WORK}/root/var/lib/dpkg/updates ${WORK}/tar)
+file(TOUCH ${WORK}/root/var/lib/dpkg/status)
+set(dpkg_root dpkg --root=${WORK}/root --log=/dev/null)
 
 function(run)
   execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
@@ -27,7 +30,11 @@ message("${out}")
 if(NOT out MATCHES "Package: claude-jobs" OR NOT out MATCHES "libsqlite3")
   message(FATAL_ERROR "the .deb's control fields are not what they should be:\n${out}")
 endif()
-run(dpkg -x ${debs} ${WORK}/root)
+run(${dpkg_root} --force-depends -i ${debs})
+run(${dpkg_root} --status claude-jobs)
+if(NOT out MATCHES "Status: install ok installed")
+  message(FATAL_ERROR "dpkg did not install the .deb:\n${out}")
+endif()
 
 function(expect_files root)
   foreach(path bin/claude-jobs bin/claude-jobs-runner bin/claude-jobs-tmux
@@ -50,6 +57,12 @@ run(${WORK}/root/usr/bin/claude-jobs --selftest --plumbing-only)
 message("${out}")
 if(NOT out MATCHES "selftest passed")
   message(FATAL_ERROR "the packaged selftest did not pass")
+endif()
+
+run(${dpkg_root} --purge claude-jobs)
+file(GLOB_RECURSE left LIST_DIRECTORIES false ${WORK}/root/usr/*)
+if(left)
+  message(FATAL_ERROR "purging the package left files behind: ${left}")
 endif()
 
 run(${CMAKE_COMMAND} -E chdir ${WORK}/tar ${CMAKE_COMMAND} -E tar xzf ${tarballs})

@@ -134,7 +134,7 @@ int run_selftest(const std::optional<std::string>& configPath, bool plumbingOnly
     config.defaultTimeoutSec = 120;
     config.maxDepth = 1000;
     // Only the local backend, whatever the user's config adds.
-    config.backends = {{"local", "local-detached", json::object()}};
+    config.backends = {{"local", "local-detached", json::object(), ""}};
     config.defaultBackend = "local";
 
     // Whatever happens below, nothing of the selftest is left behind: no running job, no

@@ -27,7 +27,8 @@ constexpr std::size_t kPageBytes = 64 << 10;
 constexpr std::size_t kRawChunk = 1 << 20;
 constexpr auto kFollowPoll = std::chrono::milliseconds(200);
 
-void print(const std::string& text) {
+// Written at once, so a reader following the log sees each piece as it comes.
+void print_now(const std::string& text) {
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fflush(stdout);
 }
@@ -59,7 +60,7 @@ int transcript(Session& session, const std::string& id, bool follow, InterruptTo
         if (!checked) return report_error(checked.error());
         json view = tools::to_json(*checked);
         std::string text = view["output"].get<std::string>();
-        if (!text.empty()) print(terminal ? clean_text(text) : text);
+        if (!text.empty()) print_now(terminal ? clean_text(text) : text);
         std::uint64_t next = view["nextOffset"].get<std::uint64_t>();
         bool progressed = next != offset;
         offset = next;
@@ -85,7 +86,7 @@ int raw_file(Session& session, const std::string& id, const std::string& name, b
         for (;;) {
             auto chunk = util::read_range(path, offset, kRawChunk);
             if (!chunk || chunk->empty()) break;
-            print(*chunk);
+            print_now(*chunk);
             offset += chunk->size();
         }
         if (!follow) return kExitOk;

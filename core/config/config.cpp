@@ -191,7 +191,7 @@ class Reader {
             }
             if (!ok) return false;
         }
-        if (!backendsGiven) config.backends = {BackendConfig{"local", "local-detached", {}}};
+        if (!backendsGiven) config.backends = {BackendConfig{"local", "local-detached", {}, ""}};
         return check_references(config, backendsGiven);
     }
 
@@ -358,7 +358,7 @@ class Reader {
             }
             if (!expect(body, body.is_object(), here, "an object with \"plugin\"")) return false;
             if (!body.contains("plugin")) return fail(here, "missing \"plugin\"");
-            BackendConfig backend{name, "", nlohmann::json::object()};
+            BackendConfig backend{name, "", nlohmann::json::object(), ""};
             if (!read_string(body["plugin"], join_key(here, "plugin"), backend.plugin)) {
                 return false;
             }

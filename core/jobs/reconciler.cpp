@@ -18,7 +18,7 @@ using transcript::one_line;
 namespace {
 constexpr std::size_t kExitRecordMaxBytes = 64 * 1024;
 constexpr std::size_t kStderrTailBytes = 2000;
-constexpr std::size_t kReasonBytes = 500;
+constexpr std::size_t kAnnotationBytes = 500;
 // A running row without a handle is a launch in progress; past this, its launcher died.
 constexpr std::int64_t kLaunchGraceMs = 120 * 1000;
 }  // namespace
@@ -61,7 +61,7 @@ JobRecord Reconciler::record_end(const JobRecord& job, JobState state, std::opti
                                  const std::string& reason, const ScanSnapshot* scanned) {
     ScanSnapshot snap = scanned ? *scanned : events_.scan(job.id);
     std::string result = snap.result ? snap.result->to_json().dump() : "";
-    std::string line = one_line(disk_.annotate(job.id, state, reason), kReasonBytes);
+    std::string line = one_line(disk_.annotate(job.id, state, reason), kAnnotationBytes);
     std::int64_t endedAt = util::now_ms();
     JobRecord ended = job;
     ended.state = state;

@@ -227,7 +227,7 @@ class Session {
 
         RequestId id = request.id;
         std::string name = request.method;
-        auto work = [this, &method, request = std::move(request), ctx, started]() {
+        auto work = [&method, request = std::move(request), ctx, started]() {
             json response = to_response(request.id, method.handle(request, *ctx));
             log_outcome(request, started, response);
             return response;

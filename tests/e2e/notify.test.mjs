@@ -48,6 +48,16 @@ function preAnswer(home, work) {
   fs.writeFileSync(path.join(home, '.claude.json'), JSON.stringify(config), { mode: 0o600 });
 }
 
+/** Whether a process still runs (a zombie waiting for its parent counts as ended). */
+function processAlive(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** Requests whose last message carries a Stop hook's wake-up. */
 function wakeRequests(api) {
   return api.requests.filter((r) => {
@@ -75,15 +85,18 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
     tmux('kill-server');
     const socketDir = path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid()}`);
     fs.rmSync(path.join(socketDir, SOCKET), { force: true });
-    // A Stop hook's waiter outlives its session by design (bounded): end ours.
+    // A Stop hook's waiter outlives its session by design (bounded): end ours, and wait until
+    // each is gone, since it writes into the temp dirs removed below.
+    const waiters = [];
     for (const dir of stateDirs) {
       const hooks = path.join(dir, 'hooks');
       if (!fs.existsSync(hooks)) continue;
       for (const f of fs.readdirSync(hooks)) {
         const pid = Number(fs.readFileSync(path.join(hooks, f), 'utf8'));
-        if (pid > 1) try { process.kill(pid, 'SIGTERM'); } catch {}
+        if (pid > 1) try { process.kill(pid, 'SIGTERM'); waiters.push(pid); } catch {}
       }
     }
+    await pollUntil(() => waiters.every((pid) => !processAlive(pid)), { timeoutMs: 10_000, label: 'the hook waiters to end' });
     await api.close();
     for (const d of dirs) removeTempDir(d);
   });

@@ -15,15 +15,12 @@
 #include "cli_runner.h"
 #include "harness.h"
 #include "support/small_disk.h"
+#include "support/text_files.h"
 
 namespace cj::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-bool has(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 class CliTest : public ::testing::Test {
   protected:
@@ -693,7 +690,6 @@ TEST_F(RegisterTest, ClaudeCodeWithoutClaudeWritesItsConfigFiles) {
     EXPECT_EQ(mcp["mcpServers"]["claude-jobs"]["command"], bin_path("claude-jobs"));
     EXPECT_EQ(reg({"--client", "vscode"}).status, 2);
 }
-
 
 // The real Claude Code CLI (installed for the end-to-end tests) accepts what register runs,
 // and records the server where Claude Code reads it.

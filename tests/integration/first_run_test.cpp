@@ -14,13 +14,10 @@
 
 #include "cli_runner.h"
 #include "harness.h"
+#include "support/text_files.h"
 
 namespace cj::testing {
 namespace {
-
-bool has(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 // Runs argv on a new pseudo-terminal; collects what it writes until `until` appears (or
 // time runs out), then sends Ctrl-D and reaps it.

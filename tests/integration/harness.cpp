@@ -39,16 +39,6 @@ bool process_alive(pid_t pid) {
     return close == std::string::npos || close + 2 >= content.size() || content[close + 2] != 'Z';
 }
 
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-}
-
-void write_text(const std::string& path, const std::string& text) {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-}
-
 json default_config(const std::string& stateDir) {
     return {{"stateDir", stateDir},
             {"claude", {{"path", bin_path("fake-claude")}, {"permissionMode", ""}}},

@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/temp_dir.h"
+#include "support/text_files.h"
 
 namespace cj::testing {
 
@@ -29,8 +30,6 @@ bool wait_until(const std::function<bool()>& pred,
                 std::chrono::milliseconds timeout = std::chrono::seconds(20));
 
 bool process_alive(pid_t pid);
-std::string read_text(const std::string& path);
-void write_text(const std::string& path, const std::string& text);
 // A job's runner.json, once the supervisor has written it (a test failure if it never does).
 json runner_info(const std::string& stateDir, const std::string& jobId);
 

@@ -11,20 +11,12 @@
 #include "cli_runner.h"
 #include "core/jobs/git.h"
 #include "harness.h"
+#include "support/text_files.h"
 
 namespace cj::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string read(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-bool has(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 class IsolationFlowTest : public ::testing::Test {
   protected:
@@ -71,7 +63,7 @@ TEST_F(IsolationFlowTest, ThreeJobsOnOneRepositoryReviewAndApply) {
     start("three", "write a.txt three\nsleep 1");
     for (const char* id : {"one", "two", "three"})
         EXPECT_EQ(server_->wait_done(id)["status"], "completed") << id;
-    EXPECT_EQ(read(repo_ + "/a.txt"), "a\n") << "the original is untouched";
+    EXPECT_EQ(read_text(repo_ + "/a.txt"), "a\n") << "the original is untouched";
     EXPECT_FALSE(fs::exists(state_.path() + "/worktrees/one/c.txt")) << "no job sees another's";
 
     json view = server_->ok("claude_check", {{"jobId", "two"}});
@@ -81,7 +73,7 @@ TEST_F(IsolationFlowTest, ThreeJobsOnOneRepositoryReviewAndApply) {
     EXPECT_EQ(changes["branch"], "claude-jobs/two");
     EXPECT_EQ(changes["delivery"], "pending");
     EXPECT_TRUE(has(view["output"], "[changes: 2 files (+2 -1)")) << view["output"];
-    EXPECT_TRUE(has(read(changes["patchFile"]), "+two"));
+    EXPECT_TRUE(has(read_text(changes["patchFile"]), "+two"));
 
     CliResult ls = cli({"ls"});
     EXPECT_TRUE(has(ls.out, "unapplied 2 files")) << ls.out;
@@ -91,8 +83,8 @@ TEST_F(IsolationFlowTest, ThreeJobsOnOneRepositoryReviewAndApply) {
 
     EXPECT_TRUE(apply("one", false)["applied"]);
     EXPECT_TRUE(apply("two", false)["applied"]);
-    EXPECT_EQ(read(repo_ + "/a.txt"), "one\n");
-    EXPECT_EQ(read(repo_ + "/c.txt"), "new\n");
+    EXPECT_EQ(read_text(repo_ + "/a.txt"), "one\n");
+    EXPECT_EQ(read_text(repo_ + "/c.txt"), "new\n");
     json clash = apply("three", true);
     EXPECT_FALSE(clash["ok"]);
     ASSERT_EQ(clash["conflicts"].size(), 1u) << clash.dump();
@@ -100,7 +92,7 @@ TEST_F(IsolationFlowTest, ThreeJobsOnOneRepositoryReviewAndApply) {
     CliResult refused = cli({"apply", "three"});
     EXPECT_EQ(refused.status, 1);
     EXPECT_TRUE(has(refused.out, "conflict  a.txt")) << refused.out;
-    EXPECT_EQ(read(repo_ + "/a.txt"), "one\n") << "nothing half-applied";
+    EXPECT_EQ(read_text(repo_ + "/a.txt"), "one\n") << "nothing half-applied";
 
     CliResult gone = cli({"discard", "three"});
     EXPECT_EQ(gone.status, 0) << gone.out << gone.err;
@@ -113,7 +105,7 @@ TEST_F(IsolationFlowTest, ACancelledJobAndOneThatEndedWhileNoServerRanKeepTheirR
     start("restart", "write b.txt restart\nsleep 2");
     // Wait until the first one wrote its file, then cancel it.
     for (int i = 0; i < 250; ++i) {
-        if (read(state_.path() + "/worktrees/cancelled/a.txt") == "cancelled\n") break;
+        if (read_text(state_.path() + "/worktrees/cancelled/a.txt") == "cancelled\n") break;
         usleep(20000);
     }
     json cancelled = server_->ok("claude_cancel", {{"jobId", "cancelled"}, {"graceSec", 1}});
@@ -130,7 +122,7 @@ TEST_F(IsolationFlowTest, ACancelledJobAndOneThatEndedWhileNoServerRanKeepTheirR
         EXPECT_TRUE(fs::exists(state_.path() + "/worktrees/" + id)) << "kept for inspection";
     }
     EXPECT_TRUE(apply("restart", false)["applied"]);
-    EXPECT_EQ(read(repo_ + "/b.txt"), "restart\n");
+    EXPECT_EQ(read_text(repo_ + "/b.txt"), "restart\n");
 }
 
 TEST_F(IsolationFlowTest, ATimedOutJobKeepsItsRecordAndItsWorktreeUntilDiscarded) {
@@ -158,7 +150,7 @@ TEST_F(IsolationFlowTest, TheCommandLineStartsAWorktreeJobWithUncommittedWork) {
                              "--include-uncommitted", "--job-id", "from-cli", "write c.txt c"});
     ASSERT_EQ(started.status, 0) << started.err;
     json view = server_->wait_done("from-cli");
-    EXPECT_EQ(read(state_.path() + "/worktrees/from-cli/b.txt"), "b, not yet committed\n");
+    EXPECT_EQ(read_text(state_.path() + "/worktrees/from-cli/b.txt"), "b, not yet committed\n");
     ASSERT_TRUE(view.contains("changes")) << view.dump();
     ASSERT_EQ(view["changes"]["files"].size(), 1u) << "only what the job did";
     EXPECT_EQ(view["changes"]["files"][0]["path"], "c.txt");

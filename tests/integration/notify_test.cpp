@@ -18,6 +18,7 @@
 
 #include "cli_runner.h"
 #include "harness.h"
+#include "support/text_files.h"
 
 extern char** environ;
 
@@ -26,10 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-bool has(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
 
 std::vector<json> json_lines(const std::string& text) {
     std::vector<json> out;

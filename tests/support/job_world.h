@@ -163,7 +163,7 @@ class JobWorld {
         c.defaultBackend = specs.empty() ? "" : specs.front().name;
         c.claude.path = "/bin/true";  // accepted starts need a claude that can run
         for (const auto& s : specs)
-            c.backends.push_back({s.name, "fake", nlohmann::json::object()});
+            c.backends.push_back({s.name, "fake", nlohmann::json::object(), ""});
         return c;
     }
     static std::unique_ptr<jobs::JobIndex> open_index(const std::string& path) {

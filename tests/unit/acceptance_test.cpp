@@ -316,7 +316,7 @@ TEST_F(AcceptanceTest, BackendIsTheArgumentThenARouteThenTheDefault) {
     ASSERT_TRUE(a.ok());
     EXPECT_EQ(a->start.draft.backend, "fake");
 
-    w_.config.routes = {{fs::canonical(work_.path()).string() + "/**", "other"}};
+    w_.config.routes = {{fs::canonical(work_.path()).string() + "/**", "other", ""}};
     a = accept(request());
     ASSERT_TRUE(a.ok());
     EXPECT_EQ(a->start.draft.backend, "other");

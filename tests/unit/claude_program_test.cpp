@@ -5,15 +5,13 @@
 
 #include "core/jobs/claude_program.h"
 #include "support/temp_dir.h"
+#include "support/text_files.h"
 
 namespace {
 
 using cj::jobs::find_runnable_claude;
 using cj::testing::TempDir;
-
-bool has(const std::string& text, const std::string& part) {
-    return text.find(part) != std::string::npos;
-}
+using cj::testing::has;
 
 std::string executable(const TempDir& dir, const std::string& name, const std::string& text) {
     std::string path = dir.write(name, text);

@@ -14,6 +14,7 @@
 #include "core/jobs/isolation.h"
 #include "core/util/clock.h"
 #include "support/temp_dir.h"
+#include "support/text_files.h"
 
 namespace {
 
@@ -27,16 +28,8 @@ using cj::jobs::JobDirs;
 using cj::testing::TempDir;
 namespace fs = std::filesystem;
 namespace git = cj::jobs::git;
-
-std::string read(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-void write(const std::string& path, const std::string& text) {
-    fs::create_directories(fs::path(path).parent_path());
-    std::ofstream(path, std::ios::binary) << text;
-}
+using cj::testing::read_text;
+using cj::testing::write_text;
 
 class IsolationTest : public ::testing::Test {
   protected:
@@ -44,8 +37,8 @@ class IsolationTest : public ::testing::Test {
         fs::create_directories(repo_);
         fs::create_directories(dirs_.root);
         must(repo_, {"init", "-q", "-b", "main"});
-        write(repo_ + "/a.txt", "one\ntwo\nthree\n");
-        write(repo_ + "/b.txt", "bee\n");
+        write_text(repo_ + "/a.txt", "one\ntwo\nthree\n");
+        write_text(repo_ + "/b.txt", "bee\n");
         must(repo_, {"add", "-A"});
         must(repo_, {"commit", "-q", "-m", "first"});
     }
@@ -91,12 +84,12 @@ TEST_F(IsolationTest, ThreeWorktreeJobsAreIsolatedAndTheOverlappingOneConflicts)
     auto three = prepare("three", IsolationMode::Worktree);
     EXPECT_EQ(one.branch, "claude-jobs/one");
     EXPECT_EQ(must(repo_, {"rev-parse", "claude-jobs/two"}), must(repo_, {"rev-parse", "HEAD"}));
-    write(one.runFolder + "/a.txt", "ONE\ntwo\nthree\n");
-    write(two.runFolder + "/b.txt", "bee two\n");
-    write(two.runFolder + "/new/c.bin", std::string("\0\1\2binary", 9));
-    write(three.runFolder + "/a.txt", "THREE\ntwo\nthree\n");
-    EXPECT_EQ(read(two.runFolder + "/a.txt"), "one\ntwo\nthree\n");  // nobody sees another's edit
-    EXPECT_EQ(read(repo_ + "/a.txt"), "one\ntwo\nthree\n");
+    write_text(one.runFolder + "/a.txt", "ONE\ntwo\nthree\n");
+    write_text(two.runFolder + "/b.txt", "bee two\n");
+    write_text(two.runFolder + "/new/c.bin", std::string("\0\1\2binary", 9));
+    write_text(three.runFolder + "/a.txt", "THREE\ntwo\nthree\n");
+    EXPECT_EQ(read_text(two.runFolder + "/a.txt"), "one\ntwo\nthree\n");  // nobody sees another's edit
+    EXPECT_EQ(read_text(repo_ + "/a.txt"), "one\ntwo\nthree\n");
 
     auto r1 = record("one");
     auto r2 = record("two");
@@ -109,7 +102,7 @@ TEST_F(IsolationTest, ThreeWorktreeJobsAreIsolatedAndTheOverlappingOneConflicts)
     EXPECT_TRUE(r2.files[1].binary);
     EXPECT_EQ(r1.delivery, Delivery::Pending);
     EXPECT_NE(r1.applyCommand.find("apply"), std::string::npos);
-    EXPECT_NE(read(r1.patchFile).find("+ONE"), std::string::npos);
+    EXPECT_NE(read_text(r1.patchFile).find("+ONE"), std::string::npos);
 
     for (const char* id : {"one", "two", "three"}) {
         auto dry = apply(id, true);  // each applies cleanly alone, and a dry run changes nothing
@@ -119,47 +112,47 @@ TEST_F(IsolationTest, ThreeWorktreeJobsAreIsolatedAndTheOverlappingOneConflicts)
     EXPECT_EQ(must(repo_, {"status", "--porcelain"}), "");
     EXPECT_TRUE(apply("one", false).applied);
     EXPECT_TRUE(apply("two", false).applied);
-    EXPECT_EQ(read(repo_ + "/a.txt"), "ONE\ntwo\nthree\n");
-    EXPECT_EQ(read(repo_ + "/new/c.bin"), std::string("\0\1\2binary", 9));
+    EXPECT_EQ(read_text(repo_ + "/a.txt"), "ONE\ntwo\nthree\n");
+    EXPECT_EQ(read_text(repo_ + "/new/c.bin"), std::string("\0\1\2binary", 9));
     EXPECT_EQ(changes_.load("one")->delivery, Delivery::Applied);
 
     auto clash = apply("three", false);
     EXPECT_FALSE(clash.applied);
     ASSERT_EQ(clash.conflicts.size(), 1u) << clash.message;
     EXPECT_EQ(clash.conflicts[0].path, "a.txt");
-    EXPECT_EQ(read(repo_ + "/a.txt"), "ONE\ntwo\nthree\n");  // nothing half-applied
+    EXPECT_EQ(read_text(repo_ + "/a.txt"), "ONE\ntwo\nthree\n");  // nothing half-applied
     EXPECT_EQ(changes_.load("three")->delivery, Delivery::Pending);
 }
 
 TEST_F(IsolationTest, IncludeUncommittedCarriesStagedUnstagedAndUntrackedAndLeavesTheOriginal) {
-    write(repo_ + "/a.txt", "staged\n");
+    write_text(repo_ + "/a.txt", "staged\n");
     must(repo_, {"add", "a.txt"});
-    write(repo_ + "/b.txt", "unstaged\n");
-    write(repo_ + "/u.txt", "untracked\n");
+    write_text(repo_ + "/b.txt", "unstaged\n");
+    write_text(repo_ + "/u.txt", "untracked\n");
     std::string before = must(repo_, {"status", "--porcelain"});
     auto job = prepare("carry", IsolationMode::Worktree, true);
     EXPECT_EQ(must(repo_, {"status", "--porcelain"}), before);
-    EXPECT_EQ(read(job.runFolder + "/a.txt"), "staged\n");
-    EXPECT_EQ(read(job.runFolder + "/b.txt"), "unstaged\n");
-    EXPECT_EQ(read(job.runFolder + "/u.txt"), "untracked\n");
+    EXPECT_EQ(read_text(job.runFolder + "/a.txt"), "staged\n");
+    EXPECT_EQ(read_text(job.runFolder + "/b.txt"), "unstaged\n");
+    EXPECT_EQ(read_text(job.runFolder + "/u.txt"), "untracked\n");
     EXPECT_EQ(must(job.runFolder, {"diff", "--cached", "--name-only"}), "a.txt");
     EXPECT_EQ(must(job.runFolder, {"diff", "--name-only"}), "b.txt");
     EXPECT_EQ(must(job.runFolder, {"ls-files", "--others", "--exclude-standard"}), "u.txt");
-    write(job.runFolder + "/u.txt", "untracked, then edited by the job\n");
+    write_text(job.runFolder + "/u.txt", "untracked, then edited by the job\n");
     auto rec = record("carry");  // only what the job did, not what it was given
     ASSERT_EQ(rec.files.size(), 1u);
     EXPECT_EQ(rec.files[0].path, "u.txt");
     EXPECT_FALSE(rec.originalChangedDuringRun);
     EXPECT_TRUE(apply("carry", false).applied);
-    EXPECT_EQ(read(repo_ + "/u.txt"), "untracked, then edited by the job\n");
+    EXPECT_EQ(read_text(repo_ + "/u.txt"), "untracked, then edited by the job\n");
 }
 
 TEST_F(IsolationTest, AJobsCommitsAreListedAndMergeMergesTheBranch) {
     auto job = prepare("commits", IsolationMode::Worktree);
-    write(job.runFolder + "/feature.txt", "feature\n");
+    write_text(job.runFolder + "/feature.txt", "feature\n");
     must(job.runFolder, {"add", "feature.txt"});
     must(job.runFolder, {"commit", "-q", "-m", "Add the feature"});
-    write(job.runFolder + "/notes.txt", "left uncommitted\n");
+    write_text(job.runFolder + "/notes.txt", "left uncommitted\n");
     auto rec = record("commits");
     ASSERT_EQ(rec.commits.size(), 1u);
     EXPECT_EQ(rec.commits[0].subject, "Add the feature");
@@ -171,16 +164,16 @@ TEST_F(IsolationTest, AJobsCommitsAreListedAndMergeMergesTheBranch) {
     EXPECT_FALSE(fs::exists(repo_ + "/feature.txt"));
     auto merged = apply("commits", false, ApplyMode::Merge);
     EXPECT_TRUE(merged.applied) << merged.message;
-    EXPECT_EQ(read(repo_ + "/feature.txt"), "feature\n");
-    EXPECT_EQ(read(repo_ + "/notes.txt"), "left uncommitted\n");
+    EXPECT_EQ(read_text(repo_ + "/feature.txt"), "feature\n");
+    EXPECT_EQ(read_text(repo_ + "/notes.txt"), "left uncommitted\n");
     EXPECT_EQ(changes_.load("commits")->delivery, Delivery::Merged);
 }
 
 TEST_F(IsolationTest, AMergeThatConflictsSaysWhereAndChangesNothing) {
     auto job = prepare("clash", IsolationMode::Worktree);
-    write(job.runFolder + "/a.txt", "job\n");
+    write_text(job.runFolder + "/a.txt", "job\n");
     must(job.runFolder, {"commit", "-qam", "job edit"});
-    write(repo_ + "/a.txt", "original\n");
+    write_text(repo_ + "/a.txt", "original\n");
     must(repo_, {"commit", "-qam", "original edit"});
     auto rec = record("clash");
     EXPECT_TRUE(rec.originalChangedDuringRun);
@@ -196,7 +189,7 @@ TEST_F(IsolationTest, AMergeThatConflictsSaysWhereAndChangesNothing) {
 
 TEST_F(IsolationTest, APlainFolderNeedsCopyAndACopyReportsItsChanges) {
     std::string plain = fs::canonical(tmp_.path()).string() + "/plain";
-    write(plain + "/x.txt", "x\n");
+    write_text(plain + "/x.txt", "x\n");
     fs::create_directories(dirs_.dir("wt"));
     auto refused = isolation_.prepare("wt", plain, IsolationMode::Worktree, false);
     ASSERT_FALSE(refused.ok());
@@ -205,21 +198,21 @@ TEST_F(IsolationTest, APlainFolderNeedsCopyAndACopyReportsItsChanges) {
 
     auto job = prepare("copy", IsolationMode::Copy, false, plain);
     EXPECT_NE(job.runFolder, plain);
-    write(job.runFolder + "/x.txt", "x changed\n");
-    write(job.runFolder + "/y.txt", "new\n");
-    EXPECT_EQ(read(plain + "/x.txt"), "x\n");
+    write_text(job.runFolder + "/x.txt", "x changed\n");
+    write_text(job.runFolder + "/y.txt", "new\n");
+    EXPECT_EQ(read_text(plain + "/x.txt"), "x\n");
     auto rec = record("copy");
     ASSERT_EQ(rec.files.size(), 2u);
     EXPECT_EQ(rec.files[0].path, "x.txt");
     EXPECT_TRUE(apply("copy", true).conflicts.empty());
     EXPECT_TRUE(apply("copy", false).applied);
-    EXPECT_EQ(read(plain + "/y.txt"), "new\n");
+    EXPECT_EQ(read_text(plain + "/y.txt"), "new\n");
 }
 
 TEST_F(IsolationTest, NoIsolationRecordsWhatChangedInTheFolderItself) {
     auto job = prepare("inplace", IsolationMode::None);
     EXPECT_EQ(job.runFolder, repo_);
-    write(repo_ + "/b.txt", "changed in place\n");
+    write_text(repo_ + "/b.txt", "changed in place\n");
     auto rec = record("inplace");
     ASSERT_EQ(rec.files.size(), 1u);
     EXPECT_EQ(rec.delivery, Delivery::Nothing);
@@ -228,18 +221,18 @@ TEST_F(IsolationTest, NoIsolationRecordsWhatChangedInTheFolderItself) {
 
 TEST_F(IsolationTest, DiscardRemovesTheWorktreeAndBranch) {
     auto job = prepare("gone", IsolationMode::Worktree);
-    write(job.runFolder + "/a.txt", "x\n");
+    write_text(job.runFolder + "/a.txt", "x\n");
     auto done = changes_.discard("gone");
     ASSERT_TRUE(done.ok()) << done.error().message;
     EXPECT_EQ(done->delivery, Delivery::Discarded);
     EXPECT_FALSE(fs::exists(job.checkout));
     EXPECT_FALSE(git_.run(repo_, {"rev-parse", "--verify", "-q", "claude-jobs/gone"}).ok());
-    EXPECT_NE(read(dirs_.file("gone", "changes.patch")).find("+x"), std::string::npos);
+    EXPECT_NE(read_text(dirs_.file("gone", "changes.patch")).find("+x"), std::string::npos);
 }
 
 TEST_F(IsolationTest, ExpiryKeepsABranchWithUnappliedCommitsAndSaysSo) {
     auto kept = prepare("kept", IsolationMode::Worktree);
-    write(kept.runFolder + "/k.txt", "k\n");
+    write_text(kept.runFolder + "/k.txt", "k\n");
     auto idle = prepare("idle", IsolationMode::Worktree);
     std::string note;
     EXPECT_FALSE(changes_.expire("kept", cj::util::now_ms(), 7, note));  // not old yet
@@ -269,13 +262,13 @@ TEST_F(IsolationTest, HostileNamesAreRefusedOrHandledWithoutAShell) {
     std::string odd = fs::canonical(tmp_.path()).string() + "/we ird $(touch pwned) 'q' -x";
     fs::rename(repo_, odd);
     auto job = prepare("odd", IsolationMode::Worktree, false, odd);
-    write(job.runFolder + "/a.txt", "odd\n");
+    write_text(job.runFolder + "/a.txt", "odd\n");
     record("odd");
     EXPECT_NE(changes_.load("odd")->applyCommand.find("/we ird $(touch pwned) '\\''q'\\'' -x'"),
               std::string::npos)
         << "quoted for a shell: " << changes_.load("odd")->applyCommand;
     EXPECT_TRUE(apply("odd", false).applied);
-    EXPECT_EQ(read(odd + "/a.txt"), "odd\n");
+    EXPECT_EQ(read_text(odd + "/a.txt"), "odd\n");
     EXPECT_FALSE(fs::exists(fs::path(tmp_.path()) / "pwned"));
     EXPECT_FALSE(fs::exists("pwned"));
 }
@@ -283,10 +276,10 @@ TEST_F(IsolationTest, HostileNamesAreRefusedOrHandledWithoutAShell) {
 TEST_F(IsolationTest, ADetachedHeadAndALockedIndexStillWork) {
     must(repo_, {"checkout", "-q", "--detach"});
     std::string head = must(repo_, {"rev-parse", "HEAD"});
-    write(repo_ + "/.git/index.lock", "");  // someone holds the index
+    write_text(repo_ + "/.git/index.lock", "");  // someone holds the index
     auto job = prepare("detached", IsolationMode::Worktree, true);
     EXPECT_EQ(job.baseCommit, head);
-    write(job.runFolder + "/a.txt", "detached\n");
+    write_text(job.runFolder + "/a.txt", "detached\n");
     EXPECT_EQ(record("detached").files.size(), 1u);
     EXPECT_TRUE(fs::exists(repo_ + "/.git/index.lock"));
 }
@@ -295,7 +288,7 @@ TEST_F(IsolationTest, ARepositoryWithASubmoduleGetsAWorktreeWithoutItsCheckout) 
     std::string lib = fs::canonical(tmp_.path()).string() + "/lib";
     fs::create_directories(lib);
     must(lib, {"init", "-q"});
-    write(lib + "/l.txt", "lib\n");
+    write_text(lib + "/l.txt", "lib\n");
     must(lib, {"add", "-A"});
     must(lib, {"commit", "-qm", "lib"});
     must(repo_, {"-c", "protocol.file.allow=always", "submodule", "add", "-q", lib, "lib"});
@@ -303,7 +296,7 @@ TEST_F(IsolationTest, ARepositoryWithASubmoduleGetsAWorktreeWithoutItsCheckout) 
     auto job = prepare("sub-module", IsolationMode::Worktree, true);
     EXPECT_TRUE(fs::is_directory(job.runFolder + "/lib"));
     EXPECT_FALSE(fs::exists(job.runFolder + "/lib/l.txt")) << "submodules are not checked out";
-    write(job.runFolder + "/a.txt", "with a submodule\n");
+    write_text(job.runFolder + "/a.txt", "with a submodule\n");
     auto rec = record("sub-module");
     ASSERT_EQ(rec.files.size(), 1u) << "the empty submodule folder is no change";
     EXPECT_EQ(rec.files[0].path, "a.txt");
@@ -311,17 +304,17 @@ TEST_F(IsolationTest, ARepositoryWithASubmoduleGetsAWorktreeWithoutItsCheckout) 
 }
 
 TEST_F(IsolationTest, AWorkFolderInsideTheRepositoryRunsInTheSameSubfolder) {
-    write(repo_ + "/sub/s.txt", "s\n");
+    write_text(repo_ + "/sub/s.txt", "s\n");
     must(repo_, {"add", "-A"});
     must(repo_, {"commit", "-qm", "sub"});
     auto job = prepare("sub", IsolationMode::Worktree, false, repo_ + "/sub");
     EXPECT_EQ(job.runFolder, job.checkout + "/sub");
-    write(job.runFolder + "/s.txt", "S\n");
+    write_text(job.runFolder + "/s.txt", "S\n");
     auto rec = record("sub");
     ASSERT_EQ(rec.files.size(), 1u);
     EXPECT_EQ(rec.files[0].path, "sub/s.txt");
     EXPECT_TRUE(apply("sub", false).applied);
-    EXPECT_EQ(read(repo_ + "/sub/s.txt"), "S\n");
+    EXPECT_EQ(read_text(repo_ + "/sub/s.txt"), "S\n");
 }
 
 }  // namespace

@@ -111,15 +111,15 @@ TEST(JobViewJsonTest, SubObjectSchemasRequireOnlyDeclaredProperties) {
 
 TEST(JobViewJsonTest, AFullViewMatchesTheSchema) {
     json j = cj::tools::to_json(full_view());
-    expect_matches(j, cj::tools::job_view_schema(), "view");
+    // One schema object for the loops below: items() of a temporary's member would dangle.
+    const json schema = cj::tools::job_view_schema();
+    expect_matches(j, schema, "view");
     // Every optional part was filled, so every declared key is present.
-    for (const auto& [key, declared] : cj::tools::job_view_schema()["properties"].items())
+    for (const auto& [key, declared] : schema["properties"].items())
         EXPECT_TRUE(j.contains(key)) << key << " is declared but never rendered";
-    for (const auto& [key, declared] :
-         cj::tools::job_view_schema()["properties"]["result"]["properties"].items())
+    for (const auto& [key, declared] : schema["properties"]["result"]["properties"].items())
         EXPECT_TRUE(j["result"].contains(key)) << "result." << key;
-    for (const auto& [key, declared] :
-         cj::tools::job_view_schema()["properties"]["activity"]["properties"].items())
+    for (const auto& [key, declared] : schema["properties"]["activity"]["properties"].items())
         EXPECT_TRUE(j["activity"].contains(key)) << "activity." << key;
 }
 

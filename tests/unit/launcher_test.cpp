@@ -14,6 +14,7 @@
 
 #include "support/job_world.h"
 #include "support/temp_dir.h"
+#include "support/text_files.h"
 
 namespace {
 
@@ -25,16 +26,12 @@ using cj::testing::FakeSpec;
 using cj::testing::JobWorld;
 using claude_jobs::ErrorCode;
 namespace fs = std::filesystem;
+using cj::testing::read_text;
 
 int mode_of(const std::string& path) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) return -1;
     return static_cast<int>(st.st_mode & 07777);
-}
-
-std::string read(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 class LauncherTest : public ::testing::Test {
@@ -64,7 +61,7 @@ TEST_F(LauncherTest, AdmitWritesThePrivateFolderAndPromptThenLaunches) {
     EXPECT_EQ(out.job.state, JobState::Running);
     EXPECT_EQ(mode_of(w_.dirs.dir("j1")), 0700);
     EXPECT_EQ(mode_of(w_.dirs.file("j1", "prompt.txt")), 0600);
-    EXPECT_EQ(read(w_.dirs.file("j1", "prompt.txt")), "the prompt of j1");
+    EXPECT_EQ(read_text(w_.dirs.file("j1", "prompt.txt")), "the prompt of j1");
 
     auto spec = w_.fake().last_spec();
     ASSERT_TRUE(spec.has_value());
@@ -101,7 +98,7 @@ TEST_F(LauncherTest, AJobBeyondTheLimitIsQueuedWithItsPosition) {
     EXPECT_EQ(c.job.state, JobState::Queued);
     EXPECT_EQ(c.queuePosition, 2);
     EXPECT_EQ(started(), std::vector<std::string>{"a"});
-    EXPECT_EQ(read(w_.dirs.file("c", "prompt.txt")), "the prompt of c") << "written at once";
+    EXPECT_EQ(read_text(w_.dirs.file("c", "prompt.txt")), "the prompt of c") << "written at once";
     EXPECT_TRUE(w_.row("c").handle.empty());
 }
 
@@ -153,7 +150,7 @@ TEST_F(LauncherTest, APromotedJobGetsAWholePromptAgain) {
     fs::resize_file(w_.dirs.file("b", "prompt.txt"), 3);  // as if a power cut lost its end
     w_.reconciler.record_end(w_.row("a"), JobState::Completed, 0, "done");
     launcher_.promote_queued();
-    EXPECT_EQ(read(w_.dirs.file("b", "prompt.txt")), "the prompt of b");
+    EXPECT_EQ(read_text(w_.dirs.file("b", "prompt.txt")), "the prompt of b");
     EXPECT_EQ(w_.row("b").state, JobState::Running);
 }
 
@@ -189,7 +186,7 @@ TEST_F(LauncherTest, AnIdInUseIsRefused) {
     auto again = launcher_.admit(accepted("j1"));
     ASSERT_FALSE(again.ok());
     EXPECT_EQ(again.error().code, ErrorCode::AlreadyExists);
-    EXPECT_EQ(read(w_.dirs.file("j1", "prompt.txt")), "the prompt of j1") << "left alone";
+    EXPECT_EQ(read_text(w_.dirs.file("j1", "prompt.txt")), "the prompt of j1") << "left alone";
     EXPECT_EQ(started(), std::vector<std::string>{"j1"});
 }
 

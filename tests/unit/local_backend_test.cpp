@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/plugins/plugin_loader.h"
+#include "support/text_files.h"
 
 extern char** environ;
 
@@ -37,6 +38,7 @@ using claude_jobs::JobSpec;
 using claude_jobs::RunState;
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+using cj::testing::read_text;
 
 const char kStandInRunner[] = R"SH(#!/bin/sh
 # Stand-in for claude-jobs-runner: apply --nice as the real one does, record what we were
@@ -62,17 +64,10 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
     return true;
 }
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
 // Fields of /proc/<pid>/stat: field N of proc(5) is element N-1. Empty when there is no
 // process.
 std::vector<std::string> proc_stat(pid_t pid) {
-    std::string text = read_file("/proc/" + std::to_string(pid) + "/stat");
+    std::string text = read_text("/proc/" + std::to_string(pid) + "/stat");
     auto close = text.rfind(')');
     if (close == std::string::npos) return {};
     std::vector<std::string> fields = {std::to_string(pid), "(comm)"};
@@ -92,7 +87,7 @@ bool gone(pid_t pid) {
 }
 
 std::string comm(pid_t pid) {
-    std::string name = read_file("/proc/" + std::to_string(pid) + "/comm");
+    std::string name = read_text("/proc/" + std::to_string(pid) + "/comm");
     if (!name.empty() && name.back() == '\n') name.pop_back();
     return name;
 }
@@ -105,7 +100,7 @@ std::string state_json(pid_t pid, std::uint64_t startTime, const std::string& bo
 }
 
 std::string boot_id() {
-    std::string id = read_file("/proc/sys/kernel/random/boot_id");
+    std::string id = read_text("/proc/sys/kernel/random/boot_id");
     while (!id.empty() && id.back() == '\n') id.pop_back();
     return id;
 }
@@ -199,7 +194,7 @@ class LocalBackendTest : public ::testing::Test {
         if (handle) *handle = *started;
         std::string pidFile = spec.jobDir + "/pid";
         EXPECT_TRUE(wait_until([&] { return fs::exists(pidFile); })) << "the runner never ran";
-        pid_t pid = std::atoi(read_file(pidFile).c_str());
+        pid_t pid = std::atoi(read_text(pidFile).c_str());
         EXPECT_GT(pid, 1);
         if (pid <= 1) return -1;
         launched_.emplace_back(pid, start_time(pid));
@@ -246,7 +241,7 @@ TEST_F(LocalBackendTest, StartsADetachedRunnerThatInheritsNothing) {
 
     std::string pidFile = spec.jobDir + "/pid";
     ASSERT_TRUE(wait_until([&] { return fs::exists(pidFile); }));
-    pid_t pid = std::atoi(read_file(pidFile).c_str());
+    pid_t pid = std::atoi(read_text(pidFile).c_str());
     launched_.emplace_back(pid, start_time(pid));
     ASSERT_TRUE(wait_until([&] { return comm(pid) == "sleep"; }));
 
@@ -270,7 +265,7 @@ TEST_F(LocalBackendTest, StartsADetachedRunnerThatInheritsNothing) {
     EXPECT_EQ(fds, (std::set<std::string>{"0", "1", "2"}));
 
     // The runner's command line.
-    std::string args = read_file(spec.jobDir + "/args");
+    std::string args = read_text(spec.jobDir + "/args");
     EXPECT_EQ(args, "--job-dir\n" + spec.jobDir + "\n--cwd\n" + root_ +
                         "\n--timeout\n60\n--\nclaude\n-p\n--output-format\nstream-json\n");
 
@@ -296,7 +291,7 @@ TEST_F(LocalBackendTest, StopEndsTheRunnerAndLeavesACancelRequest) {
 
     std::string cancel = spec.jobDir + "/cancel.json";
     ASSERT_TRUE(fs::exists(cancel));
-    EXPECT_EQ(nlohmann::json::parse(read_file(cancel), nullptr, false),
+    EXPECT_EQ(nlohmann::json::parse(read_text(cancel), nullptr, false),
               nlohmann::json({{"graceSec", 3}}));
     EXPECT_EQ(fs::status(cancel).permissions() & fs::perms::all,
               fs::perms::owner_read | fs::perms::owner_write);
@@ -542,7 +537,7 @@ TEST_F(LocalBackendTest, InstanceSettingsReachTheJob) {
     ::unsetenv("CJ_SERVER_ONLY");
     ASSERT_GT(pid, 1);
 
-    std::string env = read_file(spec.jobDir + "/env");
+    std::string env = read_text(spec.jobDir + "/env");
     EXPECT_NE(env.find("CJ_SPEC=1\n"), std::string::npos) << env;
     EXPECT_NE(env.find("CJ_INSTANCE=fast\n"), std::string::npos) << env;
     EXPECT_NE(env.find("CJ_BOTH=instance\n"), std::string::npos) << env;

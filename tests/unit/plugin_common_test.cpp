@@ -19,6 +19,7 @@
 #include "common/guarded.h"
 #include "common/json_fields.h"
 #include "common/spawn.h"
+#include "support/text_files.h"
 
 extern char** environ;
 
@@ -29,6 +30,7 @@ namespace fs = std::filesystem;
 using claude_jobs::ErrorCode;
 using claude_jobs::Result;
 using nlohmann::json;
+using cj::testing::read_text;
 
 class TempDir {
   public:
@@ -45,13 +47,6 @@ class TempDir {
   private:
     std::string path_;
 };
-
-std::string read_all(const std::string& path) {
-    std::ifstream in(path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
 
 TEST(PluginCommonGuarded, PassesResultsThrough) {
     Result<int> ok = guarded("x", []() -> Result<int> { return 7; });
@@ -193,11 +188,11 @@ TEST(PluginCommonSpawn, DetachedChildHoldsNothingOfTheParent) {
         << "descriptor " << leaked << " of the parent must not reach the child";
     EXPECT_EQ(fs::read_symlink(proc + "/cwd").string(), "/");
     // /proc/<pid>/stat: pid (comm) state ppid pgrp session ...
-    std::istringstream stat(read_all(proc + "/stat"));
+    std::istringstream stat(read_text(proc + "/stat"));
     std::string pidText, comm, state, ppid, pgrp, session;
     stat >> pidText >> comm >> state >> ppid >> pgrp >> session;
     EXPECT_EQ(session, std::to_string(pid)) << "the child leads a session of its own";
-    std::string status = read_all(proc + "/status");
+    std::string status = read_text(proc + "/status");
     auto at = status.find("SigIgn:\t");
     ASSERT_NE(at, std::string::npos) << status;
     unsigned long long ignored = std::stoull(status.substr(at + 8, 16), nullptr, 16);
@@ -235,13 +230,13 @@ TEST(PluginCommonSpawn, SpawnDetachedGivesTheEnvironmentAsked) {
     ASSERT_GT(pid, 0);
     int status = 0;
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    EXPECT_EQ(read_all(out), "given|\n");
+    EXPECT_EQ(read_text(out), "given|\n");
     ::setenv("CJ_SERVER", "ours", 1);
     pid = spawn_detached({"/bin/sh", "-c", "echo \"$CJ_SERVER\" > " + out});
     ::unsetenv("CJ_SERVER");
     ASSERT_GT(pid, 0);
     ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-    EXPECT_EQ(read_all(out), "ours\n");
+    EXPECT_EQ(read_text(out), "ours\n");
     errno = 0;
     EXPECT_EQ(spawn_detached({"/nonexistent/program"}), -1);
     EXPECT_EQ(errno, ENOENT);

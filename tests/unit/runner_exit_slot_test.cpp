@@ -20,11 +20,13 @@
 
 #include "support/small_disk.h"
 #include "support/temp_dir.h"
+#include "support/text_files.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using cj::runner::ExitSlot;
+using cj::testing::read_text;
 
 std::vector<std::string> names_in(const std::string& dir) {
     std::vector<std::string> names;
@@ -32,13 +34,6 @@ std::vector<std::string> names_in(const std::string& dir) {
         names.push_back(entry.path().filename().string());
     std::sort(names.begin(), names.end());
     return names;
-}
-
-std::string read(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
 }
 
 class ExitSlotTest : public ::testing::Test {
@@ -61,7 +56,7 @@ TEST_F(ExitSlotTest, TheReservedRoomIsHiddenAndBecomesTheRecord) {
 
     ASSERT_EQ(slot.write("{\"exitCode\":0}\n"), 0);
     EXPECT_EQ(names_in(dir_.path()), std::vector<std::string>{"exit.json"});
-    EXPECT_EQ(read(dir_.file("exit.json")), "{\"exitCode\":0}\n");
+    EXPECT_EQ(read_text(dir_.file("exit.json")), "{\"exitCode\":0}\n");
     struct stat st {};
     ASSERT_EQ(::stat(dir_.file("exit.json").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
@@ -72,7 +67,7 @@ TEST_F(ExitSlotTest, ARecordTooBigForTheRoomIsWrittenTheOrdinaryWay) {
     ASSERT_EQ(slot.reserve(dirFd_, "exit.json"), 0);
     std::string big(ExitSlot::kBytes + 100, 'r');
     ASSERT_EQ(slot.write(big), 0);
-    EXPECT_EQ(read(dir_.file("exit.json")), big);
+    EXPECT_EQ(read_text(dir_.file("exit.json")), big);
     // The unused room is not left behind once the slot goes.
 }
 
@@ -91,7 +86,7 @@ TEST_F(ExitSlotTest, AFailedReservationStillWritesTheOrdinaryWay) {
     EXPECT_NE(slot.reserve(dirFd_, "exit.json"), 0);
     EXPECT_FALSE(slot.reserved());
     ASSERT_EQ(slot.write("record\n"), 0);
-    EXPECT_EQ(read(dir_.file("exit.json")), "record\n");
+    EXPECT_EQ(read_text(dir_.file("exit.json")), "record\n");
 }
 
 TEST(ExitSlotFullDiskTest, TheRecordIsWrittenOnADiskThatFilledUp) {
@@ -108,7 +103,7 @@ TEST(ExitSlotFullDiskTest, TheRecordIsWrittenOnADiskThatFilledUp) {
         EXPECT_EQ(unreserved.reserve(dirFd, "other.json"), ENOSPC);
         std::string record = "{\"exitCode\":1,\"noSpaceLeft\":true}\n";
         ASSERT_EQ(slot.write(record), 0);
-        EXPECT_EQ(read(disk.path() + "/exit.json"), record);
+        EXPECT_EQ(read_text(disk.path() + "/exit.json"), record);
     }
     ::close(dirFd);
 }

@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/small_disk.h"
+#include "support/text_files.h"
 
 extern char** environ;
 
@@ -36,6 +37,8 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 using nlohmann::json;
+using cj::testing::has;
+using cj::testing::read_text;
 
 const std::string kRunner = BUILD_BIN_DIR "/claude-jobs-runner";
 const std::string kFakeClaude = BUILD_BIN_DIR "/fake-claude";
@@ -52,13 +55,6 @@ bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds lim
 
 bool process_gone(pid_t pid) {
     return ::kill(pid, 0) != 0 && errno == ESRCH;
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
 }
 
 // Field 22 of /proc/<pid>/stat, counted after the last ')' as the command name may hold spaces.

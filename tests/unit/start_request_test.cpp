@@ -18,12 +18,12 @@ using cj::config::ClaudeConfig;
 using cj::jobs::claude_args;
 using cj::jobs::job_environment;
 using cj::jobs::JobSettings;
-using Args = std::vector<std::string>;
+using Argv = std::vector<std::string>;
 
-const Args kBase = {"-p", "--output-format", "stream-json", "--verbose", "--strict-mcp-config"};
+const Argv kBase = {"-p", "--output-format", "stream-json", "--verbose", "--strict-mcp-config"};
 
-Args with_base(const Args& rest) {
-    Args out = kBase;
+Argv with_base(const Argv& rest) {
+    Argv out = kBase;
     out.insert(out.end(), rest.begin(), rest.end());
     return out;
 }
@@ -86,7 +86,7 @@ TEST(StartRequestTest, EachSettingAlone) {
 TEST(StartRequestTest, ForkSessionNeedsAResume) {
     JobSettings s;
     s.forkSession = true;
-    Args args = claude_args(s, {});
+    Argv args = claude_args(s, {});
     EXPECT_EQ(std::count(args.begin(), args.end(), "--fork-session"), 0);
     EXPECT_EQ(args, kBase);
 }
@@ -95,7 +95,7 @@ TEST(StartRequestTest, ToolValuesStayBoundToTheirFlag) {
     JobSettings s;
     s.allowedTools = {"--dangerously-skip-permissions", "-p", "Bash(rm -rf /)", "a b"};
     s.disallowedTools = {"--model=evil"};
-    Args args = claude_args(s, {});
+    Argv args = claude_args(s, {});
     EXPECT_EQ(args, with_base({"--allowedTools=--dangerously-skip-permissions", "--allowedTools=-p",
                                "--allowedTools=Bash(rm -rf /)", "--allowedTools=a b",
                                "--disallowedTools=--model=evil"}));
@@ -109,7 +109,7 @@ TEST(StartRequestTest, ExtraArgsComeLast) {
     s.maxBudgetUsd = 1;
     ClaudeConfig claude;
     claude.extraArgs = {"--append-system-prompt", "be brief"};
-    Args args = claude_args(s, claude);
+    Argv args = claude_args(s, claude);
     ASSERT_GE(args.size(), 2u);
     EXPECT_EQ(args[args.size() - 2], "--append-system-prompt");
     EXPECT_EQ(args.back(), "be brief");
@@ -119,7 +119,7 @@ TEST(StartRequestTest, BudgetKeepsItsValue) {
     for (double budget : {0.01, 0.1234, 1.0, 2.5, 999999.0}) {
         JobSettings s;
         s.maxBudgetUsd = budget;
-        Args args = claude_args(s, {});
+        Argv args = claude_args(s, {});
         auto it = std::find(args.begin(), args.end(), "--max-budget-usd");
         ASSERT_NE(it, args.end());
         ASSERT_NE(it + 1, args.end());
@@ -133,7 +133,7 @@ TEST(StartRequestTest, PositiveBudgetIsNeverRenderedAsZero) {
     for (double budget : {0.00004, 0.000001}) {
         JobSettings s;
         s.maxBudgetUsd = budget;
-        Args args = claude_args(s, {});
+        Argv args = claude_args(s, {});
         auto it = std::find(args.begin(), args.end(), "--max-budget-usd");
         ASSERT_NE(it, args.end());
         ASSERT_NE(it + 1, args.end());
@@ -147,7 +147,7 @@ TEST(StartRequestTest, ThePromptIsNeverAnArgument) {
     // their values, so a prompt that looks like a flag cannot turn into one.
     JobSettings s;
     s.model = "m";
-    Args args = claude_args(s, {});
+    Argv args = claude_args(s, {});
     for (std::size_t i = 0; i < args.size(); ++i) {
         if (args[i] == "--model") {
             ++i;  // the value
@@ -279,7 +279,7 @@ TEST(StartRequestTest, EachSpecOptionIsOneArgvElement) {
                          "--fallback-model=sonnet"}));
     JobSettings loose;
     loose.options.strictMcpConfig = false;
-    EXPECT_EQ(claude_args(loose, {}), Args({"-p", "--output-format", "stream-json", "--verbose"}));
+    EXPECT_EQ(claude_args(loose, {}), Argv({"-p", "--output-format", "stream-json", "--verbose"}));
     // Kept in the index and read back the same.
     auto back = JobSettings::from_json(s.to_json());
     EXPECT_EQ(claude_args(back, {}), claude_args(s, {}));

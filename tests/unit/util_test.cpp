@@ -20,20 +20,15 @@
 #include "core/util/clock.h"
 #include "core/util/files.h"
 #include "core/util/ids.h"
+#include "support/text_files.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using cj::util::is_valid_job_id;
+using cj::testing::read_text;
 
 using cj::testing::TempDir;
-
-std::string slurp(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
 
 unsigned mode_of(const std::string& path) {
     struct stat st {};
@@ -96,13 +91,13 @@ TEST(UtilIdsTest, InvalidJobIdsAreRefused) {
 TEST(UtilFilesTest, WriteFileAtomicLeavesOnlyThePrivateFile) {
     TempDir dir;
     ASSERT_TRUE(cj::util::write_file_atomic(dir.path(), "exit.json", "{\"a\":1}\n").ok());
-    EXPECT_EQ(slurp(dir.path() + "/exit.json"), "{\"a\":1}\n");
+    EXPECT_EQ(read_text(dir.path() + "/exit.json"), "{\"a\":1}\n");
     EXPECT_EQ(mode_of(dir.path() + "/exit.json"), 0600u);
     EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"exit.json"});
 
     // Replacing keeps the same guarantees.
     ASSERT_TRUE(cj::util::write_file_atomic(dir.path(), "exit.json", "second").ok());
-    EXPECT_EQ(slurp(dir.path() + "/exit.json"), "second");
+    EXPECT_EQ(read_text(dir.path() + "/exit.json"), "second");
     EXPECT_EQ(mode_of(dir.path() + "/exit.json"), 0600u);
     EXPECT_EQ(names_in(dir.path()), std::vector<std::string>{"exit.json"});
 }
@@ -112,7 +107,7 @@ TEST(UtilFilesTest, WriteFileAtomicReplacesAPreexistingPublicFile) {
     std::string p = dir.write("state.json", "old");
     ASSERT_EQ(::chmod(p.c_str(), 0644), 0);
     ASSERT_TRUE(cj::util::write_file_atomic(dir.path(), "state.json", "new").ok());
-    EXPECT_EQ(slurp(p), "new");
+    EXPECT_EQ(read_text(p), "new");
     EXPECT_EQ(mode_of(p), 0600u);
 }
 
@@ -121,11 +116,11 @@ TEST(UtilFilesTest, WriteFileAtomicReplacesASymlinkInsteadOfWritingThrough) {
     std::string target = dir.write("target", "untouched");
     ASSERT_EQ(::symlink(target.c_str(), (dir.path() + "/out").c_str()), 0);
     ASSERT_TRUE(cj::util::write_file_atomic(dir.path(), "out", "fresh").ok());
-    EXPECT_EQ(slurp(target), "untouched");
+    EXPECT_EQ(read_text(target), "untouched");
     struct stat st {};
     ASSERT_EQ(::lstat((dir.path() + "/out").c_str(), &st), 0);
     EXPECT_TRUE(S_ISREG(st.st_mode));
-    EXPECT_EQ(slurp(dir.path() + "/out"), "fresh");
+    EXPECT_EQ(read_text(dir.path() + "/out"), "fresh");
 }
 
 TEST(UtilFilesTest, WriteFileAtomicIntoAMissingFolderFails) {
@@ -141,7 +136,7 @@ TEST(UtilFilesTest, WriteNewFileCreatesAPrivateFile) {
     std::string p = dir.path() + "/prompt.txt";
     std::string content(100000, 'p');
     ASSERT_TRUE(cj::util::write_new_file(p, content).ok());
-    EXPECT_EQ(slurp(p), content);
+    EXPECT_EQ(read_text(p), content);
     EXPECT_EQ(mode_of(p), 0600u);
 }
 
@@ -151,7 +146,7 @@ TEST(UtilFilesTest, WriteNewFileRefusesAnExistingFile) {
     auto r = cj::util::write_new_file(p, "second");
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().sysErrno, EEXIST);
-    EXPECT_EQ(slurp(p), "first");
+    EXPECT_EQ(read_text(p), "first");
 }
 
 TEST(UtilFilesTest, WriteNewFileRefusesASymlink) {
@@ -160,7 +155,7 @@ TEST(UtilFilesTest, WriteNewFileRefusesASymlink) {
     std::string link = dir.path() + "/link";
     ASSERT_EQ(::symlink(target.c_str(), link.c_str()), 0);
     EXPECT_FALSE(cj::util::write_new_file(link, "evil").ok());
-    EXPECT_EQ(slurp(target), "keep");
+    EXPECT_EQ(read_text(target), "keep");
 
     // A dangling symlink must not create its target either.
     std::string dangling = dir.path() + "/dangling";
@@ -311,7 +306,7 @@ TEST(UtilFilesTest, RemoveTreeRemovesLinksNotTheirTargets) {
     ASSERT_EQ(::symlink(outside.c_str(), (job + "/link").c_str()), 0);
     ASSERT_TRUE(cj::util::remove_tree(job).ok());
     EXPECT_FALSE(fs::exists(fs::symlink_status(job)));
-    EXPECT_EQ(slurp(outside + "/keep"), "keep");
+    EXPECT_EQ(read_text(outside + "/keep"), "keep");
     EXPECT_TRUE(cj::util::remove_tree(job).ok()) << "a missing tree is fine";
 }
 
