@@ -104,6 +104,16 @@ export function pidAlive(pid) {
   }
 }
 
+/** True while a process with this pid runs: a zombie waiting for its parent counts as ended. */
+export function pidRunning(pid) {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
 /** The token a subscriber-mode CLI sends (as `authorization: Bearer ...`) unless told otherwise. */
 export const SUBSCRIBER_TOKEN = 'sk-ant-oat01-test-token';
 

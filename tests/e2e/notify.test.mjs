@@ -20,6 +20,7 @@ import {
   cliEnv,
   fakeClaudeConfig,
   makeTempDir,
+  pidRunning,
   pollUntil,
   removeTempDir,
   runClaude,
@@ -46,16 +47,6 @@ function preAnswer(home, work) {
     projects: { [work]: { hasTrustDialogAccepted: true } },
   };
   fs.writeFileSync(path.join(home, '.claude.json'), JSON.stringify(config), { mode: 0o600 });
-}
-
-/** Whether a process still runs (a zombie waiting for its parent counts as ended). */
-function processAlive(pid) {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
 }
 
 /** Requests whose last message carries a Stop hook's wake-up. */
@@ -96,7 +87,10 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
         if (pid > 1) try { process.kill(pid, 'SIGTERM'); waiters.push(pid); } catch {}
       }
     }
-    await pollUntil(() => waiters.every((pid) => !processAlive(pid)), { timeoutMs: 10_000, label: 'the hook waiters to end' });
+    await pollUntil(() => waiters.every((pid) => !pidRunning(pid)), {
+      timeoutMs: 10_000,
+      label: 'the hook waiters to end',
+    });
     await api.close();
     for (const d of dirs) removeTempDir(d);
   });
