@@ -72,10 +72,15 @@ TEST_F(ToolsDocTest, EveryToolSaysWhetherItReadsChangesOrDestroys) {
         ASSERT_TRUE(a.is_object()) << name;
         for (const char* hint : {"readOnlyHint", "destructiveHint", "idempotentHint"})
             EXPECT_TRUE(a.contains(hint) && a[hint].is_boolean()) << name << " " << hint;
-        if (readOnly.count(name)) EXPECT_EQ(a["readOnlyHint"], readOnly[name]) << name;
+        if (readOnly.count(name)) {
+            EXPECT_EQ(a["readOnlyHint"], readOnly[name]) << name;
+        }
     }
-    for (const auto& tool : tools_)
-        if (tool["name"] == "claude_cancel") EXPECT_TRUE(tool["annotations"]["destructiveHint"]);
+    for (const auto& tool : tools_) {
+        if (tool["name"] == "claude_cancel") {
+            EXPECT_TRUE(tool["annotations"]["destructiveHint"]);
+        }
+    }
 }
 
 }  // namespace
