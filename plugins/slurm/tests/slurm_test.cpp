@@ -5,6 +5,7 @@
 // server restart with pending, running and finished jobs, a full cluster, hostile names, the
 // shared-root layout and health messages. Waits are on conditions, bounded.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -221,6 +222,41 @@ TEST_F(SlurmTest, APendingJobCancelledInSlurmFromOutsideIsOrphanedSayingSo) {
         << view["reason"];
     server_->ok("claude_cancel", {{"jobId", first}, {"graceSec", 1}});
     EXPECT_EQ(server_->wait_done(first, 60)["status"], "cancelled");
+}
+
+// The supervisor itself killed (SIGKILL, as the OOM killer or a crash would), so no exit record:
+// Slurm ends the batch step and its processes, and the job ends orphaned with what Slurm says.
+// Once Slurm has forgotten such a job (MinJobAge; no accounting here), a server started
+// afterwards still ends it, saying so.
+TEST_F(SlurmTest, AJobWhoseSupervisorIsKilledIsOrphanedWithSlurmsWordEvenAfterSlurmForgotIt) {
+    std::string seen = start("sleep 120");
+    std::string forgotten = start("sleep 120");
+    ASSERT_TRUE(runner_started(seen));
+    ASSERT_TRUE(runner_started(forgotten));
+    std::string seenId = slurm_id(seen), forgottenId = slurm_id(forgotten);
+    ASSERT_FALSE(seenId.empty());
+    ASSERT_FALSE(forgottenId.empty());
+
+    ::kill(static_cast<pid_t>(runner_info(state_.path(), seen)["runnerPid"].get<int>()), SIGKILL);
+    json view = server_->wait_done(seen, 60);
+    EXPECT_EQ(view["status"], "orphaned") << view.dump(2);
+    std::string reason = view["reason"];
+    EXPECT_NE(reason.find("Slurm job " + seenId), std::string::npos) << reason;
+    EXPECT_NE(reason.find("before its supervisor recorded the exit"), std::string::npos) << reason;
+
+    server_->kill_hard();
+    ::kill(static_cast<pid_t>(runner_info(state_.path(), forgotten)["runnerPid"].get<int>()),
+           SIGKILL);
+    ASSERT_TRUE(wait_until([&] { return slurm_state(forgottenId).empty(); },
+                           std::chrono::seconds(40)))
+        << "Slurm still knows job " << forgottenId << ": " << slurm_state(forgottenId);
+    start_server(config());
+    json after = server_->wait_done(forgotten, 60);
+    EXPECT_EQ(after["status"], "orphaned") << after.dump(2);
+    EXPECT_NE(after["reason"].get<std::string>().find("Slurm no longer knows job " + forgottenId),
+              std::string::npos)
+        << after.dump(2);
+    EXPECT_FALSE(std::filesystem::exists(job_dir(forgotten) + "/exit.json"));
 }
 
 TEST_F(SlurmTest, AServerRestartFindsPendingRunningAndFinishedJobsAgain) {
