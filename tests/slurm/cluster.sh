@@ -95,8 +95,12 @@ start() {
   local ctld_port; ctld_port="$(free_port)"
   local d_port; d_port="$(free_port)"
   while [ "$d_port" = "$ctld_port" ]; do d_port="$(free_port)"; done
+  # Job ids from a random start: two such clusters on one machine (two checkouts testing at
+  # once) share the node's cgroup tree, whose folders are named by job id.
+  local first_job=$(( (RANDOM * 32768 + RANDOM) % 60000000 + 1000 ))
   cat > "$dir/slurm.conf" <<CONF
 ClusterName=cjtest
+FirstJobId=$first_job
 SlurmctldHost=$host(127.0.0.1)
 SlurmctldPort=$ctld_port
 SlurmdPort=$d_port
