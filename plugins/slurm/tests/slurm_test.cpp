@@ -125,6 +125,29 @@ TEST_F(SlurmTest, CompletesThroughSlurmWithTheJobFilesOfALocalJob) {
               std::string::npos);
 }
 
+// The job's environment reaches the node through sbatch's own environment, filtered by the
+// backend's `environment`; a secret is on no command line and in no file Slurm keeps.
+TEST_F(SlurmTest, TheJobGetsItsSelectedEnvironmentAndSecretsStayOffCommandLines) {
+    json c = config({{"environment", {"PATH", "ANTHROPIC_*", "CLAUDE_JOBS_*"}}});
+    c["claude"]["env"] = {{"ANTHROPIC_API_KEY", "sk-test-secret-1"}, {"OTHER_SECRET", "s3cret"}};
+    start_server(c);
+    std::string out = work() + "/env.txt";
+    std::string id = start("sleep 1\nenv " + out);
+    ASSERT_TRUE(runner_started(id));
+    std::string sid = slurm_id(id);
+    ASSERT_FALSE(sid.empty());
+    std::string shown = slurm("scontrol show job " + sid) + slurm("scontrol show job -d " + sid);
+    EXPECT_NE(shown.find("claude-jobs-" + id), std::string::npos) << shown;
+    EXPECT_EQ(shown.find("sk-test-secret-1"), std::string::npos) << shown;
+    json view = server_->wait_done(id, 60);
+    ASSERT_EQ(view["status"], "completed") << view.dump(2);
+    std::string env = read_text(out);
+    EXPECT_NE(env.find("ANTHROPIC_API_KEY=sk-test-secret-1"), std::string::npos) << env;
+    EXPECT_NE(env.find("CLAUDE_JOBS_JOB_ID=" + id), std::string::npos) << env;
+    EXPECT_EQ(env.find("OTHER_SECRET"), std::string::npos) << "an unselected variable leaked";
+    EXPECT_EQ(read_text(job_dir(id) + "/slurm-argv").find("sk-test-secret-1"), std::string::npos);
+}
+
 TEST_F(SlurmTest, ExitThreeIsFailedWithThatCode) {
     std::string id = start("stderr something broke\nexit 3");
     json view = server_->wait_done(id, 60);
