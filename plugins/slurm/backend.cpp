@@ -34,10 +34,10 @@ using claude_jobs::RunState;
 using namespace std::chrono_literals;
 namespace job_folder = claude_jobs::job_folder;
 
-constexpr auto kSubmitTimeout = 30s;   // sbatch: the controller may be busy
-constexpr auto kQueryTimeout = 10s;    // squeue, scontrol ping
+constexpr auto kSubmitTimeout = 30s;     // sbatch: the controller may be busy
+constexpr auto kQueryTimeout = 10s;      // squeue, scontrol ping
 constexpr auto kCancelTimeout = 1500ms;  // scancel, inside stop()'s bound
-constexpr auto kFresh = 500ms;         // a squeue answer younger than this is current
+constexpr auto kFresh = 500ms;           // a squeue answer younger than this is current
 constexpr auto kMinPollInterval = 500ms;
 constexpr auto kHealthyFor = 10s;
 constexpr auto kUnhealthyFor = 2s;
@@ -72,7 +72,7 @@ CommandOutput run(const std::vector<std::string>& argv, std::chrono::millisecond
 }
 
 bool file_exists(const std::string& path) {
-    struct stat st{};
+    struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
 }
 
@@ -150,9 +150,8 @@ Result<void> SlurmBackend::ping_controller(const Context& context) {
     bool up = ping.started && !ping.timedOut && ping.exitCode == 0 &&
               ping.out.find("is UP") != std::string::npos;
     if (!up) {
-        std::string said = ping.started && !ping.timedOut
-                               ? first_lines(ping.out + " " + ping.err)
-                               : describe_failure("scontrol ping", ping);
+        std::string said = ping.started && !ping.timedOut ? first_lines(ping.out + " " + ping.err)
+                                                          : describe_failure("scontrol ping", ping);
         result = make_error(ErrorCode::Unavailable,
                             "Slurm's controller does not answer (scontrol ping: " + said +
                                 "); start slurmctld, or point SLURM_CONF in the server's "
@@ -172,10 +171,10 @@ Result<void> SlurmBackend::check_health(const Context& context) {
         const char* name;
         const char* key;
     };
-    for (const Command& command : {Command{c.sbatch, "sbatch", "sbatchPath"},
-                                   Command{c.squeue, "squeue", "squeuePath"},
-                                   Command{c.scancel, "scancel", "scancelPath"},
-                                   Command{c.scontrol, "scontrol", "scontrolPath"}}) {
+    for (const Command& command :
+         {Command{c.sbatch, "sbatch", "sbatchPath"}, Command{c.squeue, "squeue", "squeuePath"},
+          Command{c.scancel, "scancel", "scancelPath"},
+          Command{c.scontrol, "scontrol", "scontrolPath"}}) {
         if (command.path.empty())
             return make_error(ErrorCode::Unavailable, missing_command(command.name, command.key));
         if (::access(command.path.c_str(), X_OK) != 0)
@@ -196,7 +195,7 @@ Result<void> SlurmBackend::check_health(const Context& context) {
             return runner;
     }
     if (!s.sharedRoot.empty()) {
-        struct stat st{};
+        struct stat st {};
         if (::stat(s.sharedRoot.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
             return make_error(ErrorCode::Unavailable,
                               "the shared root " + s.sharedRoot + " is not reachable from here (" +
@@ -208,7 +207,8 @@ Result<void> SlurmBackend::check_health(const Context& context) {
                               "the state dir " + context.host.stateDir +
                                   " is not under the shared root " + s.sharedRoot +
                                   ", so the nodes cannot see the job folders; set \"stateDir\" "
-                                  "to a folder under " + s.sharedRoot);
+                                  "to a folder under " +
+                                  s.sharedRoot);
     }
     return ping_controller(context);
 }
@@ -216,11 +216,12 @@ Result<void> SlurmBackend::check_health(const Context& context) {
 Result<SlurmJob> SlurmBackend::launch(const claude_jobs::JobSpec& spec, const Context& context) {
     const Configuration& c = context.settings;
     const Settings& s = c.settings;
-    if (c.sbatch.empty()) return make_error(ErrorCode::Unavailable, missing_command("sbatch", "sbatchPath"));
+    if (c.sbatch.empty())
+        return make_error(ErrorCode::Unavailable, missing_command("sbatch", "sbatchPath"));
     if (!s.sharedRoot.empty()) {
-        for (const auto& [what, path] : {std::pair<const char*, const std::string&>{
-                                             "job folder", spec.jobDir},
-                                         {"work folder", spec.workFolder}})
+        for (const auto& [what, path] :
+             {std::pair<const char*, const std::string&>{"job folder", spec.jobDir},
+              {"work folder", spec.workFolder}})
             if (!path_within(path, s.sharedRoot))
                 return make_error(ErrorCode::InvalidArgument,
                                   std::string("the ") + what + " " + path +
@@ -231,18 +232,17 @@ Result<SlurmJob> SlurmBackend::launch(const claude_jobs::JobSpec& spec, const Co
     auto argv = job_folder::RunnerCommand::for_job(spec, runner).argv();
     int dir = job_folder::open_job_dir(spec.jobDir);
     if (dir < 0)
-        return make_error(ErrorCode::Internal,
-                          "cannot open the job folder " + spec.jobDir + ": " + std::strerror(errno));
+        return make_error(ErrorCode::Internal, "cannot open the job folder " + spec.jobDir + ": " +
+                                                   std::strerror(errno));
     int written = job_folder::write_file_atomically(dir, kArgvFile, encode_argv(argv), 0600,
                                                     /*durable=*/true);
     ::close(dir);
     if (written != 0)
         return make_error(ErrorCode::Internal, "cannot write " + spec.jobDir + "/" + kArgvFile +
                                                    ": " + std::strerror(written));
-    auto submitted =
-        run(sbatch_argv(s, c.sbatch, spec.jobId, spec.jobDir, spec.timeoutSec), kSubmitTimeout,
-            batch_script(spec.jobDir + "/" + kArgvFile),
-            sbatch_env(spec.env, s.environment, c.slurmConf));
+    auto submitted = run(sbatch_argv(s, c.sbatch, spec.jobId, spec.jobDir, spec.timeoutSec),
+                         kSubmitTimeout, batch_script(spec.jobDir + "/" + kArgvFile),
+                         sbatch_env(spec.env, s.environment, c.slurmConf));
     SlurmJob job;
     job.jobDir = spec.jobDir;
     if (!submitted.started || submitted.timedOut || submitted.exitCode != 0)
@@ -250,16 +250,14 @@ Result<SlurmJob> SlurmBackend::launch(const claude_jobs::JobSpec& spec, const Co
                           "Slurm did not take the job: " + describe_failure("sbatch", submitted),
                           /*retryable=*/submitted.timedOut);
     if (!parse_sbatch_output(submitted.out, job.slurmJobId, job.cluster))
-        return make_error(ErrorCode::Internal,
-                          "sbatch answered something that is not a job id: " +
-                              first_lines(submitted.out, 200));
+        return make_error(ErrorCode::Internal, "sbatch answered something that is not a job id: " +
+                                                   first_lines(submitted.out, 200));
     std::lock_guard lock(mutex_);
     submitted_[job.slurmJobId] = std::chrono::steady_clock::now();
     return job;
 }
 
-Result<JobStatus> SlurmBackend::query(const std::string&, const SlurmJob& job,
-                                      const Context&) {
+Result<JobStatus> SlurmBackend::query(const std::string&, const SlurmJob& job, const Context&) {
     // The runner's records first: they are the truth about the job wherever it ran.
     if (auto record = job_folder::read_exit_record(job.jobDir)) return exited_from(*record);
     bool runnerStarted = file_exists(job.jobDir + "/" + job_folder::kRunnerFile);
@@ -271,7 +269,8 @@ Result<JobStatus> SlurmBackend::query(const std::string&, const SlurmJob& job,
         auto now = std::chrono::steady_clock::now();
         auto it = seen_.find(job.slurmJobId);
         if (it != seen_.end()) seen = it->second;
-        if (auto s = submitted_.find(job.slurmJobId); s != submitted_.end()) submittedAt = s->second;
+        if (auto s = submitted_.find(job.slurmJobId); s != submitted_.end())
+            submittedAt = s->second;
         if (!seen || now - seen->at >= kFresh) {
             pollWanted_ = true;
             pollWake_.notify_all();
@@ -341,13 +340,22 @@ Result<void> SlurmBackend::halt(const std::string& jobId, const SlurmJob& job, i
 }
 
 Result<void> SlurmBackend::release(const std::string& jobId, const std::optional<SlurmJob>& job,
-                                   const Context&) {
-    std::lock_guard lock(mutex_);
-    stopAsked_.erase(jobId);
-    if (job) {
-        seen_.erase(job->slurmJobId);
-        submitted_.erase(job->slurmJobId);
+                                   const Context& context) {
+    {
+        std::lock_guard lock(mutex_);
+        stopAsked_.erase(jobId);
+        if (job) {
+            seen_.erase(job->slurmJobId);
+            submitted_.erase(job->slurmJobId);
+        }
     }
+    // A job this process never tracked has ended in the index without a Slurm id here: its
+    // launch may have been cut short after sbatch took it (the server stopped in between). The
+    // name follows from the id, so whatever Slurm still runs under it is cancelled.
+    const Configuration& c = context.settings;
+    if (!job && !c.scancel.empty())
+        run({c.scancel, "--user=" + std::to_string(::getuid()), "--name=" + job_name(jobId)},
+            kCancelTimeout);
     return {};
 }
 

@@ -59,6 +59,8 @@ class SlurmBackend final : public claude_jobs::RunnerBackend<Configuration, Slur
     // (and a margin) cancels the whole allocation.
     Result<void> halt(const std::string& jobId, const SlurmJob& job, int graceSec,
                       const Context& context) override;
+    // Forgets what Slurm said of the job; for a job this process never tracked (a launch the
+    // server did not live to record), cancels any Slurm job of its name.
     Result<void> release(const std::string& jobId, const std::optional<SlurmJob>& job,
                          const Context& context) override;
 

@@ -56,14 +56,14 @@ std::map<std::string, QueueEntry> parse_queue(const std::string& out) {
 
 bool ended_state(const std::string& state) {
     static const std::set<std::string> ended = {
-        "COMPLETED", "FAILED",  "CANCELLED", "TIMEOUT",  "NODE_FAIL",   "PREEMPTED",
+        "COMPLETED", "FAILED",   "CANCELLED",     "TIMEOUT", "NODE_FAIL",   "PREEMPTED",
         "BOOT_FAIL", "DEADLINE", "OUT_OF_MEMORY", "REVOKED", "SPECIAL_EXIT"};
     return ended.count(state) > 0;
 }
 
 std::string describe_pending(const std::string& slurmJobId, const QueueEntry& entry) {
-    std::string line = "waiting in Slurm's queue (job " + slurmJobId + "): " +
-                       pending_why(entry.reason);
+    std::string line =
+        "waiting in Slurm's queue (job " + slurmJobId + "): " + pending_why(entry.reason);
     if (!entry.reason.empty() && entry.reason != "None") line += " (" + entry.reason + ")";
     return line;
 }

@@ -139,8 +139,8 @@ bool parse_settings_json(const std::string& configJson, Settings& out, std::stri
             ok = read_value(text, key, s.timeLimit, &time,
                             "a Slurm time limit, e.g. 90 (minutes), \"4:00:00\" or \"1-12\"", why);
         } else if (key == "constraint") {
-            ok = read_value(value, key, s.constraint, &constraint, "a node feature expression",
-                            why);
+            ok =
+                read_value(value, key, s.constraint, &constraint, "a node feature expression", why);
         } else if (key == "extraArgs") {
             ok = read_list(value, key, s.extraArgs, sbatch_option,
                            "an array of sbatch options, each one argument like \"--exclusive\" "
@@ -156,8 +156,7 @@ bool parse_settings_json(const std::string& configJson, Settings& out, std::stri
             ok = read_path(value, key, s.scontrolPath, why);
         } else if (key == "environment") {
             ok = read_list(value, key, s.environment, env_pattern,
-                           "an array of variable names (NAME, NAME_* for a prefix, or \"*\")",
-                           why);
+                           "an array of variable names (NAME, NAME_* for a prefix, or \"*\")", why);
         } else if (key == "sharedRoot") {
             ok = read_path(value, key, s.sharedRoot, why);
         } else if (key == "runnerPath") {

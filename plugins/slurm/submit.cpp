@@ -52,9 +52,10 @@ std::string job_name(const std::string& jobId) {
 std::vector<std::string> sbatch_argv(const Settings& settings, const std::string& sbatchPath,
                                      const std::string& jobId, const std::string& jobDir,
                                      std::int64_t timeoutSec) {
-    std::vector<std::string> argv = {sbatchPath, "--parsable", "--job-name=" + job_name(jobId),
-                                     "--chdir=/", "--export=ALL", "--no-requeue",
-                                     "--input=/dev/null"};
+    std::vector<std::string> argv = {
+        sbatchPath,         "--parsable",   "--job-name=" + job_name(jobId),
+        "--chdir=/",        "--export=ALL", "--no-requeue",
+        "--input=/dev/null"};
     // Slurm reads %-patterns and backslashes in an output path; a folder holding either gets
     // no output file rather than a wrong one.
     if (jobDir.find_first_of("%\\") == std::string::npos)

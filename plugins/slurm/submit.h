@@ -25,7 +25,7 @@
 namespace cj::slurm {
 
 // Files of the job folder this backend adds (the job-folder contract leaves own names free).
-inline constexpr char kArgvFile[] = "slurm-argv";  // the runner's argv, NUL-terminated items
+inline constexpr char kArgvFile[] = "slurm-argv";   // the runner's argv, NUL-terminated items
 inline constexpr char kOutputFile[] = "slurm.out";  // the batch step's stdout and stderr
 
 // Seconds added to a job's timeoutSec for Slurm's own time limit: the runner enforces the

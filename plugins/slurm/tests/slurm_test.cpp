@@ -66,9 +66,8 @@ class SlurmTest : public ::testing::Test {
         json entry = {{"plugin", "slurm"}};
         for (auto& [k, v] : backend.items()) entry[k] = v;
         json whole = {{"plugin", "slurm"}, {"cpus", 4}};  // the node's every CPU
-        c["backends"] = {{"local", {{"plugin", "local-detached"}}},
-                         {"cluster", entry},
-                         {"whole", whole}};
+        c["backends"] = {
+            {"local", {{"plugin", "local-detached"}}}, {"cluster", entry}, {"whole", whole}};
         c["defaultBackend"] = "cluster";
         c["maxConcurrentJobs"] = 8;
         return c;
@@ -118,7 +117,7 @@ TEST_F(SlurmTest, CompletesThroughSlurmWithTheJobFilesOfALocalJob) {
     for (const char* f : {"events.jsonl", "stderr.log", "runner.json", "exit.json"})
         EXPECT_TRUE(std::filesystem::exists(job_dir(id) + "/" + f)) << f;
     // The runner's arguments are in a file only the user reads, not on a command line.
-    struct stat st{};
+    struct stat st {};
     ASSERT_EQ(::stat((job_dir(id) + "/slurm-argv").c_str(), &st), 0);
     EXPECT_EQ(st.st_mode & 0777, 0600u);
     EXPECT_NE(read_text(job_dir(id) + "/slurm-argv").find(std::string("--job-dir\0", 10)),
@@ -165,12 +164,11 @@ TEST_F(SlurmTest, RunningPastItsLimitIsTimedOut) {
 TEST_F(SlurmTest, CancelWhileRunningLeavesNoProcessNotEvenADoubleForkedGrandchild) {
     std::string pids = work() + "/daemon.pid";
     std::string child = work() + "/child.pid";
-    std::string id = start("spawn-daemon 120 " + pids + "\nspawn-child 120 " + child +
-                           "\nsleep 120");
+    std::string id =
+        start("spawn-daemon 120 " + pids + "\nspawn-child 120 " + child + "\nsleep 120");
     ASSERT_TRUE(runner_started(id));
-    ASSERT_TRUE(wait_until([&] {
-        return !read_text(pids).empty() && !read_text(child).empty();
-    }, std::chrono::seconds(30)));
+    ASSERT_TRUE(wait_until([&] { return !read_text(pids).empty() && !read_text(child).empty(); },
+                           std::chrono::seconds(30)));
     json runner = runner_info(state_.path(), id);
     pid_t daemon = std::stoi(read_text(pids));
     pid_t kid = std::stoi(read_text(child));
@@ -184,10 +182,14 @@ TEST_F(SlurmTest, CancelWhileRunningLeavesNoProcessNotEvenADoubleForkedGrandchil
                       static_cast<pid_t>(runner["childPid"].get<int>())})
         EXPECT_TRUE(wait_until([&] { return !process_alive(pid); }, std::chrono::seconds(15)))
             << "process " << pid << " of the cancelled job is still there";
-    EXPECT_TRUE(wait_until([&] {
-        std::string state = slurm_state(sid);
-        return state.empty() || (state != "RUNNING" && state != "PENDING" && state != "COMPLETING");
-    }, std::chrono::seconds(20))) << "Slurm still runs the job: " << slurm_state(sid);
+    EXPECT_TRUE(wait_until(
+        [&] {
+            std::string state = slurm_state(sid);
+            return state.empty() ||
+                   (state != "RUNNING" && state != "PENDING" && state != "COMPLETING");
+        },
+        std::chrono::seconds(20)))
+        << "Slurm still runs the job: " << slurm_state(sid);
 }
 
 // More jobs than the cluster has CPUs: the second waits, says why, and is cancelled without
@@ -197,15 +199,19 @@ TEST_F(SlurmTest, APendingJobOnAFullClusterSaysWhyItWaitsAndIsCancelledWithoutRu
     ASSERT_TRUE(runner_started(first));
     std::string second = start("say never", {{"backend", "whole"}});
     json check;
-    ASSERT_TRUE(wait_until([&] {
-        check = server_->ok("claude_check", {{"jobId", second}});
-        return check["activity"].contains("waiting") &&
-               check["activity"]["waiting"].get<std::string>().find("Resources") !=
-                   std::string::npos;
-    }, std::chrono::seconds(20))) << check.dump(2);
+    ASSERT_TRUE(wait_until(
+        [&] {
+            check = server_->ok("claude_check", {{"jobId", second}});
+            return check["activity"].contains("waiting") &&
+                   check["activity"]["waiting"].get<std::string>().find("Resources") !=
+                       std::string::npos;
+        },
+        std::chrono::seconds(20)))
+        << check.dump(2);
     EXPECT_EQ(check["status"], "running");
     EXPECT_NE(check["activity"]["waiting"].get<std::string>().find("waiting in Slurm's queue"),
-              std::string::npos) << check.dump(2);
+              std::string::npos)
+        << check.dump(2);
     // The running job says nothing of waiting.
     EXPECT_FALSE(server_->ok("claude_check", {{"jobId", first}})["activity"].contains("waiting"));
 
@@ -270,8 +276,8 @@ TEST_F(SlurmTest, AJobWhoseSupervisorIsKilledIsOrphanedWithSlurmsWordEvenAfterSl
     server_->kill_hard();
     ::kill(static_cast<pid_t>(runner_info(state_.path(), forgotten)["runnerPid"].get<int>()),
            SIGKILL);
-    ASSERT_TRUE(wait_until([&] { return slurm_state(forgottenId).empty(); },
-                           std::chrono::seconds(40)))
+    ASSERT_TRUE(
+        wait_until([&] { return slurm_state(forgottenId).empty(); }, std::chrono::seconds(40)))
         << "Slurm still knows job " << forgottenId << ": " << slurm_state(forgottenId);
     start_server(config());
     json after = server_->wait_done(forgotten, 60);
@@ -295,10 +301,13 @@ TEST_F(SlurmTest, AServerRestartFindsPendingRunningAndFinishedJobsAgain) {
     EXPECT_EQ(done["status"], "completed") << done.dump(2);
     EXPECT_EQ(done["result"]["text"], "before the restart");
     json check;
-    ASSERT_TRUE(wait_until([&] {
-        check = server_->ok("claude_check", {{"jobId", pending}});
-        return check["activity"].contains("waiting");
-    }, std::chrono::seconds(20))) << check.dump(2);
+    ASSERT_TRUE(wait_until(
+        [&] {
+            check = server_->ok("claude_check", {{"jobId", pending}});
+            return check["activity"].contains("waiting");
+        },
+        std::chrono::seconds(20)))
+        << check.dump(2);
     EXPECT_EQ(check["status"], "running");
     EXPECT_EQ(server_->ok("claude_check", {{"jobId", running}})["status"], "running");
     // Ending the running job lets the pending one run and complete.
@@ -316,9 +325,9 @@ TEST_F(SlurmTest, HostileFolderNamesAndLabelsInjectNothing) {
         std::string folder = work() + "/" + name;
         std::filesystem::create_directories(folder);
         folders.push_back(folder);
-        ids.push_back(start("touch " + folder + "/made\nsay ok",
-                            {{"workFolder", folder},
-                             {"label", "x' --wrap='touch /tmp/pwned' $(id) `id` %j"}}));
+        ids.push_back(start(
+            "touch " + folder + "/made\nsay ok",
+            {{"workFolder", folder}, {"label", "x' --wrap='touch /tmp/pwned' $(id) `id` %j"}}));
     }
     for (std::size_t i = 0; i < ids.size(); ++i) {
         json view = server_->wait_done(ids[i], 60);

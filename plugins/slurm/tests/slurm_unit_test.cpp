@@ -87,9 +87,8 @@ TEST(SlurmSubmitTest, SbatchArgvHasFixedOptionsAndTheSettings) {
     auto argv = sbatch_argv(s, "/usr/bin/sbatch", "job-1", "/state/jobs/job-1", 100);
     EXPECT_EQ(argv.front(), "/usr/bin/sbatch");
     for (const char* want : {"--parsable", "--job-name=claude-jobs-job-1", "--export=ALL",
-                             "--no-requeue", "--output=/state/jobs/job-1/slurm.out",
-                             "--time=4", "--partition=p", "--cpus-per-task=2", "--mem=1G",
-                             "--exclusive"})
+                             "--no-requeue", "--output=/state/jobs/job-1/slurm.out", "--time=4",
+                             "--partition=p", "--cpus-per-task=2", "--mem=1G", "--exclusive"})
         EXPECT_TRUE(has(argv, want)) << want;
     // A folder with Slurm's pattern characters gets no output file rather than a wrong one.
     EXPECT_TRUE(has(sbatch_argv(s, "/sbatch", "j", "/st%j/jobs/j", 0), "--output=/dev/null"));
@@ -100,8 +99,9 @@ TEST(SlurmSubmitTest, SbatchArgvHasFixedOptionsAndTheSettings) {
 }
 
 TEST(SlurmSubmitTest, TheEnvironmentIsSelectedAndKeepsSlurmsOwnOut) {
-    std::vector<std::string> job = {"PATH=/bin", "ANTHROPIC_API_KEY=k", "SBATCH_PARTITION=x",
-                                    "SLURM_JOB_ID=7", "OTHER=1", "SLURM_CONF=/job/conf"};
+    std::vector<std::string> job = {
+        "PATH=/bin", "ANTHROPIC_API_KEY=k", "SBATCH_PARTITION=x", "SLURM_JOB_ID=7",
+        "OTHER=1",   "SLURM_CONF=/job/conf"};
     auto all = sbatch_env(job, {"*"}, "/etc/slurm/slurm.conf");
     EXPECT_TRUE(has(all, "PATH=/bin"));
     EXPECT_TRUE(has(all, "OTHER=1"));
@@ -124,8 +124,9 @@ TEST(SlurmSubmitTest, SbatchOutputIsAJobIdOptionallyWithACluster) {
 }
 
 TEST(SlurmQueueTest, ParsesSqueueAndDescribesStates) {
-    auto entries = parse_queue("12|PENDING||Resources\n13|RUNNING|node1|None\nbad line\n"
-                               "14|NODE_FAIL|node2|NodeDown\n");
+    auto entries = parse_queue(
+        "12|PENDING||Resources\n13|RUNNING|node1|None\nbad line\n"
+        "14|NODE_FAIL|node2|NodeDown\n");
     ASSERT_EQ(entries.size(), 3u);
     EXPECT_EQ(entries["12"].reason, "Resources");
     EXPECT_EQ(entries["13"].nodes, "node1");
@@ -152,8 +153,8 @@ TEST(SlurmStateTest, RoundTripsAndRefusesGarbage) {
     EXPECT_EQ(back.slurmJobId, "4711");
     EXPECT_EQ(back.jobDir, "/state/jobs/a");
     EXPECT_FALSE(decode_state("{}", back, why));
-    EXPECT_FALSE(decode_state(R"({"slurmJobId": "1;rm", "cluster": "", "jobDir": "/a"})", back,
-                              why));
+    EXPECT_FALSE(
+        decode_state(R"({"slurmJobId": "1;rm", "cluster": "", "jobDir": "/a"})", back, why));
     EXPECT_FALSE(decode_state(R"({"slurmJobId": "1", "cluster": "", "jobDir": "rel"})", back, why));
     EXPECT_FALSE(decode_state("not json", back, why));
 }
