@@ -373,6 +373,18 @@ TEST_F(SlurmTest, TheSharedRootLayoutRunsJobsAndHealthSaysWhatIsWrong) {
     EXPECT_NE(elsewhere.find("set \\\"stateDir\\\""), std::string::npos) << elsewhere;
 }
 
+// A runner path that exists on no node (it is not checked from here: it may exist only on the
+// nodes): the batch step fails, and the job ends saying what the node said.
+TEST_F(SlurmTest, ARunnerMissingOnTheNodeEndsTheJobWithWhatTheNodeSaid) {
+    start_server(config({{"runnerPath", "/nonexistent/claude-jobs-runner"}}));
+    std::string id = start("say never");
+    json view = server_->wait_done(id, 60);
+    EXPECT_EQ(view["status"], "orphaned") << view.dump(2);
+    std::string reason = view["reason"];
+    EXPECT_NE(reason.find("before its supervisor recorded the exit"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("/nonexistent/claude-jobs-runner"), std::string::npos) << reason;
+}
+
 TEST_F(SlurmTest, MissingCommandsAndAnUnreachableControllerAreSaidWithTheFix) {
     std::string missing = start_error(config({{"sbatchPath", "/nonexistent/sbatch"}}));
     EXPECT_NE(missing.find("/nonexistent/sbatch"), std::string::npos) << missing;
