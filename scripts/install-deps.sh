@@ -11,6 +11,7 @@ packages=(cmake g++ make pkg-config libboost1.81-dev nlohmann-json3-dev libspdlo
 if (( want_tests )); then
   packages+=(libgtest-dev tmux git dpkg-dev)  # dpkg-dev: the .deb's library dependencies
   packages+=(clang libclang-rt-14-dev)        # the fuzz targets (libFuzzer)
+  packages+=(slurmctld slurmd slurm-client munge)  # the slurm backend's private test cluster
   command -v node >/dev/null 2>&1 || packages+=(nodejs)
   command -v npm >/dev/null 2>&1 || packages+=(npm)
 fi

@@ -67,6 +67,9 @@ struct JobRecord {
     // Not stored: the end shown was decided by this process but is not yet written to the
     // index (another process holds its write lock); it will be.
     bool endPending = false;
+    // Not stored: why a running job's process has not started yet, as its backend says
+    // (a job waiting in a scheduler's queue); "" when it runs or the backend says nothing.
+    std::string waiting;
 };
 
 }  // namespace cj::jobs

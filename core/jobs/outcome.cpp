@@ -70,7 +70,11 @@ Outcome decide(const ExitRecord& exit, const std::optional<transcript::ResultSum
     }
     if (exit.cancelled || (cancelRequested && (exit.signal || exit.exitCode.value_or(0) != 0))) {
         out.state = JobState::Cancelled;
-        out.reason = "cancelled by request";
+        // A supervisor that was told to stop without a request from here: someone ended it
+        // from outside (kill, or a scheduler's scancel).
+        out.reason = cancelRequested ? "cancelled by request"
+                                     : "cancelled from outside claude-jobs (its supervisor was "
+                                       "told to stop: SIGTERM, or a scheduler's cancel)";
         return out;
     }
     if (exit.timedOut) {

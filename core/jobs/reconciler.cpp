@@ -147,7 +147,10 @@ Result<JobRecord> Reconciler::refresh(JobRecord job) {
     const BackendEntry* entry = *attached;
     auto status = entry->backend->status(job.id);
     if (!status) return job;
-    if (status->state == claude_jobs::RunState::Running) return job;
+    if (status->state == claude_jobs::RunState::Running) {
+        job.waiting = one_line(status->reason, kReasonBytes);
+        return job;
+    }
     // It ended: the supervisor may have written its record just after the first look.
     exit_text = read_exit();
     if (!exit_text) return job;

@@ -76,7 +76,8 @@ json activity_schema() {
                   {"status", str},
                   {"error", str}}}}},
               {"rateLimit", rate_limit_schema()},
-              {"warning", str}}},
+              {"warning", str},
+              {"waiting", str}}},
             {"required", {"turns", "lastText", "lastTool"}}};
 }
 
@@ -116,6 +117,7 @@ json activity_json(const jobs::JobView& v) {
         if (!i->error.empty()) a["error"] = i->error;
     }
     if (v.activity.retry && !jobs::is_terminal(v.job.state)) a["retry"] = v.activity.retry->to_json();
+    if (!v.job.waiting.empty() && !jobs::is_terminal(v.job.state)) a["waiting"] = v.job.waiting;
     if (const auto& limit = v.activity.rateLimit) {
         a["rateLimit"] = limit->to_json();
         if (limit->status == "allowed_warning")

@@ -50,7 +50,8 @@ function(claude_jobs_add_backend target)
   install(TARGETS ${target} LIBRARY DESTINATION ${CLAUDE_JOBS_PLUGIN_SUBDIR})
 endfunction()
 
-# claude_jobs_add_conformance_test(<target> [MODULE <backend target>] SOURCES <sources>...)
+# claude_jobs_add_conformance_test(<target> [MODULE <backend target>] SOURCES <sources>...
+#                                  [PROPERTIES <test property> <value>...])
 #
 # A GoogleTest program that runs the conformance kit (ClaudeJobs::testing) against a backend,
 # with the paths claude_jobs::testing::default_setup() reads defined for it:
@@ -58,9 +59,10 @@ endfunction()
 #   CLAUDE_JOBS_RUNNER_PATH            claude-jobs-runner
 #   CLAUDE_JOBS_CONFORMANCE_JOB_PATH   the kit's stand-in program
 # and its tests registered with CTest (gtest_discover_tests). The sources register the suite
-# with CLAUDE_JOBS_CONFORMANCE(...); GoogleTest's main is linked in.
+# with CLAUDE_JOBS_CONFORMANCE(...); GoogleTest's main is linked in. PROPERTIES are set on every
+# test besides LABELS conformance (e.g. FIXTURES_REQUIRED for a service the tests need running).
 function(claude_jobs_add_conformance_test target)
-  cmake_parse_arguments(arg "" "MODULE" "SOURCES" ${ARGN})
+  cmake_parse_arguments(arg "" "MODULE" "SOURCES;PROPERTIES" ${ARGN})
   if(NOT arg_SOURCES)
     message(FATAL_ERROR "claude_jobs_add_conformance_test(${target}): no SOURCES given")
   endif()
@@ -92,5 +94,5 @@ function(claude_jobs_add_conformance_test target)
     add_dependencies(${target} ${runner} ${job})
   endif()
   include(GoogleTest)
-  gtest_discover_tests(${target} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS conformance)
+  gtest_discover_tests(${target} DISCOVERY_TIMEOUT 30 PROPERTIES LABELS conformance ${arg_PROPERTIES})
 endfunction()

@@ -198,7 +198,10 @@ TEST(OutcomeTest, AFullDiskIsNamedForAFailedOrTimedOutJob) {
     ExitRecord cancelled = exited(143);
     cancelled.cancelled = true;
     cancelled.noSpaceLeft = true;
-    EXPECT_EQ(decide_outcome(cancelled, std::nullopt, false, "").reason, "cancelled by request");
+    EXPECT_EQ(decide_outcome(cancelled, std::nullopt, true, "").reason, "cancelled by request");
+    EXPECT_EQ(decide_outcome(cancelled, std::nullopt, false, "").reason.rfind(
+                  "cancelled from outside claude-jobs", 0),
+              0u);
 }
 
 TEST(OutcomeTest, ReasonIsOneBoundedLine) {

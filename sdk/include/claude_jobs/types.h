@@ -51,7 +51,10 @@ struct JobStatus {
     RunState state = RunState::Running;
     int exitCode = -1;   // when Exited and known
     int signal = 0;      // when Exited by a signal
-    std::string reason;  // one line for a person, required for Lost
+    // One line for a person, required for Lost. For Running: why the job's process has not
+    // started yet (waiting in a scheduler's queue), shown as the job's activity.waiting; "" once
+    // it runs.
+    std::string reason;
 };
 
 // Flags read once after configure(); optional methods are called only when set.
