@@ -59,9 +59,10 @@ run_sanitized() {
 for kind in "${kinds[@]}"; do
   case "$kind" in
     asan) run_sanitized asan address,undefined 'unit|integration' unit_tests integration_tests \
-            container_unit_tests broken_backend_conformance ;;
+            container_unit_tests broken_backend_conformance slurm_unit_tests \
+            slurm_integration_tests ;;
     tsan) run_sanitized tsan thread 'unit' unit_tests container_unit_tests \
-            broken_backend_conformance ;;
+            broken_backend_conformance slurm_unit_tests ;;
     *) echo "sanitize: unknown kind $kind (asan or tsan)" >&2; exit 2 ;;
   esac
 done
