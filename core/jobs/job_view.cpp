@@ -139,6 +139,14 @@ void drop_repeats(JobView& v, std::optional<std::size_t> tail) {
     }
 }
 
+// The tail's size: smaller once the result holds the whole answer, when the caller says so.
+std::size_t tail_bytes(const ViewOptions& options, const JobView& v) {
+    if (options.answerOnce && options.answeredTailBytes && v.result && !v.result->truncated &&
+        !v.result->summary.text.empty() && !v.interactive)
+        return std::min(options.tailBytes, options.answeredTailBytes);
+    return options.tailBytes;
+}
+
 }  // namespace
 
 std::optional<ResultView> ViewBuilder::result_of(const JobRecord& job, const ScanSnapshot& snap,
@@ -178,8 +186,8 @@ void ViewBuilder::read_transcript(const std::string& id, const ViewOptions& opti
                            : 0;
     if (options.sinceOffset)
         page = page_since(events, size, *options.sinceOffset, options.tailBytes);
-    else if (options.tailBytes > 0)
-        page = page_tail(events, size, options.tailBytes + room);
+    else if (std::size_t tail = tail_bytes(options, view); tail > 0)
+        page = page_tail(events, size, tail + room);
     view.output = std::move(page.text);
     view.nextOffset = page.next;
 }
@@ -221,9 +229,9 @@ JobView ViewBuilder::build(const JobRecord& job, const ViewOptions& options) con
     }
     read_transcript(job.id, options, v);
     if (options.answerOnce)
-        drop_repeats(v, options.sinceOffset || options.tailBytes == 0
+        drop_repeats(v, options.sinceOffset || tail_bytes(options, v) == 0
                             ? std::nullopt
-                            : std::optional<std::size_t>(options.tailBytes));
+                            : std::optional<std::size_t>(tail_bytes(options, v)));
     add_changes(options, v);
     if (job.endPending)
         v.message =

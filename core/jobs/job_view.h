@@ -29,6 +29,9 @@ struct ViewOptions {
     // closing "[done: …]" line, activity.lastText is empty (what a model reads; a person's
     // `claude-jobs logs` keeps the whole transcript).
     bool answerOnce = true;
+    // With answerOnce, a job whose result holds the whole final answer gets a tail of at most
+    // this many bytes (what led up to the answer); 0 = tailBytes.
+    std::size_t answeredTailBytes = 0;
 };
 
 struct ResultView {
