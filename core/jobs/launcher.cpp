@@ -98,6 +98,12 @@ Result<StartOutcome> Launcher::admit(AcceptedStart accepted, bool hold, bool lau
     out.job = inserted->job;
     out.existing = inserted->existing;  // lost a race with the same key: that job is the answer
     if (out.existing) return out;
+    // Only a detached local supervisor is left until after the reply: a backend a person
+    // attaches to must have its session for the reply's attach command, and a container's
+    // launch can fail for reasons only the runtime knows, which the caller should hear.
+    const BackendEntry* backend = backends_.find(out.job.backend);
+    launchLater = launchLater && backend && backend->plugin == "local-detached" &&
+                  !backend->capabilities.attach;
     if (out.job.state == JobState::Running && launchLater) {
         out.launchPending = true;
     } else if (out.job.state == JobState::Running) {
