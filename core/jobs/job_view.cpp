@@ -103,7 +103,9 @@ void drop_repeats(JobView& v, std::optional<std::size_t> tail) {
             static constexpr std::string_view kMarker = "[the final answer: result.text]\n";
             bool marked = out.size() >= kMarker.size() &&
                           out.compare(out.size() - kMarker.size(), kMarker.size(), kMarker) == 0;
-            std::string_view keep = marked ? kMarker : std::string_view();
+            // tailBytes is a bound: a marker that does not fit is left out too.
+            std::string_view keep = marked && kMarker.size() <= *tail ? kMarker : std::string_view();
+            if (marked && keep.empty()) out.resize(out.size() - kMarker.size());
             std::string rest = out.substr(0, out.size() - keep.size());
             std::size_t room = *tail > keep.size() ? *tail - keep.size() : 0;
             out = transcript::utf8_tail(rest, room) + std::string(keep);
