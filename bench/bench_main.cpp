@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <optional>
 #include <random>
 #include <stdexcept>
@@ -28,6 +29,7 @@
 
 #include "bench/bench_support.h"
 #include "bench/child_process.h"
+#include "bench/side_by_side.h"
 #include "bench/mcp_client.h"
 
 namespace cj::bench {
@@ -55,6 +57,10 @@ struct Options {
     std::string jsonPath;
     std::string binDir;
     std::string only;    // comma-separated measure groups, empty = all
+    bool sideBySide = false;
+    std::string peerBench;  // the peer benchmark's folder ("" = looked for)
+    std::string peerOnly;   // its phases ("" = all)
+    std::string peerOut;    // where it writes its results
 };
 
 const char* kUsage =
@@ -69,7 +75,13 @@ const char* kUsage =
     "  --bin-dir DIR   where claude-jobs, claude-jobs-runner and fake-claude are\n"
     "                  (default: this program's folder)\n"
     "  --only GROUPS   run only these groups, comma-separated: startup, tools, wait, notify,\n"
-    "                  list, bigcheck, burst\n";
+    "                  list, bigcheck, burst\n"
+    "  --side-by-side  then run the peer benchmark (shared/peer-bench/run.sh) on the same\n"
+    "                  build and print every measure beside the peers' figures of that run\n"
+    "  --peer-bench DIR  the peer benchmark's folder (default: $CLAUDE_JOBS_PEER_BENCH, or\n"
+    "                  shared/peer-bench in a folder above this program)\n"
+    "  --peer-only PHASES  the peer benchmark's phases (its --only; default: all)\n"
+    "  --peer-out DIR  where it writes its results (default /tmp/peer-bench.out)\n";
 
 double ms_between(Clock::time_point a, Clock::time_point b) {
     return std::chrono::duration<double, std::milli>(b - a).count();
@@ -710,6 +722,12 @@ Options parse_options(int argc, char** argv) {
         } else if ((a == "--json" || a == "--bin-dir" || a == "--only") && next) {
             (a == "--json" ? o.jsonPath : a == "--bin-dir" ? o.binDir : o.only) = next;
             ++i;
+        } else if (a == "--side-by-side") {
+            o.sideBySide = true;
+        } else if ((a == "--peer-bench" || a == "--peer-only" || a == "--peer-out") && next) {
+            (a == "--peer-bench" ? o.peerBench : a == "--peer-only" ? o.peerOnly : o.peerOut) =
+                next;
+            ++i;
         } else if (a == "-h" || a == "--help") {
             std::fputs(kUsage, stdout);
             std::exit(0);
@@ -782,6 +800,25 @@ int run(int argc, char** argv) {
     }
     for (const auto& r : rows)
         if (!r.error.empty() && status == 0) status = 1;
+    if (options.sideBySide && status != 130) {
+        PeerOptions peer;
+        peer.runScript = find_peer_bench(options.peerBench, own_folder());
+        if (peer.runScript.empty()) {
+            std::fprintf(stderr, "claude-jobs-bench: no peer benchmark found (--peer-bench DIR)\n");
+            return status ? status : 1;
+        }
+        peer.buildDir = std::filesystem::path(options.binDir).parent_path().string();
+        peer.outDir = options.peerOut.empty() ? "/tmp/peer-bench.out" : options.peerOut;
+        peer.phases = options.peerOnly;
+        peer.rounds = options.quick ? 1 : 2;
+        peer.quick = options.quick;
+        std::map<std::string, double> own;
+        for (const auto& r : rows)
+            if (!r.samples.empty()) own[r.key] = summarize(r.samples).median;
+        int rc = run_side_by_side(peer, own);
+        std::printf("load average at the end of the side-by-side run: %.2f\n", load_average());
+        if (rc != 0 && status == 0) status = 1;
+    }
     return status;
 }
 

@@ -56,6 +56,7 @@ int transcript(Session& session, const std::string& id, bool follow, InterruptTo
         jobs::ViewOptions options;
         options.tailBytes = kPageBytes;
         options.sinceOffset = offset;
+        options.answerOnce = false;  // a person reads the whole transcript here
         auto checked = session.service().check(id, options);
         if (!checked) return report_error(checked.error());
         json view = tools::to_json(*checked);

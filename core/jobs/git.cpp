@@ -1,5 +1,7 @@
 #include "core/jobs/git.h"
 
+#include <sys/stat.h>
+
 #include <cctype>
 #include <cstdlib>
 
@@ -111,6 +113,30 @@ Result<std::string> Git::must(const std::string& dir, const std::vector<std::str
                           "git " + verb(args) + " failed in " + transcript::one_line(dir, 200) +
                               ": " + plugin_common::first_lines(r.err.empty() ? r.out : r.err));
     return std::move(r.out);
+}
+
+bool may_be_in_repository(const std::string& folder) {
+    auto exists = [](const std::string& path) {
+        struct stat st;
+        return ::lstat(path.c_str(), &st) == 0;
+    };
+    auto is_dir = [](const std::string& path) {
+        struct stat st;
+        return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+    };
+    if (folder.empty() || folder[0] != '/') return true;
+    std::string dir = folder;
+    while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+    for (;;) {
+        std::string base = dir == "/" ? "" : dir;
+        if (exists(base + "/.git")) return true;
+        // A bare repository (or a git directory) entered directly.
+        if (exists(base + "/HEAD") && is_dir(base + "/objects") && is_dir(base + "/refs"))
+            return true;
+        if (dir == "/") return false;
+        auto slash = dir.rfind('/');
+        dir = slash == 0 ? "/" : dir.substr(0, slash);
+    }
 }
 
 std::string trimmed(const std::string& text) {

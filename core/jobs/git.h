@@ -56,6 +56,12 @@ class Git {
     std::string program_;
 };
 
+// Whether git could find a repository from `folder` (an absolute, resolved path), answered
+// with a few stats and no process: false only when no folder from it up to the root holds a
+// ".git" entry or is itself a git directory (HEAD, objects/ and refs/) — where git, run as
+// Git runs it (no GIT_* variable), would look. True means "ask git".
+bool may_be_in_repository(const std::string& folder);
+
 // stdout without its trailing line break.
 std::string trimmed(const std::string& text);
 

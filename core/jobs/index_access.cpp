@@ -28,6 +28,10 @@ void exec_quietly(sqlite3* db, const char* sql) {
     sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
 }
 
+// The writer whose batch this thread is writing right now, if any: a done callback or a
+// transition listener that writes again must not wait for a batch behind its own.
+thread_local const void* tl_writing = nullptr;
+
 }  // namespace
 
 // ---- ReaderPool ---------------------------------------------------------------------------
@@ -106,16 +110,18 @@ Result<WriteState> IndexWriter::submit(WriteOp op) {
     if (stopping_)
         return make_error(ErrorCode::Unavailable, "job index: the server is stopping", 0, true);
     queue_.push_back(item);
-    wake_.notify_one();
     using State = Item::State;
-    // From the writer's own thread (a done callback) nothing can be waited for: it is queued.
-    if (std::this_thread::get_id() == thread_.get_id()) {
+    // From inside a batch (a done callback) nothing can be waited for: it is queued, and
+    // written after the batch by the writer's thread.
+    if (tl_writing == this) {
         if (item->op.background) return WriteState::Pending;
         item->state = State::Dropped;
         queue_.pop_back();
         return make_error(ErrorCode::Internal,
                           "job index: a write was asked for from the writer's own thread");
     }
+    // The caller leaves an item it no longer waits for to the writer's thread.
+    auto hand_over = [this] { wake_.notify_one(); };
     for (;;) {
         if (item->state == State::Done) {
             if (!item->result) return item->result.error();
@@ -124,7 +130,10 @@ Result<WriteState> IndexWriter::submit(WriteOp op) {
         if (item->state == State::Dropped) return item->result.error();
         auto now = std::chrono::steady_clock::now();
         if (now >= item->op.deadline && item->state == State::Queued) {
-            if (item->op.background) return WriteState::Pending;
+            if (item->op.background) {
+                hand_over();
+                return WriteState::Pending;
+            }
             item->state = State::Dropped;
             queue_.erase(std::find(queue_.begin(), queue_.end(), item));
             return make_error(ErrorCode::Unavailable,
@@ -133,12 +142,44 @@ Result<WriteState> IndexWriter::submit(WriteOp op) {
                                   "; nothing was written — try again",
                               0, true);
         }
+        // Nobody is writing: this caller writes the queue, its own write with it.
+        if (item->state == State::Queued && !writing_) {
+            write_batch(lock);
+            continue;
+        }
         // An item being applied is waited for: its batch holds the lock and ends promptly.
         if (item->state == State::Applying || now >= item->op.deadline)
             done_.wait_for(lock, kAttempt);
         else
             done_.wait_until(lock, item->op.deadline);
     }
+}
+
+IndexWriter::Attempt IndexWriter::write_batch(std::unique_lock<std::mutex>& lock) {
+    writing_ = true;
+    std::vector<std::shared_ptr<Item>> batch;
+    for (auto& queued : queue_) {
+        if (batch.size() == kMaxBatch) break;
+        batch.push_back(queued);
+    }
+    lock.unlock();
+    const void* outer = tl_writing;
+    tl_writing = this;
+    Attempt attempt = Attempt::Failed;
+    try {
+        attempt = run_batch(batch);
+    } catch (...) {
+        // run_batch reports errors as values; an allocation failure must not leave the
+        // writer marked busy for ever.
+        spdlog::error("job index: a batch of writes failed unexpectedly");
+    }
+    tl_writing = outer;
+    lock.lock();
+    writing_ = false;
+    done_.notify_all();
+    // What is still queued: its callers (woken above) write it, or the writer's thread does.
+    if (!queue_.empty()) wake_.notify_one();
+    return attempt;
 }
 
 void IndexWriter::finish(const std::shared_ptr<Item>& item, Result<void> result) {
@@ -238,21 +279,13 @@ void IndexWriter::loop() {
     std::unique_lock<std::mutex> lock(mutex_);
     std::chrono::steady_clock::time_point stopBy{};
     for (;;) {
-        wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+        wake_.wait(lock, [this] { return (stopping_ || !queue_.empty()) && !writing_; });
         if (stopping_) {
             if (stopBy == std::chrono::steady_clock::time_point{})
                 stopBy = std::chrono::steady_clock::now() + kStopFlush;
             if (queue_.empty() || std::chrono::steady_clock::now() >= stopBy) break;
         }
-        std::vector<std::shared_ptr<Item>> batch;
-        for (auto& item : queue_) {
-            if (batch.size() == kMaxBatch) break;
-            batch.push_back(item);
-        }
-        lock.unlock();
-        Attempt attempt = run_batch(batch);
-        lock.lock();
-        done_.notify_all();
+        Attempt attempt = write_batch(lock);
         if (attempt == Attempt::Busy || (attempt == Attempt::Failed && stopping_))
             wake_.wait_for(lock, kBusyPause);
         else if (attempt == Attempt::Failed)

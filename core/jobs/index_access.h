@@ -1,13 +1,18 @@
 // How the job index reaches SQLite without one call blocking the others:
 //   ReaderPool  — each read takes a connection of its own (WAL readers never wait for a
 //                 writer, nor for each other);
-//   IndexWriter — one thread owns the write connection and applies queued writes in batches,
-//                 one transaction and one sync for all of them (group commit: every caller
-//                 is answered after the commit that covers its write). A write that cannot
-//                 begin because another process holds the index's write lock is retried;
-//                 the caller waits only until its deadline — a foreground write not begun by
-//                 then is dropped and reported busy, a background one stays queued until it
-//                 is done (an end is never lost to a locked index).
+//   IndexWriter — applies queued writes in batches on the one write connection, one
+//                 transaction and one sync for all of them (group commit: every caller is
+//                 answered after the commit that covers its write). A caller that finds no
+//                 batch being written writes the queue itself, on its own thread; writes
+//                 arriving meanwhile wait and go together in the next batch, written by one of
+//                 their callers. No thread hand-off on the way (on a busy machine each can
+//                 cost a scheduler tick). The writer's own thread only takes what nobody waits
+//                 for: background writes whose callers went on, and retries. A write that
+//                 cannot begin because another process holds the index's write lock is
+//                 retried; the caller waits only until its deadline — a foreground write not
+//                 begun by then is dropped and reported busy, a background one stays queued
+//                 until it is done (an end is never lost to a locked index).
 //
 // Thread-safety: both may be used from any thread.
 #pragma once
@@ -82,8 +87,9 @@ enum class WriteState { Done, Pending };
 
 class IndexWriter {
   public:
-    // db: the write connection (owned by the caller, used only by the writer's thread from
-    // now on); onTransition: called after a commit that covered a logged transition.
+    // db: the write connection (owned by the caller, used only by the writer from now on,
+    // one batch at a time); onTransition: called after a commit that covered a logged
+    // transition.
     IndexWriter(sqlite3* db, std::function<void()> onTransition);
     ~IndexWriter();
     IndexWriter(const IndexWriter&) = delete;
@@ -101,6 +107,9 @@ class IndexWriter {
     struct Item;
     enum class Attempt { Committed, Busy, Failed };
     void loop();
+    // Writes one batch of the queue as the writer of the moment (called and returning with
+    // the lock held; released while writing).
+    Attempt write_batch(std::unique_lock<std::mutex>& lock);
     Attempt run_batch(std::vector<std::shared_ptr<Item>>& batch);
     void finish(const std::shared_ptr<Item>& item, claude_jobs::Result<void> result);
     // Outside the lock: the done callbacks of what just finished.
@@ -109,8 +118,9 @@ class IndexWriter {
     sqlite3* db_;
     std::function<void()> onTransition_;
     std::mutex mutex_;
-    std::condition_variable wake_;  // the writer: work arrived, or stop
-    std::condition_variable done_;  // callers: an item finished
+    std::condition_variable wake_;  // the writer's thread: work nobody waits for, or stop
+    std::condition_variable done_;  // callers: a batch was written
+    bool writing_ = false;          // a batch is being written (by a caller or the thread)
     std::deque<std::shared_ptr<Item>> queue_;
     std::string lastBusy_;  // why the last attempt could not begin, for the busy message
     bool stopping_ = false;

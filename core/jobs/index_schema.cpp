@@ -123,11 +123,38 @@ CREATE TABLE resumes (
 CREATE INDEX resumes_by_due ON resumes(state, due_at);
 )sql";
 
+// Listing that scales (claude_jobs): a label's jobs newest first through an index, and the
+// counts per state kept up to date by triggers, so a list never counts the whole table.
+constexpr const char* kListing = R"sql(
+CREATE INDEX jobs_by_label ON jobs(label, seq);
+CREATE TABLE job_counts (
+    label TEXT NOT NULL,
+    state TEXT NOT NULL,
+    n     INTEGER NOT NULL,
+    PRIMARY KEY (label, state)
+) WITHOUT ROWID;
+INSERT INTO job_counts(label, state, n) SELECT label, state, COUNT(*) FROM jobs GROUP BY label, state;
+CREATE TRIGGER job_counts_insert AFTER INSERT ON jobs BEGIN
+    INSERT INTO job_counts(label, state, n) VALUES (NEW.label, NEW.state, 1)
+        ON CONFLICT(label, state) DO UPDATE SET n = n + 1;
+END;
+CREATE TRIGGER job_counts_delete AFTER DELETE ON jobs BEGIN
+    UPDATE job_counts SET n = n - 1 WHERE label = OLD.label AND state = OLD.state;
+END;
+CREATE TRIGGER job_counts_update AFTER UPDATE OF state, label ON jobs
+    WHEN OLD.state IS NOT NEW.state OR OLD.label IS NOT NEW.label BEGIN
+    UPDATE job_counts SET n = n - 1 WHERE label = OLD.label AND state = OLD.state;
+    INSERT INTO job_counts(label, state, n) VALUES (NEW.label, NEW.state, 1)
+        ON CONFLICT(label, state) DO UPDATE SET n = n + 1;
+END;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, kBaseSchema},
     {2, kOwnersAndTransitions},
     {3, kWakeMarks},
     {4, kLedgerAndResumes},
+    {5, kListing},
 };
 constexpr int kSchemaVersion = kMigrations[std::size(kMigrations) - 1].version;
 

@@ -560,8 +560,12 @@ Result<ListOutcome> JobIndex::list(const ListFilter& filter) {
             out.nextBeforeSeq = out.jobs.back().seq;
         }
 
+        // The counts come from job_counts (kept by triggers), but for one owner's jobs.
         std::string count_sql =
-            "SELECT state, COUNT(*) FROM jobs WHERE " + where + " GROUP BY state";
+            filter.owner ? "SELECT state, COUNT(*) FROM jobs WHERE " + where + " GROUP BY state"
+            : filter.label.empty()
+                ? std::string("SELECT state, SUM(n) FROM job_counts GROUP BY state")
+                : std::string("SELECT state, n FROM job_counts WHERE label = ?1");
         Statement c(db, count_sql.c_str());
         if (!c.ok()) return db_error(db, "prepare");
         if (!filter.label.empty()) c.bind(1, filter.label);

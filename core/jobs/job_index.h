@@ -3,10 +3,10 @@
 // the concurrency cap, the FIFO queue and idempotency are enforced inside its transactions.
 //
 // Thread-safety: every method may be called from any thread. Reads take a connection of
-// their own and never wait for writes; writes go through one writer thread that commits them
-// in batches (index_access.h). No call waits past its own bound for another process that
-// holds the index: a start or a cancel is refused (Unavailable, retryable), an end or a
-// launch goes on in the background.
+// their own and never wait for writes; writes are committed in batches by the index writer,
+// on the thread of a caller that finds no batch being written (index_access.h). No call waits
+// past its own bound for another process that holds the index: a start or a cancel is
+// refused (Unavailable, retryable), an end or a launch goes on in the background.
 #pragma once
 
 #include <chrono>
@@ -155,8 +155,8 @@ class JobIndex {
     // what happens from now on starts.
     claude_jobs::Result<std::int64_t> last_transition();
 
-    // Called (on the index's writer thread, outside its locks) after this process committed
-    // a state change. Set before concurrent use.
+    // Called (on the thread that wrote the batch, outside the writer's lock) after this
+    // process committed a state change. Set before concurrent use.
     void on_transition(std::function<void()> listener);
 
     // For rooms that keep tables of their own in the index (added by their own migration: the

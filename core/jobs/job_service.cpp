@@ -50,13 +50,18 @@ void JobService::follow_changes() {
     if (!changeFollower_) changeFollower_ = std::make_unique<ChangeFollower>(feed_, changes_);
 }
 
-Result<StartOutcome> JobService::start(const StartRequest& request) {
+Result<StartOutcome> JobService::start(const StartRequest& request, bool launchLater) {
     auto accepted = acceptor_.accept(request);
     if (!accepted) return accepted.error();
     if (accepted->existing) return StartOutcome{std::move(*accepted->existing), true, {}, {}};
     auto admission = gate_.admit(accepted->start.budgetUsd);
     if (!admission) return admission.error();
-    return launcher_.admit(std::move(accepted->start), *admission == Admission::Queue);
+    return launcher_.admit(std::move(accepted->start), *admission == Admission::Queue,
+                           launchLater);
+}
+
+void JobService::launch_pending(const StartOutcome& started) {
+    if (started.launchPending) launcher_.launch(started.job);
 }
 
 Result<JobView> JobService::check(const std::string& id, const ViewOptions& options) {

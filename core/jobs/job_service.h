@@ -62,7 +62,13 @@ class JobService {
                std::vector<std::string> baseEnv, JobOwner self);
     ~JobService();
 
-    claude_jobs::Result<StartOutcome> start(const StartRequest& request);
+    // launchLater: a job that gets a slot is recorded but not launched (launchPending); the
+    // caller answers its client, then calls launch_pending() — claude_start does, so its reply
+    // waits for the durable row and not for the supervisor's start.
+    claude_jobs::Result<StartOutcome> start(const StartRequest& request, bool launchLater = false);
+    // Launches the job of a start(…, true) that is launchPending; a failed launch is recorded
+    // as the job's end (its view says why).
+    void launch_pending(const StartOutcome& started);
     claude_jobs::Result<JobView> check(const std::string& id, const ViewOptions& options);
     claude_jobs::Result<WaitOutcome> wait(const std::vector<std::string>& ids, WaitMode mode,
                                           std::chrono::milliseconds timeout,

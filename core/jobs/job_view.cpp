@@ -24,6 +24,8 @@ constexpr std::size_t kMaxDenialsShown = 20;
 // An interactive job's last answer, shown whole up to this in activity.lastText.
 constexpr std::size_t kInteractiveTextBytes = 16 << 10;
 constexpr std::size_t kErrorBytes = 500;
+// Room for the transcript's closing "[done: …]" line besides the final answer.
+constexpr std::size_t kClosingLineBytes = 512;
 
 // The offset just past the next newline at or after `from` (or `size` when there is none).
 std::uint64_t skip_line(const std::string& path, std::uint64_t from, std::uint64_t size) {
@@ -87,6 +89,66 @@ Page page_tail(const std::string& events, std::uint64_t size, std::size_t tail) 
     }
 }
 
+// The final answer is in result.text: the transcript's tail leaves out its copy of it and
+// the closing "[done: …]" line, whose figures the result holds too, and activity.lastText (its
+// first line) goes. A model reading the view reads the answer once.
+void drop_repeats(JobView& v, std::optional<std::size_t> tail) {
+    // Rendered with room for the answer and the closing line (read_transcript): cut to the
+    // tail asked for once they are gone, the marker kept whole at the end.
+    struct Cut {
+        std::string& out;
+        std::optional<std::size_t> tail;
+        ~Cut() {
+            if (!tail || out.size() <= *tail) return;
+            static constexpr std::string_view kMarker = "[the final answer: result.text]\n";
+            bool marked = out.size() >= kMarker.size() &&
+                          out.compare(out.size() - kMarker.size(), kMarker.size(), kMarker) == 0;
+            // tailBytes is a bound: a marker that does not fit is left out too.
+            std::string_view keep = marked && kMarker.size() <= *tail ? kMarker : std::string_view();
+            if (marked && keep.empty()) out.resize(out.size() - kMarker.size());
+            std::string rest = out.substr(0, out.size() - keep.size());
+            std::size_t room = *tail > keep.size() ? *tail - keep.size() : 0;
+            out = transcript::utf8_tail(rest, room) + std::string(keep);
+        }
+    } cut{v.output, tail};
+    if (!v.result || v.result->truncated || v.interactive) return;
+    const std::string& answer = v.result->summary.text;
+    if (!answer.empty()) v.activity.lastText.clear();
+    std::string& out = v.output;
+    // The closing line: the last line, when it is the result's.
+    std::size_t end = out.size();
+    if (end > 0 && out[end - 1] == '\n') {
+        std::size_t prev = end >= 2 ? out.rfind('\n', end - 2) : std::string::npos;
+        std::size_t start = prev == std::string::npos ? 0 : prev + 1;
+        std::string_view last(out.data() + start, end - start);
+        if (last.rfind("[done: ", 0) == 0 || last.rfind("[error: ", 0) == 0) end = start;
+    }
+    if (end == out.size() || end == 0 || answer.empty()) {
+        out.resize(end);
+        return;
+    }
+    std::string said = answer.back() == '\n' ? answer : answer + "\n";
+    std::string_view body(out.data(), end);
+    if (body.size() >= said.size() &&
+        body.compare(body.size() - said.size(), said.size(), said) == 0) {
+        out.resize(end - said.size());
+        out += "[the final answer: result.text]\n";
+    } else if (said.size() >= body.size() &&
+               said.compare(said.size() - body.size(), body.size(), body) == 0) {
+        out = "[… the final answer: result.text]\n";  // the tail began inside the answer
+    } else {
+        out.resize(end);
+    }
+}
+
+// The tail's size: smaller once the result holds the whole answer, when the caller says so.
+std::size_t tail_bytes(const ViewOptions& options, const JobView& v) {
+    if (options.answerOnce && options.answeredTailBytes && v.result && !v.result->truncated &&
+        !v.result->summary.text.empty() && !v.interactive)
+        return std::min(options.tailBytes, options.answeredTailBytes);
+    return options.tailBytes;
+}
+
 }  // namespace
 
 std::optional<ResultView> ViewBuilder::result_of(const JobRecord& job, const ScanSnapshot& snap,
@@ -119,10 +181,15 @@ void ViewBuilder::read_transcript(const std::string& id, const ViewOptions& opti
     std::string events = dirs_.file(id, job_files::kEvents);
     std::uint64_t size = util::file_size(events).value_or(0);
     Page page{"", size};
+    // The final answer and the closing line are left out of the tail (drop_repeats): render
+    // enough to hold them besides the tail asked for.
+    std::size_t room = options.answerOnce && view.result && !view.result->truncated
+                           ? view.result->summary.text.size() + kClosingLineBytes
+                           : 0;
     if (options.sinceOffset)
         page = page_since(events, size, *options.sinceOffset, options.tailBytes);
-    else if (options.tailBytes > 0)
-        page = page_tail(events, size, options.tailBytes);
+    else if (std::size_t tail = tail_bytes(options, view); tail > 0)
+        page = page_tail(events, size, tail + room);
     view.output = std::move(page.text);
     view.nextOffset = page.next;
 }
@@ -163,6 +230,10 @@ JobView ViewBuilder::build(const JobRecord& job, const ViewOptions& options) con
         v.interactive = std::move(*interactive);
     }
     read_transcript(job.id, options, v);
+    if (options.answerOnce)
+        drop_repeats(v, options.sinceOffset || tail_bytes(options, v) == 0
+                            ? std::nullopt
+                            : std::optional<std::size_t>(tail_bytes(options, v)));
     add_changes(options, v);
     if (job.endPending)
         v.message =

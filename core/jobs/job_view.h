@@ -25,6 +25,13 @@ struct ViewOptions {
     // result.text longer than this is cut (and result.truncated says so); 0 = max(tailBytes, 16
     // KiB)
     std::size_t resultBytes = 0;
+    // The final answer is read in result.text only: the transcript leaves out its copy and the
+    // closing "[done: …]" line, activity.lastText is empty (what a model reads; a person's
+    // `claude-jobs logs` keeps the whole transcript).
+    bool answerOnce = true;
+    // With answerOnce, a job whose result holds the whole final answer gets a tail of at most
+    // this many bytes (what led up to the answer); 0 = tailBytes.
+    std::size_t answeredTailBytes = 0;
 };
 
 struct ResultView {

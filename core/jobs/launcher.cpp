@@ -47,8 +47,16 @@ std::optional<std::int64_t> Launcher::queue_position(const std::string& id) {
     return position;
 }
 
+Result<void> Launcher::record_base(const JobRecord& job) {
+    if (!isolation_ || isolation_->load(job.id)) return {};
+    auto made = isolation_->prepare(job.id, job.workFolder, IsolationMode::None, false);
+    if (!made) return made.error();
+    return {};
+}
+
 Result<void> Launcher::isolate(const AcceptedStart& accepted) {
-    if (!isolation_) return {};
+    // Without isolation only the base commit is recorded, at the launch (record_base).
+    if (!isolation_ || accepted.isolation == IsolationMode::None) return {};
     auto made = isolation_->prepare(accepted.draft.id, accepted.draft.workFolder, accepted.isolation,
                                     accepted.includeUncommitted);
     if (!made) return made.error();
@@ -73,7 +81,7 @@ Result<std::string> Launcher::run_folder(const JobRecord& job) const {
     return job.workFolder;
 }
 
-Result<StartOutcome> Launcher::admit(AcceptedStart accepted, bool hold) {
+Result<StartOutcome> Launcher::admit(AcceptedStart accepted, bool hold, bool launchLater) {
     // The folder, prompt and checkout come first: a row that any server may launch must find
     // them.
     const std::string id = accepted.draft.id;
@@ -90,7 +98,15 @@ Result<StartOutcome> Launcher::admit(AcceptedStart accepted, bool hold) {
     out.job = inserted->job;
     out.existing = inserted->existing;  // lost a race with the same key: that job is the answer
     if (out.existing) return out;
-    if (out.job.state == JobState::Running) {
+    // Only a detached local supervisor is left until after the reply: a backend a person
+    // attaches to must have its session for the reply's attach command, and a container's
+    // launch can fail for reasons only the runtime knows, which the caller should hear.
+    const BackendEntry* backend = backends_.find(out.job.backend);
+    launchLater = launchLater && backend && backend->plugin == "local-detached" &&
+                  !backend->capabilities.attach;
+    if (out.job.state == JobState::Running && launchLater) {
+        out.launchPending = true;
+    } else if (out.job.state == JobState::Running) {
         launch(out.job);
         auto now = reconciler_.load(id);
         if (!now) return now.error();
@@ -100,7 +116,7 @@ Result<StartOutcome> Launcher::admit(AcceptedStart accepted, bool hold) {
         if (out.job.state == JobState::Failed && out.job.handle.empty())
             return make_error(ErrorCode::Unavailable,
                               "job " + id + " could not be launched: " + out.job.reason);
-    } else {
+    } else if (out.job.state != JobState::Running) {
         out.queuePosition = queue_position(id);
     }
     const BackendEntry* entry = backends_.find(out.job.backend);
@@ -109,9 +125,10 @@ Result<StartOutcome> Launcher::admit(AcceptedStart accepted, bool hold) {
     return out;
 }
 
-void Launcher::launch(JobRecord job) {
+bool Launcher::launch(JobRecord job) {
     auto fail = [&](const std::string& why) {
         reconciler_.record_end(job, JobState::Failed, std::nullopt, "could not launch: " + why);
+        return false;
     };
     const BackendEntry* entry = backends_.find(job.backend);
     if (!entry || !entry->backend)
@@ -134,6 +151,9 @@ void Launcher::launch(JobRecord job) {
                 util::write_file_atomic(dirs_.dir(job.id), job_files::kPrompt, (*inputs)->prompt);
             !w)
             return fail(w.error().message);
+    auto settings = JobSettings::from_json(util::parse_json_or_discarded(job.spec));
+    if (settings.isolation == isolation_name(IsolationMode::None))
+        if (auto based = record_base(job); !based) return fail(based.error().message);
     claude_jobs::JobSpec spec;
     spec.jobId = job.id;
     spec.jobDir = dirs_.dir(job.id);
@@ -161,7 +181,7 @@ void Launcher::launch(JobRecord job) {
     if (!recorded && recorded.error().retryable) {
         spdlog::warn("job {} launched on backend {}; {}", job.id, job.backend,
                      recorded.error().message);
-        return;
+        return true;
     }
     if (!recorded || !*recorded) {
         // Either the index failed, or the job was recorded as ended meanwhile: what was just
@@ -175,12 +195,13 @@ void Launcher::launch(JobRecord job) {
             reconciler_.record_end(job, JobState::Failed, std::nullopt,
                                    "could not record the launch: " + recorded.error().message);
         }
-        return;
+        return false;
     }
     spdlog::info("job {} launched on backend {}", job.id, job.backend);
     // A cancel that arrived while launching had no handle to act on: act now.
     if (auto now = index_.get(job.id); now && *now && (*now)->cancelRequested)
         entry->backend->stop(job.id, (*now)->cancelGraceSec);
+    return true;
 }
 
 void Launcher::promote_queued() {

@@ -4,6 +4,10 @@
 // launches queued jobs into slots that freed. A launch hands the backend the plan fixed at
 // acceptance, stores the handle it returns, and records a failed launch as the job's end.
 //
+// A job without isolation whose folder is in git has its base commit recorded (for its
+// change record) by its launch, just before its supervisor starts: git takes milliseconds, and
+// a caller that launches after answering (claude_start) does not make its client wait for it.
+//
 // Thread-safety: any thread, at once: the index hands each promoted job to exactly one
 // caller, so two threads never launch the same job, and launches of different jobs do not
 // wait for each other.
@@ -31,6 +35,9 @@ struct StartOutcome {
     bool existing = false;  // an earlier job with the same idempotency key
     std::optional<std::int64_t> queuePosition;
     std::string attach;
+    // admit(…, launchLater): the job holds a launch slot and the caller launches it
+    // (Launcher::launch) once it has answered.
+    bool launchPending = false;
 };
 
 class Launcher {
@@ -48,14 +55,18 @@ class Launcher {
 
     // Unavailable when a job that got a slot could not be launched (its row says why).
     // hold: queue it whatever slots are free (a budget or a usage limit holds launches).
-    claude_jobs::Result<StartOutcome> admit(AcceptedStart accepted, bool hold = false);
+    // launchLater: a job that got a slot is not launched here (launchPending): its row is
+    // durable, so the caller can answer first and launch it right after.
+    claude_jobs::Result<StartOutcome> admit(AcceptedStart accepted, bool hold = false,
+                                            bool launchLater = false);
 
     // The launch slots to use, given maxConcurrentJobs (0 = launch nothing now). Set before
     // concurrent use; unset = maxConcurrentJobs.
     void set_slots(std::function<int(int)> slots) { slots_ = std::move(slots); }
 
-    // Launches a job that holds a launch slot (state running, no handle yet).
-    void launch(JobRecord job);
+    // Launches a job that holds a launch slot (state running, no handle yet). false when it
+    // did not end up running: the launch failed (the row says why) or the job ended meanwhile.
+    bool launch(JobRecord job);
 
     // Launches the oldest queued jobs while slots are free, on backends this server has.
     void promote_queued();
@@ -66,6 +77,8 @@ class Launcher {
     claude_jobs::Result<void> isolate(const AcceptedStart& accepted);
     void undo_folder(const std::string& id);
     claude_jobs::Result<std::string> run_folder(const JobRecord& job) const;
+    // A job without isolation: its base commit, recorded before it runs (isolation.json).
+    claude_jobs::Result<void> record_base(const JobRecord& job);
     int slots() const { return slots_ ? slots_(config_.maxConcurrentJobs) : config_.maxConcurrentJobs; }
 
     const config::Config& config_;

@@ -17,7 +17,9 @@ namespace {
 constexpr auto kPoll = std::chrono::milliseconds(10);
 constexpr auto kFullRefresh = std::chrono::milliseconds(500);
 constexpr std::size_t kTailBytes = 4000;
-constexpr std::size_t kResultBytes = 4000;
+// The final answer whole up to this; once a job has it, the tail shows only what led up to it.
+constexpr std::size_t kResultBytes = 16 << 10;
+constexpr std::size_t kAnsweredTailBytes = 1000;
 
 // Whether an interactive job awaits input; its state file is read again only when it grew.
 class InputWatch {
@@ -63,6 +65,7 @@ Result<WaitOutcome> Waiter::wait(const std::vector<std::string>& ids, WaitMode m
     ViewOptions options;
     options.tailBytes = kTailBytes;
     options.resultBytes = kResultBytes;
+    options.answeredTailBytes = kAnsweredTailBytes;
     InputWatch input(dirs_);
     for (;;) {
         auto now = std::chrono::steady_clock::now();

@@ -29,6 +29,10 @@ class LineReader {
     // without a trailing newline still counts as a line.
     Item next();
 
+    // Whether input is already read but not yet consumed (more of a client's pipelined
+    // lines): the next next() may not block.
+    bool buffered() const { return pos_ < end_; }
+
   private:
     // Refills chunk_ from fd_; false at end of input.
     bool fill();

@@ -19,6 +19,7 @@
 #include "core/protocol/jsonrpc.h"
 #include "core/protocol/line_reader.h"
 #include "core/protocol/message_writer.h"
+#include "core/tools/readable.h"
 #include "core/transcript/text.h"
 
 #ifndef CLAUDE_JOBS_VERSION
@@ -148,10 +149,34 @@ class Session {
         const auto limit =
             static_cast<std::size_t>(std::max<std::int64_t>(1, options_.maxMessageBytes));
         LineReader reader(inFd, limit);
+        reader_ = &reader;
+        // Reading is a role the workers take in turn (in_flight.h): this thread only waits.
+        inFlight_.start_reading([this] { read_input(); });
+        inFlight_.wait_for_input_end();
+        spdlog::debug("end of input; {} request(s) in flight are cancelled and answered",
+                      inFlight_.size());
+        inFlight_.cancel_all();
+        inFlight_.wait_all();
+        reader_ = nullptr;
+        return 0;
+    }
+
+  private:
+    // A request the reading worker takes on itself.
+    struct Own {
+        RequestId id;
+        std::function<InFlightRequests::Reply()> work;
+    };
+
+    // The reading role: lines until a request this worker works on itself (the role passes
+    // to another worker first), or the end of input.
+    void read_input() {
+        const auto limit =
+            static_cast<std::size_t>(std::max<std::int64_t>(1, options_.maxMessageBytes));
         // A closed output is only noticed when the next line arrives; in practice the client
         // closes both ends together, and the end of input follows.
         while (!writer_.broken()) {
-            LineReader::Item item = reader.next();
+            LineReader::Item item = reader_->next();
             if (item.kind == LineReader::Kind::End) break;
             if (item.kind == LineReader::Kind::TooLong) {
                 spdlog::warn("refused a message of {} bytes (limit {})", item.size, limit);
@@ -163,22 +188,23 @@ class Session {
                 continue;
             }
             if (is_blank(item.text)) continue;
-            on_message(parse_message(item.text));
+            std::optional<Own> own = on_message(parse_message(item.text));
+            if (own) {
+                inFlight_.pass_reader_role();
+                inFlight_.run_here(own->id, std::move(own->work));
+                return;
+            }
         }
-        spdlog::debug("end of input; {} request(s) in flight are cancelled and answered",
-                      inFlight_.size());
-        inFlight_.cancel_all();
-        inFlight_.wait_all();
-        return 0;
+        inFlight_.input_ended();
     }
 
-  private:
-    void on_message(Message message) {
+    std::optional<Own> on_message(Message message) {
+        std::optional<Own> own;
         std::visit(
-            [this](auto&& m) {
+            [this, &own](auto&& m) {
                 using T = std::decay_t<decltype(m)>;
                 if constexpr (std::is_same_v<T, Request>) {
-                    on_request(std::move(m));
+                    own = on_request(std::move(m));
                 } else if constexpr (std::is_same_v<T, Notification>) {
                     on_notification(m);
                 } else if constexpr (std::is_same_v<T, Response>) {
@@ -192,16 +218,20 @@ class Session {
                 }
             },
             std::move(message));
+        return own;
     }
 
-    void on_request(Request request) {
+    // Answers inline methods and refusals itself; a worker method is either handed to a
+    // worker (more input is waiting: the reader reads on) or returned for the reader to work
+    // on after passing the role on.
+    std::optional<Own> on_request(Request request) {
         auto started = Clock::now();
         auto it = methods_.find(request.method);
         if (it == methods_.end()) {
             reply_now(request, started,
                       Error{kMethodNotFound, "method not found: " + quoted_name(request.method),
                             nullptr});
-            return;
+            return std::nullopt;
         }
         const Method& method = it->second;
         if (method.needsInitialize && !initialized_) {
@@ -210,7 +240,7 @@ class Session {
             reply_now(
                 request, started,
                 Error{kInvalidRequest, "server not initialized: send initialize first", nullptr});
-            return;
+            return std::nullopt;
         }
 
         auto ctx = std::make_shared<tools::RequestContext>();
@@ -222,19 +252,26 @@ class Session {
 
         if (method.execution == Execution::Inline) {
             reply_now(request, started, method.handle(request, *ctx));
-            return;
+            return std::nullopt;
         }
 
         RequestId id = request.id;
         std::string name = request.method;
+        ctx->replyEarly = true;  // afterReply runs once the response is written
         auto work = [&method, request = std::move(request), ctx, started]() {
             json response = to_response(request.id, method.handle(request, *ctx));
             log_outcome(request, started, response);
-            return response;
+            return InFlightRequests::Reply{std::move(response), std::move(ctx->afterReply)};
         };
-        switch (inFlight_.start(id, ctx->cancel, std::move(work))) {
+        // More of the client's lines are already read: a worker takes this one and the reader
+        // goes on. Otherwise this thread works on it once another has taken the role.
+        bool readOn = reader_->buffered();
+        auto admitted = readOn ? inFlight_.start(id, ctx->cancel, std::move(work))
+                               : inFlight_.admit(id, ctx->cancel);
+        switch (admitted) {
             case InFlightRequests::Start::Started:
-                return;
+                if (readOn) return std::nullopt;
+                return Own{id, std::move(work)};
             case InFlightRequests::Start::Busy:
                 spdlog::warn("{} id={} refused: {} requests in flight", name, to_string(id),
                              options_.maxConcurrentRequests);
@@ -243,17 +280,18 @@ class Session {
                               "server busy: " + std::to_string(options_.maxConcurrentRequests) +
                                   " requests in flight, retry later",
                               nullptr}));
-                return;
+                return std::nullopt;
             case InFlightRequests::Start::DuplicateId:
                 writer_.send(
                     make_error(id, Error{kInvalidRequest,
                                          "a request with this id is already in flight", nullptr}));
-                return;
+                return std::nullopt;
             case InFlightRequests::Start::NoThread:
                 writer_.send(make_error(
                     id, Error{kInternalError, "cannot start a worker for this request", nullptr}));
-                return;
+                return std::nullopt;
         }
+        return std::nullopt;
     }
 
     void reply_now(const Request& request, Clock::time_point started, Outcome outcome) {
@@ -395,11 +433,14 @@ class Session {
             result = internal_error("unknown exception");
         }
 
+        // The text block is what many clients show the model: the same facts, written to be
+        // read (tools/readable.h), rather than the structured content's JSON a second time.
+        std::string text = result.structured.is_object()
+                               ? tools::readable(result.structured)
+                               : result.structured.dump(-1, ' ', false,
+                                                        json::error_handler_t::replace);
         json answer{
-            {"content",
-             json::array({{{"type", "text"},
-                           {"text", result.structured.dump(-1, ' ', false,
-                                                           json::error_handler_t::replace)}}})},
+            {"content", json::array({{{"type", "text"}, {"text", std::move(text)}}})},
             {"isError", result.isError},
         };
         // MCP types structuredContent as an object; anything else goes out as text only.
@@ -427,6 +468,7 @@ class Session {
     std::string protocolVersion_;  // what initialize agreed; later methods may depend on it
     std::string clientName_;       // clientInfo from initialize, for the jobs it starts
     MessageWriter writer_;
+    LineReader* reader_ = nullptr;  // during run(): used by the worker holding the reading role
     // Declared last: destroyed first, so workers are joined while the rest still exists.
     InFlightRequests inFlight_;
 };

@@ -7,6 +7,10 @@ namespace cj::tools {
 
 using nlohmann::json;
 
+namespace {
+constexpr std::size_t kAnsweredTailBytes = 1000;
+}  // namespace
+
 Tool make_check_tool(jobs::JobService& service) {
     Tool tool;
     tool.name = "claude_check";
@@ -41,8 +45,10 @@ Tool make_check_tool(jobs::JobService& service) {
             Args a(args, {"jobId", "tailBytes", "sinceOffset"});
             std::string id = a.required_string("jobId", 200);
             jobs::ViewOptions options;
-            options.tailBytes =
-                static_cast<std::size_t>(a.integer("tailBytes", 0, 1000000).value_or(8000));
+            auto tail = a.integer("tailBytes", 0, 1000000);
+            options.tailBytes = static_cast<std::size_t>(tail.value_or(8000));
+            // Not asked for a size: an answered job's tail shows what led up to the answer.
+            if (!tail) options.answeredTailBytes = kAnsweredTailBytes;
             if (auto since = a.integer("sinceOffset", 0, INT64_MAX,
                                             "a byte offset of 0 or more (a nextOffset)"))
                 options.sinceOffset = static_cast<std::uint64_t>(*since);

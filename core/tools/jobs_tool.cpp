@@ -25,10 +25,10 @@ json list_json(const jobs::JobList& listed, const jobs::JobService& service) {
         json item = {{"jobId", job.id},
                      {"status", jobs::state_name(job.state)},
                      {"backend", job.backend},
-                     {"label", job.label},
                      {"promptPreview", job.promptPreview},
                      {"workFolder", job.workFolder},
                      {"createdAt", util::iso8601(job.createdAt)}};
+        if (!job.label.empty()) item["label"] = job.label;
         if (job.endedAt) item["endedAt"] = util::iso8601(job.endedAt);
         if (auto changes = service.changes(job.id)) {
             item["changes"] = changes->summary();

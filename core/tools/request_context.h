@@ -23,6 +23,11 @@ struct RequestContext {
     // Sends a JSON-RPC notification; safe from any thread. Set by the server.
     std::function<void(const std::string& method, const nlohmann::json& params)> notify =
         [](const std::string&, const nlohmann::json&) {};
+    // Set by a caller that runs `afterReply` once the reply is written (the server does):
+    // a tool may then leave work the reply does not need to it. Either way it runs exactly
+    // once, on the request's thread, whether or not the reply was delivered.
+    bool replyEarly = false;
+    std::function<void()> afterReply;
 };
 
 }  // namespace cj::tools

@@ -267,8 +267,13 @@ Tool make_start_tool(jobs::JobService& service) {
             r.clientName = ctx.clientName;
             double waitSec = a.number("waitSec", 0, kMaxStartWaitSec).value_or(0);
 
-            auto started = service.start(r);
+            // The reply needs the durable row, not the supervisor: when the server writes the
+            // reply first (and waitSec does not need the job running), the launch follows it.
+            bool launchLater = ctx.replyEarly && waitSec == 0;
+            auto started = service.start(r, launchLater);
             if (!started) return error_result(started.error());
+            if (started->launchPending)
+                ctx.afterReply = [&service, outcome = *started] { service.launch_pending(outcome); };
             json out = start_json(*started);
             out["notify"] = notify_json(service, started->job.id);
             if (waitSec > 0 && !jobs::is_terminal(started->job.state))

@@ -76,8 +76,9 @@ describe('claude-jobs with the real claude CLI', { concurrency: false }, () => {
     assert.equal(typeof view.result.costUsd, 'number');
     assert.equal(typeof view.result.durationMs, 'number');
     assert.deepEqual(view.result.permissionDenials, []);
-    assert.equal(view.activity.lastText, 'hello world');
-    assert.match(view.output, /hello world/);
+    // The answer is read once, in result.text.
+    assert.equal(view.activity.lastText, '');
+    assert.match(view.output, /\[the final answer: result\.text\]/);
     assert.equal(view.workFolder, work);
   });
 

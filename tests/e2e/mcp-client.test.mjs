@@ -153,8 +153,9 @@ describe('claude-jobs over MCP with the SDK client', { concurrency: false }, () 
     assert.equal(typeof view.result.numTurns, 'number');
     assert.ok(Array.isArray(view.result.permissionDenials));
     assert.ok(view.activity.turns >= 1);
-    assert.equal(view.activity.lastText, 'hello from fake-claude');
-    assert.match(view.output, /hello from fake-claude/);
+    // The answer is read once, in result.text.
+    assert.equal(view.activity.lastText, '');
+    assert.match(view.output, /\[the final answer: result\.text\]/);
     assert.doesNotMatch(view.output, /"type":"assistant"/, 'output should be a transcript, not raw JSON');
   });
 

@@ -76,7 +76,7 @@ TEST_F(EventSummaryTest, ASecondServersFirstCheckDoesNotReadTheLogAgain) {
     json view = second.ok("claude_check", {{"jobId", big}});
     auto after = bytes_read_by(second.pid());
     EXPECT_EQ(view["activity"]["turns"], ended["activity"]["turns"]);
-    EXPECT_EQ(view["activity"]["lastText"], "the last words");
+    EXPECT_EQ(view["activity"]["lastText"], "") << "result.text holds the answer";
     EXPECT_EQ(view["result"]["text"], "the last words") << view.dump(2);
     EXPECT_LT(log_bytes_read(second.stderr_text(), big), 64u * 1024) << "the log was read again";
     if (before && after) {
@@ -92,11 +92,11 @@ TEST_F(EventSummaryTest, ASecondServersFirstCheckDoesNotReadTheLogAgain) {
                 {"method", "tools/call"},
                 {"params", {{"name", "claude_check"}, {"arguments", {{"jobId", big}}}}}});
     json other = third.ok("claude_check", {{"jobId", small}});
-    EXPECT_EQ(other["activity"]["lastText"], "hello");
+    EXPECT_EQ(other["result"]["text"], "hello");
     third.ok("claude_jobs", json::object());
     auto scanned = third.response_for("big", std::chrono::seconds(120));
     ASSERT_TRUE(scanned.has_value());
-    EXPECT_EQ((*scanned)["result"]["structuredContent"]["activity"]["lastText"], "the last words");
+    EXPECT_EQ((*scanned)["result"]["structuredContent"]["result"]["text"], "the last words");
     EXPECT_EQ(log_bytes_read(third.stderr_text(), big), size);
     // The other calls were answered first: the scan held nothing they needed.
     std::vector<std::string> lines = third.stdout_lines();

@@ -41,8 +41,11 @@ TEST_F(JobsTest, StartReturnsAtOnceAndJobCompletes) {
     EXPECT_EQ(view["exitCode"], 0);
     EXPECT_EQ(view["result"]["text"], "hello there");
     EXPECT_FALSE(view["result"]["isError"].get<bool>());
-    EXPECT_EQ(view["activity"]["lastText"], "hello there");
-    EXPECT_NE(view["output"].get<std::string>().find("hello there"), std::string::npos);
+    // The answer is read once, in result.text: not in lastText nor again in the tail.
+    EXPECT_EQ(view["activity"]["lastText"], "");
+    EXPECT_EQ(view["output"].get<std::string>().find("hello there"), std::string::npos);
+    EXPECT_NE(view["output"].get<std::string>().find("[the final answer: result.text]"),
+              std::string::npos);
     EXPECT_EQ(view["output"].get<std::string>().find("\"type\""), std::string::npos)
         << "the transcript is rendered, not raw JSON";
     EXPECT_EQ(view["workFolder"], std::filesystem::canonical(work_.path()).string());
@@ -151,7 +154,8 @@ TEST_F(JobsTest, SinceOffsetReadsOnlyWhatIsNew) {
     json rest = server_->ok("claude_check", {{"jobId", id}, {"sinceOffset", first["nextOffset"]}});
     std::string out = rest["output"];
     EXPECT_EQ(out.find("first"), std::string::npos) << out;
-    EXPECT_NE(out.find("second"), std::string::npos) << out;
+    EXPECT_NE(out.find("[the final answer: result.text]"), std::string::npos) << out;
+    EXPECT_EQ(rest["result"]["text"], "second");
     json none = server_->ok("claude_check", {{"jobId", id}, {"sinceOffset", rest["nextOffset"]}});
     EXPECT_EQ(none["output"], "");
     json past = server_->call("claude_check", {{"jobId", id}, {"sinceOffset", 1 << 30}});
@@ -164,7 +168,9 @@ TEST_F(JobsTest, LargeOutputGivesBoundedTail) {
     ASSERT_EQ(view["status"], "completed");
     json check = server_->ok("claude_check", {{"jobId", started["jobId"]}, {"tailBytes", 1000}});
     EXPECT_LE(check["output"].get<std::string>().size(), 1000u);
-    EXPECT_NE(check["output"].get<std::string>().find("the end"), std::string::npos);
+    EXPECT_NE(check["output"].get<std::string>().find("[the final answer: result.text]"),
+              std::string::npos);
+    EXPECT_EQ(check["result"]["text"], "the end");
 }
 
 TEST_F(JobsTest, HugeResultIsBoundedInViews) {
@@ -172,7 +178,7 @@ TEST_F(JobsTest, HugeResultIsBoundedInViews) {
     json started = start("say " + big);
     json view = server_->wait_done(started["jobId"]);
     ASSERT_EQ(view["status"], "completed");
-    EXPECT_LE(view["result"]["text"].get<std::string>().size(), 4000u) << "claude_wait's views";
+    EXPECT_LE(view["result"]["text"].get<std::string>().size(), 16384u) << "claude_wait's views";
     EXPECT_TRUE(view["result"]["truncated"].get<bool>());
     EXPECT_EQ(view["result"]["textBytes"], 100000);
     json check = server_->ok("claude_check", {{"jobId", started["jobId"]}});

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include "support/temp_dir.h"
 
@@ -442,6 +443,50 @@ TEST_F(JobIndexTest, ListIsNewestFirstWithStateAndLabelFilters) {
     EXPECT_TRUE(empty.jobs.empty());
     EXPECT_TRUE(empty.counts.empty());
     EXPECT_EQ(empty.nextBeforeSeq, 0);
+}
+
+TEST_F(JobIndexTest, CountsFollowInsertsEndsAndRemovals) {
+    insert(draft("a", 1, "red"), 1);  // running
+    insert(draft("b", 2, "red"), 1);  // queued
+    ASSERT_TRUE(index_->finish("a", JobState::Completed, 0, "done", "", "", 3).ok());
+    ASSERT_TRUE(index_->cancel_queued("b", "cancelled", 4).ok());
+    ASSERT_TRUE(index_->remove("b").ok());
+    ListFilter red;
+    red.label = "red";
+    ListOutcome reds = list(red);
+    EXPECT_EQ(count_of(reds, JobState::Completed), 1);
+    EXPECT_EQ(count_of(reds, JobState::Running), 0);
+    EXPECT_EQ(count_of(reds, JobState::Queued), 0);
+    EXPECT_EQ(count_of(reds, JobState::Cancelled), 0);
+    EXPECT_EQ(count_of(list({}), JobState::Completed), 1);
+}
+
+// A label's page and every count are read through an index, never by a scan of the table.
+TEST_F(JobIndexTest, ListingReadsIndexesNotTheWholeTable) {
+    std::string plans;
+    auto plan = [&](const std::string& sql) {
+        ASSERT_TRUE(index_
+                        ->read_with([&](sqlite3* db) -> claude_jobs::Result<void> {
+                            sqlite3_stmt* st = nullptr;
+                            std::string q = "EXPLAIN QUERY PLAN " + sql;
+                            sqlite3_prepare_v2(db, q.c_str(), -1, &st, nullptr);
+                            plans += sql + ":";
+                            while (sqlite3_step(st) == SQLITE_ROW)
+                                plans += " " + std::string(reinterpret_cast<const char*>(
+                                                   sqlite3_column_text(st, 3)));
+                            plans += "\n";
+                            sqlite3_finalize(st);
+                            return {};
+                        })
+                        .ok());
+    };
+    plan("SELECT id FROM jobs WHERE label = 'x' ORDER BY seq DESC LIMIT 51");
+    plan("SELECT id FROM jobs WHERE state IN ('running') ORDER BY seq DESC LIMIT 51");
+    plan("SELECT state, SUM(n) FROM job_counts GROUP BY state");
+    plan("SELECT state, n FROM job_counts WHERE label = 'x'");
+    EXPECT_NE(plans.find("USING INDEX jobs_by_label"), std::string::npos) << plans;
+    EXPECT_NE(plans.find("USING INDEX jobs_by_state"), std::string::npos) << plans;
+    EXPECT_EQ(plans.find("SCAN jobs"), std::string::npos) << plans;
 }
 
 TEST_F(JobIndexTest, PaginationVisitsEveryRowExactlyOnce) {

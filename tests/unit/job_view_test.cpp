@@ -123,6 +123,42 @@ TEST_F(JobViewTest, ActivityAndSessionComeFromTheLog) {
     EXPECT_EQ(build(r).sessionId, "sess-row") << "the recorded session wins";
 }
 
+TEST_F(JobViewTest, TheFinalAnswerIsReadOnceInResultText) {
+    std::string answer = "All done.\nThe tests pass.";
+    write_log("j1", sj::init("s") + sj::text("looking") + sj::tool("make test") +
+                        sj::text(answer) + sj::result(answer));
+    JobView v = build(job("j1", JobState::Completed));
+    ASSERT_TRUE(v.result.has_value());
+    EXPECT_EQ(v.result->summary.text, answer);
+    EXPECT_EQ(v.activity.lastText, "") << "result.text holds it";
+    EXPECT_EQ(v.output.find("The tests pass."), std::string::npos) << v.output;
+    EXPECT_EQ(v.output.find("[done: "), std::string::npos) << v.output;
+    EXPECT_NE(v.output.find("looking\n"), std::string::npos) << v.output;
+    EXPECT_EQ(v.output.substr(v.output.size() - 32), "[the final answer: result.text]\n") << v.output;
+
+    // A small tail still leaves the answer out, and says where it is.
+    ViewOptions small;
+    small.tailBytes = 52;
+    v = build(job("j1", JobState::Completed), small);
+    EXPECT_EQ(v.output, "▸ Bash: make test\n[the final answer: result.text]\n") << v.output;
+
+    // A running job keeps its last text: there is no result yet.
+    write_log("j2", sj::text("halfway there"));
+    v = build(job("j2"));
+    EXPECT_EQ(v.activity.lastText, "halfway there");
+    EXPECT_EQ(v.output, "halfway there\n");
+}
+
+TEST_F(JobViewTest, ACutResultLeavesTheTailWhole) {
+    std::string answer(20000, 'a');
+    write_log("j1", sj::text(answer) + sj::result(answer));
+    ViewOptions options;
+    options.tailBytes = 100;
+    JobView v = build(job("j1", JobState::Completed), options);
+    ASSERT_TRUE(v.result->truncated);
+    EXPECT_NE(v.output.find("aaaa"), std::string::npos) << "the tail shows the answer's end";
+}
+
 TEST_F(JobViewTest, TailIsTheEndOfTheTranscript) {
     std::string log;
     for (int i = 0; i < 500; ++i) log += sj::text("line " + std::to_string(i));
