@@ -71,9 +71,8 @@ export function makeTempDir(prefix = 'cj-e2e-') {
 
 export function removeTempDir(dir) {
   if (!dir || keepTmp) return;
-  // A process that was just told to end (a hook waiter, a CLI shutting down) may still write
-  // a last file while the tree is removed: retry rather than fail on ENOTEMPTY.
-  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  // Callers first wait for every process that writes into the tree (hook waiters, the CLI).
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 /** Resolve after ms, for polling loops with an overall bound (never as a fixed wait). */
