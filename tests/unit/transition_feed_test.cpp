@@ -41,6 +41,10 @@ struct Seen {
         std::lock_guard<std::mutex> lock(mutex);
         return items.size();
     }
+    std::vector<Transition> snapshot() {
+        std::lock_guard<std::mutex> lock(mutex);
+        return items;
+    }
 };
 
 JobRecord draft(const std::string& id) {
@@ -63,16 +67,17 @@ TEST(TransitionFeedTest, SubscriberGetsOnlyWhatIsLoggedAfterItSubscribed) {
     cj::testing::TempDir dir;
     auto index = open(dir.path() + "/jobs.db");
     ASSERT_TRUE(index->insert(draft("before"), 4).ok());
+    Seen seen;  // outlives the feed, whose thread calls into it
     TransitionFeed feed(*index);
     index->on_transition([&] { feed.nudge(); });
-    Seen seen;
     feed.subscribe([&](const Transition& t) { seen.add(t); });
     ASSERT_TRUE(index->insert(draft("a"), 4).ok());
     ASSERT_TRUE(*index->finish("a", JobState::Completed, 0, "done", "", "", 2000));
     ASSERT_TRUE(seen.wait_for_count(2));
-    EXPECT_EQ(seen.items[0].jobId, "a");
-    EXPECT_EQ(seen.items[0].to, JobState::Running);
-    EXPECT_EQ(seen.items[1].to, JobState::Completed);
+    auto items = seen.snapshot();
+    EXPECT_EQ(items[0].jobId, "a");
+    EXPECT_EQ(items[0].to, JobState::Running);
+    EXPECT_EQ(items[1].to, JobState::Completed);
     index->on_transition(nullptr);
 }
 
@@ -80,13 +85,13 @@ TEST(TransitionFeedTest, ChangesLoggedByAnotherProcessArriveByPolling) {
     cj::testing::TempDir dir;
     auto index = open(dir.path() + "/jobs.db");
     auto other = open(dir.path() + "/jobs.db");  // another connection: no nudge reaches the feed
-    TransitionFeed feed(*index);
     Seen seen;
+    TransitionFeed feed(*index);
     feed.subscribe([&](const Transition& t) { seen.add(t); });
     auto logged = std::chrono::steady_clock::now();
     ASSERT_TRUE(other->insert(draft("x"), 4).ok());
     ASSERT_TRUE(seen.wait_for_count(1));
-    EXPECT_EQ(seen.items[0].jobId, "x");
+    EXPECT_EQ(seen.snapshot()[0].jobId, "x");
     // Within a few polls, however loaded the machine (the bound is generous on purpose).
     EXPECT_LT(std::chrono::steady_clock::now() - logged, std::chrono::seconds(2));
 }
@@ -94,16 +99,17 @@ TEST(TransitionFeedTest, ChangesLoggedByAnotherProcessArriveByPolling) {
 TEST(TransitionFeedTest, EverySubscriberGetsEachChangeOnceAndUnsubscribeStops) {
     cj::testing::TempDir dir;
     auto index = open(dir.path() + "/jobs.db");
+    Seen first, second;
     TransitionFeed feed(*index);
     index->on_transition([&] { feed.nudge(); });
-    Seen first, second;
     int firstId = feed.subscribe([&](const Transition& t) { first.add(t); });
     feed.subscribe([&](const Transition& t) { second.add(t); });
     for (int i = 0; i < 30; ++i)
         ASSERT_TRUE(index->insert(draft("j" + std::to_string(i)), 100).ok());
     ASSERT_TRUE(first.wait_for_count(30));
     ASSERT_TRUE(second.wait_for_count(30));
-    for (int i = 0; i < 30; ++i) EXPECT_EQ(first.items[i].jobId, "j" + std::to_string(i));
+    auto items = first.snapshot();
+    for (int i = 0; i < 30; ++i) EXPECT_EQ(items[i].jobId, "j" + std::to_string(i));
     feed.unsubscribe(firstId);
     ASSERT_TRUE(index->insert(draft("late"), 100).ok());
     ASSERT_TRUE(second.wait_for_count(31));
