@@ -148,7 +148,7 @@ Result<JobRecord> Reconciler::refresh(JobRecord job) {
     auto status = entry->backend->status(job.id);
     if (!status) return job;
     if (status->state == claude_jobs::RunState::Running) {
-        job.waiting = one_line(status->reason, kReasonBytes);
+        job.waiting = one_line(status->reason, kAnnotationBytes);
         return job;
     }
     // It ended: the supervisor may have written its record just after the first look.
