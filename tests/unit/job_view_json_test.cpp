@@ -97,8 +97,9 @@ void expect_matches(const json& value, const json& schema, const std::string& wh
     for (const auto& [key, item] : value.items()) {
         ASSERT_TRUE(properties.contains(key)) << where << "." << key << " is not in the schema";
         const json& declared = properties.at(key);
-        if (declared.contains("type"))  // no type: any JSON value (a job's structured output)
+        if (declared.contains("type")) {  // no type: any JSON value (a job's structured output)
             EXPECT_TRUE(has_type(item, declared["type"])) << where << "." << key << " is " << item;
+        }
         if (declared.contains("enum")) {
             bool listed = false;
             for (const auto& e : declared["enum"]) listed = listed || e == item;
