@@ -26,6 +26,7 @@ JobView full_view() {
     v.job.createdAt = 1'700'000'000'000;
     v.job.startedAt = 1'700'000'001'000;
     v.job.endedAt = 1'700'000'009'000;
+    v.job.waiting = "waiting in Slurm's queue (job 12): the cluster has no free resources (Resources)";
     v.elapsedMs = 8000;
     cj::jobs::ResultView r;
     r.summary.text = "partial";
