@@ -1,7 +1,6 @@
 #include "core/jobs/changes.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +8,7 @@
 #include <set>
 
 #include "core/util/clock.h"
+#include "core/util/file_lock.h"
 #include "core/util/shell_words.h"
 #include "core/util/files.h"
 #include "core/util/json_input.h"
@@ -22,22 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-// An exclusive lock on <job>/changes.lock while it lives (all processes).
-class JobLock {
-  public:
-    explicit JobLock(const std::string& path)
-        : fd_(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600)) {
-        if (fd_ >= 0) ::flock(fd_, LOCK_EX);
-    }
-    ~JobLock() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    JobLock(const JobLock&) = delete;
-    JobLock& operator=(const JobLock&) = delete;
-
-  private:
-    int fd_;
-};
 
 
 std::string command_line(const std::vector<std::string>& argv) {
@@ -242,7 +226,7 @@ Result<std::optional<ChangeRecord>> ChangeRecorder::record(const std::string& jo
     if (auto done = load(jobId)) return done;
     auto iso = isolation_.load(jobId);
     if (!iso) return std::optional<ChangeRecord>();
-    JobLock lock(isolation_.dirs().file(jobId, "changes.lock"));
+    util::FileLock lock(isolation_.dirs().file(jobId, "changes.lock"));
     if (auto done = load(jobId)) return done;  // another process recorded it meanwhile
     auto rec = compute(*iso);
     if (!rec) return rec.error();
@@ -355,7 +339,7 @@ Result<ApplyOutcome> ChangeRecorder::apply(const std::string& jobId, ApplyMode m
     auto rec = record(jobId);
     if (!rec) return rec.error();
     if (!*rec) return make_error(ErrorCode::NotFound, "job " + jobId + " has no change record");
-    JobLock lock(isolation_.dirs().file(jobId, "changes.lock"));
+    util::FileLock lock(isolation_.dirs().file(jobId, "changes.lock"));
     auto now = load(jobId);
     if (!now) return make_error(ErrorCode::Internal, "the change record of job " + jobId + " is unreadable");
     if (iso->mode == IsolationMode::None)
@@ -467,7 +451,7 @@ Result<ChangeRecord> ChangeRecorder::discard(const std::string& jobId) {
                           "job " + jobId + " ran in its work folder: it has no worktree or copy to discard");
     auto rec = record(jobId);
     if (!rec) return rec.error();
-    JobLock lock(isolation_.dirs().file(jobId, "changes.lock"));
+    util::FileLock lock(isolation_.dirs().file(jobId, "changes.lock"));
     if (auto removed = isolation_.remove_checkout(*iso, false); !removed) return removed.error();
     ChangeRecord now = load(jobId).value_or(ChangeRecord{});
     now.checkout.clear();
@@ -483,7 +467,7 @@ bool ChangeRecorder::expire(const std::string& jobId, std::int64_t endedAt, int 
     std::error_code ec;
     if (!iso || iso->checkout.empty() || !std::filesystem::exists(iso->checkout, ec)) return false;
     auto rec = record(jobId);
-    JobLock lock(isolation_.dirs().file(jobId, "changes.lock"));
+    util::FileLock lock(isolation_.dirs().file(jobId, "changes.lock"));
     auto now = load(jobId);
     bool keepBranch = false;
     if (iso->mode == IsolationMode::Worktree && now && now->unapplied()) {

@@ -26,6 +26,8 @@ void Housekeeping::pump() {
         if (job.state != JobState::Running) continue;
         running.insert(job.id);
         if (job.cancelRequested && !job.handle.empty()) stops_.repeat_if_due(job);
+        // Its launcher gone before launching it: launched here, from its durable plan.
+        if (job.handle.empty() && launcher_.adopt_abandoned(job)) continue;
         reconciler_.refresh(job);
     }
     stops_.retain(running);

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "core/util/clock.h"
+#include "core/util/file_lock.h"
 #include "core/util/files.h"
 #include "core/util/json_input.h"
 
@@ -125,7 +126,56 @@ Result<StartOutcome> Launcher::admit(AcceptedStart accepted, bool hold, bool lau
     return out;
 }
 
+namespace {
+constexpr const char* kLaunchLock = "launch.lock";
+}  // namespace
+
+std::optional<JobRecord> Launcher::still_to_launch(const JobRecord& job, bool& launched) {
+    launched = false;
+    auto row = index_.get(job.id);
+    if (row && !*row) return std::nullopt;
+    const JobRecord& now = row ? **row : job;  // an index that cannot be read: as it was
+    if (now.state != JobState::Running) return std::nullopt;
+    // A handle, or a supervisor that started (its record is written before it is recorded
+    // as launched): launched by another process.
+    if (!now.handle.empty() ||
+        util::file_size(dirs_.file(job.id, claude_jobs::job_folder::kRunnerFile))) {
+        launched = true;
+        return std::nullopt;
+    }
+    return now;
+}
+
 bool Launcher::launch(JobRecord job) {
+    util::FileLock claim(dirs_.file(job.id, kLaunchLock));
+    bool launched = false;
+    auto now = still_to_launch(job, launched);
+    if (!now) return launched;
+    return launch_claimed(std::move(*now));
+}
+
+bool Launcher::adopt_abandoned(const JobRecord& job, std::chrono::milliseconds after) {
+    if (job.state != JobState::Running || !job.handle.empty() || job.claimedAt == 0) return false;
+    if (util::now_ms() - job.claimedAt < after.count()) return false;
+    const BackendEntry* entry = backends_.find(job.backend);
+    if (!entry || !entry->backend) return false;  // left to a server that has its backend
+    util::FileLock claim(dirs_.file(job.id, kLaunchLock), util::FileLock::Mode::Try);
+    if (!claim.held()) return false;  // its launcher is at work
+    bool launched = false;
+    auto now = still_to_launch(job, launched);
+    if (!now) return false;
+    if (now->cancelRequested) {
+        reconciler_.record_end(*now, JobState::Cancelled, std::nullopt,
+                               "cancelled before it was launched");
+        return false;
+    }
+    spdlog::warn("job {}: the process that accepted it stopped before launching it; launching "
+                 "it here from its recorded plan",
+                 job.id);
+    return launch_claimed(std::move(*now));
+}
+
+bool Launcher::launch_claimed(JobRecord job) {
     auto fail = [&](const std::string& why) {
         reconciler_.record_end(job, JobState::Failed, std::nullopt, "could not launch: " + why);
         return false;

@@ -13,6 +13,7 @@
 // wait for each other.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <mutex>
@@ -66,12 +67,28 @@ class Launcher {
 
     // Launches a job that holds a launch slot (state running, no handle yet). false when it
     // did not end up running: the launch failed (the row says why) or the job ended meanwhile.
+    // The launch holds <job>/launch.lock; a job another process launched meanwhile is left
+    // as it is.
     bool launch(JobRecord job);
+
+    // A running job without a handle whose launcher is gone — the server that accepted it
+    // was killed between its reply and the launch — is launched here from the plan that
+    // server made durable: once its slot was taken at least `after` ago, its launch lock is
+    // free, no supervisor of it ever started (no runner.json) and this server has its
+    // backend. true when it was launched here.
+    bool adopt_abandoned(const JobRecord& job,
+                         std::chrono::milliseconds after = kAbandonedLaunchAfter);
+    static constexpr std::chrono::milliseconds kAbandonedLaunchAfter{5000};
 
     // Launches the oldest queued jobs while slots are free, on backends this server has.
     void promote_queued();
 
   private:
+    // launch() once the job's launch lock is held.
+    bool launch_claimed(JobRecord job);
+    // The row again, under the launch lock: nullopt when there is nothing left to launch
+    // (ended, or launched by another process; launched is then true).
+    std::optional<JobRecord> still_to_launch(const JobRecord& job, bool& launched);
     claude_jobs::Result<void> write_job_folder(const std::string& id, const std::string& prompt);
     std::optional<std::int64_t> queue_position(const std::string& id);
     claude_jobs::Result<void> isolate(const AcceptedStart& accepted);

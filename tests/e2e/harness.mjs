@@ -113,6 +113,31 @@ export function pidRunning(pid) {
   }
 }
 
+/** The pids given and every process below them, read from /proc now. */
+export function processTree(pids) {
+  const children = new Map();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat;
+    try {
+      stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;  // ended meanwhile
+    }
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!children.has(ppid)) children.set(ppid, []);
+    children.get(ppid).push(Number(entry));
+  }
+  const tree = [];
+  const todo = [...pids];
+  while (todo.length > 0) {
+    const pid = todo.pop();
+    tree.push(pid);
+    todo.push(...(children.get(pid) || []));
+  }
+  return tree;
+}
+
 /** The token a subscriber-mode CLI sends (as `authorization: Bearer ...`) unless told otherwise. */
 export const SUBSCRIBER_TOKEN = 'sk-ant-oat01-test-token';
 

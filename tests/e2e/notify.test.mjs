@@ -21,6 +21,7 @@ import {
   fakeClaudeConfig,
   makeTempDir,
   pidRunning,
+  processTree,
   pollUntil,
   removeTempDir,
   runClaude,
@@ -73,6 +74,10 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
     api = await startFakeApi();
   });
   after(async () => {
+    // The CLI sessions in tmux write into their homes until they are gone: end them and wait
+    // for every process they started, before the temp dirs are removed below.
+    const panes = tmux('list-panes', '-a', '-F', '#{pane_pid}').stdout || '';
+    const sessions = processTree(panes.split('\n').filter(Boolean).map(Number));
     tmux('kill-server');
     const socketDir = path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid()}`);
     fs.rmSync(path.join(socketDir, SOCKET), { force: true });
@@ -90,6 +95,11 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
     await pollUntil(() => waiters.every((pid) => !pidRunning(pid)), {
       timeoutMs: 10_000,
       label: 'the hook waiters to end',
+    });
+    for (const pid of sessions) if (pidRunning(pid)) try { process.kill(pid, 'SIGTERM'); } catch {}
+    await pollUntil(() => sessions.every((pid) => !pidRunning(pid)), {
+      timeoutMs: 10_000,
+      label: 'the CLI sessions in tmux and their processes to end',
     });
     await api.close();
     for (const d of dirs) removeTempDir(d);

@@ -12,6 +12,7 @@
 
 #include <gtest/gtest.h>
 
+#include "core/util/file_lock.h"
 #include "support/job_world.h"
 #include "support/temp_dir.h"
 #include "support/text_files.h"
@@ -48,6 +49,18 @@ class LauncherTest : public ::testing::Test {
         std::vector<std::string> ids;
         for (const auto& c : w_.fake().calls("start")) ids.push_back(c.jobId);
         return ids;
+    }
+
+    // A job whose accepting process recorded it with a launch slot and died before launching.
+    JobRecord abandoned(const std::string& id) {
+        auto a = accepted(id);
+        fs::create_directories(w_.dirs.dir(id));
+        cj::testing::write_text(w_.dirs.file(id, "prompt.txt"), a.prompt);
+        auto inserted =
+            w_.index->insert(std::move(a.draft), 4, cj::jobs::LaunchInputs{a.prompt, a.plan.to_json()});
+        EXPECT_TRUE(inserted.ok());
+        EXPECT_EQ(inserted->job.state, JobState::Running);
+        return inserted->job;
     }
 
     JobWorld w_{{FakeSpec{"fake"}, FakeSpec{"tmux", {.attach = true}}}};
@@ -344,6 +357,54 @@ TEST_F(LauncherTest, AJobWithIsolationRunsInItsCopyAndIsRefusedWithoutItsRecord)
     ASSERT_FALSE(failed.ok());
     EXPECT_NE(failed.error().message.find("isolation.json) is missing"), std::string::npos)
         << failed.error().message;
+}
+
+}  // namespace
+
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST_F(LauncherTest, AnAbandonedLaunchIsLaunchedFromItsRecordedPlan) {
+    JobRecord job = abandoned("j1");
+    EXPECT_FALSE(launcher_.adopt_abandoned(job)) << "not within the grace a live launcher gets";
+    EXPECT_TRUE(started().empty());
+    ASSERT_TRUE(launcher_.adopt_abandoned(job, 0ms));
+    EXPECT_EQ(started(), std::vector<std::string>{"j1"});
+    auto spec = w_.fake().last_spec();
+    ASSERT_TRUE(spec.has_value());
+    EXPECT_EQ(spec->claudeArgs, (std::vector<std::string>{"-p", "--model", "m"})) << "its own plan";
+    JobRecord row = w_.row("j1");
+    EXPECT_EQ(row.state, JobState::Running);
+    EXPECT_FALSE(row.handle.empty());
+    EXPECT_FALSE(launcher_.adopt_abandoned(row, 0ms)) << "launched once";
+    EXPECT_EQ(started().size(), 1u);
+}
+
+TEST_F(LauncherTest, ALaunchInProgressElsewhereIsNotAdopted) {
+    JobRecord job = abandoned("j1");
+    {
+        cj::util::FileLock launcherAtWork(w_.dirs.file("j1", "launch.lock"));
+        ASSERT_TRUE(launcherAtWork.held());
+        EXPECT_FALSE(launcher_.adopt_abandoned(job, 0ms));
+    }
+    EXPECT_TRUE(started().empty());
+    // A supervisor that started (its record written) was launched, however the row looks.
+    cj::testing::write_text(w_.dirs.file("j1", "runner.json"), "{}");
+    EXPECT_FALSE(launcher_.adopt_abandoned(job, 0ms));
+    EXPECT_TRUE(started().empty());
+    EXPECT_TRUE(launcher_.launch(job)) << "a late launcher finds it launched elsewhere";
+    EXPECT_TRUE(started().empty());
+}
+
+TEST_F(LauncherTest, AnAbandonedJobWhoseCancelWasAskedForEndsCancelled) {
+    JobRecord job = abandoned("j1");
+    ASSERT_TRUE(w_.index->set_cancel_requested("j1", 10).ok());
+    EXPECT_FALSE(launcher_.adopt_abandoned(job, 0ms));
+    EXPECT_TRUE(started().empty());
+    JobRecord row = w_.row("j1");
+    EXPECT_EQ(row.state, JobState::Cancelled);
+    EXPECT_EQ(row.reason, "cancelled before it was launched");
 }
 
 }  // namespace
