@@ -17,6 +17,7 @@
 #include "core/jobs/channel_notifier.h"
 #include "core/logging/log.h"
 #include "core/protocol/mcp_server.h"
+#include "core/tools/job_resources.h"
 
 namespace {
 
@@ -86,7 +87,13 @@ int main(int argc, char** argv) {
     server_options.instructions = kInstructions;
     server_options.maxMessageBytes = config->limits.maxMessageBytes;
     if (config->notify.channel) server_options.experimental = {{"claude/channel", nlohmann::json::object()}};
-    cj::protocol::McpServer server((*app)->tools(), server_options);
+    auto& service = (*app)->service();
+    cj::protocol::McpServer server((*app)->tools(), server_options,
+                                   cj::tools::make_job_resources(service));
+    // A job's state changed: its resources did (the client is told of those it subscribed to).
+    int resourceFollower = service.transitions().subscribe([&server](const cj::jobs::Transition& t) {
+        for (const auto& uri : cj::tools::job_resource_uris(t.jobId)) server.resource_updated(uri);
+    });
     std::unique_ptr<cj::jobs::ChannelNotifier> channel;
     if (config->notify.channel)
         channel = std::make_unique<cj::jobs::ChannelNotifier>(
@@ -96,6 +103,7 @@ int main(int argc, char** argv) {
     spdlog::info("claude-jobs {} serving on stdio; state dir {}", CLAUDE_JOBS_VERSION,
                  config->stateDir);
     int rc = server.serve(proto_in, proto_out);
+    service.transitions().unsubscribe(resourceFollower);
     channel.reset();
     (*app)->stop_housekeeping();
     spdlog::info("stdin closed; exiting (jobs keep running)");

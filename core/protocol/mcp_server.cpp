@@ -19,6 +19,7 @@
 #include "core/protocol/jsonrpc.h"
 #include "core/protocol/line_reader.h"
 #include "core/protocol/message_writer.h"
+#include "core/protocol/resource_face.h"
 #include "core/tools/readable.h"
 #include "core/transcript/text.h"
 
@@ -33,6 +34,11 @@ using nlohmann::json;
 bool McpServer::notify(const std::string& method, const json& params) {
     std::lock_guard<std::mutex> lock(senderMutex_);
     return sender_ && sender_(method, params);
+}
+
+void McpServer::resource_updated(const std::string& uri) {
+    std::lock_guard<std::mutex> lock(senderMutex_);
+    if (updated_) updated_(uri);
 }
 
 const std::vector<std::string>& supported_protocol_versions() {
@@ -50,9 +56,6 @@ using Clock = std::chrono::steady_clock;
 std::string quoted_name(const std::string& name) {
     return "\"" + transcript::one_line(name, 100) + "\"";
 }
-
-// A method's answer: a result, or a JSON-RPC error.
-using Outcome = std::variant<json, Error>;
 
 // Where a method runs. Inline methods are answered on the reader thread: they never block,
 // and initialize must be fully answered before the next line is looked at, so the gate is
@@ -107,9 +110,11 @@ void log_outcome(const Request& request, Clock::time_point started, const json& 
 // return before they have all exited.
 class Session {
   public:
-    Session(const std::vector<tools::Tool>& tools, const ServerOptions& options, int outFd)
+    Session(const std::vector<tools::Tool>& tools, const tools::Resources& resources,
+            const ServerOptions& options, int outFd)
         : tools_(tools),
           options_(options),
+          resources_(resources),
           writer_(outFd),
           inFlight_(static_cast<std::size_t>(std::max(1, options.maxConcurrentRequests)),
                     [this](const json& response) { writer_.send(response); }) {
@@ -134,8 +139,14 @@ class Session {
                                               [this](const Request& r, tools::RequestContext& ctx) {
                                                   return call_tool(r, ctx);
                                               }});
-        // The job store's methods (tasks/get|result|list|cancel: Worker) and the stateless
+        if (resources_.enabled()) add_resource_methods();
+        // The job store's task methods (tasks/get|result|list|cancel: Worker) and the stateless
         // server/discover (Inline, no initialize needed) are added here when they exist.
+    }
+
+    // Tells the client that a URI it subscribed to changed; nothing when it did not subscribe.
+    void resource_updated(const std::string& uri) {
+        if (resources_.subscribed(uri)) notify_client("notifications/resources/updated", {{"uri", uri}});
     }
 
     // A notification of the server's own: only to an initialized client.
@@ -162,6 +173,24 @@ class Session {
     }
 
   private:
+    void add_resource_methods() {
+        auto add = [this](const char* name, Execution execution, auto handler) {
+            methods_.emplace(name, Method{true, execution,
+                                          [handler](const Request& r, tools::RequestContext&) {
+                                              return handler(r.params);
+                                          }});
+        };
+        // Reads touch the job store: on a worker. The template list and unsubscribe do not.
+        add("resources/list", Execution::Worker, [this](const json& p) { return resources_.list(p); });
+        add("resources/templates/list", Execution::Inline,
+            [this](const json& p) { return resources_.templates(p); });
+        add("resources/read", Execution::Worker, [this](const json& p) { return resources_.read(p); });
+        add("resources/subscribe", Execution::Worker,
+            [this](const json& p) { return resources_.subscribe(p); });
+        add("resources/unsubscribe", Execution::Inline,
+            [this](const json& p) { return resources_.unsubscribe(p); });
+    }
+
     // A request the reading worker takes on itself.
     struct Own {
         RequestId id;
@@ -380,6 +409,7 @@ class Session {
 
     json capabilities() const {
         json caps = {{"tools", {{"listChanged", false}}}};
+        if (resources_.enabled()) caps["resources"] = resources_.capability();
         if (!options_.experimental.is_null()) caps["experimental"] = options_.experimental;
         return caps;
     }
@@ -439,10 +469,9 @@ class Session {
                                ? tools::readable(result.structured)
                                : result.structured.dump(-1, ' ', false,
                                                         json::error_handler_t::replace);
-        json answer{
-            {"content", json::array({{{"type", "text"}, {"text", std::move(text)}}})},
-            {"isError", result.isError},
-        };
+        json content = json::array({{{"type", "text"}, {"text", std::move(text)}}});
+        for (auto& link : result.links) content.push_back(std::move(link));
+        json answer{{"content", std::move(content)}, {"isError", result.isError}};
         // MCP types structuredContent as an object; anything else goes out as text only.
         if (result.structured.is_object()) {
             answer["structuredContent"] = std::move(result.structured);
@@ -461,6 +490,7 @@ class Session {
 
     const std::vector<tools::Tool>& tools_;
     const ServerOptions& options_;
+    ResourceFace resources_;
     std::unordered_map<std::string, const tools::Tool*> toolsByName_;
     std::map<std::string, Method, std::less<>> methods_;
     // Written only on the reader thread (initialize runs inline); read by notify_client.
@@ -475,8 +505,9 @@ class Session {
 
 }  // namespace
 
-McpServer::McpServer(std::vector<tools::Tool> tools, ServerOptions options)
-    : tools_(std::move(tools)), options_(std::move(options)) {}
+McpServer::McpServer(std::vector<tools::Tool> tools, ServerOptions options,
+                     tools::Resources resources)
+    : tools_(std::move(tools)), options_(std::move(options)), resources_(std::move(resources)) {}
 
 int McpServer::serve(int inFd, int outFd) {
     // A client that goes away must not kill the server with SIGPIPE mid-write; the write
@@ -486,16 +517,18 @@ int McpServer::serve(int inFd, int outFd) {
     sigemptyset(&ignore.sa_mask);
     sigaction(SIGPIPE, &ignore, nullptr);
 
-    Session session(tools_, options_, outFd);
+    Session session(tools_, resources_, options_, outFd);
     {
         std::lock_guard<std::mutex> lock(senderMutex_);
         sender_ = [&session](const std::string& method, const json& params) {
             return session.notify_client(method, params);
         };
+        updated_ = [&session](const std::string& uri) { session.resource_updated(uri); };
     }
     int rc = session.run(inFd);
     std::lock_guard<std::mutex> lock(senderMutex_);
     sender_ = nullptr;
+    updated_ = nullptr;
     return rc;
 }
 

@@ -1,5 +1,5 @@
 // The MCP server over stdio (SPEC §5): JSON-RPC 2.0 framing, the initialize gate and version
-// negotiation, ping, tools/list and tools/call, notifications/cancelled, concurrent requests,
+// negotiation, ping, tools/list and tools/call, resources/* (jobs as resources), notifications/cancelled, concurrent requests,
 // and a prompt, clean stop at stdin EOF. It knows tools, not jobs.
 #pragma once
 
@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/tools/resource.h"
 #include "core/tools/tool.h"
 
 namespace cj::protocol {
@@ -28,7 +29,9 @@ struct ServerOptions {
 // the reading thread, and serializes everything written to outFd.
 class McpServer {
 public:
-    McpServer(std::vector<tools::Tool> tools, ServerOptions options);
+    // resources: what resources/* serve (none when its read is empty).
+    McpServer(std::vector<tools::Tool> tools, ServerOptions options,
+              tools::Resources resources = {});
 
     // Reads requests from inFd until EOF, answers on outFd. At EOF it cancels every request
     // in flight (their CancelTokens fire), writes their answers, and returns 0.
@@ -37,12 +40,17 @@ public:
     // Sends a notification the server starts itself (a job ended), from any thread. false
     // when it cannot be sent: before initialize, or once the session has ended.
     bool notify(const std::string& method, const nlohmann::json& params);
+    // A resource changed (a job's state): the client is told when it subscribed to the URI.
+    // From any thread; nothing happens outside serve().
+    void resource_updated(const std::string& uri);
 
 private:
     std::vector<tools::Tool> tools_;
     ServerOptions options_;
+    tools::Resources resources_;
     std::mutex senderMutex_;
     std::function<bool(const std::string&, const nlohmann::json&)> sender_;  // while serving
+    std::function<void(const std::string&)> updated_;                         // while serving
 };
 
 // The protocol versions this server speaks, newest first.

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "core/tools/args.h"
+#include "core/tools/job_resources.h"
 #include "core/tools/job_tools.h"
 #include "core/tools/job_view_json.h"
 #include "core/util/clock.h"
@@ -278,7 +279,9 @@ Tool make_start_tool(jobs::JobService& service) {
             out["notify"] = notify_json(service, started->job.id);
             if (waitSec > 0 && !jobs::is_terminal(started->job.state))
                 wait_for_end(service, out, waitSec, *ctx.cancel);
-            return ToolResult{std::move(out), false};
+            ToolResult result{std::move(out), false};
+            result.links.push_back(job_resource_link(started->job));
+            return result;
         });
     };
     return tool;

@@ -14,6 +14,8 @@ namespace cj::tools {
 struct ToolResult {
     nlohmann::json structured;  // becomes structuredContent and, dumped, the text block
     bool isError = false;       // a tool-level failure: structured holds {"error": {...}}
+    // Content blocks after the text block (a resource_link to a started job); [] = none.
+    nlohmann::json links = nlohmann::json::array();
 };
 
 struct Tool {

@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/protocol/mcp_server.h"
+#include "core/protocol/resource_face.h"
 
 namespace cj::protocol {
 namespace {
@@ -110,6 +111,11 @@ std::vector<tools::Tool> fake_tools(std::shared_ptr<BlockState> block) {
         return tools::ToolResult{{{"error", {{"code", "not_found"}, {"message", "no job x"}}}},
                                  true};
     }));
+    tools.push_back(make_tool("link", [](const json&, tools::RequestContext&) {
+        tools::ToolResult result{{{"ok", true}}, false};
+        result.links.push_back({{"type", "resource_link"}, {"uri", "fake://a"}, {"name", "a"}});
+        return result;
+    }));
     tools.push_back(make_tool("progress", [](const json&, tools::RequestContext& ctx) {
         if (ctx.progressToken) {
             ctx.notify("notifications/progress",
@@ -143,8 +149,10 @@ json notification(const std::string& method, json params = nullptr) {
 class ServerRun {
   public:
     explicit ServerRun(ServerOptions options = {},
-                       std::shared_ptr<BlockState> block = std::make_shared<BlockState>())
-        : block_(std::move(block)), server_(fake_tools(block_), std::move(options)) {
+                       std::shared_ptr<BlockState> block = std::make_shared<BlockState>(),
+                       tools::Resources resources = {})
+        : block_(std::move(block)),
+          server_(fake_tools(block_), std::move(options), std::move(resources)) {
         int in[2];
         int out[2];
         if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) std::abort();
@@ -172,6 +180,7 @@ class ServerRun {
     }
 
     BlockState& block() { return *block_; }
+    McpServer& server() { return server_; }
 
     void send_raw(const std::string& bytes) {
         std::size_t done = 0;
@@ -517,7 +526,7 @@ TEST(McpServerTools, ListShape) {
     run.send(request(1, "tools/list", json::object()));
     json tools = run.response(1)["result"]["tools"];
     ASSERT_TRUE(tools.is_array());
-    ASSERT_EQ(tools.size(), 5u);
+    ASSERT_EQ(tools.size(), 6u);
     EXPECT_EQ(tools[0]["name"], "echo");
     EXPECT_EQ(tools[0]["title"], "Title of echo");
     EXPECT_EQ(tools[0]["description"], "Description of echo");
@@ -646,6 +655,108 @@ TEST(McpServerConcurrency, CancelledCallEndsAndIsNotAnswered) {
     for (const auto& m : run.drain()) {
         EXPECT_FALSE(m.contains("id") && m["id"] == "c1") << m.dump();
     }
+}
+
+// --- resources ---
+
+// Two resources, fake://a and fake://b; b cannot be read.
+tools::Resources fake_resources() {
+    tools::Resources r;
+    r.templates = {{"fake://{name}", "fake", "A fake", "One of two", "text/plain"}};
+    r.list = [](const std::string& cursor) -> claude_jobs::Result<tools::ResourcePage> {
+        tools::ResourcePage page;
+        if (cursor.empty()) {
+            page.resources.push_back({{"uri", "fake://a"}, {"name", "a"}});
+            page.nextCursor = "2";
+        } else if (cursor == "2") {
+            page.resources.push_back({{"uri", "fake://b"}, {"name", "b"}});
+        } else {
+            return claude_jobs::make_error(claude_jobs::ErrorCode::InvalidArgument, "bad cursor");
+        }
+        return page;
+    };
+    r.read = [](const std::string& uri) -> claude_jobs::Result<json> {
+        if (uri != "fake://a")
+            return claude_jobs::make_error(claude_jobs::ErrorCode::NotFound, "no " + uri);
+        return json::array({{{"uri", uri}, {"mimeType", "text/plain"}, {"text", "A"}}});
+    };
+    r.exists = [](const std::string& uri) { return uri == "fake://a" || uri == "fake://b"; };
+    return r;
+}
+
+TEST(McpServerResources, OfferedOnlyWhenThereAreResources) {
+    ServerRun without;
+    EXPECT_FALSE(without.initialize()["result"]["capabilities"].contains("resources"));
+    without.send(request(1, "resources/list"));
+    EXPECT_EQ(error_code(without.response(1)), kMethodNotFound);
+
+    ServerRun with({}, std::make_shared<BlockState>(), fake_resources());
+    EXPECT_EQ(with.initialize()["result"]["capabilities"]["resources"],
+              json::parse(R"({"subscribe":true,"listChanged":false})"));
+}
+
+TEST(McpServerResources, ListPagesTemplatesAndRead) {
+    ServerRun run({}, std::make_shared<BlockState>(), fake_resources());
+    run.initialize();
+    run.send(request(1, "resources/list"));
+    json first = run.response(1)["result"];
+    EXPECT_EQ(first["resources"][0]["uri"], "fake://a");
+    ASSERT_EQ(first["nextCursor"], "2");
+    run.send(request(2, "resources/list", {{"cursor", "2"}}));
+    json second = run.response(2)["result"];
+    EXPECT_EQ(second["resources"][0]["uri"], "fake://b");
+    EXPECT_FALSE(second.contains("nextCursor"));
+    run.send(request(3, "resources/list", {{"cursor", "x"}}));
+    EXPECT_EQ(error_code(run.response(3)), kInvalidParams);
+
+    run.send(request(4, "resources/templates/list"));
+    EXPECT_EQ(run.response(4)["result"]["resourceTemplates"][0]["uriTemplate"], "fake://{name}");
+
+    run.send(request(5, "resources/read", {{"uri", "fake://a"}}));
+    EXPECT_EQ(run.response(5)["result"]["contents"][0]["text"], "A");
+    run.send(request(6, "resources/read", {{"uri", "fake://b"}}));
+    json missing = run.response(6);
+    EXPECT_EQ(error_code(missing), kResourceNotFound);
+    EXPECT_EQ(missing["error"]["data"]["uri"], "fake://b");
+    run.send(request(7, "resources/read", {{"uri", 7}}));
+    EXPECT_EQ(error_code(run.response(7)), kInvalidParams);
+    run.send(request(8, "resources/read", {{"uri", std::string(5000, 'x')}}));
+    json longUri = run.response(8);
+    EXPECT_EQ(error_code(longUri), kInvalidParams);
+    EXPECT_LT(longUri.dump().size(), 400u) << "a long URI is not echoed back";
+}
+
+TEST(McpServerResources, OnlySubscribedUrisAreAnnouncedUntilUnsubscribed) {
+    ServerRun run({}, std::make_shared<BlockState>(), fake_resources());
+    run.initialize();
+    run.send(request(1, "resources/subscribe", {{"uri", "fake://nothing"}}));
+    EXPECT_EQ(error_code(run.response(1)), kResourceNotFound);
+    run.send(request(2, "resources/subscribe", {{"uri", "fake://a"}}));
+    EXPECT_EQ(run.response(2)["result"], json::object());
+
+    run.server().resource_updated("fake://b");  // not subscribed: nothing is sent
+    run.server().resource_updated("fake://a");
+    auto told = run.next();
+    ASSERT_TRUE(told);
+    EXPECT_EQ((*told)["method"], "notifications/resources/updated");
+    EXPECT_EQ((*told)["params"], json::parse(R"({"uri":"fake://a"})"));
+
+    run.send(request(3, "resources/unsubscribe", {{"uri", "fake://a"}}));
+    EXPECT_EQ(run.response(3)["result"], json::object());
+    run.server().resource_updated("fake://a");
+    run.send(request(4, "ping"));
+    EXPECT_EQ(run.response(4)["result"], json::object()) << "the ping's answer comes next, no update";
+}
+
+TEST(McpServerResources, AToolsLinksFollowItsTextBlock) {
+    ServerRun run;
+    run.initialize();
+    run.send(call(1, "link"));
+    json content = run.response(1)["result"]["content"];
+    ASSERT_EQ(content.size(), 2u);
+    EXPECT_EQ(content[0]["type"], "text");
+    EXPECT_EQ(content[1]["type"], "resource_link");
+    EXPECT_EQ(content[1]["uri"], "fake://a");
 }
 
 // --- end of input and closed output ---
