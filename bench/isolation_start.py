@@ -6,6 +6,8 @@ BIN_DIR holds claude-jobs and fake-claude. Prints the median and p90 per case, i
 """
 import argparse, json, os, shutil, statistics, subprocess, tempfile, time
 
+from stdio_server import StdioServer
+
 
 def git(cwd, *args):
     env = dict(os.environ, GIT_AUTHOR_NAME="b", GIT_AUTHOR_EMAIL="b@b",
@@ -25,42 +27,10 @@ def make_repo(path, files):
     git(path, "commit", "-qm", "init")
 
 
-class Server:
-    def __init__(self, bin_dir, state):
-        cfg = os.path.join(state, "config.json")
-        with open(cfg, "w") as f:
-            json.dump({"stateDir": state, "maxConcurrentJobs": 1000, "retentionDays": 0,
-                       "claude": {"path": os.path.join(bin_dir, "fake-claude"),
-                                  "permissionMode": ""}}, f)
-        self.p = subprocess.Popen([os.path.join(bin_dir, "claude-jobs"), "--config", cfg],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, text=True)
-        self.id = 0
-        self.call_raw("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
-                                     "clientInfo": {"name": "bench", "version": "1"}})
-        self.p.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n")
-
-    def call_raw(self, method, params):
-        self.id += 1
-        self.p.stdin.write(json.dumps({"jsonrpc": "2.0", "id": self.id, "method": method,
-                                       "params": params}) + "\n")
-        self.p.stdin.flush()
-        while True:
-            msg = json.loads(self.p.stdout.readline())
-            if msg.get("id") == self.id:
-                return msg
-
-    def start(self, args):
-        t = time.perf_counter()
-        r = self.call_raw("tools/call", {"name": "claude_start", "arguments": args})
-        ms = (time.perf_counter() - t) * 1000
-        if r["result"].get("isError"):
-            raise RuntimeError(json.dumps(r["result"]["structuredContent"]))
-        return ms
-
-    def close(self):
-        self.p.stdin.close()
-        self.p.wait(10)
+def start_server(bin_dir, state):
+    return StdioServer(bin_dir, state, {
+        "maxConcurrentJobs": 1000, "retentionDays": 0,
+        "claude": {"path": os.path.join(bin_dir, "fake-claude"), "permissionMode": ""}})
 
 
 def main():
@@ -85,12 +55,12 @@ def main():
                   {"isolation": "worktree", "includeUncommitted": True}),
                  ("copy, plain folder", plain, {"isolation": "copy"})]
         state = os.path.join(root, "state"); os.makedirs(state)
-        s = Server(o.bin_dir, state)
+        s = start_server(o.bin_dir, state)
         print("%-45s %9s %9s" % ("case", "median", "p90"))
         for name, folder, extra in cases:
             samples = []
             for i in range(o.repeat + 1):
-                ms = s.start(dict(prompt="say hi", workFolder=folder, **extra))
+                ms = s.tool("claude_start", dict(prompt="say hi", workFolder=folder, **extra))[0]
                 if i: samples.append(ms)
             samples.sort()
             print("%-45s %8.1f %8.1f" % (name, statistics.median(samples),

@@ -16,46 +16,14 @@ Prints the median and p90 per measure, and the 1-minute load average before and 
 """
 import argparse, json, os, shutil, statistics, subprocess, tempfile, time
 
+from stdio_server import StdioServer
 
-class Server:
-    def __init__(self, bin_dir, state):
-        cfg = os.path.join(state, "config.json")
-        with open(cfg, "w") as f:
-            json.dump({"stateDir": state, "maxConcurrentJobs": 100, "retentionDays": 0,
-                       "claude": {"path": os.path.join(bin_dir, "fake-claude"),
-                                  "permissionMode": ""},
-                       "backends": {"local": {"plugin": "local-detached"},
-                                    "slurm": {"plugin": "slurm"}}}, f)
-        self.p = subprocess.Popen([os.path.join(bin_dir, "claude-jobs"), "--config", cfg],
-                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL, text=True)
-        self.state = state
-        self.id = 0
-        self.call("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
-                                 "clientInfo": {"name": "bench", "version": "1"}})
-        self.p.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n")
 
-    def call(self, method, params):
-        self.id += 1
-        self.p.stdin.write(json.dumps({"jsonrpc": "2.0", "id": self.id, "method": method,
-                                       "params": params}) + "\n")
-        self.p.stdin.flush()
-        while True:
-            msg = json.loads(self.p.stdout.readline())
-            if msg.get("id") == self.id:
-                return msg
-
-    def tool(self, name, args):
-        t = time.perf_counter()
-        r = self.call("tools/call", {"name": name, "arguments": args})
-        ms = (time.perf_counter() - t) * 1000
-        if r["result"].get("isError"):
-            raise RuntimeError(json.dumps(r["result"]["structuredContent"]))
-        return ms, r["result"]["structuredContent"]
-
-    def close(self):
-        self.p.stdin.close()
-        self.p.wait(10)
+def start_server(bin_dir, state):
+    return StdioServer(bin_dir, state, {
+        "maxConcurrentJobs": 100, "retentionDays": 0,
+        "claude": {"path": os.path.join(bin_dir, "fake-claude"), "permissionMode": ""},
+        "backends": {"local": {"plugin": "local-detached"}, "slurm": {"plugin": "slurm"}}})
 
 
 def load():
@@ -74,7 +42,7 @@ def main():
     try:
         work = os.path.join(root, "work"); os.makedirs(work)
         state = os.path.join(root, "state"); os.makedirs(state)
-        server = Server(o.bin_dir, state)
+        server = start_server(o.bin_dir, state)
         results = {}
         for backend in ("local", "slurm"):
             starts, running, checks = [], [], []

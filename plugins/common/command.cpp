@@ -174,4 +174,11 @@ std::string describe_failure(const std::string& what, const CommandOutput& outpu
            (text.empty() ? "" : ": " + text);
 }
 
+bool plain_option_value(const std::string& value) {
+    if (value.empty() || value.front() == '-') return false;
+    for (unsigned char c : value)
+        if (c < 0x20 || c == 0x7f) return false;
+    return true;
+}
+
 }  // namespace cj::plugin_common

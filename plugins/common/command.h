@@ -27,6 +27,11 @@ struct CommandOptions {
     std::size_t maxCapture = 1 << 20;  // bytes kept per stream; the rest is read and dropped
 };
 
+// Whether a value may go on a command line as one option's argument (a runtime's or a
+// scheduler's): not empty, not starting with '-' (it would read as an option), no control
+// characters.
+bool plain_option_value(const std::string& value);
+
 struct CommandOutput {
     bool started = false;  // false: the program could not be run (spawnError says why)
     int spawnError = 0;

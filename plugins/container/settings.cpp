@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/command.h"
 #include "common/json_fields.h"
 
 namespace cj::container {
@@ -25,15 +26,6 @@ Result<void> bad(const std::string& key, const std::string& expected, const json
                       key + ": expected " + expected + ", got " + got.dump());
 }
 
-// Values that go on the runtime's command line as an option's argument: they must not be
-// empty, start with '-' (to be read as a flag) or hold control characters.
-bool plain_value(const std::string& value) {
-    if (value.empty() || value.front() == '-') return false;
-    for (unsigned char c : value)
-        if (c < 0x20 || c == 0x7f) return false;
-    return true;
-}
-
 bool absolute_path(const std::string& path) {
     return !path.empty() && path.front() == '/' && path.find('\0') == std::string::npos &&
            path.find('\n') == std::string::npos;
@@ -43,7 +35,7 @@ Result<void> read_string(const json& value, const std::string& key, std::string&
                          const std::regex* pattern, const std::string& expected) {
     if (!value.is_string()) return bad(key, expected, value);
     std::string text = value.get<std::string>();
-    if (!plain_value(text) || (pattern && !std::regex_match(text, *pattern)))
+    if (!plugin_common::plain_option_value(text) || (pattern && !std::regex_match(text, *pattern)))
         return bad(key, expected, value);
     out = std::move(text);
     return {};

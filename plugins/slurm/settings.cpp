@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/command.h"
 #include "common/json_fields.h"
 
 namespace cj::slurm {
@@ -22,15 +23,6 @@ bool bad(const std::string& key, const std::string& expected, const json& got, s
     return false;
 }
 
-// A value that goes on sbatch's command line as one option's argument: not empty, not
-// starting with '-' (it would read as an option), no control characters.
-bool plain_value(const std::string& value) {
-    if (value.empty() || value.front() == '-') return false;
-    for (unsigned char c : value)
-        if (c < 0x20 || c == 0x7f) return false;
-    return true;
-}
-
 bool absolute_path(const std::string& path) {
     if (path.empty() || path.front() != '/') return false;
     for (unsigned char c : path)
@@ -42,7 +34,7 @@ bool read_value(const json& value, const std::string& key, std::string& out,
                 const std::regex* pattern, const std::string& expected, std::string& why) {
     if (!value.is_string()) return bad(key, expected, value, why);
     std::string text = value.get<std::string>();
-    if (!plain_value(text) || (pattern && !std::regex_match(text, *pattern)))
+    if (!plugin_common::plain_option_value(text) || (pattern && !std::regex_match(text, *pattern)))
         return bad(key, expected, value, why);
     out = std::move(text);
     return true;
