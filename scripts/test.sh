@@ -13,7 +13,10 @@ bash "$root/scripts/install-deps.sh" --test
 bash "$root/tests/e2e/setup.sh"
 # Unoptimized: the tests check behaviour, not speed (bench/ measures speed on a Release
 # build), and an optimized build of everything takes twice as long on a small machine.
-cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCLAUDE_JOBS_WARNINGS_AS_ERRORS=ON
+# A unity build (16 sources compiled as one), like the sanitized ones: 2.5 min instead of 6.5
+# on two cores. scripts/run.sh builds the server file by file.
+cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Debug -DCLAUDE_JOBS_WARNINGS_AS_ERRORS=ON \
+      -DCMAKE_UNITY_BUILD=ON -DCMAKE_UNITY_BUILD_BATCH_SIZE=16
 cmake --build "$build" -j"$(nproc)"
 bash "$root/tests/container/setup.sh" "$build"
 cd "$build"
