@@ -88,7 +88,8 @@ TEST(InFlightRequests, WorkAfterTheReplyRunsOnceItIsDeliveredAndIsWaitedFor) {
     ASSERT_TRUE(delivered.wait_for_count(2));
     release.set_value();
     requests.wait_all();
-    EXPECT_EQ(seenByThen, 1u);
+    // Its own reply was out before it ran (the second may have been too: they race).
+    EXPECT_GE(seenByThen, 1u);
     EXPECT_TRUE(thenDone);
 }
 
