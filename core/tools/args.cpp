@@ -1,6 +1,7 @@
 #include "core/tools/args.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 
 #include "core/transcript/text.h"
@@ -209,6 +210,13 @@ json output_schema(json schema) {
     schema["properties"]["error"] = error_schema();
     schema["anyOf"] = json::array({{{"required", required}}, {{"required", {"error"}}}});
     return schema;
+}
+
+std::optional<std::int64_t> parse_list_cursor(const std::string& cursor) {
+    std::int64_t value = 0;
+    auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), value);
+    if (ec != std::errc() || end != cursor.data() + cursor.size() || value <= 0) return std::nullopt;
+    return value;
 }
 
 }  // namespace cj::tools

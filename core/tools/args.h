@@ -61,6 +61,10 @@ ToolResult guarded(F&& body) {
     }
 }
 
+// A listing cursor this server gave out (a job's seq, in decimal digits): claude_jobs'
+// `cursor` and resources/list's. nullopt for anything else.
+std::optional<std::int64_t> parse_list_cursor(const std::string& cursor);
+
 // Schema pieces shared by the tools.
 nlohmann::json error_schema();
 // A tool's outputSchema: its success shape, or {"error": {...}} when isError is set (clients

@@ -3,8 +3,7 @@
 // docs/protocol.md.
 #include "core/tools/job_resources.h"
 
-#include <charconv>
-
+#include "core/tools/args.h"
 #include "core/tools/job_view_json.h"
 #include "core/util/clock.h"
 #include "core/util/ids.h"
@@ -22,13 +21,6 @@ constexpr int kPageSize = 50;
 constexpr std::size_t kViewTailBytes = 8000;     // claude_check's default
 constexpr std::size_t kLogBytes = 64 * 1024;     // the readable transcript's tail
 constexpr std::size_t kResultBytes = 1 << 20;    // the final answer, cut beyond 1 MiB
-
-std::optional<std::int64_t> parse_cursor(const std::string& cursor) {
-    std::int64_t value = 0;
-    auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), value);
-    if (ec != std::errc() || end != cursor.data() + cursor.size() || value <= 0) return std::nullopt;
-    return value;
-}
 
 json contents(const std::string& uri, const std::string& mimeType, std::string text) {
     return json::array({{{"uri", uri}, {"mimeType", mimeType}, {"text", std::move(text)}}});
@@ -95,7 +87,7 @@ Resources make_job_resources(jobs::JobService& service) {
         jobs::ListFilter filter;
         filter.limit = kPageSize;
         if (!cursor.empty()) {
-            auto before = parse_cursor(cursor);
+            auto before = parse_list_cursor(cursor);
             if (!before)
                 return make_error(ErrorCode::InvalidArgument,
                                   "unknown cursor: pass the nextCursor of the page before");

@@ -130,13 +130,9 @@ Tool make_jobs_tool(jobs::JobService& service) {
             if (owner == "mine") filter.owner = service.self();
             filter.limit = static_cast<int>(a.integer("limit", 1, 1000).value_or(50));
             if (auto cursor = a.string("cursor", 32)) {
-                try {
-                    std::size_t used = 0;
-                    filter.beforeSeq = std::stoll(*cursor, &used);
-                    if (used != cursor->size() || filter.beforeSeq <= 0) throw std::exception();
-                } catch (...) {
-                    throw ArgumentError{"cursor is not one this server gave out"};
-                }
+                auto before = parse_list_cursor(*cursor);
+                if (!before) throw ArgumentError{"cursor is not one this server gave out"};
+                filter.beforeSeq = *before;
             }
             auto out = service.list(filter);
             if (!out) return error_result(out.error());
