@@ -11,6 +11,7 @@ build="${CLAUDE_JOBS_TEST_BUILD_DIR:-$root/build-test}"
 
 bash "$root/scripts/install-deps.sh" --test
 bash "$root/tests/e2e/setup.sh"
+bash "$root/tests/conformance/setup.sh"
 # Unoptimized: the tests check behaviour, not speed (bench/ measures speed on a Release
 # build), and an optimized build of everything takes twice as long on a small machine.
 # A unity build (16 sources compiled as one), like the sanitized ones: 2.5 min instead of 6.5
