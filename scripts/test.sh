@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds claude-jobs with its tests and runs them all: unit, integration (the built binary
 # over stdio), and end to end (the official MCP TypeScript SDK, and the real Claude Code CLI
-# against a fake Messages API served on 127.0.0.1), then the fuzz targets for a bounded time,
+# against a fake Messages API served on 127.0.0.1; the official MCP conformance suite through a
+# stdio to HTTP bridge), then the fuzz targets for a bounded time,
 # then the unit and integration tests again under AddressSanitizer and UndefinedBehaviorSanitizer
 # and the unit tests under ThreadSanitizer (scripts/sanitize.sh).
 # Installs what is missing first.

@@ -91,6 +91,7 @@ while [ $SECONDS -lt $deadline ]; do
        "http://127.0.0.1:$port/healthz"; then
     ready=1; break
   fi
+  sleep 0.1
 done
 if [ $ready -ne 1 ]; then
   echo "conformance: the bridge did not come up on port $port; its log:" >&2
