@@ -161,8 +161,9 @@ Outcome TaskFace::result(const json& params, tools::RequestContext& ctx) const {
         bool over = std::chrono::steady_clock::now() >= deadline || ctx.cancel->cancelled();
         if (needsInput || over) {
             std::string why =
-                needsInput ? " needs input (send it with claude_send), then call tasks/result again"
-                           : " has not ended within " +
+                needsInput ? ": it needs input (send it with claude_send), then call tasks/result "
+                             "again"
+                           : ": it has not ended within " +
                                  std::to_string(options_.resultBound.count() / 1000) +
                                  " s (tasks/result answers within that): call tasks/result "
                                  "again, or poll tasks/get";
