@@ -20,7 +20,9 @@ namespace {
 
 constexpr std::size_t kMaxTaskIdBytes = 1024;
 
-Error invalid_task_params(std::string message) { return Error{kInvalidParams, std::move(message), nullptr}; }
+Error invalid_task_params(std::string message) {
+    return Error{kInvalidParams, std::move(message), nullptr};
+}
 
 // Unknown, foreign and malformed task ids, a bad cursor, an ended task to cancel: -32602, as
 // the tasks utility says; anything else is the server's own failure.
@@ -53,7 +55,8 @@ std::variant<std::string, Error> task_id_of(const json& params, const char* meth
     const auto& id = it->get_ref<const std::string&>();
     if (id.size() > kMaxTaskIdBytes)
         return invalid_task_params(std::string(method) + " params.taskId is longer than " +
-                       std::to_string(kMaxTaskIdBytes) + " bytes: no task has such an id");
+                                   std::to_string(kMaxTaskIdBytes) +
+                                   " bytes: no task has such an id");
     return id;
 }
 
@@ -74,9 +77,11 @@ std::variant<std::optional<std::int64_t>, Error> ttl_of(const json& task) {
     if (ttl.is_number_float()) {
         double v = ttl.get<double>();
         if (!std::isfinite(v) || v != std::floor(v))
-            return invalid_task_params("params.task.ttl must be a whole number of milliseconds (got " +
-                           ttl.dump() + ")");
-        if (v <= 0) return invalid_task_params("params.task.ttl must be above 0 ms (got " + ttl.dump() + ")");
+            return invalid_task_params(
+                "params.task.ttl must be a whole number of milliseconds (got " + ttl.dump() + ")");
+        if (v <= 0)
+            return invalid_task_params("params.task.ttl must be above 0 ms (got " + ttl.dump() +
+                                       ")");
         if (v >= 9.2e18) return std::optional<std::int64_t>{INT64_MAX};
         return std::optional<std::int64_t>{static_cast<std::int64_t>(v)};
     }
@@ -153,8 +158,8 @@ Outcome TaskFace::result(const json& params, tools::RequestContext& ctx) const {
     for (;;) {
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
             deadline - std::chrono::steady_clock::now());
-        auto task = tasks_.wait(id, std::max(left, std::chrono::milliseconds(0)), *ctx.cancel,
-                                progress);
+        auto task =
+            tasks_.wait(id, std::max(left, std::chrono::milliseconds(0)), *ctx.cancel, progress);
         if (!task) return task_error_from(task.error());
         if (task->terminal()) break;
         bool needsInput = task->status == "input_required";
@@ -184,7 +189,8 @@ Outcome TaskFace::list(const json& params) const {
     std::string cursor;
     if (params.is_object()) {
         if (auto it = params.find("cursor"); it != params.end() && !it->is_null()) {
-            if (!it->is_string()) return invalid_task_params("tasks/list params.cursor must be a string");
+            if (!it->is_string())
+                return invalid_task_params("tasks/list params.cursor must be a string");
             cursor = it->get<std::string>();
         }
     }

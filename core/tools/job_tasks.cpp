@@ -25,10 +25,12 @@ namespace {
 
 constexpr const char* kTaskTool = "claude_start";
 constexpr int kTaskPageSize = 50;
-constexpr std::size_t kTaskResultTailBytes = 8000;          // claude_check's defaults
+constexpr std::size_t kTaskResultTailBytes = 8000;  // claude_check's defaults
 constexpr std::size_t kTaskResultAnsweredTailBytes = 1000;
 
-std::string quoted_task_id(const std::string& id) { return "\"" + transcript::one_line(id, 100) + "\""; }
+std::string quoted_task_id(const std::string& id) {
+    return "\"" + transcript::one_line(id, 100) + "\"";
+}
 
 class JobTasks {
   public:
@@ -38,10 +40,11 @@ class JobTasks {
     // A job of this connection, as its row says now.
     Result<jobs::JobRecord> own_job(const std::string& id) const {
         if (!util::is_valid_job_id(id))
-            return make_error(ErrorCode::NotFound,
-                              "no task " + quoted_task_id(id) +
-                                  ": a task id is the jobId a task-augmented claude_start (or "
-                                  "claude_start) gave out, matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
+            return make_error(
+                ErrorCode::NotFound,
+                "no task " + quoted_task_id(id) +
+                    ": a task id is the jobId a task-augmented claude_start (or "
+                    "claude_start) gave out, matching ^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$");
         auto row = service_.index().get(id);
         if (!row) return row.error();
         if (!*row)
@@ -76,8 +79,10 @@ class JobTasks {
             t.statusMessage = "queued: waiting for a free slot (maxConcurrentJobs)";
         } else {
             t.statusMessage = "running on " + job.backend;
-            if (job.cancelRequested) t.statusMessage += ", stopping (cancel requested)";
-            else if (!job.waiting.empty()) t.statusMessage += ": " + job.waiting;
+            if (job.cancelRequested)
+                t.statusMessage += ", stopping (cancel requested)";
+            else if (!job.waiting.empty())
+                t.statusMessage += ": " + job.waiting;
         }
         t.createdAt = job.createdAt;
         t.lastUpdatedAt = std::max({job.createdAt, job.claimedAt, job.startedAt, job.endedAt});
@@ -107,9 +112,9 @@ class JobTasks {
         // The requested ttl is not kept: every job stays for the server's retention, which
         // the task reports (docs/protocol.md).
         if (tool != kTaskTool)
-            return make_error(ErrorCode::InvalidArgument,
-                              "tool " + quoted_task_id(tool) + " does not run as a task; " + kTaskTool +
-                                  " does");
+            return make_error(
+                ErrorCode::InvalidArgument,
+                "tool " + quoted_task_id(tool) + " does not run as a task; " + kTaskTool + " does");
         StartArgs a;
         try {
             a = read_start_args(args, ctx);
@@ -162,9 +167,9 @@ class JobTasks {
         auto view = service_.check(id, options);
         if (!view) return view.error();
         if (!jobs::is_terminal(view->job.state))
-            return make_error(ErrorCode::InvalidArgument,
-                              "task " + quoted_task_id(id) + " has not ended: it is " +
-                                  jobs::state_name(view->job.state));
+            return make_error(ErrorCode::InvalidArgument, "task " + quoted_task_id(id) +
+                                                              " has not ended: it is " +
+                                                              jobs::state_name(view->job.state));
         // claude_start's reply as it is with a waitSec the job ended within: valid against
         // its output schema.
         jobs::StartOutcome shown;
@@ -218,20 +223,21 @@ class JobTasks {
     std::function<void()> watch(std::function<void(const TaskInfo&)> onChange) {
         std::string self = service_.self().instance;
         auto& feed = service_.transitions();
-        int id = feed.subscribe([this, self, onChange = std::move(onChange)](const jobs::Transition& t) {
-            if (t.ownerInstance != self) return;
-            if (t.from && std::string(jobs::task_status(*t.from)) == jobs::task_status(t.to))
-                return;
-            jobs::JobRecord job;
-            if (auto row = service_.index().get(t.jobId); row && *row) job = **row;
-            job.id = t.jobId;
-            job.state = t.to;  // the change told, even when the row has moved on since
-            job.reason = t.reason;
-            if (!job.createdAt) job.createdAt = t.at;
-            TaskInfo told = info(job, std::nullopt);
-            told.lastUpdatedAt = t.at;
-            onChange(told);
-        });
+        int id =
+            feed.subscribe([this, self, onChange = std::move(onChange)](const jobs::Transition& t) {
+                if (t.ownerInstance != self) return;
+                if (t.from && std::string(jobs::task_status(*t.from)) == jobs::task_status(t.to))
+                    return;
+                jobs::JobRecord job;
+                if (auto row = service_.index().get(t.jobId); row && *row) job = **row;
+                job.id = t.jobId;
+                job.state = t.to;  // the change told, even when the row has moved on since
+                job.reason = t.reason;
+                if (!job.createdAt) job.createdAt = t.at;
+                TaskInfo told = info(job, std::nullopt);
+                told.lastUpdatedAt = t.at;
+                onChange(told);
+            });
         return [&feed, id] { feed.unsubscribe(id); };
     }
 
@@ -252,13 +258,12 @@ Tasks make_job_tasks(jobs::JobService& service, JobTaskOptions options) {
     auto impl = std::make_shared<JobTasks>(service, options);
     Tasks t;
     t.taskTools = {kTaskTool};
-    t.create = [impl](const std::string& tool, const json& args,
-                      std::optional<std::int64_t> ttl, RequestContext& ctx) {
-        return impl->create(tool, args, ttl, ctx);
-    };
+    t.create = [impl](const std::string& tool, const json& args, std::optional<std::int64_t> ttl,
+                      RequestContext& ctx) { return impl->create(tool, args, ttl, ctx); };
     t.get = [impl](const std::string& id) { return impl->get(id); };
     t.wait = [impl](const std::string& id, std::chrono::milliseconds bound,
-                    util::CancelToken& cancel, const std::function<void(const TaskInfo&)>& progress) {
+                    util::CancelToken& cancel,
+                    const std::function<void(const TaskInfo&)>& progress) {
         return impl->wait(id, bound, cancel, progress);
     };
     t.result = [impl](const std::string& id) { return impl->result(id); };

@@ -92,9 +92,10 @@ TEST_F(JobTasksTest, AnotherConnectionsJobIsRefusedAndNotListed) {
     add_ended("theirs", JobState::Completed, "", &other);
     add("theirs2", &other);
     cj::util::CancelToken token;
-    for (auto failure : {tasks.get("theirs").error(), tasks.result("theirs").error(),
-                         tasks.cancel("theirs2").error(),
-                         tasks.wait("theirs2", std::chrono::milliseconds(10), token, nullptr).error()}) {
+    for (auto failure :
+         {tasks.get("theirs").error(), tasks.result("theirs").error(),
+          tasks.cancel("theirs2").error(),
+          tasks.wait("theirs2", std::chrono::milliseconds(10), token, nullptr).error()}) {
         EXPECT_EQ(failure.code, ErrorCode::PermissionDenied);
         EXPECT_NE(failure.message.find("another connection"), std::string::npos) << failure.message;
     }
@@ -127,11 +128,11 @@ TEST_F(JobTasksTest, WaitKeepsItsBoundAndAnswersTheTaskAsItIs) {
     cj::util::CancelToken token;
     int ticks = 0;
     auto began = std::chrono::steady_clock::now();
-    auto waited = tasks.wait("run3", std::chrono::milliseconds(1300), token,
-                             [&ticks](const TaskInfo& t) {
-                                 EXPECT_EQ(t.status, "working");
-                                 ++ticks;
-                             });
+    auto waited =
+        tasks.wait("run3", std::chrono::milliseconds(1300), token, [&ticks](const TaskInfo& t) {
+            EXPECT_EQ(t.status, "working");
+            ++ticks;
+        });
     auto took = std::chrono::steady_clock::now() - began;
     ASSERT_TRUE(waited) << waited.error().message;
     EXPECT_EQ(waited->status, "working");
@@ -172,9 +173,9 @@ TEST_F(JobTasksTest, CancellingAQueuedJobEndsItCancelled) {
 
 TEST_F(JobTasksTest, ACreatedTaskIsAJobOfThisConnection) {
     cj::tools::RequestContext ctx;
-    auto created = tasks.create("claude_start",
-                                json{{"prompt", "hello"}, {"workFolder", world.state.path()}},
-                                std::nullopt, ctx);
+    auto created =
+        tasks.create("claude_start", json{{"prompt", "hello"}, {"workFolder", world.state.path()}},
+                     std::nullopt, ctx);
     ASSERT_TRUE(created) << created.error().message;
     EXPECT_EQ(created->status, "working");
     EXPECT_EQ(world.row(created->taskId).owner.instance, self.instance);
@@ -183,7 +184,8 @@ TEST_F(JobTasksTest, ACreatedTaskIsAJobOfThisConnection) {
     auto wrongTool = tasks.create("claude_check", json::object(), std::nullopt, ctx);
     ASSERT_FALSE(wrongTool);
     EXPECT_EQ(wrongTool.error().code, ErrorCode::InvalidArgument);
-    auto waits = tasks.create("claude_start", json{{"prompt", "p"}, {"waitSec", 5}}, std::nullopt, ctx);
+    auto waits =
+        tasks.create("claude_start", json{{"prompt", "p"}, {"waitSec", 5}}, std::nullopt, ctx);
     ASSERT_FALSE(waits);
     EXPECT_NE(waits.error().message.find("waitSec"), std::string::npos);
     auto noPrompt = tasks.create("claude_start", json::object(), std::nullopt, ctx);

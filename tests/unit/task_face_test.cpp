@@ -6,10 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <thread>
 #include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -26,7 +26,7 @@ TaskInfo task(const std::string& id, const std::string& status) {
     TaskInfo t;
     t.taskId = id;
     t.status = status;
-    t.createdAt = 1764000000000;      // 2025-11-24T16:00:00.000Z
+    t.createdAt = 1764000000000;  // 2025-11-24T16:00:00.000Z
     t.lastUpdatedAt = 1764000001500;
     t.ttlMs = 604800000;
     t.pollIntervalMs = t.terminal() ? 0 : 1000;
@@ -106,7 +106,9 @@ int code_of(const Outcome& o) {
     ADD_FAILURE() << "not an error: " << std::get<json>(o).dump();
     return 0;
 }
-const Error& error_of(const Outcome& o) { return std::get<Error>(o); }
+const Error& error_of(const Outcome& o) {
+    return std::get<Error>(o);
+}
 json result_of(const Outcome& o) {
     if (auto* e = std::get_if<Error>(&o)) {
         ADD_FAILURE() << "error " << e->code << ": " << e->message;
@@ -149,13 +151,15 @@ TEST(TaskFace, CreateChecksTheToolAndTheTtl) {
     TaskFace face(tasks);
     cj::tools::RequestContext ctx;
     json args = {{"prompt", "p"}};
-    EXPECT_EQ(code_of(face.create("check", args, json::object(), ctx)), cj::protocol::kMethodNotFound);
+    EXPECT_EQ(code_of(face.create("check", args, json::object(), ctx)),
+              cj::protocol::kMethodNotFound);
     for (const char* bad : {R"({"ttl":0})", R"({"ttl":-1})", R"({"ttl":1.5})", R"({"ttl":"60"})",
                             R"({"ttl":-1e30})", R"([])"}) {
         auto o = face.create("start", args, json::parse(bad), ctx);
         EXPECT_EQ(code_of(o), cj::protocol::kInvalidParams) << bad;
     }
-    EXPECT_NE(error_of(face.create("start", args, json::parse(R"({"ttl":0})"), ctx)).message.find("above 0"),
+    EXPECT_NE(error_of(face.create("start", args, json::parse(R"({"ttl":0})"), ctx))
+                  .message.find("above 0"),
               std::string::npos);
 
     json created = result_of(face.create("start", args, json::object(), ctx));
@@ -196,7 +200,8 @@ TEST(TaskFace, ResultOfAnEndedTaskCarriesItsRelatedTask) {
     EXPECT_EQ(r["structuredContent"]["jobId"], "done");
     EXPECT_EQ(r["isError"], false);
     EXPECT_EQ(r["content"][0]["type"], "text");
-    EXPECT_EQ(r["_meta"]["io.modelcontextprotocol/related-task"], json::parse(R"({"taskId":"done"})"));
+    EXPECT_EQ(r["_meta"]["io.modelcontextprotocol/related-task"],
+              json::parse(R"({"taskId":"done"})"));
     EXPECT_EQ(code_of(face.result({{"taskId", "nope"}}, ctx)), cj::protocol::kInvalidParams);
 }
 
