@@ -203,16 +203,16 @@ class Session {
     // era's tasks are another face).
     void add_task_methods() {
         auto add = [this](const char* name, auto handler) {
-            methods_.emplace(name, Method{true, Execution::Worker,
-                                          [this, name, handler](const Request& r,
-                                                                tools::RequestContext& ctx) -> Outcome {
-                                              if (!tasksAgreed_)
-                                                  return Error{kMethodNotFound,
-                                                               std::string("method not found: \"") +
-                                                                   name + "\" (tasks need protocol 2025-11-25)",
-                                                               nullptr};
-                                              return handler(r.params, ctx);
-                                          }});
+            auto serve = [this, name, handler](const Request& r,
+                                               tools::RequestContext& ctx) -> Outcome {
+                if (!tasksAgreed_)
+                    return Error{kMethodNotFound,
+                                 std::string("method not found: \"") + name +
+                                     "\" (tasks need protocol 2025-11-25)",
+                                 nullptr};
+                return handler(r.params, ctx);
+            };
+            methods_.emplace(name, Method{true, Execution::Worker, std::move(serve)});
         };
         add("tasks/get", [this](const json& p, tools::RequestContext&) { return tasks_.get(p); });
         add("tasks/result",
@@ -487,8 +487,14 @@ class Session {
         }
 
         // A task-augmented call (params.task) once tasks are agreed; before, task is ignored.
-        if (auto task = params.find("task"); task != params.end() && tasksAgreed_)
-            return tasks_.create(name, *args, *task, ctx);
+        if (auto task = params.find("task"); task != params.end() && tasksAgreed_) {
+            try {
+                return tasks_.create(name, *args, *task, ctx);
+            } catch (const std::exception& e) {
+                spdlog::error("task-augmented {} threw: {}", name, e.what());
+                return Error{kInternalError, e.what(), nullptr};
+            }
+        }
 
         const tools::Tool& tool = *toolIt->second;
         tools::ToolResult result;
