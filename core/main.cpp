@@ -18,6 +18,7 @@
 #include "core/logging/log.h"
 #include "core/protocol/mcp_server.h"
 #include "core/tools/job_resources.h"
+#include "core/tools/job_tasks.h"
 
 namespace {
 
@@ -89,7 +90,8 @@ int main(int argc, char** argv) {
     if (config->notify.channel) server_options.experimental = {{"claude/channel", nlohmann::json::object()}};
     auto& service = (*app)->service();
     cj::protocol::McpServer server((*app)->tools(), server_options,
-                                   cj::tools::make_job_resources(service));
+                                   cj::tools::make_job_resources(service),
+                                   cj::tools::make_job_tasks(service));
     // A job's state changed: its resources did (the client is told of those it subscribed to).
     int resourceFollower = service.transitions().subscribe([&server](const cj::jobs::Transition& t) {
         for (const auto& uri : cj::tools::job_resource_uris(t.jobId)) server.resource_updated(uri);

@@ -20,7 +20,8 @@
 #include "core/protocol/line_reader.h"
 #include "core/protocol/message_writer.h"
 #include "core/protocol/resource_face.h"
-#include "core/tools/readable.h"
+#include "core/protocol/task_face.h"
+#include "core/protocol/tool_result.h"
 #include "core/transcript/text.h"
 
 #ifndef CLAUDE_JOBS_VERSION
@@ -111,10 +112,11 @@ void log_outcome(const Request& request, Clock::time_point started, const json& 
 class Session {
   public:
     Session(const std::vector<tools::Tool>& tools, const tools::Resources& resources,
-            const ServerOptions& options, int outFd)
+            const tools::Tasks& tasks, const ServerOptions& options, int outFd)
         : tools_(tools),
           options_(options),
           resources_(resources),
+          tasks_(tasks),
           writer_(outFd),
           inFlight_(static_cast<std::size_t>(std::max(1, options.maxConcurrentRequests)),
                     [this](const json& response) { writer_.send(response); }) {
@@ -140,8 +142,9 @@ class Session {
                                                   return call_tool(r, ctx);
                                               }});
         if (resources_.enabled()) add_resource_methods();
-        // The job store's task methods (tasks/get|result|list|cancel: Worker) and the stateless
-        // server/discover (Inline, no initialize needed) are added here when they exist.
+        if (tasks_.enabled()) add_task_methods();
+        // The stateless server/discover (Inline, no initialize needed) is added here when it
+        // exists.
     }
 
     // Tells the client that a URI it subscribed to changed; nothing when it did not subscribe.
@@ -161,6 +164,10 @@ class Session {
             static_cast<std::size_t>(std::max<std::int64_t>(1, options_.maxMessageBytes));
         LineReader reader(inFd, limit);
         reader_ = &reader;
+        // Status changes of this connection's tasks, once a version with tasks is agreed.
+        auto stopWatch = tasks_.watch([this](const json& task) {
+            if (tasksAgreed_) notify_client("notifications/tasks/status", task);
+        });
         // Reading is a role the workers take in turn (in_flight.h): this thread only waits.
         inFlight_.start_reading([this] { read_input(); });
         inFlight_.wait_for_input_end();
@@ -168,6 +175,7 @@ class Session {
                       inFlight_.size());
         inFlight_.cancel_all();
         inFlight_.wait_all();
+        stopWatch();
         reader_ = nullptr;
         return 0;
     }
@@ -189,6 +197,29 @@ class Session {
             [this](const json& p) { return resources_.subscribe(p); });
         add("resources/unsubscribe", Execution::Inline,
             [this](const json& p) { return resources_.unsubscribe(p); });
+    }
+
+    // The 2025-11-25 tasks utility: only for a client that agreed on that version (a later
+    // era's tasks are another face).
+    void add_task_methods() {
+        auto add = [this](const char* name, auto handler) {
+            auto serve = [this, name, handler](const Request& r,
+                                               tools::RequestContext& ctx) -> Outcome {
+                if (!tasksAgreed_)
+                    return Error{kMethodNotFound,
+                                 std::string("method not found: \"") + name +
+                                     "\" (tasks need protocol 2025-11-25)",
+                                 nullptr};
+                return handler(r.params, ctx);
+            };
+            methods_.emplace(name, Method{true, Execution::Worker, std::move(serve)});
+        };
+        add("tasks/get", [this](const json& p, tools::RequestContext&) { return tasks_.get(p); });
+        add("tasks/result",
+            [this](const json& p, tools::RequestContext& ctx) { return tasks_.result(p, ctx); });
+        add("tasks/list", [this](const json& p, tools::RequestContext&) { return tasks_.list(p); });
+        add("tasks/cancel",
+            [this](const json& p, tools::RequestContext&) { return tasks_.cancel(p); });
     }
 
     // A request the reading worker takes on itself.
@@ -394,6 +425,7 @@ class Session {
         spdlog::info("initialize from {}: protocol {} requested, {} agreed", client,
                      requested.empty() ? "(none)" : requested, version);
 
+        tasksAgreed_ = tasks_.enabled() && TaskFace::serves(version);
         json result{
             {"protocolVersion", version},
             {"capabilities", capabilities()},
@@ -410,6 +442,7 @@ class Session {
     json capabilities() const {
         json caps = {{"tools", {{"listChanged", false}}}};
         if (resources_.enabled()) caps["resources"] = resources_.capability();
+        if (tasksAgreed_) caps["tasks"] = tasks_.capability();
         if (!options_.experimental.is_null()) caps["experimental"] = options_.experimental;
         return caps;
     }
@@ -427,6 +460,8 @@ class Session {
                        {"inputSchema", tool.inputSchema}};
             if (!tool.outputSchema.is_null()) entry["outputSchema"] = tool.outputSchema;
             if (!tool.annotations.is_null()) entry["annotations"] = tool.annotations;
+            if (tasksAgreed_ && tasks_.task_tool(tool.name))
+                entry["execution"] = tasks_.execution(tool.name);
             list.push_back(std::move(entry));
         }
         return json{{"tools", std::move(list)}};
@@ -451,6 +486,16 @@ class Session {
             args = &*a;
         }
 
+        // A task-augmented call (params.task) once tasks are agreed; before, task is ignored.
+        if (auto task = params.find("task"); task != params.end() && tasksAgreed_) {
+            try {
+                return tasks_.create(name, *args, *task, ctx);
+            } catch (const std::exception& e) {
+                spdlog::error("task-augmented {} threw: {}", name, e.what());
+                return Error{kInternalError, e.what(), nullptr};
+            }
+        }
+
         const tools::Tool& tool = *toolIt->second;
         tools::ToolResult result;
         try {
@@ -463,22 +508,7 @@ class Session {
             result = internal_error("unknown exception");
         }
 
-        // The text block is what many clients show the model: the same facts, written to be
-        // read (tools/readable.h), rather than the structured content's JSON a second time.
-        std::string text = result.structured.is_object()
-                               ? tools::readable(result.structured)
-                               : result.structured.dump(-1, ' ', false,
-                                                        json::error_handler_t::replace);
-        json content = json::array({{{"type", "text"}, {"text", std::move(text)}}});
-        for (auto& link : result.links) content.push_back(std::move(link));
-        json answer{{"content", std::move(content)}, {"isError", result.isError}};
-        // MCP types structuredContent as an object; anything else goes out as text only.
-        if (result.structured.is_object()) {
-            answer["structuredContent"] = std::move(result.structured);
-        } else {
-            spdlog::warn("tool {} returned a non-object result; sent as text only", name);
-        }
-        return answer;
+        return call_tool_result(std::move(result), name);
     }
 
     static tools::ToolResult internal_error(const std::string& message) {
@@ -491,6 +521,8 @@ class Session {
     const std::vector<tools::Tool>& tools_;
     const ServerOptions& options_;
     ResourceFace resources_;
+    TaskFace tasks_;
+    std::atomic<bool> tasksAgreed_{false};  // set by initialize: tasks are served
     std::unordered_map<std::string, const tools::Tool*> toolsByName_;
     std::map<std::string, Method, std::less<>> methods_;
     // Written only on the reader thread (initialize runs inline); read by notify_client.
@@ -506,8 +538,11 @@ class Session {
 }  // namespace
 
 McpServer::McpServer(std::vector<tools::Tool> tools, ServerOptions options,
-                     tools::Resources resources)
-    : tools_(std::move(tools)), options_(std::move(options)), resources_(std::move(resources)) {}
+                     tools::Resources resources, tools::Tasks tasks)
+    : tools_(std::move(tools)),
+      options_(std::move(options)),
+      resources_(std::move(resources)),
+      tasks_(std::move(tasks)) {}
 
 int McpServer::serve(int inFd, int outFd) {
     // A client that goes away must not kill the server with SIGPIPE mid-write; the write
@@ -517,7 +552,7 @@ int McpServer::serve(int inFd, int outFd) {
     sigemptyset(&ignore.sa_mask);
     sigaction(SIGPIPE, &ignore, nullptr);
 
-    Session session(tools_, resources_, options_, outFd);
+    Session session(tools_, resources_, tasks_, options_, outFd);
     {
         std::lock_guard<std::mutex> lock(senderMutex_);
         sender_ = [&session](const std::string& method, const json& params) {

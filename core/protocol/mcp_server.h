@@ -1,5 +1,6 @@
 // The MCP server over stdio (SPEC §5): JSON-RPC 2.0 framing, the initialize gate and version
-// negotiation, ping, tools/list and tools/call, resources/* (jobs as resources), notifications/cancelled, concurrent requests,
+// negotiation, ping, tools/list and tools/call, resources/* (jobs as resources), tasks/* (the
+// 2025-11-25 tasks utility), notifications/cancelled, concurrent requests,
 // and a prompt, clean stop at stdin EOF. It knows tools, not jobs.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <vector>
 
 #include "core/tools/resource.h"
+#include "core/tools/task.h"
 #include "core/tools/tool.h"
 
 namespace cj::protocol {
@@ -29,9 +31,10 @@ struct ServerOptions {
 // the reading thread, and serializes everything written to outFd.
 class McpServer {
 public:
-    // resources: what resources/* serve (none when its read is empty).
+    // resources: what resources/* serve (none when its read is empty); tasks: what the
+    // 2025-11-25 tasks utility serves (none when its get is empty).
     McpServer(std::vector<tools::Tool> tools, ServerOptions options,
-              tools::Resources resources = {});
+              tools::Resources resources = {}, tools::Tasks tasks = {});
 
     // Reads requests from inFd until EOF, answers on outFd. At EOF it cancels every request
     // in flight (their CancelTokens fire), writes their answers, and returns 0.
@@ -48,6 +51,7 @@ private:
     std::vector<tools::Tool> tools_;
     ServerOptions options_;
     tools::Resources resources_;
+    tools::Tasks tasks_;
     std::mutex senderMutex_;
     std::function<bool(const std::string&, const nlohmann::json&)> sender_;  // while serving
     std::function<void(const std::string&)> updated_;                         // while serving

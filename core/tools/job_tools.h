@@ -26,6 +26,20 @@ nlohmann::json apply_json(const jobs::ApplyOutcome& outcome);
 Tool make_backends_tool(jobs::JobService& service, std::vector<nlohmann::json> modules,
                         std::vector<nlohmann::json> pluginDirs = {});
 
+// claude_start's arguments, types only (jobs::StartAcceptor checks the values): for
+// claude_start and for a task-augmented call of it. Throws ArgumentError.
+struct StartArgs {
+    jobs::StartRequest request;
+    double waitSec = 0;  // 0 = answer at once
+};
+StartArgs read_start_args(const nlohmann::json& args, const RequestContext& ctx);
+// Starts a job as claude_start does. When the reply may go first (ctx.replyEarly) and the
+// caller does not wait for the job's end, the launch is left to ctx.afterReply, so the reply
+// waits for the durable row and not for the supervisor's start.
+claude_jobs::Result<jobs::StartOutcome> start_job(jobs::JobService& service,
+                                                  const jobs::StartRequest& request,
+                                                  bool waitsForEnd, RequestContext& ctx);
+
 // claude_start's result for a start.
 nlohmann::json start_json(const jobs::StartOutcome& started);
 

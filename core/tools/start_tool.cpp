@@ -213,6 +213,57 @@ json start_json(const jobs::StartOutcome& started) {
     return out;
 }
 
+StartArgs read_start_args(const json& args, const tools::RequestContext& ctx) {
+    Args a(args,
+           {"prompt", "workFolder", "model", "backend", "jobId", "idempotencyKey",
+            "resumeSessionId", "resumeJobId", "forkSession", "permissionMode", "allowedTools",
+            "disallowedTools", "timeoutSec", "maxBudgetUsd", "label", "isolation",
+            "includeUncommitted", "resumeAfterLimit", "effort", "maxTurns", "appendSystemPrompt",
+            "addDirs", "jsonSchema", "mcpConfig", "strictMcpConfig", "settings", "fallbackModel",
+            "waitSec"});
+    // Types only here: every value is checked where the start is accepted
+    // (jobs::StartAcceptor), for this tool and the command line alike.
+    StartArgs out;
+    jobs::StartRequest& r = out.request;
+    r.prompt = a.required_string("prompt", SIZE_MAX);
+    r.workFolder = a.string("workFolder", SIZE_MAX).value_or("");
+    r.model = a.string("model", SIZE_MAX).value_or("");
+    r.backend = a.string("backend", SIZE_MAX).value_or("");
+    if (auto id = a.string("jobId", SIZE_MAX)) {
+        if (id->empty()) throw ArgumentError{"jobId, when given, must not be empty"};
+        r.jobId = *id;
+    }
+    r.idempotencyKey = a.string("idempotencyKey", SIZE_MAX).value_or("");
+    r.resumeSessionId = a.string("resumeSessionId", SIZE_MAX).value_or("");
+    r.resumeJobId = a.string("resumeJobId", SIZE_MAX).value_or("");
+    r.forkSession = a.boolean("forkSession").value_or(false);
+    r.permissionMode = a.string("permissionMode", SIZE_MAX);
+    r.allowedTools = a.string_list("allowedTools");
+    r.disallowedTools = a.string_list("disallowedTools");
+    r.timeoutSec = a.any_integer("timeoutSec");
+    r.maxBudgetUsd = a.number("maxBudgetUsd", -HUGE_VAL, HUGE_VAL);
+    r.label = a.string("label", SIZE_MAX).value_or("");
+    r.isolation = a.string("isolation", SIZE_MAX).value_or("");
+    r.includeUncommitted = a.boolean("includeUncommitted").value_or(false);
+    r.resumeAfterLimit = a.boolean("resumeAfterLimit");
+    read_spec_options(a, r.options);
+    r.clientName = ctx.clientName;
+    out.waitSec = a.number("waitSec", 0, kMaxStartWaitSec).value_or(0);
+    return out;
+}
+
+claude_jobs::Result<jobs::StartOutcome> start_job(jobs::JobService& service,
+                                                  const jobs::StartRequest& request,
+                                                  bool waitsForEnd, tools::RequestContext& ctx) {
+    // The reply needs the durable row, not the supervisor: when the server writes the reply
+    // first (and nothing waits for the job to run), the launch follows it.
+    bool launchLater = ctx.replyEarly && !waitsForEnd;
+    auto started = service.start(request, launchLater);
+    if (started && started->launchPending)
+        ctx.afterReply = [&service, outcome = *started] { service.launch_pending(outcome); };
+    return started;
+}
+
 Tool make_start_tool(jobs::JobService& service) {
     Tool tool;
     tool.name = "claude_start";
@@ -233,52 +284,13 @@ Tool make_start_tool(jobs::JobService& service) {
     tool.outputSchema = output_schema_start();
     tool.call = [&service](const json& args, tools::RequestContext& ctx) {
         return guarded([&] {
-            Args a(args,
-                   {"prompt", "workFolder", "model", "backend", "jobId", "idempotencyKey",
-                    "resumeSessionId", "resumeJobId", "forkSession", "permissionMode",
-                    "allowedTools", "disallowedTools", "timeoutSec", "maxBudgetUsd", "label",
-                    "isolation", "includeUncommitted",
-                    "resumeAfterLimit", "effort", "maxTurns", "appendSystemPrompt", "addDirs",
-                    "jsonSchema", "mcpConfig", "strictMcpConfig", "settings", "fallbackModel", "waitSec"});
-            // Types only here: every value is checked where the start is accepted
-            // (jobs::StartAcceptor), for this tool and the command line alike.
-            jobs::StartRequest r;
-            r.prompt = a.required_string("prompt", SIZE_MAX);
-            r.workFolder = a.string("workFolder", SIZE_MAX).value_or("");
-            r.model = a.string("model", SIZE_MAX).value_or("");
-            r.backend = a.string("backend", SIZE_MAX).value_or("");
-            if (auto id = a.string("jobId", SIZE_MAX)) {
-                if (id->empty()) throw ArgumentError{"jobId, when given, must not be empty"};
-                r.jobId = *id;
-            }
-            r.idempotencyKey = a.string("idempotencyKey", SIZE_MAX).value_or("");
-            r.resumeSessionId = a.string("resumeSessionId", SIZE_MAX).value_or("");
-            r.resumeJobId = a.string("resumeJobId", SIZE_MAX).value_or("");
-            r.forkSession = a.boolean("forkSession").value_or(false);
-            r.permissionMode = a.string("permissionMode", SIZE_MAX);
-            r.allowedTools = a.string_list("allowedTools");
-            r.disallowedTools = a.string_list("disallowedTools");
-            r.timeoutSec = a.any_integer("timeoutSec");
-            r.maxBudgetUsd = a.number("maxBudgetUsd", -HUGE_VAL, HUGE_VAL);
-            r.label = a.string("label", SIZE_MAX).value_or("");
-            r.isolation = a.string("isolation", SIZE_MAX).value_or("");
-            r.includeUncommitted = a.boolean("includeUncommitted").value_or(false);
-            r.resumeAfterLimit = a.boolean("resumeAfterLimit");
-            read_spec_options(a, r.options);
-            r.clientName = ctx.clientName;
-            double waitSec = a.number("waitSec", 0, kMaxStartWaitSec).value_or(0);
-
-            // The reply needs the durable row, not the supervisor: when the server writes the
-            // reply first (and waitSec does not need the job running), the launch follows it.
-            bool launchLater = ctx.replyEarly && waitSec == 0;
-            auto started = service.start(r, launchLater);
+            StartArgs a = read_start_args(args, ctx);
+            auto started = start_job(service, a.request, a.waitSec > 0, ctx);
             if (!started) return error_result(started.error());
-            if (started->launchPending)
-                ctx.afterReply = [&service, outcome = *started] { service.launch_pending(outcome); };
             json out = start_json(*started);
             out["notify"] = notify_json(service, started->job.id);
-            if (waitSec > 0 && !jobs::is_terminal(started->job.state))
-                wait_for_end(service, out, waitSec, *ctx.cancel);
+            if (a.waitSec > 0 && !jobs::is_terminal(started->job.state))
+                wait_for_end(service, out, a.waitSec, *ctx.cancel);
             ToolResult result{std::move(out), false};
             result.links.push_back(job_resource_link(started->job));
             return result;

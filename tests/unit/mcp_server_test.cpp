@@ -150,9 +150,10 @@ class ServerRun {
   public:
     explicit ServerRun(ServerOptions options = {},
                        std::shared_ptr<BlockState> block = std::make_shared<BlockState>(),
-                       tools::Resources resources = {})
+                       tools::Resources resources = {}, tools::Tasks tasks = {})
         : block_(std::move(block)),
-          server_(fake_tools(block_), std::move(options), std::move(resources)) {
+          server_(fake_tools(block_), std::move(options), std::move(resources),
+                  std::move(tasks)) {
         int in[2];
         int out[2];
         if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) std::abort();
@@ -794,6 +795,89 @@ TEST(McpServerShutdown, ClosedOutputStopsQuietly) {
     run.send(request(2, "ping"));
     ASSERT_TRUE(run.stopped());
     EXPECT_EQ(run.exit_code(), 0);
+}
+
+// --- tasks (the 2025-11-25 utility; the wire itself in task_face_test.cpp) ---
+
+// "echo" runs as a task; the one task is "t1", working, and status changes are told by hand.
+struct FakeTasks {
+    std::function<void(const tools::TaskInfo&)> onChange;
+    tools::TaskInfo t1() const {
+        tools::TaskInfo t;
+        t.taskId = "t1";
+        t.status = "working";
+        t.createdAt = t.lastUpdatedAt = 1764000000000;
+        t.pollIntervalMs = 1000;
+        return t;
+    }
+    tools::Tasks provider() {
+        tools::Tasks t;
+        t.taskTools = {"echo"};
+        t.create = [this](const std::string&, const json&, std::optional<std::int64_t>,
+                          tools::RequestContext&) -> claude_jobs::Result<tools::TaskInfo> {
+            return t1();
+        };
+        t.get = [this](const std::string& id) -> claude_jobs::Result<tools::TaskInfo> {
+            if (id != "t1") return claude_jobs::make_error(claude_jobs::ErrorCode::NotFound, "no task");
+            return t1();
+        };
+        t.watch = [this](std::function<void(const tools::TaskInfo&)> f) {
+            onChange = std::move(f);
+            return std::function<void()>([this] { onChange = nullptr; });
+        };
+        return t;
+    }
+};
+
+TEST(McpServerTasks, OfferedOnlyFor20251125) {
+    FakeTasks fake;
+    ServerRun old({}, std::make_shared<BlockState>(), {}, fake.provider());
+    EXPECT_FALSE(old.initialize("2025-06-18")["result"]["capabilities"].contains("tasks"));
+    old.send(request(1, "tasks/get", {{"taskId", "t1"}}));
+    EXPECT_EQ(error_code(old.response(1)), kMethodNotFound);
+    old.send(request(2, "tools/list"));
+    for (const auto& tool : old.response(2)["result"]["tools"]) EXPECT_FALSE(tool.contains("execution"));
+    // Before tasks are agreed, params.task is ignored: the call is an ordinary one.
+    old.send(request(3, "tools/call", {{"name", "echo"}, {"arguments", {{"x", 1}}}, {"task", json::object()}}));
+    EXPECT_EQ(old.response(3)["result"]["structuredContent"]["args"]["x"], 1);
+
+    ServerRun now({}, std::make_shared<BlockState>(), {}, fake.provider());
+    EXPECT_EQ(now.initialize("2025-11-25")["result"]["capabilities"]["tasks"],
+              json::parse(R"({"list":{},"cancel":{},"requests":{"tools":{"call":{}}}})"));
+    now.send(request(1, "tools/list"));
+    for (const auto& tool : now.response(1)["result"]["tools"]) {
+        if (tool["name"] == "echo") {
+            EXPECT_EQ(tool["execution"]["taskSupport"], "optional");
+        } else {
+            EXPECT_FALSE(tool.contains("execution")) << tool["name"];
+        }
+    }
+}
+
+TEST(McpServerTasks, ATaskAugmentedCallCreatesATaskAndStatusChangesAreTold) {
+    FakeTasks fake;
+    ServerRun run({}, std::make_shared<BlockState>(), {}, fake.provider());
+    run.initialize("2025-11-25");
+    run.send(request(1, "tools/call", {{"name", "echo"}, {"arguments", json::object()}, {"task", {{"ttl", 1000}}}}));
+    json created = run.response(1)["result"];
+    EXPECT_EQ(created["task"]["taskId"], "t1");
+    EXPECT_EQ(created["task"]["status"], "working");
+    EXPECT_FALSE(created.contains("content")) << "a CreateTaskResult, not the tool's result";
+    run.send(request(2, "tools/call", {{"name", "block"}, {"task", json::object()}}));
+    EXPECT_EQ(error_code(run.response(2)), kMethodNotFound) << "a tool without task support";
+    run.send(request(3, "tasks/get", {{"taskId", "nope"}}));
+    EXPECT_EQ(error_code(run.response(3)), kInvalidParams);
+
+    ASSERT_TRUE(fake.onChange) << "the session watches its tasks";
+    tools::TaskInfo done = fake.t1();
+    done.status = "completed";
+    done.pollIntervalMs = 0;
+    fake.onChange(done);
+    auto told = run.next();
+    ASSERT_TRUE(told);
+    EXPECT_EQ((*told)["method"], "notifications/tasks/status");
+    EXPECT_EQ((*told)["params"]["taskId"], "t1");
+    EXPECT_EQ((*told)["params"]["status"], "completed");
 }
 
 }  // namespace

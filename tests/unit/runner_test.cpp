@@ -44,7 +44,7 @@ const std::string kRunner = BUILD_BIN_DIR "/claude-jobs-runner";
 const std::string kFakeClaude = BUILD_BIN_DIR "/fake-claude";
 
 // Polls cond every few milliseconds until it holds or limit passes; true when it held.
-bool wait_until(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
+bool runner_wait_until(const std::function<bool()>& cond, std::chrono::milliseconds limit) {
     auto deadline = Clock::now() + limit;
     while (!cond()) {
         if (Clock::now() >= deadline) return false;
@@ -99,7 +99,7 @@ class JobDir {
             std::string text = read(name);
             return text.size() > 1 && text.back() == '\n';
         };
-        if (!wait_until(complete, 5s)) return std::nullopt;
+        if (!runner_wait_until(complete, 5s)) return std::nullopt;
         return static_cast<pid_t>(std::stol(read(name)));
     }
     // Events of events.jsonl, one per line.
@@ -165,7 +165,7 @@ class Runner {
     // Waits (bounded) for the runner to exit; true when it did.
     bool wait(std::chrono::milliseconds limit = 10s) {
         if (status_) return true;
-        bool done = wait_until(
+        bool done = runner_wait_until(
             [&] {
                 int status = 0;
                 if (::waitpid(pid_, &status, WNOHANG) != pid_) return false;
@@ -230,7 +230,7 @@ TerminalRun run_on_a_terminal(std::vector<std::string> args) {
         ::_exit(127);
     }
     run.ended =
-        wait_until([&] { return ::waitpid(run.pid, &run.status, WNOHANG) == run.pid; }, 10s);
+        runner_wait_until([&] { return ::waitpid(run.pid, &run.status, WNOHANG) == run.pid; }, 10s);
     if (!run.ended) {
         ::kill(run.pid, SIGKILL);
         ::waitpid(run.pid, &run.status, 0);
@@ -278,7 +278,7 @@ TEST_F(RunnerTest, CompletedJobRecordsExitCodeZeroAndTheEvents) {
 TEST_F(RunnerTest, NiceLowersThePriorityOfTheWholeJob) {
     dir_.write("prompt.txt", "sleep 0.5\nsay done\n");
     Runner runner(job_args(dir_, {"--nice", "3"}));
-    ASSERT_TRUE(wait_until([&] { return dir_.has("runner.json"); }, 5s));
+    ASSERT_TRUE(runner_wait_until([&] { return dir_.has("runner.json"); }, 5s));
     json info = dir_.read_json("runner.json");
     for (const char* who : {"runnerPid", "childPid"}) {
         std::string stat = read_text("/proc/" + std::to_string(info[who].get<int>()) + "/stat");
@@ -303,7 +303,7 @@ TEST_F(RunnerTest, RunnerJsonIdentifiesTheLiveProcesses) {
     std::optional<pid_t> claude = dir_.wait_for_pid("claude.pid");
     ASSERT_TRUE(claude);
     // Written by the runner after the exec, so it may land after the program's first steps.
-    ASSERT_TRUE(wait_until([&] { return dir_.has("runner.json"); }, 5s));
+    ASSERT_TRUE(runner_wait_until([&] { return dir_.has("runner.json"); }, 5s));
 
     json info = dir_.read_json("runner.json");
     ASSERT_FALSE(info.is_discarded()) << dir_.read("runner.json");
@@ -469,7 +469,7 @@ TEST_F(RunnerTest, CancelEndsTheWholeProcessGroup) {
     EXPECT_EQ(exit["reason"], "cancelled");
     EXPECT_EQ(exit["exitCode"], 143);
     EXPECT_EQ(runner.exit_code(), 143);
-    EXPECT_TRUE(wait_until([&] { return process_gone(*grandchild); }, 2s));
+    EXPECT_TRUE(runner_wait_until([&] { return process_gone(*grandchild); }, 2s));
     EXPECT_TRUE(process_gone(*claude));
     if (!process_gone(*grandchild)) ::kill(*grandchild, SIGKILL);
 }
@@ -481,7 +481,7 @@ TEST_F(RunnerTest, LeftoversAreEndedWhenTheProgramExits) {
     EXPECT_EQ(runner.exit_code(), 0);
     std::optional<pid_t> grandchild = dir_.wait_for_pid("grandchild.pid");
     ASSERT_TRUE(grandchild);
-    EXPECT_TRUE(wait_until([&] { return process_gone(*grandchild); }, 2s));
+    EXPECT_TRUE(runner_wait_until([&] { return process_gone(*grandchild); }, 2s));
     if (!process_gone(*grandchild)) ::kill(*grandchild, SIGKILL);
     json exit = dir_.read_json("exit.json");
     EXPECT_EQ(exit["reason"], "exit code 0");
@@ -602,11 +602,11 @@ TEST_F(RunnerTest, OutlivesItsParentAndObeysSignalsItInheritedIgnored) {
     EXPECT_FALSE(process_gone(*runner));
 
     ASSERT_EQ(::kill(*runner, SIGINT), 0);
-    bool recorded = wait_until([&] { return dir_.has("exit.json"); }, 5s);
+    bool recorded = runner_wait_until([&] { return dir_.has("exit.json"); }, 5s);
     if (!recorded) ::kill(*runner, SIGKILL);
     ASSERT_TRUE(recorded);
     EXPECT_EQ(dir_.read_json("exit.json")["cancelled"], true);
-    EXPECT_TRUE(wait_until([&] { return process_gone(*claude); }, 2s));
+    EXPECT_TRUE(runner_wait_until([&] { return process_gone(*claude); }, 2s));
 }
 
 TEST_F(RunnerTest, RecordsTheExitEvenWithSigchldInheritedIgnored) {
@@ -767,7 +767,7 @@ TEST_F(RunnerTest, AFullDiskIsRecordedAndNamedInTheReason) {
         << "pidfile " << dir_.file("claude.pid") << "\nsleep 0.5\noutput 200000\nsay done\n";
     Runner runner({"--job-dir", jobDir, "--cwd", dir_.path(), "--", kFakeClaude});
     ASSERT_TRUE(dir_.wait_for_pid("claude.pid"));
-    ASSERT_TRUE(wait_until([&] { return std::filesystem::exists(jobDir + "/runner.json"); }, 5s));
+    ASSERT_TRUE(runner_wait_until([&] { return std::filesystem::exists(jobDir + "/runner.json"); }, 5s));
     ASSERT_TRUE(disk.fill());
     ASSERT_TRUE(runner.wait());
     EXPECT_EQ(runner.exit_code(), 1);
