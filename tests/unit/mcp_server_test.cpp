@@ -836,7 +836,9 @@ TEST(McpServerTasks, OfferedOnlyFor20251125) {
     old.send(request(1, "tasks/get", {{"taskId", "t1"}}));
     EXPECT_EQ(error_code(old.response(1)), kMethodNotFound);
     old.send(request(2, "tools/list"));
-    for (const auto& tool : old.response(2)["result"]["tools"]) EXPECT_FALSE(tool.contains("execution"));
+    // The reply is held by name: a range over a part of a temporary outlives the temporary.
+    const json oldTools = old.response(2)["result"]["tools"];
+    for (const auto& tool : oldTools) EXPECT_FALSE(tool.contains("execution"));
     // Before tasks are agreed, params.task is ignored: the call is an ordinary one.
     old.send(request(3, "tools/call", {{"name", "echo"}, {"arguments", {{"x", 1}}}, {"task", json::object()}}));
     EXPECT_EQ(old.response(3)["result"]["structuredContent"]["args"]["x"], 1);
@@ -845,7 +847,8 @@ TEST(McpServerTasks, OfferedOnlyFor20251125) {
     EXPECT_EQ(now.initialize("2025-11-25")["result"]["capabilities"]["tasks"],
               json::parse(R"({"list":{},"cancel":{},"requests":{"tools":{"call":{}}}})"));
     now.send(request(1, "tools/list"));
-    for (const auto& tool : now.response(1)["result"]["tools"]) {
+    const json nowTools = now.response(1)["result"]["tools"];
+    for (const auto& tool : nowTools) {
         if (tool["name"] == "echo") {
             EXPECT_EQ(tool["execution"]["taskSupport"], "optional");
         } else {
