@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
     server_options.version = CLAUDE_JOBS_VERSION;
     server_options.instructions = kInstructions;
     server_options.maxMessageBytes = config->limits.maxMessageBytes;
+    server_options.discover = config->protocol.discover;
     if (config->notify.channel) server_options.experimental = {{"claude/channel", nlohmann::json::object()}};
     auto& service = (*app)->service();
     cj::protocol::McpServer server((*app)->tools(), server_options,

@@ -180,6 +180,8 @@ class Reader {
                 ok = read_limits(value, key, config.limits);
             } else if (key == "notify") {
                 ok = read_notify(value, key, config.notify);
+            } else if (key == "protocol") {
+                ok = read_protocol(value, key, config.protocol);
             } else if (key == "stateDir") {
                 ok = read_dir(value, key, config.stateDir);
             } else if (key == "logLevel") {
@@ -202,9 +204,11 @@ class Reader {
         "claude",        "maxConcurrentJobs", "defaultTimeoutSec",
         "maxTimeoutSec", "maxDepth",          "retentionDays",
         "limits",        "stateDir",          "logLevel",
-        "logFile",       "isolation",     "notify"};
+        "logFile",       "isolation",     "notify",
+        "protocol"};
     static constexpr std::initializer_list<const char*> kIsolationKeys = {"mode", "keepDays"};
     static constexpr std::initializer_list<const char*> kNotifyKeys = {"channel"};
+    static constexpr std::initializer_list<const char*> kProtocolKeys = {"discover"};
     static constexpr std::initializer_list<const char*> kClaudeKeys = {
         "path", "permissionMode", "extraArgs", "env", "removeEnv"};
     static constexpr std::initializer_list<const char*> kLimitsKeys = {
@@ -516,6 +520,17 @@ class Reader {
         return true;
     }
 
+    bool read_protocol(const Json& value, const std::string& path, ProtocolConfig& out) {
+        if (!expect(value, value.is_object(), path, "an object")) return false;
+        for (const auto& [key, item] : value.items()) {
+            std::string here = join_key(path, key);
+            if (key != "discover") return unknown_key(key, path, kProtocolKeys);
+            if (!expect(item, item.is_boolean(), here, "true or false")) return false;
+            out.discover = item.get<bool>();
+        }
+        return true;
+    }
+
     bool check_references(const Config& config, bool backendsGiven) {
         std::vector<std::string> names;
         for (const auto& backend : config.backends) names.push_back(backend.name);
@@ -599,6 +614,18 @@ bool apply_environment(Config& config, bool pathFromFile, const Environment& env
     if (!pathFromFile && !cliPath.empty()) {
         if (!expand_home(cliPath, env, config.claude.path, why)) {
             why = "$CLAUDE_CLI_PATH: " + why;
+            return false;
+        }
+    }
+    // The way back for a user whose client misbehaves in the 2026-07-28 era.
+    if (auto it = env.find("CLAUDE_JOBS_DISCOVER"); it != env.end() && !it->second.empty()) {
+        if (it->second == "0") {
+            config.protocol.discover = false;
+        } else if (it->second == "1") {
+            config.protocol.discover = true;
+        } else {
+            why = "$CLAUDE_JOBS_DISCOVER: must be 0 (no server/discover) or 1, not \"" +
+                  it->second.substr(0, 40) + "\"";
             return false;
         }
     }

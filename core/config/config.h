@@ -60,6 +60,13 @@ struct NotifyConfig {
     bool channel = true;  // notifications/claude/channel to the connection that started it
 };
 
+// Which protocol eras the server offers (docs/protocol.md).
+struct ProtocolConfig {
+    // server/discover answered, so clients that probe with it (Claude Code) talk 2026-07-28;
+    // false: -32601, and they fall back to initialize. $CLAUDE_JOBS_DISCOVER (0 or 1) wins.
+    bool discover = true;
+};
+
 struct Config {
     std::string sourcePath;  // the file it came from; "" for built-in defaults
     std::string stateDir;    // resolved (SPEC §3.4 order), absolute
@@ -78,6 +85,7 @@ struct Config {
     IsolationConfig isolation;
     Limits limits;
     NotifyConfig notify;
+    ProtocolConfig protocol;
     std::string logLevel = "info";
     std::string logFile;
 
@@ -85,7 +93,7 @@ struct Config {
 };
 
 // The environment the loader reads: HOME, XDG_*, CLAUDE_JOBS_CONFIG, CLAUDE_CLI_PATH,
-// CLAUDE_ASYNC_JOB_DIR, CLAUDE_ASYNC_DEFAULT_CWD. Passed in so tests need not touch the
+// CLAUDE_ASYNC_JOB_DIR, CLAUDE_ASYNC_DEFAULT_CWD, CLAUDE_JOBS_DISCOVER. Passed in so tests need not touch the
 // process environment.
 using Environment = std::map<std::string, std::string>;
 Environment current_environment();

@@ -15,11 +15,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/protocol/discover.h"
 #include "core/protocol/in_flight.h"
 #include "core/protocol/jsonrpc.h"
 #include "core/protocol/line_reader.h"
 #include "core/protocol/message_writer.h"
 #include "core/protocol/resource_face.h"
+#include "core/protocol/task_extension.h"
 #include "core/protocol/task_face.h"
 #include "core/protocol/tool_result.h"
 #include "core/transcript/text.h"
@@ -64,7 +66,8 @@ std::string quoted_name(const std::string& name) {
 enum class Execution { Inline, Worker };
 
 struct Method {
-    // Refused until initialize has been answered. MCP allows only ping before it.
+    // Refused until initialize has been answered, or without the 2026-07-28 era's _meta.
+    // MCP allows only ping (and server/discover) before either.
     bool needsInitialize = true;
     Execution execution = Execution::Worker;
     std::function<Outcome(const Request&, tools::RequestContext&)> handle;
@@ -117,6 +120,7 @@ class Session {
           options_(options),
           resources_(resources),
           tasks_(tasks),
+          taskExtension_(tasks),
           writer_(outFd),
           inFlight_(static_cast<std::size_t>(std::max(1, options.maxConcurrentRequests)),
                     [this](const json& response) { writer_.send(response); }) {
@@ -143,8 +147,13 @@ class Session {
                                               }});
         if (resources_.enabled()) add_resource_methods();
         if (tasks_.enabled()) add_task_methods();
-        // The stateless server/discover (Inline, no initialize needed) is added here when it
-        // exists.
+        // The 2026-07-28 era's discovery: no initialize, no era needed (docs/protocol.md).
+        if (options_.discover)
+            methods_.emplace("server/discover",
+                             Method{false, Execution::Inline,
+                                    [this](const Request&, tools::RequestContext&) -> Outcome {
+                                        return discover_result(modern_description());
+                                    }});
     }
 
     // Tells the client that a URI it subscribed to changed; nothing when it did not subscribe.
@@ -152,9 +161,9 @@ class Session {
         if (resources_.subscribed(uri)) notify_client("notifications/resources/updated", {{"uri", uri}});
     }
 
-    // A notification of the server's own: only to an initialized client.
+    // A notification of the server's own: only to a client that chose its era.
     bool notify_client(const std::string& method, const json& params) {
-        if (!initialized_ || writer_.broken()) return false;
+        if ((!initialized_ && gate_.era() != Era::Modern) || writer_.broken()) return false;
         writer_.send(make_notification(method, params));
         return true;
     }
@@ -193,33 +202,73 @@ class Session {
         add("resources/templates/list", Execution::Inline,
             [this](const json& p) { return resources_.templates(p); });
         add("resources/read", Execution::Worker, [this](const json& p) { return resources_.read(p); });
-        add("resources/subscribe", Execution::Worker,
-            [this](const json& p) { return resources_.subscribe(p); });
-        add("resources/unsubscribe", Execution::Inline,
-            [this](const json& p) { return resources_.unsubscribe(p); });
-    }
-
-    // The 2025-11-25 tasks utility: only for a client that agreed on that version (a later
-    // era's tasks are another face).
-    void add_task_methods() {
-        auto add = [this](const char* name, auto handler) {
-            auto serve = [this, name, handler](const Request& r,
-                                               tools::RequestContext& ctx) -> Outcome {
-                if (!tasksAgreed_)
+        // The 2026-07-28 era replaced them with subscriptions/listen.
+        auto legacy = [this](const char* name, auto handler) {
+            return [this, name, handler](const json& p) -> Outcome {
+                if (gate_.era() == Era::Modern)
                     return Error{kMethodNotFound,
                                  std::string("method not found: \"") + name +
-                                     "\" (tasks need protocol 2025-11-25)",
+                                     "\" is not in protocol 2026-07-28",
                                  nullptr};
-                return handler(r.params, ctx);
+                return handler(p);
+            };
+        };
+        add("resources/subscribe", Execution::Worker,
+            legacy("resources/subscribe", [this](const json& p) { return resources_.subscribe(p); }));
+        add("resources/unsubscribe", Execution::Inline,
+            legacy("resources/unsubscribe",
+                   [this](const json& p) { return resources_.unsubscribe(p); }));
+    }
+
+    // Two faces of the same tasks, chosen by the connection's era: the 2025-11-25 utility for
+    // a client that agreed on that version in initialize, the tasks extension for a
+    // 2026-07-28 request that declares it. A method one face lacks is -32601 in that era.
+    void add_task_methods() {
+        using Handler = std::function<Outcome(const Request&, tools::RequestContext&)>;
+        auto add = [this](const char* name, Handler legacy, Handler modern) {
+            auto serve = [this, name, legacy, modern](const Request& r,
+                                                      tools::RequestContext& ctx) -> Outcome {
+                if (gate_.era() == Era::Modern) {
+                    if (!modern)
+                        return Error{kMethodNotFound,
+                                     std::string("method not found: \"") + name +
+                                         "\" is not in the tasks extension of protocol "
+                                         "2026-07-28 (tasks/get answers a task's result)",
+                                     nullptr};
+                    if (!era_meta_of(r.params).declares_extension(kTasksExtension))
+                        return missing_capability(name, TaskExtension::required_capability());
+                    return modern(r, ctx);
+                }
+                if (!legacy || !tasksAgreed_)
+                    return Error{kMethodNotFound,
+                                 std::string("method not found: \"") + name +
+                                     (legacy ? "\" (tasks need protocol 2025-11-25)"
+                                             : "\" (the tasks extension needs protocol "
+                                               "2026-07-28)"),
+                                 nullptr};
+                return legacy(r, ctx);
             };
             methods_.emplace(name, Method{true, Execution::Worker, std::move(serve)});
         };
-        add("tasks/get", [this](const json& p, tools::RequestContext&) { return tasks_.get(p); });
-        add("tasks/result",
-            [this](const json& p, tools::RequestContext& ctx) { return tasks_.result(p, ctx); });
-        add("tasks/list", [this](const json& p, tools::RequestContext&) { return tasks_.list(p); });
-        add("tasks/cancel",
-            [this](const json& p, tools::RequestContext&) { return tasks_.cancel(p); });
+        add(
+            "tasks/get", [this](const Request& r, tools::RequestContext&) { return tasks_.get(r.params); },
+            [this](const Request& r, tools::RequestContext&) { return taskExtension_.get(r.params); });
+        add(
+            "tasks/result",
+            [this](const Request& r, tools::RequestContext& ctx) { return tasks_.result(r.params, ctx); },
+            nullptr);
+        add(
+            "tasks/list", [this](const Request& r, tools::RequestContext&) { return tasks_.list(r.params); },
+            nullptr);
+        add(
+            "tasks/cancel",
+            [this](const Request& r, tools::RequestContext&) { return tasks_.cancel(r.params); },
+            [this](const Request& r, tools::RequestContext&) {
+                return taskExtension_.cancel(r.params);
+            });
+        add("tasks/update", nullptr, [this](const Request& r, tools::RequestContext&) {
+            return taskExtension_.update(r.params);
+        });
     }
 
     // A request the reading worker takes on itself.
@@ -294,32 +343,46 @@ class Session {
             return std::nullopt;
         }
         const Method& method = it->second;
-        if (method.needsInitialize && !initialized_) {
-            // -32600 rather than the -32002 some protocols use for this: MCP already gives
-            // -32002 to "resource not found".
-            reply_now(
-                request, started,
-                Error{kInvalidRequest, "server not initialized: send initialize first", nullptr});
+        // -32600 rather than the -32002 some protocols use for this: MCP already gives
+        // -32002 to "resource not found".
+        EraMeta meta = era_meta_of(request.params);
+        if (auto refused = gate_.admit(request.method, meta, method.needsInitialize)) {
+            reply_now(request, started, *refused);
             return std::nullopt;
+        }
+        const bool modern = meta.modern();
+        if (modern && clientName_.empty() && !meta.clientName.empty()) {
+            clientName_ = meta.clientName;
+            spdlog::info("{} speaks protocol {} (per-request _meta)", clientName_,
+                         *meta.protocolVersion);
         }
 
         auto ctx = std::make_shared<tools::RequestContext>();
         ctx->progressToken = progress_token_of(request.params);
-        ctx->clientName = clientName_;
+        ctx->clientName = modern && !meta.clientName.empty() ? meta.clientName : clientName_;
         ctx->notify = [this](const std::string& name, const json& params) {
             writer_.send(make_notification(name, params));
         };
 
+        // A 2026-07-28 request gets that era's result (resultType, cache hints, serverInfo).
+        auto handle = [this, &method, modern](const Request& r, tools::RequestContext& c) {
+            Outcome outcome = method.handle(r, c);
+            if (!modern) return outcome;
+            if (auto* error = std::get_if<Error>(&outcome)) return Outcome{modern_error(*error)};
+            return Outcome{modern_result(std::move(std::get<json>(outcome)), r.method,
+                                         modern_description())};
+        };
+
         if (method.execution == Execution::Inline) {
-            reply_now(request, started, method.handle(request, *ctx));
+            reply_now(request, started, handle(request, *ctx));
             return std::nullopt;
         }
 
         RequestId id = request.id;
         std::string name = request.method;
         ctx->replyEarly = true;  // afterReply runs once the response is written
-        auto work = [&method, request = std::move(request), ctx, started]() {
-            json response = to_response(request.id, method.handle(request, *ctx));
+        auto work = [handle, request = std::move(request), ctx, started]() {
+            json response = to_response(request.id, handle(request, *ctx));
             log_outcome(request, started, response);
             return InFlightRequests::Reply{std::move(response), std::move(ctx->afterReply)};
         };
@@ -436,6 +499,7 @@ class Session {
         if (!options_.instructions.empty()) result["instructions"] = options_.instructions;
         protocolVersion_ = version;
         initialized_ = true;
+        gate_.initialized();
         return result;
     }
 
@@ -445,6 +509,19 @@ class Session {
         if (tasksAgreed_) caps["tasks"] = tasks_.capability();
         if (!options_.experimental.is_null()) caps["experimental"] = options_.experimental;
         return caps;
+    }
+
+    // The server as server/discover and every 2026-07-28 result describe it: the tasks
+    // extension instead of the 2025 tasks capability; resources without resources/subscribe.
+    ServerDescription modern_description() const {
+        json caps = {{"tools", {{"listChanged", false}}}};
+        if (resources_.enabled()) caps["resources"] = {{"subscribe", false}, {"listChanged", false}};
+        if (taskExtension_.enabled())
+            caps["extensions"] = {{kTasksExtension, json::object()}};
+        if (!options_.experimental.is_null()) caps["experimental"] = options_.experimental;
+        return ServerDescription{
+            options_.name, options_.version.empty() ? CLAUDE_JOBS_VERSION : options_.version,
+            options_.instructions, std::move(caps)};
     }
 
     Outcome list_tools(const Request& request) {
@@ -486,6 +563,18 @@ class Session {
             args = &*a;
         }
 
+        // A client of the 2026-07-28 era that declares the tasks extension gets a task tool's
+        // job as a task (resultType "task") at once.
+        if (gate_.era() == Era::Modern && taskExtension_.enabled() &&
+            taskExtension_.task_tool(name) &&
+            era_meta_of(params).declares_extension(kTasksExtension)) {
+            try {
+                return taskExtension_.create(name, *args, ctx);
+            } catch (const std::exception& e) {
+                spdlog::error("{} as a task threw: {}", name, e.what());
+                return Error{kInternalError, e.what(), nullptr};
+            }
+        }
         // A task-augmented call (params.task) once tasks are agreed; before, task is ignored.
         if (auto task = params.find("task"); task != params.end() && tasksAgreed_) {
             try {
@@ -522,6 +611,8 @@ class Session {
     const ServerOptions& options_;
     ResourceFace resources_;
     TaskFace tasks_;
+    TaskExtension taskExtension_;
+    EraGate gate_;  // the connection's era
     std::atomic<bool> tasksAgreed_{false};  // set by initialize: tasks are served
     std::unordered_map<std::string, const tools::Tool*> toolsByName_;
     std::map<std::string, Method, std::less<>> methods_;

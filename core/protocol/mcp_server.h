@@ -1,6 +1,7 @@
 // The MCP server over stdio (SPEC §5): JSON-RPC 2.0 framing, the initialize gate and version
-// negotiation, ping, tools/list and tools/call, resources/* (jobs as resources), tasks/* (the
-// 2025-11-25 tasks utility), notifications/cancelled, concurrent requests,
+// negotiation, the 2026-07-28 era (server/discover, per-request _meta, the tasks extension),
+// ping, tools/list and tools/call, resources/* (jobs as resources), tasks/* (the 2025-11-25
+// tasks utility), notifications/cancelled, concurrent requests,
 // and a prompt, clean stop at stdin EOF. It knows tools, not jobs.
 #pragma once
 
@@ -24,6 +25,10 @@ struct ServerOptions {
     int maxConcurrentRequests = 64;        // beyond it, requests get an error, not a hang
     // initialize's capabilities.experimental, e.g. {"claude/channel": {}}; null = omitted.
     nlohmann::json experimental;
+    // Whether server/discover is answered (docs/protocol.md, "The 2026-07-28 era"). Off, it
+    // is -32601 as before the era, and clients that probe with it (Claude Code) fall back to
+    // initialize; requests with the era's _meta are still served.
+    bool discover = true;
 };
 
 // Thread-safety: serve() is called once, from one thread; it runs each request that may block

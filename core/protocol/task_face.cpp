@@ -24,8 +24,8 @@ Error invalid_task_params(std::string message) {
     return Error{kInvalidParams, std::move(message), nullptr};
 }
 
-// Unknown, foreign and malformed task ids, a bad cursor, an ended task to cancel: -32602, as
-// the tasks utility says; anything else is the server's own failure.
+}  // namespace
+
 Error task_error_from(const claude_jobs::Error& error) {
     switch (error.code) {
         case ErrorCode::NotFound:
@@ -41,12 +41,15 @@ Error task_error_from(const claude_jobs::Error& error) {
     }
 }
 
+namespace {
+
 std::optional<Error> task_params_not_object(const json& params, const char* method, bool optional) {
     if (params.is_object() || (optional && params.is_null())) return std::nullopt;
     return invalid_task_params(std::string(method) + " params must be an object");
 }
 
-// params.taskId: a string of a sensible length (its meaning is the provider's).
+}  // namespace
+
 std::variant<std::string, Error> task_id_of(const json& params, const char* method) {
     if (auto bad = task_params_not_object(params, method, false)) return *bad;
     auto it = params.find("taskId");
@@ -59,6 +62,8 @@ std::variant<std::string, Error> task_id_of(const json& params, const char* meth
                                    " bytes: no task has such an id");
     return id;
 }
+
+namespace {
 
 // params.task.ttl: absent, or a whole number of ms above 0 (a huge one is capped).
 std::variant<std::optional<std::int64_t>, Error> ttl_of(const json& task) {

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <variant>
 
 #include <nlohmann/json.hpp>
 
@@ -23,6 +24,12 @@ namespace cj::protocol {
 inline constexpr int kTaskNotEnded = -32001;
 // The _meta key that ties a tasks/result answer to its task.
 inline constexpr const char* kRelatedTaskKey = "io.modelcontextprotocol/related-task";
+
+// Both task faces: unknown, foreign and malformed task ids, a bad cursor, an ended task to
+// cancel are -32602, as the tasks utility says; anything else is the server's own failure.
+Error task_error_from(const claude_jobs::Error& error);
+// params.taskId of `method`: a string of a sensible length (its meaning is the provider's).
+std::variant<std::string, Error> task_id_of(const nlohmann::json& params, const char* method);
 
 class TaskFace {
   public:

@@ -2,9 +2,13 @@
 #include "core/tools/job_tasks.h"
 
 #include <algorithm>
+#include <cstdio>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
+
+#include <spdlog/spdlog.h>
 
 #include "core/jobs/interactive_state.h"
 #include "core/tools/args.h"
@@ -30,6 +34,15 @@ constexpr std::size_t kTaskResultAnsweredTailBytes = 1000;
 
 std::string quoted_task_id(const std::string& id) {
     return "\"" + transcript::one_line(id, 100) + "\"";
+}
+
+// A name for the input an interactive job awaits now: its last answer and question differ
+// from one wait for input to the next, so the key does too.
+std::string input_key(const jobs::InteractiveState& state) {
+    auto h = std::hash<std::string>{}(state.state + '\n' + state.question + '\n' + state.lastText);
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "input-%016zx", static_cast<std::size_t>(h));
+    return buf;
 }
 
 class JobTasks {
@@ -72,6 +85,7 @@ class JobTasks {
             t.statusMessage = interactive->question.empty()
                                   ? "waiting for its next input (claude_send)"
                                   : "asking: " + transcript::one_line(interactive->question, 300);
+            t.inputKey = input_key(*interactive);
         } else if (terminal) {
             t.statusMessage = jobs::state_name(job.state);
             if (!job.reason.empty()) t.statusMessage += ": " + job.reason;
@@ -130,6 +144,15 @@ class JobTasks {
             return make_error(ErrorCode::PermissionDenied,
                               "idempotencyKey names job " + started->job.id +
                                   " of another connection; it cannot be this connection's task");
+        // The client follows a task itself (tasks/get, tasks/result, its notifications) and
+        // tells its model of the end: the Stop hook, the monitor and the channel would tell
+        // it a second time (docs/notifications.md).
+        for (auto path : {jobs::WakePath::Hook, jobs::WakePath::Channel}) {
+            if (auto claimed = service_.wake_marks().claim(started->job.id, path); !claimed)
+                spdlog::warn("task {}: cannot keep the {} wake-up from telling its end again: {}",
+                             started->job.id, jobs::wake_path_name(path),
+                             claimed.error().message);
+        }
         return info(started->job, std::nullopt);
     }
 

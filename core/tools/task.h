@@ -32,6 +32,8 @@ struct TaskInfo {
     std::int64_t lastUpdatedAt = 0;
     std::optional<std::int64_t> ttlMs;  // how long the result is kept after the end; none = unlimited
     std::int64_t pollIntervalMs = 0;    // what the server suggests between tasks/get calls
+    // input_required: names the input awaited now; another wait for input has another key.
+    std::string inputKey;
     bool terminal() const {
         return status == "completed" || status == "failed" || status == "cancelled";
     }

@@ -193,6 +193,26 @@ TEST_F(JobTasksTest, ACreatedTaskIsAJobOfThisConnection) {
     EXPECT_EQ(noPrompt.error().code, ErrorCode::InvalidArgument);
 }
 
+TEST_F(JobTasksTest, ACreatedTaskTakesTheWakeUpsOfItsEnd) {
+    // The client follows its task and tells its model of the end; the Stop hook, the monitor
+    // and the channel must not tell it again. A plain job keeps its wake-ups.
+    cj::tools::RequestContext ctx;
+    auto created =
+        tasks.create("claude_start", json{{"prompt", "hello"}, {"workFolder", world.state.path()}},
+                     std::nullopt, ctx);
+    ASSERT_TRUE(created) << created.error().message;
+    auto& marks = service.wake_marks();
+    for (auto path : {cj::jobs::WakePath::Hook, cj::jobs::WakePath::Channel}) {
+        auto again = marks.claim(created->taskId, path);
+        ASSERT_TRUE(again);
+        EXPECT_FALSE(*again) << cj::jobs::wake_path_name(path) << " was left to tell the end";
+    }
+    add("plain");
+    auto plain = marks.claim("plain", cj::jobs::WakePath::Hook);
+    ASSERT_TRUE(plain);
+    EXPECT_TRUE(*plain);
+}
+
 TEST_F(JobTasksTest, WatchTellsOnlyThisConnectionsStatusChanges) {
     std::mutex m;
     std::condition_variable cv;

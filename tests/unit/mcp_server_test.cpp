@@ -883,5 +883,208 @@ TEST(McpServerTasks, ATaskAugmentedCallCreatesATaskAndStatusChangesAreTold) {
     EXPECT_EQ((*told)["params"]["status"], "completed");
 }
 
+
+// --- the 2026-07-28 era (per-request _meta, server/discover, the tasks extension) ---
+
+json era_meta(bool tasks = false) {
+    json caps = json::object();
+    if (tasks) caps["extensions"] = {{"io.modelcontextprotocol/tasks", json::object()}};
+    return {{"io.modelcontextprotocol/protocolVersion", "2026-07-28"},
+            {"io.modelcontextprotocol/clientCapabilities", caps},
+            {"io.modelcontextprotocol/clientInfo", {{"name", "era-test"}, {"version", "2"}}}};
+}
+
+json era_request(json id, const std::string& method, json params = json::object(),
+                 bool tasks = false) {
+    params["_meta"] = era_meta(tasks);
+    return request(std::move(id), method, std::move(params));
+}
+
+TEST(McpServerEra, DiscoverAnswersWithoutInitialize) {
+    FakeTasks fake;
+    ServerOptions options;
+    options.instructions = "Use claude_start.";
+    ServerRun run(options, std::make_shared<BlockState>(), {}, fake.provider());
+    run.send(request(1, "server/discover"));
+    json r = run.response(1)["result"];
+    EXPECT_EQ(r["supportedVersions"], json::array({"2026-07-28"}));
+    EXPECT_EQ(r["resultType"], "complete");
+    EXPECT_EQ(r["ttlMs"], 0);
+    EXPECT_EQ(r["cacheScope"], "private");
+    EXPECT_EQ(r["instructions"], "Use claude_start.");
+    EXPECT_EQ(r["capabilities"]["extensions"], json::parse(R"({"io.modelcontextprotocol/tasks":{}})"));
+    EXPECT_FALSE(r["capabilities"].contains("tasks")) << "no 2025 tasks capability in this era";
+    EXPECT_EQ(r["_meta"]["io.modelcontextprotocol/serverInfo"]["name"], "claude-jobs");
+    // Discovery chose no era: initialize still works afterwards.
+    EXPECT_EQ(run.initialize("2025-11-25")["result"]["protocolVersion"], "2025-11-25");
+}
+
+TEST(McpServerEra, DiscoverCanBeSwitchedOff) {
+    ServerOptions options;
+    options.discover = false;
+    ServerRun run(options);
+    run.send(request(1, "server/discover"));
+    EXPECT_EQ(error_code(run.response(1)), kMethodNotFound);
+    // The era stays reachable for a client that sends its _meta.
+    run.send(era_request(2, "tools/list"));
+    EXPECT_EQ(run.response(2)["result"]["resultType"], "complete");
+}
+
+TEST(McpServerEra, PerRequestMetaWithoutInitialize) {
+    ServerRun run;
+    run.send(era_request(1, "tools/list"));
+    json list = run.response(1)["result"];
+    EXPECT_EQ(list["resultType"], "complete");
+    EXPECT_EQ(list["ttlMs"], 0);
+    EXPECT_EQ(list["cacheScope"], "private");
+    EXPECT_FALSE(list["tools"].empty());
+    run.send(era_request(2, "tools/call", {{"name", "echo"}, {"arguments", {{"x", 7}}}}));
+    json called = run.response(2)["result"];
+    EXPECT_EQ(called["resultType"], "complete");
+    EXPECT_EQ(called["structuredContent"]["args"]["x"], 7);
+    run.send(era_request(3, "ping"));
+    EXPECT_EQ(run.response(3)["result"]["resultType"], "complete");
+}
+
+TEST(McpServerEra, ErasDoNotMixOnOneConnection) {
+    {
+        ServerRun run;
+        run.send(era_request(1, "tools/list"));
+        EXPECT_TRUE(run.response(1).contains("result"));
+        run.send(request(2, "tools/list"));
+        json r = run.response(2);
+        EXPECT_EQ(error_code(r), kInvalidRequest);
+        EXPECT_NE(r["error"]["message"].get<std::string>().find("2026-07-28"), std::string::npos);
+        run.send(request(3, "initialize",
+                         {{"protocolVersion", "2025-11-25"},
+                          {"capabilities", json::object()},
+                          {"clientInfo", {{"name", "t"}, {"version", "1"}}}}));
+        EXPECT_EQ(error_code(run.response(3)), kInvalidRequest);
+        run.send(era_request(4, "tools/list"));
+        EXPECT_TRUE(run.response(4).contains("result")) << "the server stays up";
+    }
+    {
+        ServerRun run;
+        run.initialize("2025-11-25");
+        run.send(era_request(1, "tools/list"));
+        json r = run.response(1);
+        EXPECT_EQ(error_code(r), kInvalidRequest);
+        EXPECT_NE(r["error"]["message"].get<std::string>().find("one era"), std::string::npos);
+        run.send(request(2, "tools/list"));
+        EXPECT_FALSE(run.response(2)["result"].contains("resultType"));
+    }
+}
+
+TEST(McpServerEra, NeitherInitializeNorMetaIsRefused) {
+    ServerRun run;
+    run.send(request(1, "tools/list"));
+    json r = run.response(1);
+    EXPECT_EQ(error_code(r), kInvalidRequest);
+    EXPECT_NE(r["error"]["message"].get<std::string>().find("protocolVersion"), std::string::npos);
+}
+
+TEST(McpServerEra, UnsupportedVersionNamesTheSupportedOnes) {
+    ServerRun run;
+    json params = {{"_meta", {{"io.modelcontextprotocol/protocolVersion", "2099-01-01"}}}};
+    run.send(request(1, "tools/list", params));
+    json r = run.response(1);
+    EXPECT_EQ(error_code(r), -32022);
+    EXPECT_EQ(r["error"]["data"]["supported"], json::array({"2026-07-28"}));
+    EXPECT_EQ(r["error"]["data"]["requested"], "2099-01-01");
+    params["_meta"]["io.modelcontextprotocol/protocolVersion"] = 42;
+    run.send(request(2, "tools/list", params));
+    EXPECT_EQ(error_code(run.response(2)), kInvalidRequest);
+    // Neither chose the era.
+    EXPECT_EQ(run.initialize("2025-11-25")["result"]["protocolVersion"], "2025-11-25");
+}
+
+TEST(McpServerEra, TasksExtensionFaceAndItsErrors) {
+    FakeTasks fake;
+    ServerRun run({}, std::make_shared<BlockState>(), {}, fake.provider());
+    // Without the extension declared, a task tool answers as a plain call.
+    run.send(era_request(1, "tools/call", {{"name", "echo"}, {"arguments", {{"x", 1}}}}));
+    json plain = run.response(1)["result"];
+    EXPECT_EQ(plain["resultType"], "complete");
+    EXPECT_EQ(plain["structuredContent"]["args"]["x"], 1);
+    // Declared: the job is a task.
+    run.send(era_request(2, "tools/call", {{"name", "echo"}, {"arguments", json::object()}}, true));
+    json task = run.response(2)["result"];
+    EXPECT_EQ(task["resultType"], "task");
+    EXPECT_EQ(task["taskId"], "t1");
+    EXPECT_EQ(task["status"], "working");
+    EXPECT_EQ(task["pollIntervalMs"], 1000);
+    EXPECT_TRUE(task.contains("ttlMs"));
+    EXPECT_FALSE(task.contains("content"));
+    run.send(era_request(3, "tasks/get", {{"taskId", "t1"}}, true));
+    json got = run.response(3)["result"];
+    EXPECT_EQ(got["resultType"], "complete");
+    EXPECT_EQ(got["status"], "working");
+    // A task method without the extension declared: -32021 naming it.
+    run.send(era_request(4, "tasks/get", {{"taskId", "t1"}}));
+    json missing = run.response(4);
+    EXPECT_EQ(error_code(missing), -32021);
+    EXPECT_EQ(missing["error"]["data"]["requiredCapabilities"]["extensions"],
+              json::parse(R"({"io.modelcontextprotocol/tasks":{}})"));
+    // The 2025 utility's methods are not in this era.
+    run.send(era_request(5, "tasks/result", {{"taskId", "t1"}}, true));
+    EXPECT_EQ(error_code(run.response(5)), kMethodNotFound);
+    run.send(era_request(6, "tasks/list", json::object(), true));
+    EXPECT_EQ(error_code(run.response(6)), kMethodNotFound);
+    // Unknown and hostile ids are invalid params; the server stays up.
+    run.send(era_request(7, "tasks/get", {{"taskId", "../../etc/passwd"}}, true));
+    EXPECT_EQ(error_code(run.response(7)), kInvalidParams);
+    run.send(era_request(8, "tasks/get", {{"taskId", std::string(5000, 'x')}}, true));
+    json longId = run.response(8);
+    EXPECT_EQ(error_code(longId), kInvalidParams);
+    EXPECT_LT(longId.dump().size(), 1000u) << "a huge id is not echoed";
+    run.send(era_request(9, "tasks/get", {{"taskId", 12}}, true));
+    EXPECT_EQ(error_code(run.response(9)), kInvalidParams);
+    run.send(era_request(10, "ping"));
+    EXPECT_TRUE(run.response(10).contains("result"));
+}
+
+TEST(McpServerEra, TasksUpdateIsNotInThe2025Utility) {
+    FakeTasks fake;
+    ServerRun run({}, std::make_shared<BlockState>(), {}, fake.provider());
+    run.initialize("2025-11-25");
+    run.send(request(1, "tasks/update", {{"taskId", "t1"}, {"inputResponses", json::object()}}));
+    EXPECT_EQ(error_code(run.response(1)), kMethodNotFound);
+}
+
+TEST(McpServerEra, NoTaskStatusNotificationsOutsideAListenStream) {
+    FakeTasks fake;
+    ServerRun run({}, std::make_shared<BlockState>(), {}, fake.provider());
+    run.send(era_request(1, "tools/list"));
+    run.response(1);
+    ASSERT_TRUE(fake.onChange);
+    tools::TaskInfo done = fake.t1();
+    done.status = "completed";
+    fake.onChange(done);
+    run.send(era_request(2, "ping"));
+    EXPECT_EQ(run.response(2)["id"], 2) << "the status change was not sent unasked";
+}
+
+TEST(McpServerEra, ResourceNotFoundIsInvalidParamsAndSubscribeIsGone) {
+    tools::Resources resources;
+    resources.list = [](const std::string&) -> claude_jobs::Result<tools::ResourcePage> {
+        return tools::ResourcePage{};
+    };
+    resources.read = [](const std::string& uri) -> claude_jobs::Result<json> {
+        return claude_jobs::make_error(claude_jobs::ErrorCode::NotFound, "no job " + uri);
+    };
+    resources.exists = [](const std::string&) { return false; };
+    ServerRun run({}, std::make_shared<BlockState>(), resources);
+    run.send(era_request(1, "resources/read", {{"uri", "claude-jobs://job/nope"}}));
+    json r = run.response(1);
+    EXPECT_EQ(error_code(r), kInvalidParams) << r.dump();
+    EXPECT_EQ(r["error"]["data"]["uri"], "claude-jobs://job/nope");
+    run.send(era_request(2, "resources/list"));
+    json list = run.response(2)["result"];
+    EXPECT_EQ(list["ttlMs"], 0);
+    EXPECT_EQ(list["cacheScope"], "private");
+    run.send(era_request(3, "resources/subscribe", {{"uri", "claude-jobs://job/a"}}));
+    EXPECT_EQ(error_code(run.response(3)), kMethodNotFound);
+}
+
 }  // namespace
 }  // namespace cj::protocol
