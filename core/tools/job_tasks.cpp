@@ -145,14 +145,14 @@ class JobTasks {
                               "idempotencyKey names job " + started->job.id +
                                   " of another connection; it cannot be this connection's task");
         // The client follows a task itself (tasks/get, tasks/result, its notifications) and
-        // tells its model of the end: the Stop hook, the monitor and the channel would tell
-        // it a second time (docs/notifications.md).
-        for (auto path : {jobs::WakePath::Hook, jobs::WakePath::Channel}) {
-            if (auto claimed = service_.wake_marks().claim(started->job.id, path); !claimed)
-                spdlog::warn("task {}: cannot keep the {} wake-up from telling its end again: {}",
-                             started->job.id, jobs::wake_path_name(path),
-                             claimed.error().message);
-        }
+        // hands its model the end: a channel notification would tell it a second time. The
+        // Stop hook and the monitor keep their wake-up: Claude Code queues a task's result
+        // for the model's next turn and does not start one in an idle session, so they are
+        // what wakes it (docs/notifications.md).
+        if (auto claimed = service_.wake_marks().claim(started->job.id, jobs::WakePath::Channel);
+            !claimed)
+            spdlog::warn("task {}: cannot keep the channel from telling its end again: {}",
+                         started->job.id, claimed.error().message);
         return info(started->job, std::nullopt);
     }
 

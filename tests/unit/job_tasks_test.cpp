@@ -193,22 +193,24 @@ TEST_F(JobTasksTest, ACreatedTaskIsAJobOfThisConnection) {
     EXPECT_EQ(noPrompt.error().code, ErrorCode::InvalidArgument);
 }
 
-TEST_F(JobTasksTest, ACreatedTaskTakesTheWakeUpsOfItsEnd) {
-    // The client follows its task and tells its model of the end; the Stop hook, the monitor
-    // and the channel must not tell it again. A plain job keeps its wake-ups.
+TEST_F(JobTasksTest, ACreatedTaskTakesTheChannelWakeUpOfItsEnd) {
+    // The client follows its task and hands its model the end; the channel must not tell it
+    // again. The Stop hook and the monitor keep theirs (an idle Claude Code is woken by them
+    // only), and a plain job keeps both.
     cj::tools::RequestContext ctx;
     auto created =
         tasks.create("claude_start", json{{"prompt", "hello"}, {"workFolder", world.state.path()}},
                      std::nullopt, ctx);
     ASSERT_TRUE(created) << created.error().message;
     auto& marks = service.wake_marks();
-    for (auto path : {cj::jobs::WakePath::Hook, cj::jobs::WakePath::Channel}) {
-        auto again = marks.claim(created->taskId, path);
-        ASSERT_TRUE(again);
-        EXPECT_FALSE(*again) << cj::jobs::wake_path_name(path) << " was left to tell the end";
-    }
+    auto channel = marks.claim(created->taskId, cj::jobs::WakePath::Channel);
+    ASSERT_TRUE(channel);
+    EXPECT_FALSE(*channel) << "the channel was left to tell the end";
+    auto hook = marks.claim(created->taskId, cj::jobs::WakePath::Hook);
+    ASSERT_TRUE(hook);
+    EXPECT_TRUE(*hook) << "the Stop hook's wake-up was taken";
     add("plain");
-    auto plain = marks.claim("plain", cj::jobs::WakePath::Hook);
+    auto plain = marks.claim("plain", cj::jobs::WakePath::Channel);
     ASSERT_TRUE(plain);
     EXPECT_TRUE(*plain);
 }
