@@ -15,10 +15,10 @@
 namespace cj::config {
 
 struct BackendConfig {
-    std::string name;          // the key under "backends", e.g. "local"
-    std::string plugin;        // module name, e.g. "local-detached"
-    nlohmann::json settings;   // the backend's object without "plugin" (passed to the module)
-    std::string isolation;     // "isolation": its jobs' default (not passed to the module)
+    std::string name;         // the key under "backends", e.g. "local"
+    std::string plugin;       // module name, e.g. "local-detached"
+    nlohmann::json settings;  // the backend's object without "plugin" (passed to the module)
+    std::string isolation;    // "isolation": its jobs' default (not passed to the module)
 };
 
 struct Route {
@@ -34,11 +34,11 @@ struct IsolationConfig {
 };
 
 struct ClaudeConfig {
-    std::string path = "claude";                 // $CLAUDE_CLI_PATH overrides the default
+    std::string path = "claude";                       // $CLAUDE_CLI_PATH overrides the default
     std::string permissionMode = "bypassPermissions";  // "" = pass no permission flag
     std::vector<std::string> extraArgs;
-    std::map<std::string, std::string> env;      // added to every job's environment
-    std::vector<std::string> removeEnv;          // names dropped from the server's environment
+    std::map<std::string, std::string> env;  // added to every job's environment
+    std::vector<std::string> removeEnv;      // names dropped from the server's environment
 };
 
 struct Limits {
@@ -63,8 +63,9 @@ struct NotifyConfig {
 // Which protocol eras the server offers (docs/protocol.md).
 struct ProtocolConfig {
     // server/discover answered, so clients that probe with it (Claude Code) talk 2026-07-28;
-    // false: -32601, and they fall back to initialize. $CLAUDE_JOBS_DISCOVER (0 or 1) wins.
-    bool discover = true;
+    // false (the default): -32601, and they fall back to initialize. The era is served either
+    // way to clients that send its _meta. $CLAUDE_JOBS_DISCOVER (0 or 1) wins.
+    bool discover = false;
 };
 
 struct Config {
@@ -81,7 +82,7 @@ struct Config {
     std::int64_t defaultTimeoutSec = 14400;  // 0 = none
     std::int64_t maxTimeoutSec = 86400;      // 0 = none
     int maxDepth = 2;
-    int retentionDays = 7;                   // 0 = keep forever
+    int retentionDays = 7;  // 0 = keep forever
     IsolationConfig isolation;
     Limits limits;
     NotifyConfig notify;
@@ -93,8 +94,8 @@ struct Config {
 };
 
 // The environment the loader reads: HOME, XDG_*, CLAUDE_JOBS_CONFIG, CLAUDE_CLI_PATH,
-// CLAUDE_ASYNC_JOB_DIR, CLAUDE_ASYNC_DEFAULT_CWD, CLAUDE_JOBS_DISCOVER. Passed in so tests need not touch the
-// process environment.
+// CLAUDE_ASYNC_JOB_DIR, CLAUDE_ASYNC_DEFAULT_CWD, CLAUDE_JOBS_DISCOVER. Passed in so tests need not
+// touch the process environment.
 using Environment = std::map<std::string, std::string>;
 Environment current_environment();
 

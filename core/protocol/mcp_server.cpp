@@ -9,6 +9,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <string_view>
 #include <unordered_map>
 #include <variant>
@@ -121,6 +122,7 @@ class Session {
           resources_(resources),
           tasks_(tasks),
           taskExtension_(tasks),
+          provider_(tasks),
           writer_(outFd),
           inFlight_(static_cast<std::size_t>(std::max(1, options.maxConcurrentRequests)),
                     [this](const json& response) { writer_.send(response); }) {
@@ -137,16 +139,21 @@ class Session {
                                         [](const Request&, tools::RequestContext&) -> Outcome {
                                             return json::object();
                                         }});
-        methods_.emplace("tools/list",
-                         Method{true, Execution::Inline, [this](const Request& r, tools::RequestContext&) {
-                                    return list_tools(r);
-                                }});
+        methods_.emplace("tools/list", Method{true, Execution::Inline,
+                                              [this](const Request& r, tools::RequestContext&) {
+                                                  return list_tools(r);
+                                              }});
         methods_.emplace("tools/call", Method{true, Execution::Worker,
                                               [this](const Request& r, tools::RequestContext& ctx) {
                                                   return call_tool(r, ctx);
                                               }});
         if (resources_.enabled()) add_resource_methods();
         if (tasks_.enabled()) add_task_methods();
+        methods_.emplace(
+            "subscriptions/listen",
+            Method{true, Execution::Worker, [this](const Request& r, tools::RequestContext& ctx) {
+                       return listen(r, ctx);
+                   }});
         // The 2026-07-28 era's discovery: no initialize, no era needed (docs/protocol.md).
         if (options_.discover)
             methods_.emplace("server/discover",
@@ -158,7 +165,12 @@ class Session {
 
     // Tells the client that a URI it subscribed to changed; nothing when it did not subscribe.
     void resource_updated(const std::string& uri) {
-        if (resources_.subscribed(uri)) notify_client("notifications/resources/updated", {{"uri", uri}});
+        if (resources_.subscribed(uri))
+            notify_client("notifications/resources/updated", {{"uri", uri}});
+        for (const auto& id :
+             listeners_for([&uri](const Listener& l) { return l.uris.count(uri) > 0; }))
+            notify_client("notifications/resources/updated",
+                          {{"uri", uri}, {"_meta", {{kSubscriptionIdKey, id}}}});
     }
 
     // A notification of the server's own: only to a client that chose its era.
@@ -173,10 +185,22 @@ class Session {
             static_cast<std::size_t>(std::max<std::int64_t>(1, options_.maxMessageBytes));
         LineReader reader(inFd, limit);
         reader_ = &reader;
-        // Status changes of this connection's tasks, once a version with tasks is agreed.
-        auto stopWatch = tasks_.watch([this](const json& task) {
-            if (tasksAgreed_) notify_client("notifications/tasks/status", task);
-        });
+        // Status changes of this connection's tasks: to a 2025-11-25 client once tasks are
+        // agreed, and in the 2026-07-28 era to the listen streams that asked for them.
+        std::function<void()> stopWatch = [] {};
+        if (provider_.watch)
+            stopWatch = provider_.watch([this](const tools::TaskInfo& task) {
+                if (tasksAgreed_)
+                    notify_client("notifications/tasks/status", TaskFace::task_json(task));
+                auto ids = listeners_for(
+                    [&task](const Listener& l) { return l.tasks.count(task.taskId) > 0; });
+                if (ids.empty()) return;
+                json params = taskExtension_.detailed(task);
+                for (const auto& id : ids) {
+                    params["_meta"][kSubscriptionIdKey] = id;
+                    notify_client("notifications/tasks/status", params);
+                }
+            });
         // Reading is a role the workers take in turn (in_flight.h): this thread only waits.
         inFlight_.start_reading([this] { read_input(); });
         inFlight_.wait_for_input_end();
@@ -192,16 +216,18 @@ class Session {
   private:
     void add_resource_methods() {
         auto add = [this](const char* name, Execution execution, auto handler) {
-            methods_.emplace(name, Method{true, execution,
-                                          [handler](const Request& r, tools::RequestContext&) {
-                                              return handler(r.params);
-                                          }});
+            methods_.emplace(
+                name, Method{true, execution, [handler](const Request& r, tools::RequestContext&) {
+                                 return handler(r.params);
+                             }});
         };
         // Reads touch the job store: on a worker. The template list and unsubscribe do not.
-        add("resources/list", Execution::Worker, [this](const json& p) { return resources_.list(p); });
+        add("resources/list", Execution::Worker,
+            [this](const json& p) { return resources_.list(p); });
         add("resources/templates/list", Execution::Inline,
             [this](const json& p) { return resources_.templates(p); });
-        add("resources/read", Execution::Worker, [this](const json& p) { return resources_.read(p); });
+        add("resources/read", Execution::Worker,
+            [this](const json& p) { return resources_.read(p); });
         // The 2026-07-28 era replaced them with subscriptions/listen.
         auto legacy = [this](const char* name, auto handler) {
             return [this, name, handler](const json& p) -> Outcome {
@@ -214,7 +240,8 @@ class Session {
             };
         };
         add("resources/subscribe", Execution::Worker,
-            legacy("resources/subscribe", [this](const json& p) { return resources_.subscribe(p); }));
+            legacy("resources/subscribe",
+                   [this](const json& p) { return resources_.subscribe(p); }));
         add("resources/unsubscribe", Execution::Inline,
             legacy("resources/unsubscribe",
                    [this](const json& p) { return resources_.unsubscribe(p); }));
@@ -251,14 +278,20 @@ class Session {
             methods_.emplace(name, Method{true, Execution::Worker, std::move(serve)});
         };
         add(
-            "tasks/get", [this](const Request& r, tools::RequestContext&) { return tasks_.get(r.params); },
-            [this](const Request& r, tools::RequestContext&) { return taskExtension_.get(r.params); });
+            "tasks/get",
+            [this](const Request& r, tools::RequestContext&) { return tasks_.get(r.params); },
+            [this](const Request& r, tools::RequestContext&) {
+                return taskExtension_.get(r.params);
+            });
         add(
             "tasks/result",
-            [this](const Request& r, tools::RequestContext& ctx) { return tasks_.result(r.params, ctx); },
+            [this](const Request& r, tools::RequestContext& ctx) {
+                return tasks_.result(r.params, ctx);
+            },
             nullptr);
         add(
-            "tasks/list", [this](const Request& r, tools::RequestContext&) { return tasks_.list(r.params); },
+            "tasks/list",
+            [this](const Request& r, tools::RequestContext&) { return tasks_.list(r.params); },
             nullptr);
         add(
             "tasks/cancel",
@@ -269,6 +302,90 @@ class Session {
         add("tasks/update", nullptr, [this](const Request& r, tools::RequestContext&) {
             return taskExtension_.update(r.params);
         });
+    }
+
+    // A subscriptions/listen stream: what it asked to be told.
+    struct Listener {
+        json id;  // the listen request's id: the subscription's id
+        std::set<std::string, std::less<>> tasks;
+        std::set<std::string, std::less<>> uris;
+    };
+
+    std::vector<json> listeners_for(const std::function<bool(const Listener&)>& wants) {
+        std::lock_guard<std::mutex> lock(listenersMutex_);
+        std::vector<json> ids;
+        for (const auto& [key, l] : listeners_)
+            if (wants(l)) ids.push_back(l.id);
+        return ids;
+    }
+
+    // The 2026-07-28 era's subscriptions/listen: acknowledged at once with what the server
+    // agreed to (notifications/tasks/status of the listed tasks of this connection, with the
+    // tasks extension declared; notifications/resources/updated of the listed job URIs); the
+    // stream lasts until the client cancels the request or the input ends, then is answered.
+    Outcome listen(const Request& request, tools::RequestContext& ctx) {
+        if (gate_.era() != Era::Modern)
+            return Error{kMethodNotFound,
+                         "method not found: \"subscriptions/listen\" is in protocol 2026-07-28 "
+                         "(the 2025 era subscribes with resources/subscribe)",
+                         nullptr};
+        const json& params = request.params;
+        auto filter = params.is_object() ? params.find("notifications") : params.end();
+        if (!params.is_object() || filter == params.end() || !filter->is_object())
+            return invalid_params("subscriptions/listen params.notifications must be an object");
+        constexpr std::size_t kMaxListed = 1000, kMaxNameBytes = 1024;
+        auto names = [&](const char* key,
+                         std::set<std::string, std::less<>>& out) -> std::optional<Error> {
+            auto it = filter->find(key);
+            if (it == filter->end() || it->is_null()) return std::nullopt;
+            if (!it->is_array() || it->size() > kMaxListed)
+                return invalid_params(std::string("subscriptions/listen notifications.") + key +
+                                      " must be a list of at most 1000 strings");
+            for (const auto& v : *it) {
+                if (!v.is_string() || v.get_ref<const std::string&>().size() > kMaxNameBytes)
+                    return invalid_params(std::string("subscriptions/listen notifications.") + key +
+                                          " must hold strings of at most 1024 bytes");
+                out.insert(v.get<std::string>());
+            }
+            return std::nullopt;
+        };
+        Listener listener{request_id_json(request.id), {}, {}};
+        std::set<std::string, std::less<>> tasks;
+        if (auto bad = names("tasksStatus", tasks)) return *bad;
+        if (auto bad = names("resourceSubscriptions", listener.uris)) return *bad;
+        if (!resources_.enabled()) listener.uris.clear();
+        // Only this connection's tasks, and only for a client with the extension.
+        if (taskExtension_.enabled() && era_meta_of(params).declares_extension(kTasksExtension)) {
+            for (const auto& id : tasks)
+                if (provider_.get(id)) listener.tasks.insert(id);
+        }
+        json agreed = json::object();
+        if (!listener.tasks.empty()) agreed["tasksStatus"] = listener.tasks;
+        if (!listener.uris.empty()) agreed["resourceSubscriptions"] = listener.uris;
+        std::string key = listener.id.dump();
+        {
+            // Acknowledged before anything is told on it, and told from the moment the client
+            // has the acknowledgement: both under the lock the status watch takes.
+            std::lock_guard<std::mutex> lock(listenersMutex_);
+            writer_.send(make_notification(
+                "notifications/subscriptions/acknowledged",
+                {{"notifications", agreed}, {"_meta", {{kSubscriptionIdKey, listener.id}}}}));
+            listeners_[key] = std::move(listener);
+        }
+        while (!ctx.cancel->wait_for(std::chrono::hours(1))) {
+        }
+        json id;
+        {
+            std::lock_guard<std::mutex> lock(listenersMutex_);
+            id = listeners_[key].id;
+            listeners_.erase(key);
+        }
+        return json{{"_meta", {{kSubscriptionIdKey, id}}}};
+    }
+
+    static json request_id_json(const RequestId& id) {
+        if (auto* n = std::get_if<std::int64_t>(&id)) return *n;
+        return std::get<std::string>(id);
     }
 
     // A request the reading worker takes on itself.
@@ -369,8 +486,8 @@ class Session {
             Outcome outcome = method.handle(r, c);
             if (!modern) return outcome;
             if (auto* error = std::get_if<Error>(&outcome)) return Outcome{modern_error(*error)};
-            return Outcome{modern_result(std::move(std::get<json>(outcome)), r.method,
-                                         modern_description())};
+            return Outcome{
+                modern_result(std::move(std::get<json>(outcome)), r.method, modern_description())};
         };
 
         if (method.execution == Execution::Inline) {
@@ -481,7 +598,8 @@ class Session {
                     return it != info->end() && it->is_string() ? it->get<std::string>() : "";
                 };
                 std::string name = text("name"), version = text("version");
-                clientName_ = name.substr(0, 100) + (version.empty() ? "" : " " + version.substr(0, 40));
+                clientName_ =
+                    name.substr(0, 100) + (version.empty() ? "" : " " + version.substr(0, 40));
                 if (!name.empty()) client = clientName_;
             }
         }
@@ -512,16 +630,16 @@ class Session {
     }
 
     // The server as server/discover and every 2026-07-28 result describe it: the tasks
-    // extension instead of the 2025 tasks capability; resources without resources/subscribe.
+    // extension instead of the 2025 tasks capability (resources are subscribed to with
+    // subscriptions/listen in this era).
     ServerDescription modern_description() const {
         json caps = {{"tools", {{"listChanged", false}}}};
-        if (resources_.enabled()) caps["resources"] = {{"subscribe", false}, {"listChanged", false}};
-        if (taskExtension_.enabled())
-            caps["extensions"] = {{kTasksExtension, json::object()}};
+        if (resources_.enabled()) caps["resources"] = resources_.capability();
+        if (taskExtension_.enabled()) caps["extensions"] = {{kTasksExtension, json::object()}};
         if (!options_.experimental.is_null()) caps["experimental"] = options_.experimental;
-        return ServerDescription{
-            options_.name, options_.version.empty() ? CLAUDE_JOBS_VERSION : options_.version,
-            options_.instructions, std::move(caps)};
+        return ServerDescription{options_.name,
+                                 options_.version.empty() ? CLAUDE_JOBS_VERSION : options_.version,
+                                 options_.instructions, std::move(caps)};
     }
 
     Outcome list_tools(const Request& request) {
@@ -553,7 +671,8 @@ class Session {
         }
         const auto& name = nameIt->get_ref<const std::string&>();
         auto toolIt = toolsByName_.find(name);
-        if (toolIt == toolsByName_.end()) return invalid_params("unknown tool: " + quoted_name(name));
+        if (toolIt == toolsByName_.end())
+            return invalid_params("unknown tool: " + quoted_name(name));
         // The tool reads the arguments where they are: they can be most of an 8 MB line.
         static const json kNoArguments = json::object();
         const json* args = &kNoArguments;
@@ -612,8 +731,11 @@ class Session {
     ResourceFace resources_;
     TaskFace tasks_;
     TaskExtension taskExtension_;
-    EraGate gate_;  // the connection's era
-    std::atomic<bool> tasksAgreed_{false};  // set by initialize: tasks are served
+    const tools::Tasks& provider_;  // what both task faces serve
+    EraGate gate_;                  // the connection's era
+    std::mutex listenersMutex_;
+    std::map<std::string, Listener> listeners_;  // open listen streams, by their id's JSON
+    std::atomic<bool> tasksAgreed_{false};       // set by initialize: tasks are served
     std::unordered_map<std::string, const tools::Tool*> toolsByName_;
     std::map<std::string, Method, std::less<>> methods_;
     // Written only on the reader thread (initialize runs inline); read by notify_client.

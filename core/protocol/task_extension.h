@@ -42,9 +42,11 @@ class TaskExtension {
     Outcome update(const nlohmann::json& params) const;
     Outcome cancel(const nlohmann::json& params) const;
 
-  private:
+    // The task with what its status brings (DetailedTask): what tasks/get answers and what
+    // notifications/tasks/status carries.
     nlohmann::json detailed(const tools::TaskInfo& task) const;
 
+  private:
     const tools::Tasks& tasks_;
 };
 

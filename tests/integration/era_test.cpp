@@ -60,7 +60,9 @@ class EraTest : public ::testing::Test {
 };
 
 TEST_F(EraTest, DiscoverThenATaskToItsResultSeenByEveryFace) {
-    Server server(state_.path(), default_config(state_.path()));
+    json config = default_config(state_.path());
+    config["protocol"] = {{"discover", true}};
+    Server server(state_.path(), config);
     json discovered = era(server, "server/discover", json::object(), false)["result"];
     EXPECT_EQ(discovered["supportedVersions"], json::array({"2026-07-28"}));
     EXPECT_TRUE(discovered["capabilities"]["extensions"].contains("io.modelcontextprotocol/tasks"));
@@ -166,23 +168,23 @@ TEST_F(EraTest, BadInputGetsClearErrorsAndTheServerStaysUp) {
     EXPECT_EQ(c.request("ping")["result"], json::object());
 }
 
-TEST_F(EraTest, TheOffSwitchAnswersDiscoverMethodNotFound) {
-    json config = default_config(state_.path());
-    config["protocol"] = {{"discover", false}};
+TEST_F(EraTest, DiscoverIsOffByDefaultAndSwitchedOnByConfigOrEnvironment) {
     {
-        Server server(state_.path(), config);
+        Server server(state_.path(), default_config(state_.path()));
         EXPECT_EQ(server.request("server/discover")["error"]["code"], -32601);
         // The era is still reachable with its _meta.
         EXPECT_EQ(era(server, "tools/list")["result"]["resultType"], "complete");
     }
     {
-        Server server(state_.path(), default_config(state_.path()), {"CLAUDE_JOBS_DISCOVER=0"});
+        json config = default_config(state_.path());
+        config["protocol"] = {{"discover", true}};
+        Server server(state_.path(), config, {"CLAUDE_JOBS_DISCOVER=0"});
         EXPECT_EQ(server.request("server/discover")["error"]["code"], -32601);
         // Claude Code's fallback: initialize works.
         EXPECT_EQ(server.initialize("2025-11-25")["result"]["protocolVersion"], "2025-11-25");
     }
     {
-        Server server(state_.path(), default_config(state_.path()));
+        Server server(state_.path(), default_config(state_.path()), {"CLAUDE_JOBS_DISCOVER=1"});
         EXPECT_TRUE(server.request("server/discover").contains("result"));
     }
 }

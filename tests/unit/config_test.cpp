@@ -552,15 +552,15 @@ TEST(ConfigTest, MoneyAndUsageLimits) {
 }
 
 TEST(ConfigTest, ProtocolDiscoverSwitch) {
-    EXPECT_TRUE(parse_ok(R"({"stateDir": "/s"})").protocol.discover);
-    EXPECT_FALSE(parse_ok(R"({"stateDir": "/s", "protocol": {"discover": false}})").protocol.discover);
+    EXPECT_FALSE(parse_ok(R"({"stateDir": "/s"})").protocol.discover) << "off by default";
+    EXPECT_TRUE(parse_ok(R"({"stateDir": "/s", "protocol": {"discover": true}})").protocol.discover);
     EXPECT_NE(parse_error(R"({"stateDir": "/s", "protocol": {"discover": "no"}})").find("protocol.discover"),
               std::string::npos);
     EXPECT_NE(parse_error(R"({"stateDir": "/s", "protocol": {"discovr": true}})").find("unknown key"),
               std::string::npos);
     // The environment wins over the file, both ways; anything but 0 or 1 is refused.
     Environment off = {{"HOME", "/home/me"}, {"CLAUDE_JOBS_DISCOVER", "0"}};
-    EXPECT_FALSE(parse_ok(R"({"stateDir": "/s"})", off).protocol.discover);
+    EXPECT_FALSE(parse_ok(R"({"stateDir": "/s", "protocol": {"discover": true}})", off).protocol.discover);
     Environment on = {{"HOME", "/home/me"}, {"CLAUDE_JOBS_DISCOVER", "1"}};
     EXPECT_TRUE(parse_ok(R"({"stateDir": "/s", "protocol": {"discover": false}})", on).protocol.discover);
     Environment bad = {{"HOME", "/home/me"}, {"CLAUDE_JOBS_DISCOVER", "maybe"}};

@@ -104,9 +104,10 @@ std::vector<tools::Tool> fake_tools(std::shared_ptr<BlockState> block) {
         block->finished.set();
         return tools::ToolResult{{{"cancelled", cancelled}}, false};
     }));
-    tools.push_back(make_tool("throw", [](const json&, tools::RequestContext&) -> tools::ToolResult {
-        throw std::runtime_error("boom");
-    }));
+    tools.push_back(
+        make_tool("throw", [](const json&, tools::RequestContext&) -> tools::ToolResult {
+            throw std::runtime_error("boom");
+        }));
     tools.push_back(make_tool("fail", [](const json&, tools::RequestContext&) {
         return tools::ToolResult{{{"error", {{"code", "not_found"}, {"message", "no job x"}}}},
                                  true};
@@ -152,8 +153,7 @@ class ServerRun {
                        std::shared_ptr<BlockState> block = std::make_shared<BlockState>(),
                        tools::Resources resources = {}, tools::Tasks tasks = {})
         : block_(std::move(block)),
-          server_(fake_tools(block_), std::move(options), std::move(resources),
-                  std::move(tasks)) {
+          server_(fake_tools(block_), std::move(options), std::move(resources), std::move(tasks)) {
         int in[2];
         int out[2];
         if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) std::abort();
@@ -746,7 +746,8 @@ TEST(McpServerResources, OnlySubscribedUrisAreAnnouncedUntilUnsubscribed) {
     EXPECT_EQ(run.response(3)["result"], json::object());
     run.server().resource_updated("fake://a");
     run.send(request(4, "ping"));
-    EXPECT_EQ(run.response(4)["result"], json::object()) << "the ping's answer comes next, no update";
+    EXPECT_EQ(run.response(4)["result"], json::object())
+        << "the ping's answer comes next, no update";
 }
 
 TEST(McpServerResources, AToolsLinksFollowItsTextBlock) {
@@ -818,7 +819,8 @@ struct FakeTasks {
             return t1();
         };
         t.get = [this](const std::string& id) -> claude_jobs::Result<tools::TaskInfo> {
-            if (id != "t1") return claude_jobs::make_error(claude_jobs::ErrorCode::NotFound, "no task");
+            if (id != "t1")
+                return claude_jobs::make_error(claude_jobs::ErrorCode::NotFound, "no task");
             return t1();
         };
         t.watch = [this](std::function<void(const tools::TaskInfo&)> f) {
@@ -840,7 +842,8 @@ TEST(McpServerTasks, OfferedOnlyFor20251125) {
     const json oldTools = old.response(2)["result"]["tools"];
     for (const auto& tool : oldTools) EXPECT_FALSE(tool.contains("execution"));
     // Before tasks are agreed, params.task is ignored: the call is an ordinary one.
-    old.send(request(3, "tools/call", {{"name", "echo"}, {"arguments", {{"x", 1}}}, {"task", json::object()}}));
+    old.send(request(3, "tools/call",
+                     {{"name", "echo"}, {"arguments", {{"x", 1}}}, {"task", json::object()}}));
     EXPECT_EQ(old.response(3)["result"]["structuredContent"]["args"]["x"], 1);
 
     ServerRun now({}, std::make_shared<BlockState>(), {}, fake.provider());
@@ -861,7 +864,8 @@ TEST(McpServerTasks, ATaskAugmentedCallCreatesATaskAndStatusChangesAreTold) {
     FakeTasks fake;
     ServerRun run({}, std::make_shared<BlockState>(), {}, fake.provider());
     run.initialize("2025-11-25");
-    run.send(request(1, "tools/call", {{"name", "echo"}, {"arguments", json::object()}, {"task", {{"ttl", 1000}}}}));
+    run.send(request(1, "tools/call",
+                     {{"name", "echo"}, {"arguments", json::object()}, {"task", {{"ttl", 1000}}}}));
     json created = run.response(1)["result"];
     EXPECT_EQ(created["task"]["taskId"], "t1");
     EXPECT_EQ(created["task"]["status"], "working");
@@ -883,7 +887,6 @@ TEST(McpServerTasks, ATaskAugmentedCallCreatesATaskAndStatusChangesAreTold) {
     EXPECT_EQ((*told)["params"]["status"], "completed");
 }
 
-
 // --- the 2026-07-28 era (per-request _meta, server/discover, the tasks extension) ---
 
 json era_meta(bool tasks = false) {
@@ -904,6 +907,7 @@ TEST(McpServerEra, DiscoverAnswersWithoutInitialize) {
     FakeTasks fake;
     ServerOptions options;
     options.instructions = "Use claude_start.";
+    options.discover = true;
     ServerRun run(options, std::make_shared<BlockState>(), {}, fake.provider());
     run.send(request(1, "server/discover"));
     json r = run.response(1)["result"];
@@ -912,17 +916,16 @@ TEST(McpServerEra, DiscoverAnswersWithoutInitialize) {
     EXPECT_EQ(r["ttlMs"], 0);
     EXPECT_EQ(r["cacheScope"], "private");
     EXPECT_EQ(r["instructions"], "Use claude_start.");
-    EXPECT_EQ(r["capabilities"]["extensions"], json::parse(R"({"io.modelcontextprotocol/tasks":{}})"));
+    EXPECT_EQ(r["capabilities"]["extensions"],
+              json::parse(R"({"io.modelcontextprotocol/tasks":{}})"));
     EXPECT_FALSE(r["capabilities"].contains("tasks")) << "no 2025 tasks capability in this era";
     EXPECT_EQ(r["_meta"]["io.modelcontextprotocol/serverInfo"]["name"], "claude-jobs");
     // Discovery chose no era: initialize still works afterwards.
     EXPECT_EQ(run.initialize("2025-11-25")["result"]["protocolVersion"], "2025-11-25");
 }
 
-TEST(McpServerEra, DiscoverCanBeSwitchedOff) {
-    ServerOptions options;
-    options.discover = false;
-    ServerRun run(options);
+TEST(McpServerEra, DiscoverIsOffByDefault) {
+    ServerRun run;
     run.send(request(1, "server/discover"));
     EXPECT_EQ(error_code(run.response(1)), kMethodNotFound);
     // The era stays reachable for a client that sends its _meta.
@@ -1084,6 +1087,58 @@ TEST(McpServerEra, ResourceNotFoundIsInvalidParamsAndSubscribeIsGone) {
     EXPECT_EQ(list["cacheScope"], "private");
     run.send(era_request(3, "resources/subscribe", {{"uri", "claude-jobs://job/a"}}));
     EXPECT_EQ(error_code(run.response(3)), kMethodNotFound);
+}
+
+TEST(McpServerEra, ListenTellsTheListedTasksUntilCancelled) {
+    FakeTasks fake;
+    ServerRun run({}, std::make_shared<BlockState>(), {}, fake.provider());
+    run.send(era_request(
+        "sub", "subscriptions/listen",
+        {{"notifications", {{"tasksStatus", {"t1", "nope"}}, {"toolsListChanged", true}}}}, true));
+    auto ack = run.next();
+    ASSERT_TRUE(ack);
+    EXPECT_EQ((*ack)["method"], "notifications/subscriptions/acknowledged");
+    EXPECT_EQ((*ack)["params"]["notifications"], json::parse(R"({"tasksStatus":["t1"]})"))
+        << "only this connection's tasks, and no list changes";
+    EXPECT_EQ((*ack)["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], "sub");
+    ASSERT_TRUE(fake.onChange);
+    tools::TaskInfo other = fake.t1();
+    other.taskId = "t2";
+    fake.onChange(other);  // not listed: not told
+    tools::TaskInfo working = fake.t1();
+    working.statusMessage = "running";
+    fake.onChange(working);
+    auto told = run.next();
+    ASSERT_TRUE(told);
+    EXPECT_EQ((*told)["method"], "notifications/tasks/status");
+    EXPECT_EQ((*told)["params"]["taskId"], "t1");
+    EXPECT_EQ((*told)["params"]["statusMessage"], "running");
+    EXPECT_EQ((*told)["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], "sub");
+    // The stream stays open while other requests are served.
+    run.send(era_request(2, "ping"));
+    EXPECT_EQ(run.response(2)["id"], 2);
+    // At the end of input the stream is closed with its result.
+    run.close_input();
+    ASSERT_TRUE(run.stopped());
+    auto rest = run.drain();
+    ASSERT_EQ(rest.size(), 1u);
+    EXPECT_EQ(rest[0]["id"], "sub");
+    EXPECT_EQ(rest[0]["result"]["_meta"]["io.modelcontextprotocol/subscriptionId"], "sub");
+    EXPECT_EQ(rest[0]["result"]["resultType"], "complete");
+}
+
+TEST(McpServerEra, ListenRefusals) {
+    FakeTasks fake;
+    ServerRun run({}, std::make_shared<BlockState>(), {}, fake.provider());
+    run.send(era_request(1, "subscriptions/listen", json::object(), true));
+    EXPECT_EQ(error_code(run.response(1)), kInvalidParams);
+    run.send(
+        era_request(2, "subscriptions/listen", {{"notifications", {{"tasksStatus", "t1"}}}}, true));
+    EXPECT_EQ(error_code(run.response(2)), kInvalidParams);
+    ServerRun old({}, std::make_shared<BlockState>(), {}, fake.provider());
+    old.initialize("2025-11-25");
+    old.send(request(1, "subscriptions/listen", {{"notifications", json::object()}}));
+    EXPECT_EQ(error_code(old.response(1)), kMethodNotFound);
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+namespace task_extension_test {
 namespace {
 
 using cj::protocol::Error;
@@ -199,3 +200,4 @@ TEST(TaskExtension, CancelAcknowledgesAndRefusesAnEndedTask) {
 }
 
 }  // namespace
+}  // namespace task_extension_test
