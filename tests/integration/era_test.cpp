@@ -189,5 +189,37 @@ TEST_F(EraTest, DiscoverIsOffByDefaultAndSwitchedOnByConfigOrEnvironment) {
     }
 }
 
+TEST_F(EraTest, AListenStreamTellsItsTaskEnding) {
+    Server server(state_.path(), default_config(state_.path()));
+    json task = start_task(server, "sleep 1\nsay listened");
+    std::string id = task["taskId"];
+    json params = {{"notifications", {{"tasksStatus", {id}}}}, {"_meta", era_meta(true)}};
+    server.send({{"jsonrpc", "2.0"},
+                 {"id", "listen-1"},
+                 {"method", "subscriptions/listen"},
+                 {"params", params}});
+    auto ack = server.wait_message(
+        [](const json& m) {
+            return m.value("method", "") == "notifications/subscriptions/acknowledged";
+        },
+        std::chrono::seconds(10));
+    ASSERT_TRUE(ack);
+    EXPECT_EQ((*ack)["params"]["notifications"]["tasksStatus"], json::array({id}));
+    auto done = server.wait_message(
+        [](const json& m) {
+            return m.value("method", "") == "notifications/tasks/status" &&
+                   m["params"].value("status", "") == "completed";
+        },
+        std::chrono::seconds(30));
+    ASSERT_TRUE(done) << server.stderr_text();
+    EXPECT_EQ((*done)["params"]["taskId"], id);
+    EXPECT_EQ((*done)["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], "listen-1");
+    EXPECT_EQ((*done)["params"]["result"]["structuredContent"]["job"]["result"]["text"],
+              "listened");
+    // The stream ends with the input, answered.
+    server.close_stdin();
+    EXPECT_EQ(server.wait_exit(std::chrono::seconds(10)), 0);
+}
+
 }  // namespace
 }  // namespace cj::testing
