@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <future>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -104,9 +105,10 @@ std::vector<tools::Tool> fake_tools(std::shared_ptr<BlockState> block) {
         block->finished.set();
         return tools::ToolResult{{{"cancelled", cancelled}}, false};
     }));
-    tools.push_back(make_tool("throw", [](const json&, tools::RequestContext&) -> tools::ToolResult {
-        throw std::runtime_error("boom");
-    }));
+    tools.push_back(
+        make_tool("throw", [](const json&, tools::RequestContext&) -> tools::ToolResult {
+            throw std::runtime_error("boom");
+        }));
     tools.push_back(make_tool("fail", [](const json&, tools::RequestContext&) {
         return tools::ToolResult{{{"error", {{"code", "not_found"}, {"message", "no job x"}}}},
                                  true};
@@ -152,8 +154,7 @@ class ServerRun {
                        std::shared_ptr<BlockState> block = std::make_shared<BlockState>(),
                        tools::Resources resources = {}, tools::Tasks tasks = {})
         : block_(std::move(block)),
-          server_(fake_tools(block_), std::move(options), std::move(resources),
-                  std::move(tasks)) {
+          server_(fake_tools(block_), std::move(options), std::move(resources), std::move(tasks)) {
         int in[2];
         int out[2];
         if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) std::abort();
@@ -746,7 +747,8 @@ TEST(McpServerResources, OnlySubscribedUrisAreAnnouncedUntilUnsubscribed) {
     EXPECT_EQ(run.response(3)["result"], json::object());
     run.server().resource_updated("fake://a");
     run.send(request(4, "ping"));
-    EXPECT_EQ(run.response(4)["result"], json::object()) << "the ping's answer comes next, no update";
+    EXPECT_EQ(run.response(4)["result"], json::object())
+        << "the ping's answer comes next, no update";
 }
 
 TEST(McpServerResources, AToolsLinksFollowItsTextBlock) {
@@ -800,8 +802,9 @@ TEST(McpServerShutdown, ClosedOutputStopsQuietly) {
 // --- tasks (the 2025-11-25 utility; the wire itself in task_face_test.cpp) ---
 
 // "echo" runs as a task; the one task is "t1", working, and status changes are told by hand.
+// Each server's session watches from its own thread, so the watchers are kept under a lock,
+// one per session, and told from the test's thread.
 struct FakeTasks {
-    std::function<void(const tools::TaskInfo&)> onChange;
     tools::TaskInfo t1() const {
         tools::TaskInfo t;
         t.taskId = "t1";
@@ -809,6 +812,14 @@ struct FakeTasks {
         t.createdAt = t.lastUpdatedAt = 1764000000000;
         t.pollIntervalMs = 1000;
         return t;
+    }
+    std::size_t watching() {
+        std::lock_guard lock(mutex_);
+        return watchers_.size();
+    }
+    void tell(const tools::TaskInfo& task) {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, watcher] : watchers_) watcher(task);
     }
     tools::Tasks provider() {
         tools::Tasks t;
@@ -818,15 +829,26 @@ struct FakeTasks {
             return t1();
         };
         t.get = [this](const std::string& id) -> claude_jobs::Result<tools::TaskInfo> {
-            if (id != "t1") return claude_jobs::make_error(claude_jobs::ErrorCode::NotFound, "no task");
+            if (id != "t1")
+                return claude_jobs::make_error(claude_jobs::ErrorCode::NotFound, "no task");
             return t1();
         };
         t.watch = [this](std::function<void(const tools::TaskInfo&)> f) {
-            onChange = std::move(f);
-            return std::function<void()>([this] { onChange = nullptr; });
+            std::lock_guard lock(mutex_);
+            int id = nextId_++;
+            watchers_.emplace(id, std::move(f));
+            return std::function<void()>([this, id] {
+                std::lock_guard lock(mutex_);
+                watchers_.erase(id);
+            });
         };
         return t;
     }
+
+  private:
+    std::mutex mutex_;
+    int nextId_ = 0;
+    std::map<int, std::function<void(const tools::TaskInfo&)>> watchers_;
 };
 
 TEST(McpServerTasks, OfferedOnlyFor20251125) {
@@ -840,7 +862,8 @@ TEST(McpServerTasks, OfferedOnlyFor20251125) {
     const json oldTools = old.response(2)["result"]["tools"];
     for (const auto& tool : oldTools) EXPECT_FALSE(tool.contains("execution"));
     // Before tasks are agreed, params.task is ignored: the call is an ordinary one.
-    old.send(request(3, "tools/call", {{"name", "echo"}, {"arguments", {{"x", 1}}}, {"task", json::object()}}));
+    old.send(request(3, "tools/call",
+                     {{"name", "echo"}, {"arguments", {{"x", 1}}}, {"task", json::object()}}));
     EXPECT_EQ(old.response(3)["result"]["structuredContent"]["args"]["x"], 1);
 
     ServerRun now({}, std::make_shared<BlockState>(), {}, fake.provider());
@@ -861,7 +884,8 @@ TEST(McpServerTasks, ATaskAugmentedCallCreatesATaskAndStatusChangesAreTold) {
     FakeTasks fake;
     ServerRun run({}, std::make_shared<BlockState>(), {}, fake.provider());
     run.initialize("2025-11-25");
-    run.send(request(1, "tools/call", {{"name", "echo"}, {"arguments", json::object()}, {"task", {{"ttl", 1000}}}}));
+    run.send(request(1, "tools/call",
+                     {{"name", "echo"}, {"arguments", json::object()}, {"task", {{"ttl", 1000}}}}));
     json created = run.response(1)["result"];
     EXPECT_EQ(created["task"]["taskId"], "t1");
     EXPECT_EQ(created["task"]["status"], "working");
@@ -871,11 +895,11 @@ TEST(McpServerTasks, ATaskAugmentedCallCreatesATaskAndStatusChangesAreTold) {
     run.send(request(3, "tasks/get", {{"taskId", "nope"}}));
     EXPECT_EQ(error_code(run.response(3)), kInvalidParams);
 
-    ASSERT_TRUE(fake.onChange) << "the session watches its tasks";
+    ASSERT_EQ(fake.watching(), 1u) << "the session watches its tasks";
     tools::TaskInfo done = fake.t1();
     done.status = "completed";
     done.pollIntervalMs = 0;
-    fake.onChange(done);
+    fake.tell(done);
     auto told = run.next();
     ASSERT_TRUE(told);
     EXPECT_EQ((*told)["method"], "notifications/tasks/status");
