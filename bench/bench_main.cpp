@@ -66,6 +66,7 @@ struct Options {
 const char* kUsage =
     "usage: claude-jobs-bench [--repeat N] [--rounds N] [--quick] [--json FILE]\n"
     "                         [--events-mib N] [--bin-dir DIR] [--only GROUPS]\n"
+    "                         [--protocol VERSION]\n"
     "  --repeat N      samples per measure (default 30; --quick: 5)\n"
     "  --rounds N      rounds of the heavy measures: 50-job bursts and cold checks of the\n"
     "                  big log (default 3; --quick: 1)\n"
@@ -76,6 +77,8 @@ const char* kUsage =
     "                  (default: this program's folder)\n"
     "  --only GROUPS   run only these groups, comma-separated: startup, tools, wait, notify,\n"
     "                  list, bigcheck, burst\n"
+    "  --protocol VERSION  the MCP version the client asks for (default 2025-06-18);\n"
+    "                  2025-03-26 measures the replies of a client without structuredContent\n"
     "  --side-by-side  then run the peer benchmark (shared/peer-bench/run.sh) on the same\n"
     "                  build and print every measure beside the peers' figures of that run\n"
     "  --peer-bench DIR  the peer benchmark's folder (default: $CLAUDE_JOBS_PEER_BENCH, or\n"
@@ -721,6 +724,9 @@ Options parse_options(int argc, char** argv) {
             o.quick = true;
         } else if ((a == "--json" || a == "--bin-dir" || a == "--only") && next) {
             (a == "--json" ? o.jsonPath : a == "--bin-dir" ? o.binDir : o.only) = next;
+            ++i;
+        } else if (a == "--protocol" && next) {
+            McpClient::protocolVersion = next;
             ++i;
         } else if (a == "--side-by-side") {
             o.sideBySide = true;

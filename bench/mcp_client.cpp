@@ -159,7 +159,7 @@ Reply McpClient::notification(const std::string& method, std::chrono::millisecon
 }
 
 Reply McpClient::initialize() {
-    Reply r = request("initialize", {{"protocolVersion", "2025-06-18"},
+    Reply r = request("initialize", {{"protocolVersion", protocolVersion},
                                      {"capabilities", json::object()},
                                      {"clientInfo", {{"name", "claude-jobs-bench"}, {"version", "1"}}}});
     send_line(json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}.dump());

@@ -44,8 +44,12 @@ public:
     // Sends a request and reads until its response; throws on timeout or EOF.
     Reply request(const std::string& method, const json& params,
                   std::chrono::milliseconds timeout = std::chrono::seconds(60));
-    // initialize + notifications/initialized.
+    // initialize + notifications/initialized, asking for protocolVersion.
     Reply initialize();
+
+    // The protocol version every client asks for: 2025-06-18 (structuredContent) unless the
+    // bench was told otherwise (--protocol).
+    static inline std::string protocolVersion = "2025-06-18";
     // tools/call; throws when the call is not a successful tool result.
     Reply call(const std::string& tool, const json& args,
                std::chrono::milliseconds timeout = std::chrono::seconds(60));
