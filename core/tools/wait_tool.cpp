@@ -85,8 +85,9 @@ Tool make_wait_tool(jobs::JobService& service) {
             ToolResult result{
                 {{"done", std::move(done)}, {"pending", out->pending}, {"timedOut", out->timedOut}},
                 false};
-            result.brief = result.structured;
-            result.brief["done"] = std::move(doneBrief);
+            result.brief = {{"done", std::move(doneBrief)},
+                            {"pending", out->pending},
+                            {"timedOut", out->timedOut}};
             return result;
         });
     };
