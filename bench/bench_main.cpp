@@ -68,6 +68,7 @@ struct Options {
 const char* kUsage =
     "usage: claude-jobs-bench [--repeat N] [--rounds N] [--quick] [--json FILE]\n"
     "                         [--events-mib N] [--bin-dir DIR] [--only GROUPS]\n"
+    "                         [--protocol VERSION]\n"
     "  --repeat N      samples per measure (default 30; --quick: 5)\n"
     "  --rounds N      rounds of the heavy measures: 50-job bursts and cold checks of the\n"
     "                  big log (default 3; --quick: 1)\n"
@@ -76,8 +77,14 @@ const char* kUsage =
     "  --events-mib N  size of the big event log (default 100)\n"
     "  --bin-dir DIR   where claude-jobs, claude-jobs-runner and fake-claude are\n"
     "                  (default: this program's folder)\n"
-    "  --only GROUPS   run only these groups, comma-separated: startup, tools, tasks, wait,\n"
-    "                  notify, list, bigcheck, burst\n"
+    "  --only GROUPS   run only these groups, comma-separated: startup, tools, tasks, wait,
+"
+    "                  notify, list, bigcheck, burst
+"
+    "  --protocol VERSION  the MCP version the client asks for (default 2025-06-18);
+"
+    "                  2025-03-26 measures the replies of a client without structuredContent
+"
     "  --side-by-side  then run the peer benchmark (shared/peer-bench/run.sh) on the same\n"
     "                  build and print every measure beside the peers' figures of that run\n"
     "  --peer-bench DIR  the peer benchmark's folder (default: $CLAUDE_JOBS_PEER_BENCH, or\n"
@@ -772,6 +779,9 @@ Options parse_options(int argc, char** argv) {
             o.quick = true;
         } else if ((a == "--json" || a == "--bin-dir" || a == "--only") && next) {
             (a == "--json" ? o.jsonPath : a == "--bin-dir" ? o.binDir : o.only) = next;
+            ++i;
+        } else if (a == "--protocol" && next) {
+            McpClient::protocolVersion = next;
             ++i;
         } else if (a == "--side-by-side") {
             o.sideBySide = true;

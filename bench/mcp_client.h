@@ -44,8 +44,11 @@ class McpClient {
     // Sends a request and reads until its response; throws on timeout or EOF.
     Reply request(const std::string& method, const json& params,
                   std::chrono::milliseconds timeout = std::chrono::seconds(60));
-    // initialize + notifications/initialized.
-    Reply initialize(const std::string& protocolVersion = "2025-06-18");
+    // The protocol version every client asks for: 2025-06-18 (structuredContent) unless the
+    // bench was told otherwise (--protocol).
+    static inline std::string protocolVersion = "2025-06-18";
+    // initialize + notifications/initialized, asking for this version.
+    Reply initialize(const std::string& version = protocolVersion);
     // tools/call; throws when the call is not a successful tool result.
     Reply call(const std::string& tool, const json& args,
                std::chrono::milliseconds timeout = std::chrono::seconds(60));

@@ -508,7 +508,8 @@ class Session {
             result = internal_error("unknown exception");
         }
 
-        return call_tool_result(std::move(result), name);
+        return call_tool_result(std::move(result), name,
+                                reads_structured_content(protocolVersion_));
     }
 
     static tools::ToolResult internal_error(const std::string& message) {

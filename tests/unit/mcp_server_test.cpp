@@ -24,6 +24,7 @@
 
 #include "core/protocol/mcp_server.h"
 #include "core/protocol/resource_face.h"
+#include "core/tools/readable.h"
 
 namespace cj::protocol {
 namespace {
@@ -88,7 +89,10 @@ tools::Tool make_tool(std::string name,
 std::vector<tools::Tool> fake_tools(std::shared_ptr<BlockState> block) {
     std::vector<tools::Tool> tools;
     tools.push_back(make_tool("echo", [](const json& args, tools::RequestContext&) {
-        return tools::ToolResult{{{"args", args}}, false};
+        tools::ToolResult result{{{"args", args}}, false};
+        // args.bulk goes once, in structuredContent, to a client that reads it.
+        result.brief = tools::leave_to_structured(result.structured, {"/args/bulk"});
+        return result;
     }));
     tools.push_back(make_tool("block", [block](const json&, tools::RequestContext& ctx) {
         {
@@ -547,6 +551,32 @@ TEST(McpServerTools, CallResultShape) {
     EXPECT_EQ(result["content"][0]["type"], "text");
     // The text block says the same for a model to read, not the same JSON again.
     EXPECT_EQ(result["content"][0]["text"], "args:\n  x: 1\n");
+}
+
+// A client without structuredContent (before 2025-06-18) reads everything in the text block;
+// one with it reads the brief there, and the bulk once, in structuredContent.
+TEST(McpServerTools, TextBlockIsTheBriefOnlyForAClientThatReadsStructuredContent) {
+    const json args = {{"bulk", "row one\nrow two"}, {"x", 1}};
+    for (std::string version : {"2024-11-05", "2025-03-26"}) {
+        ServerRun run;
+        run.initialize(version);
+        run.send(call(1, "echo", args));
+        json result = run.response(1)["result"];
+        EXPECT_EQ(result["content"][0]["text"],
+                  "args:\n  x: 1\n  bulk:\n    row one\n    row two\n")
+            << version;
+        EXPECT_EQ(result["structuredContent"]["args"], args) << version;
+    }
+    for (std::string version : {"2025-06-18", "2025-11-25"}) {
+        ServerRun run;
+        run.initialize(version);
+        run.send(call(1, "echo", args));
+        json result = run.response(1)["result"];
+        EXPECT_EQ(result["content"][0]["text"],
+                  "args:\n  bulk: (15 bytes, in structuredContent)\n  x: 1\n")
+            << version;
+        EXPECT_EQ(result["structuredContent"]["args"], args) << version;
+    }
 }
 
 TEST(McpServerTools, MissingArgumentsBecomeEmptyObject) {
