@@ -77,14 +77,10 @@ const char* kUsage =
     "  --events-mib N  size of the big event log (default 100)\n"
     "  --bin-dir DIR   where claude-jobs, claude-jobs-runner and fake-claude are\n"
     "                  (default: this program's folder)\n"
-    "  --only GROUPS   run only these groups, comma-separated: startup, tools, tasks, wait,
-"
-    "                  notify, list, bigcheck, burst
-"
-    "  --protocol VERSION  the MCP version the client asks for (default 2025-06-18);
-"
-    "                  2025-03-26 measures the replies of a client without structuredContent
-"
+    "  --only GROUPS   run only these groups, comma-separated: startup, tools, tasks, wait,\n"
+    "                  notify, list, bigcheck, burst\n"
+    "  --protocol VERSION  the MCP version the client asks for (default 2025-06-18);\n"
+    "                  2025-03-26 measures the replies of a client without structuredContent\n"
     "  --side-by-side  then run the peer benchmark (shared/peer-bench/run.sh) on the same\n"
     "                  build and print every measure beside the peers' figures of that run\n"
     "  --peer-bench DIR  the peer benchmark's folder (default: $CLAUDE_JOBS_PEER_BENCH, or\n"
