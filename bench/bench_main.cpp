@@ -29,8 +29,8 @@
 
 #include "bench/bench_support.h"
 #include "bench/child_process.h"
-#include "bench/side_by_side.h"
 #include "bench/mcp_client.h"
+#include "bench/side_by_side.h"
 
 namespace cj::bench {
 namespace {
@@ -39,7 +39,9 @@ using std::chrono::milliseconds;
 
 std::atomic<bool> gInterrupted{false};
 
-void on_interrupt(int) { gInterrupted = true; }
+void on_interrupt(int) {
+    gInterrupted = true;
+}
 
 struct Interrupted : std::runtime_error {
     Interrupted() : std::runtime_error("interrupted") {}
@@ -51,12 +53,12 @@ void check_interrupt() {
 
 struct Options {
     int repeat = 30;
-    int rounds = 3;      // rounds of the heavy measures (50-job bursts, cold 100 MiB checks)
+    int rounds = 3;  // rounds of the heavy measures (50-job bursts, cold 100 MiB checks)
     int eventsMib = 100;
     bool quick = false;
     std::string jsonPath;
     std::string binDir;
-    std::string only;    // comma-separated measure groups, empty = all
+    std::string only;  // comma-separated measure groups, empty = all
     bool sideBySide = false;
     std::string peerBench;  // the peer benchmark's folder ("" = looked for)
     std::string peerOnly;   // its phases ("" = all)
@@ -66,6 +68,7 @@ struct Options {
 const char* kUsage =
     "usage: claude-jobs-bench [--repeat N] [--rounds N] [--quick] [--json FILE]\n"
     "                         [--events-mib N] [--bin-dir DIR] [--only GROUPS]\n"
+    "                         [--protocol VERSION]\n"
     "  --repeat N      samples per measure (default 30; --quick: 5)\n"
     "  --rounds N      rounds of the heavy measures: 50-job bursts and cold checks of the\n"
     "                  big log (default 3; --quick: 1)\n"
@@ -74,8 +77,10 @@ const char* kUsage =
     "  --events-mib N  size of the big event log (default 100)\n"
     "  --bin-dir DIR   where claude-jobs, claude-jobs-runner and fake-claude are\n"
     "                  (default: this program's folder)\n"
-    "  --only GROUPS   run only these groups, comma-separated: startup, tools, wait, notify,\n"
-    "                  list, bigcheck, burst\n"
+    "  --only GROUPS   run only these groups, comma-separated: startup, tools, tasks, wait,\n"
+    "                  notify, list, bigcheck, burst\n"
+    "  --protocol VERSION  the MCP version the client asks for (default 2025-06-18);\n"
+    "                  2025-03-26 measures the replies of a client without structuredContent\n"
     "  --side-by-side  then run the peer benchmark (shared/peer-bench/run.sh) on the same\n"
     "                  build and print every measure beside the peers' figures of that run\n"
     "  --peer-bench DIR  the peer benchmark's folder (default: $CLAUDE_JOBS_PEER_BENCH, or\n"
@@ -119,7 +124,7 @@ std::string verdict(const Row& row) {
 }
 
 class Bench {
-public:
+  public:
     explicit Bench(Options options) : options_(std::move(options)), root_("cj-bench") {
         work_ = root_.sub("work");
         declare_all();
@@ -136,6 +141,10 @@ public:
         if (want("startup")) guarded({"cold_start_ms", "server_rss_idle_mib"}, [&] { startup(); });
         if (want("tools"))
             guarded({"start_rtt_ms", "check_running_ms"}, [&] { tool_round_trips(); });
+        if (want("tasks"))
+            guarded(
+                {"task_check_ms", "task_get_ms", "task_check_reply_bytes", "task_get_reply_bytes"},
+                [&] { task_polls(); });
         if (want("wait"))
             guarded({"wait_wakeup_ms", "wait_wakeup_visible_ms"}, [&] { wait_wakeup(); });
         if (want("list")) {
@@ -162,7 +171,7 @@ public:
 
     const std::vector<Row>& rows() const { return rows_; }
 
-private:
+  private:
     // Rows are declared up front so a failed group still shows what it could not measure.
     Row& row(const std::string& key) {
         for (auto& r : rows_)
@@ -193,6 +202,13 @@ private:
         declare("cold_start_ms", "cold start to initialize reply", "ms", 15);
         declare("start_rtt_ms", "claude_start round trip", "ms", 2);
         declare("check_running_ms", "claude_check, running job", "ms", 0.3);
+        declare("task_check_ms", "claude_check, running job started as a task", "ms", 0.3,
+                "taken in turn with tasks/get on the same job");
+        declare("task_get_ms", "tasks/get, the same running job", "ms", 0.3,
+                "2025-11-25 tasks utility");
+        declare("task_check_reply_bytes", "claude_check reply size, that job", "bytes",
+                std::nullopt);
+        declare("task_get_reply_bytes", "tasks/get reply size, that job", "bytes", std::nullopt);
         declare("wait_wakeup_ms", "claude_wait wake-up after job end", "ms", 20,
                 "from exit.json mtime to the reply");
         declare("wait_wakeup_visible_ms", "  of which after exit.json became visible", "ms",
@@ -317,6 +333,36 @@ private:
         c.call("claude_cancel", {{"jobId", id}, {"graceSec", 1}});
     }
 
+    // What polling one running job costs through each face: a job started as a task
+    // (2025-11-25), then claude_check and tasks/get on it in turn, so drift and load fall on both.
+    void task_polls() {
+        std::string state = new_state_dir("tasks");
+        McpClient c(options_.binDir, state, config(state, 8));
+        c.initialize("2025-11-25");
+        Reply created =
+            c.request("tools/call", {{"name", "claude_start"},
+                                     {"arguments", {{"prompt", "sleep 60"}, {"workFolder", work_}}},
+                                     {"task", json::object()}});
+        std::string id = created.message["result"]["task"].value("taskId", "");
+        if (id.empty())
+            throw std::runtime_error("no task: " + created.message.dump().substr(0, 300));
+        wait_for_file(state + "/jobs/" + id + "/runner.json", std::chrono::seconds(10));
+        constexpr int kWarmup = 2;
+        for (int i = 0; i < options_.repeat + kWarmup; ++i) {
+            check_interrupt();
+            Reply check = c.call("claude_check", {{"jobId", id}});
+            Reply got = c.request("tasks/get", {{"taskId", id}});
+            if (got.message["result"].value("status", "") != "working")
+                throw std::runtime_error("the task is not working: " + got.message.dump());
+            if (i < kWarmup) continue;
+            row("task_check_ms").samples.push_back(ms_between(check.sent, check.received));
+            row("task_get_ms").samples.push_back(ms_between(got.sent, got.received));
+            row("task_check_reply_bytes").samples.push_back(static_cast<double>(check.bytes));
+            row("task_get_reply_bytes").samples.push_back(static_cast<double>(got.bytes));
+        }
+        c.call("claude_cancel", {{"jobId", id}, {"graceSec", 1}});
+    }
+
     // 4: job end (the supervisor's exit record) to the wait's reply.
     void wait_wakeup() {
         std::string state = new_state_dir("wait");
@@ -334,10 +380,10 @@ private:
             auto visible = mtime_ns(dir);
             if (!ended || !visible) throw std::runtime_error("no exit.json for " + id);
             if (i == 0) continue;
-            row("wait_wakeup_ms").samples.push_back(
-                static_cast<double>(r.receivedWallNs - *ended) / 1e6);
-            row("wait_wakeup_visible_ms").samples.push_back(
-                static_cast<double>(r.receivedWallNs - *visible) / 1e6);
+            row("wait_wakeup_ms")
+                .samples.push_back(static_cast<double>(r.receivedWallNs - *ended) / 1e6);
+            row("wait_wakeup_visible_ms")
+                .samples.push_back(static_cast<double>(r.receivedWallNs - *visible) / 1e6);
         }
     }
 
@@ -368,7 +414,8 @@ private:
             std::string id = start_job(c, "sleep 0.3");
             Reply r = c.notification("notifications/claude/channel", std::chrono::seconds(20));
             const json& meta = r.message["params"]["meta"];
-            if (meta.value("job_id", "") != id) throw std::runtime_error("a channel for another job");
+            if (meta.value("job_id", "") != id)
+                throw std::runtime_error("a channel for another job");
             auto recorded = iso_ns(meta.value("ended_at", ""));
             std::int64_t lineAt = 0, lineRecorded = 0;
             while (auto line = events.line(std::chrono::seconds(20))) {
@@ -386,7 +433,8 @@ private:
             row("events_end_ms").samples.push_back(ms_since(lineAt, exit_ns(state, id)));
             row("events_recorded_ms").samples.push_back(ms_since(lineAt, lineRecorded));
         }
-        std::string input = json{{"session_id", "bench-session"}, {"stop_hook_active", false}}.dump();
+        std::string input =
+            json{{"session_id", "bench-session"}, {"stop_hook_active", false}}.dump();
         for (int i = 0; i < options_.repeat + 1; ++i) {
             check_interrupt();
             ChildProcess hook({cli, "--config", cfg, "hook-wait", "--max-wait", "30"}, input);
@@ -395,7 +443,8 @@ private:
             auto exited = hook.wait(std::chrono::seconds(30));
             if (!exited || exited->first != 2) throw std::runtime_error("hook-wait did not wake");
             Reply view = c.call("claude_check", {{"jobId", id}, {"tailBytes", 0}});
-            auto recorded = iso_ns(view.message["result"]["structuredContent"].value("endedAt", ""));
+            auto recorded =
+                iso_ns(view.message["result"]["structuredContent"].value("endedAt", ""));
             if (i == 0) continue;
             row("hook_end_ms").samples.push_back(ms_since(exited->second, exit_ns(state, id)));
             row("hook_recorded_ms").samples.push_back(ms_since(exited->second, recorded));
@@ -430,10 +479,12 @@ private:
             Reply r = c.call("claude_jobs", json::object());
             const json& out = r.message["result"]["structuredContent"];
             std::int64_t total = 0;
-            for (const auto& [state_name, n] : out["counts"].items()) total += n.get<std::int64_t>();
+            for (const auto& [state_name, n] : out["counts"].items())
+                total += n.get<std::int64_t>();
             if (out["jobs"].size() != 50 || total != count)
-                throw std::runtime_error("claude_jobs listed " + std::to_string(out["jobs"].size()) +
-                                         " of " + std::to_string(total) + " jobs");
+                throw std::runtime_error("claude_jobs listed " +
+                                         std::to_string(out["jobs"].size()) + " of " +
+                                         std::to_string(total) + " jobs");
             if (i < kWarmup) continue;
             row("jobs_" + tag + "_ms").samples.push_back(ms_between(r.sent, r.received));
             row("jobs_" + tag + "_reply_bytes").samples.push_back(static_cast<double>(r.bytes));
@@ -501,11 +552,10 @@ private:
             Event result = {{"type", "user"},
                             {"message",
                              {{"role", "user"},
-                              {"content",
-                               Event::array({{{"tool_use_id", toolId},
-                                              {"type", "tool_result"},
-                                              {"content", words(1000 + rng() % 12000)},
-                                              {"is_error", false}}})}}},
+                              {"content", Event::array({{{"tool_use_id", toolId},
+                                                         {"type", "tool_result"},
+                                                         {"content", words(1000 + rng() % 12000)},
+                                                         {"is_error", false}}})}}},
                             {"parent_tool_use_id", nullptr},
                             {"session_id", sessionId},
                             {"uuid", uuid + "c"}};
@@ -580,8 +630,8 @@ private:
                 ids.push_back(start_job(c, "sleep 60", &r));
                 std::string status = r.message["result"]["structuredContent"].value("status", "");
                 if (status != "running")
-                    throw std::runtime_error("start " + std::to_string(i + 1) + " of 50 came back " +
-                                             status);
+                    throw std::runtime_error("start " + std::to_string(i + 1) +
+                                             " of 50 came back " + status);
                 if (i == 0) first = r.sent;
                 last = r.received;
             }
@@ -590,7 +640,8 @@ private:
             for (const auto& id : ids)
                 wait_for_file(state + "/jobs/" + id + "/runner.json", std::chrono::seconds(20));
             std::this_thread::sleep_for(milliseconds(300));  // let start-up allocations settle
-            if (auto rss = rss_kib(c.pid())) row("server_rss_50_mib").samples.push_back(*rss / 1024.0);
+            if (auto rss = rss_kib(c.pid()))
+                row("server_rss_50_mib").samples.push_back(*rss / 1024.0);
             for (const auto& id : ids) {
                 std::string text = read_text(state + "/jobs/" + id + "/runner.json");
                 auto pid = json_int_field(text, "runnerPid");
@@ -660,8 +711,11 @@ json rows_json(const std::vector<Row>& rows) {
     json out = json::array();
     for (const auto& r : rows) {
         Summary s = summarize(r.samples);
-        json item = {{"key", r.key},     {"measure", r.measure}, {"unit", r.unit},
-                     {"n", s.n},         {"result", verdict(r)}};
+        json item = {{"key", r.key},
+                     {"measure", r.measure},
+                     {"unit", r.unit},
+                     {"n", s.n},
+                     {"result", verdict(r)}};
         if (!r.samples.empty()) {
             item["median"] = s.median;
             item["p90"] = s.p90;
@@ -722,11 +776,15 @@ Options parse_options(int argc, char** argv) {
         } else if ((a == "--json" || a == "--bin-dir" || a == "--only") && next) {
             (a == "--json" ? o.jsonPath : a == "--bin-dir" ? o.binDir : o.only) = next;
             ++i;
+        } else if (a == "--protocol" && next) {
+            McpClient::protocolVersion = next;
+            ++i;
         } else if (a == "--side-by-side") {
             o.sideBySide = true;
         } else if ((a == "--peer-bench" || a == "--peer-only" || a == "--peer-out") && next) {
-            (a == "--peer-bench" ? o.peerBench : a == "--peer-only" ? o.peerOnly : o.peerOut) =
-                next;
+            (a == "--peer-bench"  ? o.peerBench
+             : a == "--peer-only" ? o.peerOnly
+                                  : o.peerOut) = next;
             ++i;
         } else if (a == "-h" || a == "--help") {
             std::fputs(kUsage, stdout);
@@ -760,10 +818,11 @@ int run(int argc, char** argv) {
 
     std::string machine = machine_description();
     double loadBefore = load_average();
-    std::printf("claude-jobs-bench: %s\nbinaries: %s\nrepeat %d, rounds %d, big log %d MiB, "
-                "load average %.2f\n\n",
-                machine.c_str(), options.binDir.c_str(), options.repeat, options.rounds,
-                options.eventsMib, loadBefore);
+    std::printf(
+        "claude-jobs-bench: %s\nbinaries: %s\nrepeat %d, rounds %d, big log %d MiB, "
+        "load average %.2f\n\n",
+        machine.c_str(), options.binDir.c_str(), options.repeat, options.rounds, options.eventsMib,
+        loadBefore);
     std::fflush(stdout);
 
     std::vector<Row> rows;

@@ -158,8 +158,8 @@ Reply McpClient::notification(const std::string& method, std::chrono::millisecon
     throw std::runtime_error("no " + method + " (server log: " + stderrPath_ + ")");
 }
 
-Reply McpClient::initialize() {
-    Reply r = request("initialize", {{"protocolVersion", "2025-06-18"},
+Reply McpClient::initialize(const std::string& version) {
+    Reply r = request("initialize", {{"protocolVersion", version},
                                      {"capabilities", json::object()},
                                      {"clientInfo", {{"name", "claude-jobs-bench"}, {"version", "1"}}}});
     send_line(json{{"jsonrpc", "2.0"}, {"method", "notifications/initialized"}}.dump());

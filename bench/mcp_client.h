@@ -23,14 +23,14 @@ std::int64_t wall_ns();
 // One response as it arrived.
 struct Reply {
     json message;
-    std::size_t bytes = 0;               // length of the response line
-    Clock::time_point sent;              // just before the request was written
-    Clock::time_point received;          // when its last byte was read
-    std::int64_t receivedWallNs = 0;     // the same moment on the wall clock
+    std::size_t bytes = 0;            // length of the response line
+    Clock::time_point sent;           // just before the request was written
+    Clock::time_point received;       // when its last byte was read
+    std::int64_t receivedWallNs = 0;  // the same moment on the wall clock
 };
 
 class McpClient {
-public:
+  public:
     // Writes <stateDir>/config.json from `config` and starts <binDir>/claude-jobs on it.
     McpClient(const std::string& binDir, const std::string& stateDir, const json& config);
     ~McpClient();
@@ -44,8 +44,11 @@ public:
     // Sends a request and reads until its response; throws on timeout or EOF.
     Reply request(const std::string& method, const json& params,
                   std::chrono::milliseconds timeout = std::chrono::seconds(60));
-    // initialize + notifications/initialized.
-    Reply initialize();
+    // The protocol version every client asks for: 2025-06-18 (structuredContent) unless the
+    // bench was told otherwise (--protocol).
+    static inline std::string protocolVersion = "2025-06-18";
+    // initialize + notifications/initialized, asking for this version.
+    Reply initialize(const std::string& version = protocolVersion);
     // tools/call; throws when the call is not a successful tool result.
     Reply call(const std::string& tool, const json& args,
                std::chrono::milliseconds timeout = std::chrono::seconds(60));
@@ -57,7 +60,7 @@ public:
     // Closes stdin and waits for the server to exit (SIGKILL after the grace period).
     void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
 
-private:
+  private:
     void send_line(const std::string& line);
     // Next complete line from stdout, or false on EOF / timeout.
     bool read_line(std::string& line, Clock::time_point deadline);

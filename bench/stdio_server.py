@@ -4,8 +4,9 @@ import json, os, subprocess, time
 
 
 class StdioServer:
-    def __init__(self, bin_dir, state, config):
-        """config: the server's config (stateDir is set to state); written to state/config.json."""
+    def __init__(self, bin_dir, state, config, protocol="2025-06-18"):
+        """config: the server's config (stateDir is set to state); written to state/config.json.
+        protocol: the MCP version asked for in initialize."""
         cfg = os.path.join(state, "config.json")
         with open(cfg, "w") as f:
             json.dump(dict(config, stateDir=state), f)
@@ -14,7 +15,8 @@ class StdioServer:
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=subprocess.DEVNULL, text=True)
         self.id = 0
-        self.call("initialize", {"protocolVersion": "2025-06-18", "capabilities": {},
+        self.last_line = ""
+        self.call("initialize", {"protocolVersion": protocol, "capabilities": {},
                                  "clientInfo": {"name": "bench", "version": "1"}})
         self.p.stdin.write(json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}) + "\n")
 
@@ -24,8 +26,10 @@ class StdioServer:
                                        "params": params}) + "\n")
         self.p.stdin.flush()
         while True:
-            msg = json.loads(self.p.stdout.readline())
+            line = self.p.stdout.readline()
+            msg = json.loads(line)
             if msg.get("id") == self.id:
+                self.last_line = line
                 return msg
 
     def tool(self, name, args):

@@ -716,7 +716,10 @@ class Session {
             result = internal_error("unknown exception");
         }
 
-        return call_tool_result(std::move(result), name);
+        // A 2026-07-28 client reads structuredContent too; it agreed on no version by initialize.
+        return call_tool_result(
+            std::move(result), name,
+            gate_.era() == Era::Modern || reads_structured_content(protocolVersion_));
     }
 
     static tools::ToolResult internal_error(const std::string& message) {

@@ -79,7 +79,7 @@ json TaskExtension::detailed(const tools::TaskInfo& task) const {
         auto result = tasks_.result(task.taskId);
         json callResult;
         if (result) {
-            callResult = call_tool_result(std::move(*result), "of task " + task.taskId);
+            callResult = call_tool_result(std::move(*result), "of task " + task.taskId, true);
             callResult["resultType"] = "complete";
         }
         if (task.status == "completed") {

@@ -184,7 +184,8 @@ Outcome TaskFace::result(const json& params, tools::RequestContext& ctx) const {
     }
     auto result = tasks_.result(id);
     if (!result) return task_error_from(result.error());
-    json answer = call_tool_result(std::move(*result), "of task " + id);
+    // Tasks come with 2025-11-25, whose clients receive structuredContent.
+    json answer = call_tool_result(std::move(*result), "of task " + id, true);
     answer["_meta"][kRelatedTaskKey] = {{"taskId", id}};
     return answer;
 }

@@ -38,7 +38,9 @@ Tool make_cancel_tool(jobs::JobService& service) {
             int grace = static_cast<int>(a.integer("graceSec", 0, 300).value_or(10));
             auto view = service.cancel(id, grace, *ctx.cancel);
             if (!view) return error_result(view.error());
-            return ToolResult{to_json(*view), false};
+            ToolResult result{to_json(*view), false};
+            result.brief = view_brief(result.structured);
+            return result;
         });
     };
     return tool;

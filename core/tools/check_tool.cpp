@@ -54,7 +54,9 @@ Tool make_check_tool(jobs::JobService& service) {
                 options.sinceOffset = static_cast<std::uint64_t>(*since);
             auto view = service.check(id, options);
             if (!view) return error_result(view.error());
-            return ToolResult{to_json(*view), false};
+            ToolResult result{to_json(*view), false};
+            result.brief = view_brief(result.structured);
+            return result;
         });
     };
     return tool;

@@ -201,6 +201,8 @@ class JobTasks {
         json out = start_json(shown);
         out["job"] = to_json(*view);
         ToolResult r{std::move(out), false};
+        r.brief = r.structured;
+        r.brief["job"] = view_brief(r.structured["job"]);
         r.links.push_back(job_resource_link(view->job));
         return r;
     }

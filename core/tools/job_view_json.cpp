@@ -1,5 +1,6 @@
 #include "core/tools/job_view_json.h"
 
+#include "core/tools/readable.h"
 #include "core/util/clock.h"
 
 namespace cj::tools {
@@ -197,6 +198,11 @@ json to_json(const jobs::JobView& v) {
         j["resume"] = entry;
     }
     return j;
+}
+
+json view_brief(json view) {
+    return leave_to_structured(std::move(view), {"/output", "/stderrTail", "/result/text",
+                                                 "/result/structured", "/activity/lastText"});
 }
 
 }  // namespace cj::tools

@@ -11,4 +11,9 @@ namespace cj::tools {
 nlohmann::json job_view_schema();
 nlohmann::json to_json(const jobs::JobView& view);
 
+// A view as a brief shows it (ToolResult::brief): every field but the long texts (the
+// transcript tail, the stderr tail, the final answer and the last text, a structured
+// result), which are left to structuredContent with a note of their size.
+nlohmann::json view_brief(nlohmann::json view);
+
 }  // namespace cj::tools

@@ -1,6 +1,9 @@
 // claude_jobs: list jobs, newest first, with counts per state and a cursor for more.
+#include <map>
+
 #include "core/tools/args.h"
 #include "core/tools/job_tools.h"
+#include "core/tools/readable.h"
 #include "core/tools/usage_json.h"
 #include "core/util/clock.h"
 
@@ -42,6 +45,30 @@ json list_json(const jobs::JobList& listed, const jobs::JobService& service) {
     json out = {{"jobs", std::move(jobs)}, {"counts", std::move(counts)}};
     if (listed.nextBeforeSeq) out["nextCursor"] = std::to_string(listed.nextBeforeSeq);
     return out;
+}
+
+// The listing as its brief shows it: how many rows and of which states, the counts that are
+// not zero, the cursor and the usage; the rows themselves go once, in structuredContent.
+json list_brief(const json& listed) {
+    const json& rows = listed["jobs"];
+    std::map<std::string, std::size_t> states;
+    for (const auto& row : rows) ++states[row["status"].get<std::string>()];
+    std::string said = std::to_string(rows.size()) + " listed, newest first";
+    std::string sep = ": ";
+    for (const auto& [state, n] : states) {
+        said += sep + std::to_string(n) + " " + state;
+        sep = ", ";
+    }
+    if (!rows.empty())
+        said += " " + left_to_structured(rows.size(), rows.size() == 1 ? "row" : "rows");
+    json brief = {{"jobs", said}};
+    json counts = json::object();
+    for (const auto& [state, n] : listed["counts"].items())
+        if (n != 0) counts[state] = n;
+    brief["counts"] = std::move(counts);
+    for (const char* key : {"nextCursor", "usage"})
+        if (auto it = listed.find(key); it != listed.end()) brief[key] = *it;
+    return brief;
 }
 
 }  // namespace
@@ -138,7 +165,8 @@ Tool make_jobs_tool(jobs::JobService& service) {
             if (!out) return error_result(out.error());
             json listed = list_json(*out, service);
             if (json usage = listed_usage(service, *out); !usage.is_null()) listed["usage"] = usage;
-            return ToolResult{std::move(listed), false};
+            json brief = list_brief(listed);
+            return ToolResult{std::move(listed), false, json::array(), std::move(brief)};
         });
     };
     return tool;

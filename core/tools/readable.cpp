@@ -173,6 +173,29 @@ void render_object(std::string& out, const json& object, const std::string& inde
 
 }  // namespace
 
+std::string left_to_structured(std::size_t size, std::string_view unit) {
+    return "(" + std::to_string(size) + " " + std::string(unit) + ", in structuredContent)";
+}
+
+json leave_to_structured(json value, std::initializer_list<std::string_view> pointers) {
+    for (std::string_view text : pointers) {
+        json::json_pointer pointer{std::string(text)};
+        if (!value.contains(pointer)) continue;
+        json& field = value.at(pointer);
+        if (is_empty(field)) {
+            value.at(pointer.parent_pointer()).erase(pointer.back());
+        } else if (field.is_string()) {
+            field = left_to_structured(field.get_ref<const std::string&>().size(), "bytes");
+        } else if (field.is_array()) {
+            field = left_to_structured(field.size(), field.size() == 1 ? "item" : "items");
+        } else if (field.is_object()) {
+            field = left_to_structured(
+                field.dump(-1, ' ', false, json::error_handler_t::replace).size(), "bytes");
+        }
+    }
+    return value;
+}
+
 std::string readable(const json& value) {
     std::string out;
     if (value.is_object())

@@ -10,12 +10,24 @@
 // Nested objects indent their fields by two spaces.
 #pragma once
 
+#include <initializer_list>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
 namespace cj::tools {
 
 std::string readable(const nlohmann::json& value);
+
+// The note a brief (ToolResult::brief) puts where it leaves a value to structuredContent:
+// "(4096 bytes, in structuredContent)", "(1000 rows, in structuredContent)".
+std::string left_to_structured(std::size_t size, std::string_view unit);
+
+// value with each field a JSON pointer names, when present and not empty, replaced by the
+// note of its size (a string in bytes, an array in items, an object in bytes of JSON), and
+// when present and empty removed.
+nlohmann::json leave_to_structured(nlohmann::json value,
+                                   std::initializer_list<std::string_view> pointers);
 
 }  // namespace cj::tools

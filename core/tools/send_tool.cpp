@@ -41,7 +41,9 @@ Tool make_send_tool(jobs::JobService& service) {
             if (text.empty()) throw ArgumentError{"text must not be empty"};
             auto view = service.send(id, text);
             if (!view) return error_result(view.error());
-            return ToolResult{to_json(*view), false};
+            ToolResult result{to_json(*view), false};
+            result.brief = view_brief(result.structured);
+            return result;
         });
     };
     return tool;

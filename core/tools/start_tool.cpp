@@ -292,6 +292,10 @@ Tool make_start_tool(jobs::JobService& service) {
             if (a.waitSec > 0 && !jobs::is_terminal(started->job.state))
                 wait_for_end(service, out, a.waitSec, *ctx.cancel);
             ToolResult result{std::move(out), false};
+            if (auto job = result.structured.find("job"); job != result.structured.end()) {
+                result.brief = result.structured;
+                result.brief["job"] = view_brief(*job);
+            }
             result.links.push_back(job_resource_link(started->job));
             return result;
         });

@@ -12,10 +12,15 @@
 namespace cj::tools {
 
 struct ToolResult {
-    nlohmann::json structured;  // becomes structuredContent and, dumped, the text block
+    nlohmann::json structured;  // becomes structuredContent and, readable, the text block
     bool isError = false;       // a tool-level failure: structured holds {"error": {...}}
     // Content blocks after the text block (a resource_link to a started job); [] = none.
     nlohmann::json links = nlohmann::json::array();
+    // What the text block reads, instead of structured, for a client that also receives
+    // structuredContent (protocol 2025-06-18 and later): structured with its bulk (every
+    // listed row, a transcript tail, a final answer) replaced by short notes, so the bulk goes
+    // once. Null: such a client's text block reads structured, as an older client's does.
+    nlohmann::json brief = nullptr;
 };
 
 struct Tool {

@@ -77,11 +77,18 @@ Tool make_wait_tool(jobs::JobService& service) {
                              std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)),
                              *ctx.cancel, progress);
             if (!out) return error_result(out.error());
-            json done = json::array();
-            for (const auto& view : out->done) done.push_back(to_json(view));
-            return ToolResult{
+            json done = json::array(), doneBrief = json::array();
+            for (const auto& view : out->done) {
+                done.push_back(to_json(view));
+                doneBrief.push_back(view_brief(done.back()));
+            }
+            ToolResult result{
                 {{"done", std::move(done)}, {"pending", out->pending}, {"timedOut", out->timedOut}},
                 false};
+            result.brief = {{"done", std::move(doneBrief)},
+                            {"pending", out->pending},
+                            {"timedOut", out->timedOut}};
+            return result;
         });
     };
     return tool;

@@ -58,6 +58,60 @@ TEST_F(JobsTest, StartReturnsAtOnceAndJobCompletes) {
               std::filesystem::perms::owner_all);
 }
 
+// A client that reads structuredContent (2025-06-18 and later) gets the rows, the tail and the
+// answer once, there, and a brief in the text block; an older client reads them all in the
+// text block (docs/protocol.md, "The text block").
+TEST_F(JobsTest, TheBulkGoesOnceToAClientThatReadsStructuredContent) {
+    std::vector<std::string> ids;
+    for (int i = 0; i < 2; ++i)
+        ids.push_back(start("say tail-marker-" + std::to_string(i) + "\nsay answer-marker",
+                            {{"label", "brief"}})["jobId"]);
+    for (const auto& id : ids) ASSERT_EQ(server_->wait_done(id)["status"], "completed");
+    auto text = [](const json& result) { return result["content"][0]["text"].get<std::string>(); };
+    auto has = [](const std::string& s, const std::string& part) {
+        return s.find(part) != std::string::npos;
+    };
+
+    // 2025-06-18 (the harness's default).
+    json listed = server_->call("claude_jobs", {{"label", "brief"}});
+    ASSERT_EQ(listed["structuredContent"]["jobs"].size(), 2u);
+    EXPECT_EQ(text(listed).rfind(
+                  "jobs: 2 listed, newest first: 2 completed (2 rows, in structuredContent)\n"
+                  "counts:\n  completed: 2\n",
+                  0),
+              0u)
+        << text(listed);
+    for (const auto& id : ids) EXPECT_FALSE(has(text(listed), id)) << text(listed);
+    json checked = server_->call("claude_check", {{"jobId", ids[0]}});
+    const json& view = checked["structuredContent"];
+    EXPECT_EQ(view["result"]["text"], "answer-marker");
+    EXPECT_TRUE(has(view["output"].get<std::string>(), "tail-marker-0")) << view["output"];
+    EXPECT_TRUE(has(text(checked), "jobId: " + ids[0] + "\nstatus: completed\n")) << text(checked);
+    EXPECT_TRUE(has(text(checked), "output: (" +
+                                       std::to_string(view["output"].get<std::string>().size()) +
+                                       " bytes, in structuredContent)\n"))
+        << text(checked);
+    EXPECT_FALSE(has(text(checked), "tail-marker-0")) << text(checked);
+    EXPECT_FALSE(has(text(checked), "answer-marker")) << text(checked);
+    json waited = server_->call("claude_wait", {{"jobIds", ids}, {"mode", "all"}});
+    ASSERT_EQ(waited["structuredContent"]["done"].size(), 2u);
+    EXPECT_EQ(waited["structuredContent"]["done"][1]["result"]["text"], "answer-marker");
+    EXPECT_FALSE(has(text(waited), "answer-marker")) << text(waited);
+    EXPECT_TRUE(has(text(waited), ids[1])) << text(waited);
+
+    // 2025-03-26: no structuredContent for this client, so everything is in the text block.
+    Server old(state_.path(), default_config(state_.path()));
+    old.initialize("2025-03-26");
+    json oldListed = old.call("claude_jobs", {{"label", "brief"}});
+    EXPECT_EQ(oldListed["structuredContent"], listed["structuredContent"]);
+    for (const auto& id : ids) EXPECT_TRUE(has(text(oldListed), id)) << text(oldListed);
+    json oldChecked = old.call("claude_check", {{"jobId", ids[0]}});
+    EXPECT_TRUE(has(text(oldChecked), "tail-marker-0")) << text(oldChecked);
+    EXPECT_TRUE(has(text(oldChecked), "text: answer-marker")) << text(oldChecked);
+    json oldWaited = old.call("claude_wait", {{"jobIds", ids}, {"mode", "all"}});
+    EXPECT_TRUE(has(text(oldWaited), "text: answer-marker")) << text(oldWaited);
+}
+
 TEST_F(JobsTest, NonZeroExitIsFailedWithReason) {
     json started = start("stderr something broke\nexit 3");
     json view = server_->wait_done(started["jobId"]);

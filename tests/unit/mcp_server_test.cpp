@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <future>
 #include <limits>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,6 +24,7 @@
 
 #include "core/protocol/mcp_server.h"
 #include "core/protocol/resource_face.h"
+#include "core/tools/readable.h"
 
 namespace cj::protocol {
 namespace {
@@ -87,7 +89,10 @@ tools::Tool make_tool(std::string name,
 std::vector<tools::Tool> fake_tools(std::shared_ptr<BlockState> block) {
     std::vector<tools::Tool> tools;
     tools.push_back(make_tool("echo", [](const json& args, tools::RequestContext&) {
-        return tools::ToolResult{{{"args", args}}, false};
+        tools::ToolResult result{{{"args", args}}, false};
+        // args.bulk goes once, in structuredContent, to a client that reads it.
+        result.brief = tools::leave_to_structured(result.structured, {"/args/bulk"});
+        return result;
     }));
     tools.push_back(make_tool("block", [block](const json&, tools::RequestContext& ctx) {
         {
@@ -548,6 +553,32 @@ TEST(McpServerTools, CallResultShape) {
     EXPECT_EQ(result["content"][0]["text"], "args:\n  x: 1\n");
 }
 
+// A client without structuredContent (before 2025-06-18) reads everything in the text block;
+// one with it reads the brief there, and the bulk once, in structuredContent.
+TEST(McpServerTools, TextBlockIsTheBriefOnlyForAClientThatReadsStructuredContent) {
+    const json args = {{"bulk", "row one\nrow two"}, {"x", 1}};
+    for (std::string version : {"2024-11-05", "2025-03-26"}) {
+        ServerRun run;
+        run.initialize(version);
+        run.send(call(1, "echo", args));
+        json result = run.response(1)["result"];
+        EXPECT_EQ(result["content"][0]["text"],
+                  "args:\n  x: 1\n  bulk:\n    row one\n    row two\n")
+            << version;
+        EXPECT_EQ(result["structuredContent"]["args"], args) << version;
+    }
+    for (std::string version : {"2025-06-18", "2025-11-25"}) {
+        ServerRun run;
+        run.initialize(version);
+        run.send(call(1, "echo", args));
+        json result = run.response(1)["result"];
+        EXPECT_EQ(result["content"][0]["text"],
+                  "args:\n  bulk: (15 bytes, in structuredContent)\n  x: 1\n")
+            << version;
+        EXPECT_EQ(result["structuredContent"]["args"], args) << version;
+    }
+}
+
 TEST(McpServerTools, MissingArgumentsBecomeEmptyObject) {
     ServerRun run;
     run.initialize();
@@ -801,8 +832,9 @@ TEST(McpServerShutdown, ClosedOutputStopsQuietly) {
 // --- tasks (the 2025-11-25 utility; the wire itself in task_face_test.cpp) ---
 
 // "echo" runs as a task; the one task is "t1", working, and status changes are told by hand.
+// Each server's session watches from its own thread, so the watchers are kept under a lock,
+// one per session, and told from the test's thread.
 struct FakeTasks {
-    std::function<void(const tools::TaskInfo&)> onChange;
     tools::TaskInfo t1() const {
         tools::TaskInfo t;
         t.taskId = "t1";
@@ -810,6 +842,14 @@ struct FakeTasks {
         t.createdAt = t.lastUpdatedAt = 1764000000000;
         t.pollIntervalMs = 1000;
         return t;
+    }
+    std::size_t watching() {
+        std::lock_guard lock(mutex_);
+        return watchers_.size();
+    }
+    void tell(const tools::TaskInfo& task) {
+        std::lock_guard lock(mutex_);
+        for (auto& [id, watcher] : watchers_) watcher(task);
     }
     tools::Tasks provider() {
         tools::Tasks t;
@@ -824,11 +864,21 @@ struct FakeTasks {
             return t1();
         };
         t.watch = [this](std::function<void(const tools::TaskInfo&)> f) {
-            onChange = std::move(f);
-            return std::function<void()>([this] { onChange = nullptr; });
+            std::lock_guard lock(mutex_);
+            int id = nextId_++;
+            watchers_.emplace(id, std::move(f));
+            return std::function<void()>([this, id] {
+                std::lock_guard lock(mutex_);
+                watchers_.erase(id);
+            });
         };
         return t;
     }
+
+  private:
+    std::mutex mutex_;
+    int nextId_ = 0;
+    std::map<int, std::function<void(const tools::TaskInfo&)>> watchers_;
 };
 
 TEST(McpServerTasks, OfferedOnlyFor20251125) {
@@ -875,11 +925,11 @@ TEST(McpServerTasks, ATaskAugmentedCallCreatesATaskAndStatusChangesAreTold) {
     run.send(request(3, "tasks/get", {{"taskId", "nope"}}));
     EXPECT_EQ(error_code(run.response(3)), kInvalidParams);
 
-    ASSERT_TRUE(fake.onChange) << "the session watches its tasks";
+    ASSERT_EQ(fake.watching(), 1u) << "the session watches its tasks";
     tools::TaskInfo done = fake.t1();
     done.status = "completed";
     done.pollIntervalMs = 0;
-    fake.onChange(done);
+    fake.tell(done);
     auto told = run.next();
     ASSERT_TRUE(told);
     EXPECT_EQ((*told)["method"], "notifications/tasks/status");
@@ -1059,10 +1109,10 @@ TEST(McpServerEra, NoTaskStatusNotificationsOutsideAListenStream) {
     ServerRun run({}, std::make_shared<BlockState>(), {}, fake.provider());
     run.send(era_request(1, "tools/list"));
     run.response(1);
-    ASSERT_TRUE(fake.onChange);
+    ASSERT_GE(fake.watching(), 1u);
     tools::TaskInfo done = fake.t1();
     done.status = "completed";
-    fake.onChange(done);
+    fake.tell(done);
     run.send(era_request(2, "ping"));
     EXPECT_EQ(run.response(2)["id"], 2) << "the status change was not sent unasked";
 }
@@ -1101,13 +1151,13 @@ TEST(McpServerEra, ListenTellsTheListedTasksUntilCancelled) {
     EXPECT_EQ((*ack)["params"]["notifications"], json::parse(R"({"tasksStatus":["t1"]})"))
         << "only this connection's tasks, and no list changes";
     EXPECT_EQ((*ack)["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"], "sub");
-    ASSERT_TRUE(fake.onChange);
+    ASSERT_GE(fake.watching(), 1u);
     tools::TaskInfo other = fake.t1();
     other.taskId = "t2";
-    fake.onChange(other);  // not listed: not told
+    fake.tell(other);  // not listed: not told
     tools::TaskInfo working = fake.t1();
     working.statusMessage = "running";
-    fake.onChange(working);
+    fake.tell(working);
     auto told = run.next();
     ASSERT_TRUE(told);
     EXPECT_EQ((*told)["method"], "notifications/tasks/status");

@@ -58,4 +58,34 @@ TEST(Readable, ObjectsWithNestedValuesAreNumberedBlocks) {
               "    text: hi\n");
 }
 
+TEST(Readable, LeaveToStructuredNotesTheSizeOfWhatItLeavesOut) {
+    json v = {{"jobId", "j1"},
+              {"output", "line one\nline two\n"},
+              {"stderrTail", ""},
+              {"rows", json::array({1, 2, 3})},
+              {"one", json::array({1})},
+              {"result", {{"text", "the answer"}, {"structured", {{"n", 1}}}, {"isError", false}}}};
+    json brief = cj::tools::leave_to_structured(
+        v, {"/output", "/stderrTail", "/rows", "/one", "/result/text", "/result/structured",
+            "/missing", "/result/missing"});
+    json expected = {{"jobId", "j1"},
+                     {"output", "(18 bytes, in structuredContent)"},
+                     {"rows", "(3 items, in structuredContent)"},
+                     {"one", "(1 item, in structuredContent)"},
+                     {"result",
+                      {{"text", "(10 bytes, in structuredContent)"},
+                       {"structured", "(7 bytes, in structuredContent)"},
+                       {"isError", false}}}};
+    EXPECT_EQ(brief, expected);
+    EXPECT_EQ(readable(brief),
+              "jobId: j1\n"
+              "one: (1 item, in structuredContent)\n"
+              "output: (18 bytes, in structuredContent)\n"
+              "rows: (3 items, in structuredContent)\n"
+              "result:\n"
+              "  isError: false\n"
+              "  structured: (7 bytes, in structuredContent)\n"
+              "  text: (10 bytes, in structuredContent)\n");
+}
+
 }  // namespace

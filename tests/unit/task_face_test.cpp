@@ -2,6 +2,7 @@
 // Task object, the errors the spec names, tasks/result's bound and progress, and the
 // related-task _meta.
 #include "core/protocol/task_face.h"
+#include "core/tools/readable.h"
 
 #include <gtest/gtest.h>
 
@@ -77,7 +78,10 @@ struct Fake {
         t.result = [this](const std::string& id) -> claude_jobs::Result<cj::tools::ToolResult> {
             auto found = find(id);
             if (!found) return found.error();
-            return cj::tools::ToolResult{json{{"jobId", id}, {"status", "completed"}}, false};
+            cj::tools::ToolResult r{
+                json{{"jobId", id}, {"status", "completed"}, {"output", "one\ntwo\n"}}, false};
+            r.brief = cj::tools::leave_to_structured(r.structured, {"/output"});
+            return r;
         };
         t.list = [](const std::string& cursor) -> claude_jobs::Result<cj::tools::TaskPage> {
             cj::tools::TaskPage page;
@@ -200,6 +204,10 @@ TEST(TaskFace, ResultOfAnEndedTaskCarriesItsRelatedTask) {
     EXPECT_EQ(r["structuredContent"]["jobId"], "done");
     EXPECT_EQ(r["isError"], false);
     EXPECT_EQ(r["content"][0]["type"], "text");
+    // A tasks client (2025-11-25) reads structuredContent: the text block is the brief.
+    EXPECT_EQ(r["content"][0]["text"],
+              "jobId: done\nstatus: completed\noutput: (8 bytes, in structuredContent)\n");
+    EXPECT_EQ(r["structuredContent"]["output"], "one\ntwo\n");
     EXPECT_EQ(r["_meta"]["io.modelcontextprotocol/related-task"],
               json::parse(R"({"taskId":"done"})"));
     EXPECT_EQ(code_of(face.result({{"taskId", "nope"}}, ctx)), cj::protocol::kInvalidParams);
