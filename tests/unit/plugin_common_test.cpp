@@ -7,11 +7,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -27,10 +29,10 @@ namespace cj::plugin_common {
 namespace {
 
 namespace fs = std::filesystem;
+using cj::testing::read_text;
 using claude_jobs::ErrorCode;
 using claude_jobs::Result;
 using nlohmann::json;
-using cj::testing::read_text;
 
 class TempDir {
   public:
@@ -177,15 +179,27 @@ TEST(PluginCommonSpawn, DetachedChildHoldsNothingOfTheParent) {
     ::signal(SIGPIPE, previous);
     ::close(leaked);
     ASSERT_EQ(rc, 0);
-    // posix_spawn returns once the program runs: what it holds is settled.
+    // posix_spawn returns once the program runs, but its own start-up (the dynamic loader
+    // opening libraries) briefly holds descriptors of its own: the listing is taken until it
+    // shows only the three, for up to 5 s. A descriptor leaked from the parent never goes away.
     std::string proc = "/proc/" + std::to_string(pid);
+    const std::vector<std::string> expected{"0 -> /dev/null", "1 -> /dev/null", "2 -> /dev/null"};
     std::vector<std::string> fds;
-    for (const auto& entry : fs::directory_iterator(proc + "/fd"))
-        fds.push_back(entry.path().filename().string() + " -> " +
-                      fs::read_symlink(entry.path()).string());
-    std::sort(fds.begin(), fds.end());
-    EXPECT_EQ(fds, (std::vector<std::string>{"0 -> /dev/null", "1 -> /dev/null", "2 -> /dev/null"}))
-        << "descriptor " << leaked << " of the parent must not reach the child";
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    for (;;) {
+        fds.clear();
+        std::error_code ec;
+        for (const auto& entry : fs::directory_iterator(proc + "/fd", ec)) {
+            std::error_code gone;  // closed between the listing and the read
+            auto target = fs::read_symlink(entry.path(), gone);
+            if (!gone) fds.push_back(entry.path().filename().string() + " -> " + target.string());
+        }
+        std::sort(fds.begin(), fds.end());
+        if (fds == expected || std::chrono::steady_clock::now() >= deadline) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(fds, expected) << "descriptor " << leaked
+                             << " of the parent must not reach the child";
     EXPECT_EQ(fs::read_symlink(proc + "/cwd").string(), "/");
     // /proc/<pid>/stat: pid (comm) state ppid pgrp session ...
     std::istringstream stat(read_text(proc + "/stat"));
