@@ -156,18 +156,8 @@ Outcome TaskExtension::update(const json& params) const {
 }
 
 Outcome TaskExtension::cancel(const json& params) const {
-    auto parsed = task_id_of(params, "tasks/cancel");
-    if (auto* error = std::get_if<Error>(&parsed)) return *error;
-    const auto& id = std::get<std::string>(parsed);
-    auto before = tasks_.get(id);
-    if (!before) return task_error_from(before.error());
-    if (before->terminal())
-        return Error{kInvalidParams,
-                     "task " + id + " has already ended (" + before->status +
-                         "): an ended task cannot be cancelled",
-                     json{{"task", task_json(*before)}}};
-    auto after = tasks_.cancel(id);
-    if (!after) return task_error_from(after.error());
+    auto cancelled = cancel_task(tasks_, params, &TaskExtension::task_json);
+    if (auto* error = std::get_if<Error>(&cancelled)) return *error;
     return json::object();
 }
 

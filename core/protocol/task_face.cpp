@@ -209,20 +209,27 @@ Outcome TaskFace::list(const json& params) const {
     return result;
 }
 
-Outcome TaskFace::cancel(const json& params) const {
+std::variant<tools::TaskInfo, Error> cancel_task(const tools::Tasks& tasks, const json& params,
+                                                 json (*render)(const tools::TaskInfo&)) {
     auto parsed = task_id_of(params, "tasks/cancel");
     if (auto* error = std::get_if<Error>(&parsed)) return *error;
     const auto& id = std::get<std::string>(parsed);
-    auto before = tasks_.get(id);
+    auto before = tasks.get(id);
     if (!before) return task_error_from(before.error());
     if (before->terminal())
         return Error{kInvalidParams,
                      "task " + id + " has already ended (" + before->status +
                          "): an ended task cannot be cancelled",
-                     json{{"task", task_json(*before)}}};
-    auto after = tasks_.cancel(id);
+                     json{{"task", render(*before)}}};
+    auto after = tasks.cancel(id);
     if (!after) return task_error_from(after.error());
-    return task_json(*after);
+    return *after;
+}
+
+Outcome TaskFace::cancel(const json& params) const {
+    auto cancelled = cancel_task(tasks_, params, &TaskFace::task_json);
+    if (auto* error = std::get_if<Error>(&cancelled)) return *error;
+    return task_json(std::get<tools::TaskInfo>(cancelled));
 }
 
 std::function<void()> TaskFace::watch(std::function<void(const json& params)> send) const {

@@ -30,6 +30,11 @@ inline constexpr const char* kRelatedTaskKey = "io.modelcontextprotocol/related-
 Error task_error_from(const claude_jobs::Error& error);
 // params.taskId of `method`: a string of a sensible length (its meaning is the provider's).
 std::variant<std::string, Error> task_id_of(const nlohmann::json& params, const char* method);
+// tasks/cancel of either face: the task as it is after the cancel request, or the error (an
+// ended task's error carries the task, written by `render`, the face's own task shape).
+std::variant<tools::TaskInfo, Error> cancel_task(const tools::Tasks& tasks,
+                                                 const nlohmann::json& params,
+                                                 nlohmann::json (*render)(const tools::TaskInfo&));
 
 class TaskFace {
   public:
