@@ -62,10 +62,10 @@ struct NotifyConfig {
 
 // Which protocol eras the server offers (docs/protocol.md).
 struct ProtocolConfig {
-    // server/discover answered, so clients that probe with it (Claude Code) talk 2026-07-28;
-    // false (the default): -32601, and they fall back to initialize. The era is served either
-    // way to clients that send its _meta. $CLAUDE_JOBS_DISCOVER (0 or 1) wins.
-    bool discover = false;
+    // server/discover answered (the default), so clients that probe with it (Claude Code)
+    // talk 2026-07-28; false: -32601, and they fall back to initialize. The era is served
+    // either way to clients that send its _meta. $CLAUDE_JOBS_DISCOVER (0 or 1) wins.
+    bool discover = true;
 };
 
 struct Config {

@@ -683,9 +683,9 @@ class Session {
         }
 
         // A client of the 2026-07-28 era that declares the tasks extension gets a task tool's
-        // job as a task (resultType "task") at once.
+        // job as a task (resultType "task") at once, unless the call asks to wait for its end.
         if (gate_.era() == Era::Modern && taskExtension_.enabled() &&
-            taskExtension_.task_tool(name) &&
+            taskExtension_.runs_as_task(name, *args) &&
             era_meta_of(params).declares_extension(kTasksExtension)) {
             try {
                 return taskExtension_.create(name, *args, ctx);

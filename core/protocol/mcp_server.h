@@ -25,10 +25,10 @@ struct ServerOptions {
     int maxConcurrentRequests = 64;        // beyond it, requests get an error, not a hang
     // initialize's capabilities.experimental, e.g. {"claude/channel": {}}; null = omitted.
     nlohmann::json experimental;
-    // Whether server/discover is answered (docs/protocol.md, "The 2026-07-28 era"). Off (the
-    // default), it is -32601, and clients that probe with it (Claude Code) fall back to
-    // initialize; requests with the era's _meta are served either way.
-    bool discover = false;
+    // Whether server/discover is answered (docs/protocol.md, "The 2026-07-28 era"). Off, it
+    // is -32601, and clients that probe with it (Claude Code) fall back to initialize;
+    // requests with the era's _meta are served either way.
+    bool discover = true;
 };
 
 // Thread-safety: serve() is called once, from one thread; it runs each request that may block

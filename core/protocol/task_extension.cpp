@@ -41,9 +41,10 @@ json input_request(const tools::TaskInfo& task) {
 
 }  // namespace
 
-bool TaskExtension::task_tool(const std::string& toolName) const {
+bool TaskExtension::runs_as_task(const std::string& toolName, const json& args) const {
     const auto& names = tasks_.taskTools;
-    return std::find(names.begin(), names.end(), toolName) != names.end();
+    if (std::find(names.begin(), names.end(), toolName) == names.end()) return false;
+    return !tasks_.runsAsTask || tasks_.runsAsTask(toolName, args);
 }
 
 json TaskExtension::required_capability() {

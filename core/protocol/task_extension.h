@@ -23,7 +23,8 @@ class TaskExtension {
     explicit TaskExtension(const tools::Tasks& tasks) : tasks_(tasks) {}
 
     bool enabled() const { return tasks_.enabled(); }
-    bool task_tool(const std::string& toolName) const;
+    // Whether this call is answered as a task (a task tool, and the provider agrees).
+    bool runs_as_task(const std::string& toolName, const nlohmann::json& args) const;
     // The ClientCapabilities a task method needs: the extension declared.
     static nlohmann::json required_capability();
 

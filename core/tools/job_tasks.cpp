@@ -144,15 +144,15 @@ class JobTasks {
             return make_error(ErrorCode::PermissionDenied,
                               "idempotencyKey names job " + started->job.id +
                                   " of another connection; it cannot be this connection's task");
-        // The client follows a task itself (tasks/get, tasks/result, its notifications) and
-        // hands its model the end: a channel notification would tell it a second time. The
-        // Stop hook and the monitor keep their wake-up: Claude Code queues a task's result
-        // for the model's next turn and does not start one in an idle session, so they are
-        // what wakes it (docs/notifications.md).
-        if (auto claimed = service_.wake_marks().claim(started->job.id, jobs::WakePath::Channel);
-            !claimed)
-            spdlog::warn("task {}: cannot keep the channel from telling its end again: {}",
-                         started->job.id, claimed.error().message);
+        // The client follows a task itself (tasks/get, its notifications) and tells its model
+        // of the end — Claude Code starts a turn in an idle session for it — so the server's
+        // own wake paths (channel, Stop hook, monitor) stay silent for this job
+        // (docs/notifications.md, "A job the host follows").
+        for (auto path : {jobs::WakePath::Channel, jobs::WakePath::Hook})
+            if (auto claimed = service_.wake_marks().claim(started->job.id, path); !claimed)
+                spdlog::warn("task {}: cannot keep the {} from telling its end again: {}",
+                             started->job.id, jobs::wake_path_name(path),
+                             claimed.error().message);
         return info(started->job, std::nullopt);
     }
 
@@ -283,6 +283,10 @@ Tasks make_job_tasks(jobs::JobService& service, JobTaskOptions options) {
     auto impl = std::make_shared<JobTasks>(service, options);
     Tasks t;
     t.taskTools = {kTaskTool};
+    t.runsAsTask = [](const std::string&, const json& args) {
+        auto wait = args.find("waitSec");
+        return wait == args.end() || !wait->is_number() || wait->get<double>() <= 0;
+    };
     t.create = [impl](const std::string& tool, const json& args, std::optional<std::int64_t> ttl,
                       RequestContext& ctx) { return impl->create(tool, args, ttl, ctx); };
     t.get = [impl](const std::string& id) { return impl->get(id); };

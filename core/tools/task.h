@@ -50,6 +50,10 @@ struct TaskPage {
 struct Tasks {
     // Which tools accept a task-augmented call ("optional" task support): claude_start.
     std::vector<std::string> taskTools;
+    // Where the client leaves the choice to the server (the 2026-07-28 extension): whether
+    // this call of a task tool becomes a task. Empty = always. claude_start does unless it
+    // asks to wait for the end (waitSec > 0), which is answered in place, bounded.
+    std::function<bool(const std::string& tool, const nlohmann::json& args)> runsAsTask;
     // A task-augmented call of a task tool: starts the job as claude_start would and answers
     // at once. requestedTtlMs: the client's params.task.ttl, when it sent one.
     std::function<claude_jobs::Result<TaskInfo>(const std::string& tool,

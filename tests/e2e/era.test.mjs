@@ -2,9 +2,9 @@
 // API, with every line between them on tape (stdio-recorder.mjs as the server command): the
 // CLI probes with server/discover, and since claude-jobs answers it, the CLI talks the
 // 2026-07-28 era — per-request _meta, no initialize — and a job it starts completes and its
-// result reaches the model. server/discover is off by default (docs/protocol.md says why), so
-// these switch it on with CLAUDE_JOBS_DISCOVER=1; off, the same CLI falls back to initialize
-// and the same job works the 2025 way.
+// result reaches the model. server/discover is on by default; switched off
+// (CLAUDE_JOBS_DISCOVER=0, docs/protocol.md "The switch") the same CLI falls back to
+// initialize and the same job works the 2025 way.
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -113,8 +113,8 @@ describe('the real CLI and claude-jobs in the 2026-07-28 era', { concurrency: fa
       waitSec: 30,
     })}\n`;
 
-  test('discover answered: the CLI speaks 2026-07-28 without initialize, and the job result reaches the model', async () => {
-    const { tape, results } = await session({ prompt: startAndWait, serverEnv: { CLAUDE_JOBS_DISCOVER: '1' } });
+  test('discover answered (the default): the CLI speaks 2026-07-28 without initialize, and the job result reaches the model', async () => {
+    const { tape, results } = await session({ prompt: startAndWait });
     const sent = tape.filter((t) => t.dir === 'in').map((t) => t.message);
     const answered = tape.filter((t) => t.dir === 'out').map((t) => t.message);
 
@@ -144,8 +144,8 @@ describe('the real CLI and claude-jobs in the 2026-07-28 era', { concurrency: fa
     assert.ok(results.some((t) => t.includes('the era answer')), `the model saw the result: ${results.join('\n---\n').slice(0, 3000)}`);
   });
 
-  test('discover off (the default): the CLI falls back to initialize, and the same job works', async () => {
-    const { tape, results } = await session({ prompt: startAndWait });
+  test('discover switched off: the CLI falls back to initialize, and the same job works', async () => {
+    const { tape, results } = await session({ prompt: startAndWait, serverEnv: { CLAUDE_JOBS_DISCOVER: '0' } });
     const sent = tape.filter((t) => t.dir === 'in').map((t) => t.message);
     const answered = tape.filter((t) => t.dir === 'out').map((t) => t.message);
     const probe = sent.find((m) => m.method === 'server/discover');

@@ -1,8 +1,10 @@
 // Being told when a job ends, with the real Claude Code CLI offline against the fake Messages
 // API: the plugin (MCP server, monitor, Stop hook) validates and installs from its local
-// marketplace; the Stop hook that `claude-jobs register --hooks` installs wakes an idle
-// interactive session (in tmux) exactly once when the job it started ends, and does not wake
-// a second session on the same state dir.
+// marketplace; an idle interactive session (in tmux) is woken exactly once when the job it
+// started ends, and a second session on the same state dir is not. In the 2026-07-28 era (the
+// default) Claude Code follows the job as its MCP task and wakes the session itself, so the
+// server's Stop hook and monitor stay silent; with server/discover off (the 2025 era) the
+// Stop hook that `claude-jobs register --hooks` installs, or the plugin's monitor, wakes it.
 
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -50,14 +52,27 @@ function preAnswer(home, work) {
   fs.writeFileSync(path.join(home, '.claude.json'), JSON.stringify(config), { mode: 0o600 });
 }
 
-/** Requests whose last message carries a Stop hook's wake-up. */
-function wakeRequests(api) {
-  return api.requests.filter((r) => {
+/** The last message of each request to the fake API, as JSON text. */
+function lastMessages(requests) {
+  return requests.map((r) => {
     const messages = r.body && Array.isArray(r.body.messages) ? r.body.messages : [];
-    const last = messages[messages.length - 1];
-    return last && JSON.stringify(last).includes('Stop hook blocking error');
+    return JSON.stringify(messages[messages.length - 1] || '');
   });
 }
+
+/** Requests whose last message wakes the session about an end: a Stop hook's (or the
+ * monitor's) words, or Claude Code's own notice of an MCP task that ended. */
+function wakeRequests(api) {
+  return lastMessages(api.requests).filter(
+    (m) => m.includes('Stop hook blocking error') || (m.includes('task-notification') && m.includes('MCP task')),
+  );
+}
+
+/** The server's switch for an era (docs/protocol.md, "The switch"). */
+const ERAS = [
+  { name: 'the 2026-07-28 era (the default)', tag: 'modern', env: {}, hostFollows: true },
+  { name: 'server/discover off', tag: 'legacy', env: { CLAUDE_JOBS_DISCOVER: '0' }, hostFollows: false },
+];
 
 describe('told when a job ends, real claude CLI', { concurrency: false }, () => {
   let api;
@@ -164,7 +179,7 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
     assert.match(list.stdout, /background-jobs@background-jobs-local[\s\S]*enabled/, list.stdout);
   });
 
-  test('the Stop hook from register --hooks wakes the idle session once; another session is not woken', async () => {
+  for (const era of ERAS) test(`register --hooks, ${era.name}: the idle session is woken once; another session is not`, async () => {
     assert.equal(spawnSync('tmux', ['-V']).status, 0, 'tmux is needed (scripts/install-deps.sh --test)');
     const home = tempDir('cj-e2e-hook-home-');
     const work = fs.realpathSync(tempDir('cj-e2e-hook-work-'));
@@ -181,6 +196,7 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
       ANTHROPIC_BASE_URL: api.url,
       ANTHROPIC_API_KEY: API_KEY,
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+      ...era.env,
     };
     // --config-file: the jobs' claude (claude.path) is the stand-in, not the CLI to register with.
     const registered = spawnSync(SERVER_BIN, ['--config', configPath, 'register', '--client', 'claude-code', '--hooks',
@@ -194,6 +210,8 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
     const settings = JSON.parse(fs.readFileSync(path.join(home, '.claude', 'settings.json'), 'utf8'));
     assert.equal(settings.hooks.Stop[0].hooks[0].asyncRewake, true, JSON.stringify(settings));
 
+    const one = `one-${era.tag}`;
+    const two = `two-${era.tag}`;
     const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
     const open = (name) => {
       const r = tmux('new-session', '-d', '-s', name, '-x', '200', '-y', '50', '-c', work, 'env', ...envArgs,
@@ -205,40 +223,43 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
       tmux('send-keys', '-t', `=${name}:`, '-l', text);
       setTimeout(() => tmux('send-keys', '-t', `=${name}:`, 'Enter'), 300);
     };
-    for (const name of ['one', 'two']) {
+    for (const name of [one, two]) {
       open(name);
       await pollUntil(() => /❯/.test(screen(name)), { timeoutMs: 30_000, label: `${name} ready` });
       await new Promise((r) => setTimeout(r, 3000)); // its MCP server connects
     }
 
     // Session two has a turn of its own, so its Stop hook waits too.
-    type('two', 'print hello world');
-    await pollUntil(() => /hello world/.test(screen('two')), { timeoutMs: 30_000, label: 'two answered' });
+    type(two, 'print hello world');
+    await pollUntil(() => /hello world/.test(screen(two)), { timeoutMs: 30_000, label: 'two answered' });
     const job = { prompt: 'sleep 4\nsay the job says hi', workFolder: work, label: 'wake test' };
-    type('one', `call tool mcp__claude-jobs__claude_start ${JSON.stringify(job)}`);
-    await pollUntil(() => /called mcp__claude-jobs__claude_start/.test(screen('one')), {
+    type(one, `call tool mcp__claude-jobs__claude_start ${JSON.stringify(job)}`);
+    await pollUntil(() => /called mcp__claude-jobs__claude_start/.test(screen(one)), {
       timeoutMs: 30_000,
-      label: `one started the job: ${screen('one')}`,
+      label: `one started the job: ${screen(one)}`,
     });
     const before = api.requests.length;
-    await pollUntil(() => wakeRequests(api).length > 0, {
+    const wakes = () => wakeRequests({ requests: api.requests.slice(before) });
+    await pollUntil(() => wakes().length > 0, {
       timeoutMs: 60_000,
       intervalMs: 200,
-      label: `a wake-up request; screen one:\n${screen('one')}`,
+      label: `a wake-up request; screen one:\n${screen(one)}`,
     });
-    const wake = wakeRequests(api)[0];
-    const text = JSON.stringify(wake.body.messages[wake.body.messages.length - 1]);
+    const text = wakes()[0];
     assert.match(text, /wake test/);
     assert.match(text, /completed/);
     assert.match(text, /the job says hi/);
-    assert.ok(api.requests.indexOf(wake) >= before);
-    // The turn the wake-up caused ends; its Stop hook runs again and does not wake it again.
+    if (era.hostFollows) assert.match(text, /MCP task [a-z0-9]+ \(claude-jobs\/claude_start\) completed/, text);
+    else assert.match(text, /Stop hook blocking error/, text);
+    // The turn the wake-up caused ends; its Stop hook runs again and does not wake it again,
+    // and no other path tells the same end a second time.
     await new Promise((r) => setTimeout(r, 8000));
-    assert.equal(wakeRequests(api).length, 1, 'exactly one wake-up, for one session');
-    await pollUntil(() => /woken by a stop hook/.test(screen('one')), { timeoutMs: 10_000, label: `the answer on screen: ${screen('one')}\n${text}` });
-    assert.doesNotMatch(screen('two'), /woken by a stop hook/);
+    assert.equal(wakes().length, 1, `exactly one wake-up, for one session: ${wakes().join('\n---\n')}`);
+    const answer = era.hostFollows ? /background task finished: completed/ : /woken by a stop hook/;
+    await pollUntil(() => answer.test(screen(one)), { timeoutMs: 10_000, label: `the answer on screen: ${screen(one)}\n${text}` });
+    assert.doesNotMatch(screen(two), /woken by a stop hook|background task finished/);
   });
-  test('the plugin: installed offline, its monitor or hook wakes the idle session once when its job ends', async () => {
+  for (const era of ERAS) test(`the plugin, ${era.name}: installed offline, the idle session is woken once when its job ends`, async () => {
     const home = tempDir('cj-e2e-plug-home-');
     const work = fs.realpathSync(tempDir('cj-e2e-plug-work-'));
     const state = tempDir('cj-e2e-plug-state-');
@@ -255,13 +276,14 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
       ANTHROPIC_API_KEY: API_KEY,
       CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
       CLAUDE_JOBS_CONFIG: configPath, // the plugin's server, monitor and hook all read it
+      ...era.env,
     };
     for (const args of [['plugin', 'marketplace', 'add', PLUGIN_ROOT], ['plugin', 'install', 'background-jobs@background-jobs-local']]) {
       const r = claude(args, env);
       assert.equal(r.status, 0, r.stdout + r.stderr);
     }
     const envArgs = Object.entries(env).map(([k, v]) => `${k}=${v}`);
-    const session = 'plug';
+    const session = `plug-${era.tag}`;
     const r = tmux('new-session', '-d', '-s', session, '-x', '200', '-y', '50', '-c', work, 'env', ...envArgs,
       CLAUDE_BIN, '--allowedTools', 'mcp__plugin_background-jobs_claude-jobs__claude_start');
     assert.equal(r.status, 0, r.stderr);
@@ -278,13 +300,12 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
       label: `the job started: ${screen()}`,
     });
     const told = () =>
-      api.requests.slice(before).filter((q) => {
-        const messages = q.body && Array.isArray(q.body.messages) ? q.body.messages : [];
-        const last = JSON.stringify(messages[messages.length - 1] || '');
-        return last.includes('the plugin job says hi') && !last.includes('call tool');
-      });
+      lastMessages(api.requests.slice(before)).filter(
+        (last) => last.includes('the plugin job says hi') && !last.includes('call tool'),
+      );
     await pollUntil(() => told().length > 0, { timeoutMs: 60_000, intervalMs: 200, label: `a wake-up: ${screen()}` });
+    if (era.hostFollows) assert.match(told()[0], /task-notification[\s\S]*MCP task/, told()[0]);
     await new Promise((res) => setTimeout(res, 8000));
-    assert.equal(told().length, 1, 'one wake-up: the monitor and the hook share the end');
+    assert.equal(told().length, 1, `one wake-up: the task's follower, the monitor and the hook share the end: ${told().join('\n---\n')}`);
   });
 });

@@ -117,6 +117,21 @@ TEST_F(EraTest, CancelEndsTheJob) {
     EXPECT_EQ(again["error"]["code"], -32602);
 }
 
+TEST_F(EraTest, AStartThatAsksToWaitIsAnsweredInPlaceNotAsATask) {
+    // The client declares the tasks extension, but a claude_start with waitSec asks for the
+    // end within the call: it is answered as the tool answers, bounded, and the job is a
+    // plain job of this connection (its wake-ups untouched).
+    Server server(state_.path(), default_config(state_.path()));
+    json r = era(server, "tools/call",
+                 {{"name", "claude_start"},
+                  {"arguments",
+                   {{"prompt", "say in place"}, {"workFolder", work_.path()}, {"waitSec", 30}}}});
+    ASSERT_TRUE(r.contains("result")) << r.dump();
+    EXPECT_EQ(r["result"]["resultType"], "complete") << r.dump();
+    EXPECT_EQ(r["result"]["structuredContent"]["status"], "completed") << r.dump();
+    EXPECT_EQ(r["result"]["structuredContent"]["job"]["result"]["text"], "in place") << r.dump();
+}
+
 TEST_F(EraTest, BadInputGetsClearErrorsAndTheServerStaysUp) {
     Server a(state_.path(), default_config(state_.path()));
     json task = start_task(a, "say mine");
@@ -168,9 +183,15 @@ TEST_F(EraTest, BadInputGetsClearErrorsAndTheServerStaysUp) {
     EXPECT_EQ(c.request("ping")["result"], json::object());
 }
 
-TEST_F(EraTest, DiscoverIsOffByDefaultAndSwitchedOnByConfigOrEnvironment) {
+TEST_F(EraTest, DiscoverIsOnByDefaultAndSwitchedOffByConfigOrEnvironment) {
     {
         Server server(state_.path(), default_config(state_.path()));
+        EXPECT_TRUE(server.request("server/discover").contains("result"));
+    }
+    {
+        json config = default_config(state_.path());
+        config["protocol"] = {{"discover", false}};
+        Server server(state_.path(), config);
         EXPECT_EQ(server.request("server/discover")["error"]["code"], -32601);
         // The era is still reachable with its _meta.
         EXPECT_EQ(era(server, "tools/list")["result"]["resultType"], "complete");
@@ -184,7 +205,9 @@ TEST_F(EraTest, DiscoverIsOffByDefaultAndSwitchedOnByConfigOrEnvironment) {
         EXPECT_EQ(server.initialize("2025-11-25")["result"]["protocolVersion"], "2025-11-25");
     }
     {
-        Server server(state_.path(), default_config(state_.path()), {"CLAUDE_JOBS_DISCOVER=1"});
+        json config = default_config(state_.path());
+        config["protocol"] = {{"discover", false}};
+        Server server(state_.path(), config, {"CLAUDE_JOBS_DISCOVER=1"});
         EXPECT_TRUE(server.request("server/discover").contains("result"));
     }
 }

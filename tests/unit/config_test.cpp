@@ -552,8 +552,8 @@ TEST(ConfigTest, MoneyAndUsageLimits) {
 }
 
 TEST(ConfigTest, ProtocolDiscoverSwitch) {
-    EXPECT_FALSE(parse_ok(R"({"stateDir": "/s"})").protocol.discover) << "off by default";
-    EXPECT_TRUE(parse_ok(R"({"stateDir": "/s", "protocol": {"discover": true}})").protocol.discover);
+    EXPECT_TRUE(parse_ok(R"({"stateDir": "/s"})").protocol.discover) << "on by default";
+    EXPECT_FALSE(parse_ok(R"({"stateDir": "/s", "protocol": {"discover": false}})").protocol.discover);
     EXPECT_NE(parse_error(R"({"stateDir": "/s", "protocol": {"discover": "no"}})").find("protocol.discover"),
               std::string::npos);
     EXPECT_NE(parse_error(R"({"stateDir": "/s", "protocol": {"discovr": true}})").find("unknown key"),

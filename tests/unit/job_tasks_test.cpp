@@ -193,26 +193,35 @@ TEST_F(JobTasksTest, ACreatedTaskIsAJobOfThisConnection) {
     EXPECT_EQ(noPrompt.error().code, ErrorCode::InvalidArgument);
 }
 
-TEST_F(JobTasksTest, ACreatedTaskTakesTheChannelWakeUpOfItsEnd) {
-    // The client follows its task and hands its model the end; the channel must not tell it
-    // again. The Stop hook and the monitor keep theirs (an idle Claude Code is woken by them
-    // only), and a plain job keeps both.
+TEST_F(JobTasksTest, ACreatedTaskTakesEveryWakeUpOfItsEnd) {
+    // The client follows its task and tells its model of the end (Claude Code starts a turn
+    // for it in an idle session): neither the channel nor the Stop hook and monitor may tell
+    // it again. A plain job keeps both.
     cj::tools::RequestContext ctx;
     auto created =
         tasks.create("claude_start", json{{"prompt", "hello"}, {"workFolder", world.state.path()}},
                      std::nullopt, ctx);
     ASSERT_TRUE(created) << created.error().message;
     auto& marks = service.wake_marks();
-    auto channel = marks.claim(created->taskId, cj::jobs::WakePath::Channel);
-    ASSERT_TRUE(channel);
-    EXPECT_FALSE(*channel) << "the channel was left to tell the end";
-    auto hook = marks.claim(created->taskId, cj::jobs::WakePath::Hook);
-    ASSERT_TRUE(hook);
-    EXPECT_TRUE(*hook) << "the Stop hook's wake-up was taken";
+    for (auto path : {cj::jobs::WakePath::Channel, cj::jobs::WakePath::Hook}) {
+        auto claimed = marks.claim(created->taskId, path);
+        ASSERT_TRUE(claimed);
+        EXPECT_FALSE(*claimed) << cj::jobs::wake_path_name(path) << " was left to tell the end";
+    }
     add("plain");
-    auto plain = marks.claim("plain", cj::jobs::WakePath::Channel);
-    ASSERT_TRUE(plain);
-    EXPECT_TRUE(*plain);
+    for (auto path : {cj::jobs::WakePath::Channel, cj::jobs::WakePath::Hook}) {
+        auto plain = marks.claim("plain", path);
+        ASSERT_TRUE(plain);
+        EXPECT_TRUE(*plain) << cj::jobs::wake_path_name(path);
+    }
+}
+
+TEST_F(JobTasksTest, AStartThatWaitsIsAnsweredInPlaceWhereTheServerChooses) {
+    ASSERT_TRUE(tasks.runsAsTask);
+    EXPECT_TRUE(tasks.runsAsTask("claude_start", json{{"prompt", "p"}}));
+    EXPECT_TRUE(tasks.runsAsTask("claude_start", json{{"prompt", "p"}, {"waitSec", 0}}));
+    EXPECT_FALSE(tasks.runsAsTask("claude_start", json{{"prompt", "p"}, {"waitSec", 5}}));
+    EXPECT_FALSE(tasks.runsAsTask("claude_start", json{{"prompt", "p"}, {"waitSec", 0.5}}));
 }
 
 TEST_F(JobTasksTest, WatchTellsOnlyThisConnectionsStatusChanges) {

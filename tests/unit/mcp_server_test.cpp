@@ -974,8 +974,10 @@ TEST(McpServerEra, DiscoverAnswersWithoutInitialize) {
     EXPECT_EQ(run.initialize("2025-11-25")["result"]["protocolVersion"], "2025-11-25");
 }
 
-TEST(McpServerEra, DiscoverIsOffByDefault) {
-    ServerRun run;
+TEST(McpServerEra, DiscoverSwitchedOff) {
+    ServerOptions options;
+    options.discover = false;
+    ServerRun run(options);
     run.send(request(1, "server/discover"));
     EXPECT_EQ(error_code(run.response(1)), kMethodNotFound);
     // The era stays reachable for a client that sends its _meta.
