@@ -2,8 +2,8 @@
 // API, with every line between them on tape (stdio-recorder.mjs as the server command): the
 // CLI probes with server/discover, and since claude-jobs answers it, the CLI talks the
 // 2026-07-28 era — per-request _meta, no initialize — and a job it starts completes and its
-// result reaches the model. server/discover is on by default; switched off
-// (CLAUDE_JOBS_DISCOVER=0, docs/protocol.md "The switch") the same CLI falls back to
+// result reaches the model. server/discover is on by default; switched off in the config
+// (protocol.discover, docs/protocol.md "The switch") the same CLI falls back to
 // initialize and the same job works the 2025 way.
 
 import assert from 'node:assert/strict';
@@ -74,14 +74,14 @@ describe('the real CLI and claude-jobs in the 2026-07-28 era', { concurrency: fa
   });
 
   /** One `claude -p` whose only MCP server is claude-jobs behind the recorder. */
-  async function session({ prompt, serverEnv = {} }) {
+  async function session({ prompt, config = {} }) {
     const root = tempDir('cj-e2e-era-');
     const state = path.join(root, 'state');
     const home = path.join(root, 'home');
     const work = path.join(root, 'work');
     for (const d of [state, home, work]) fs.mkdirSync(d);
     const configPath = path.join(root, 'config.json');
-    fs.writeFileSync(configPath, JSON.stringify({ ...fakeClaudeConfig(), stateDir: state }));
+    fs.writeFileSync(configPath, JSON.stringify({ ...fakeClaudeConfig(), stateDir: state, ...config }));
     const tape = path.join(root, 'tape.jsonl');
     const mcp = {
       mcpServers: {
@@ -89,7 +89,7 @@ describe('the real CLI and claude-jobs in the 2026-07-28 era', { concurrency: fa
           type: 'stdio',
           command: process.execPath,
           args: [RECORDER, tape, '--', SERVER_BIN, '--config', configPath],
-          env: { HOME: home, ...serverEnv },
+          env: { HOME: home },
         },
       },
     };
@@ -144,8 +144,38 @@ describe('the real CLI and claude-jobs in the 2026-07-28 era', { concurrency: fa
     assert.ok(results.some((t) => t.includes('the era answer')), `the model saw the result: ${results.join('\n---\n').slice(0, 3000)}`);
   });
 
+  for (const era of [
+    { name: 'the 2026-07-28 era (the default)', config: {}, modern: true },
+    { name: 'discover switched off (2025)', config: { protocol: { discover: false } }, modern: false },
+  ]) {
+    test(`delegated through claude_start, claude_wait and claude_check, ${era.name}`, async () => {
+      const delegate = (work) =>
+        `delegate ${JSON.stringify({ prompt: 'sleep 2\nsay the delegated answer', workFolder: work, label: 'delegated' })}\n`;
+      const { r, tape } = await session({ prompt: delegate, config: era.config });
+      const sent = tape.filter((t) => t.dir === 'in').map((t) => t.message);
+      const answered = tape.filter((t) => t.dir === 'out').map((t) => t.message);
+      assert.equal(sent.some((m) => m.method === 'initialize'), !era.modern, JSON.stringify(sent).slice(0, 2000));
+      const calls = sent.filter((m) => m.method === 'tools/call');
+      assert.deepEqual(calls.map((m) => m.params.name), ['claude_start', 'claude_wait', 'claude_check'], JSON.stringify(calls));
+      for (const call of calls) {
+        assert.equal(call.params._meta?.[VERSION_KEY], era.modern ? '2026-07-28' : undefined, JSON.stringify(call));
+        const reply = answered.find((m) => m.id === call.id);
+        assert.ok(reply && reply.result && !reply.result.isError, JSON.stringify(reply).slice(0, 1000));
+        if (era.modern) assert.equal(reply.result.resultType, 'complete', JSON.stringify(reply).slice(0, 500));
+      }
+      const jobId = answered.find((m) => m.id === calls[0].id).result.structuredContent.jobId;
+      assert.equal(calls[1].params.arguments.jobIds[0], jobId);
+      const checked = answered.find((m) => m.id === calls[2].id).result.structuredContent;
+      assert.equal(checked.status, 'completed', JSON.stringify(checked).slice(0, 1000));
+      const final = r.events.filter((e) => e.type === 'result').at(-1);
+      assert.ok(final, r.stdout.slice(-2000));
+      assert.match(final.result, new RegExp(`^delegated ${jobId}: `));
+      assert.match(final.result, /the delegated answer/);
+    });
+  }
+
   test('discover switched off: the CLI falls back to initialize, and the same job works', async () => {
-    const { tape, results } = await session({ prompt: startAndWait, serverEnv: { CLAUDE_JOBS_DISCOVER: '0' } });
+    const { tape, results } = await session({ prompt: startAndWait, config: { protocol: { discover: false } } });
     const sent = tape.filter((t) => t.dir === 'in').map((t) => t.message);
     const answered = tape.filter((t) => t.dir === 'out').map((t) => t.message);
     const probe = sent.find((m) => m.method === 'server/discover');

@@ -15,6 +15,11 @@
 //   "call tool NAME {JSON}"           -> tool_use NAME (any offered tool, e.g. an MCP server's
 //                                        mcp__SERVER__TOOL) with the JSON object as its input, then
 //                                        "called NAME" after the result
+//   "delegate {JSON}"                 -> a job through the claude-jobs tools (the offered server
+//                                        name, else claude-jobs): claude_start with the JSON as its input, then
+//                                        claude_wait on the jobId its result names, then
+//                                        claude_check of it, then text "delegated JOBID: <the
+//                                        check's result, as the model was given it>"
 //   "subagent [sonnet|opus|haiku]: TEXT"
 //                                     -> tool_use Agent (general-purpose, in the foreground, on that
 //                                        model) with TEXT as its prompt (the subagent's own turns are
@@ -139,6 +144,15 @@ function toolResultsSince(messages, from) {
     if (messages[i].role === 'user' && hasToolResult(messages[i])) n += 1;
   }
   return n;
+}
+
+/** The text of the tool results in a message, joined. */
+function toolResultText(message) {
+  if (!message || !Array.isArray(message.content)) return '';
+  return message.content
+    .filter((b) => b && b.type === 'tool_result')
+    .map((b) => (typeof b.content === 'string' ? b.content : messageText({ content: b.content })))
+    .join('\n');
 }
 
 /** The first {...} in text that parses as a JSON object, or undefined. */
@@ -299,6 +313,37 @@ export function planResponse(body) {
     const input = jsonObjectIn(call[2]);
     if (input === undefined) return { kind: 'call-tool-bad', blocks: [{ type: 'text', text: 'no JSON object given' }] };
     return { kind: 'call-tool', blocks: [{ type: 'tool_use', name: call[1], input }] };
+  }
+
+  const delegate = /\bdelegate\s*(\{[\s\S]*\})/i.exec(prompt);
+  if (delegate) {
+    // The CLI may defer MCP tools (not offered until searched for): claude-jobs by its usual name.
+    const offered = tools.find((t) => t && typeof t.name === 'string' && /__claude_start$/.test(t.name));
+    const start = offered || { name: 'mcp__claude-jobs__claude_start' };
+    const prefix = start.name.slice(0, -'claude_start'.length);
+    const step = toolResultsSince(messages, promptIndex);
+    if (step === 0) {
+      const input = jsonObjectIn(delegate[1]);
+      if (input === undefined) return { kind: 'delegate-bad', blocks: [{ type: 'text', text: 'no JSON object given' }] };
+      return { kind: 'delegate-start', blocks: [{ type: 'tool_use', name: start.name, input }] };
+    }
+    // The jobId the first result named (the start's reply is in the conversation).
+    let jobId;
+    for (let i = promptIndex + 1; i < messages.length && !jobId; i++) {
+      const m = /"jobId"\s*:\s*"([a-z0-9]+)"|\bjob ([a-z0-9]{20,})\b/.exec(toolResultText(messages[i]));
+      if (m) jobId = m[1] || m[2];
+    }
+    if (!jobId) return { kind: 'delegate-bad', blocks: [{ type: 'text', text: 'no jobId in the start result' }] };
+    if (step === 1) {
+      return {
+        kind: 'delegate-wait',
+        blocks: [{ type: 'tool_use', name: `${prefix}claude_wait`, input: { jobIds: [jobId], timeoutSec: 30 } }],
+      };
+    }
+    if (step === 2) {
+      return { kind: 'delegate-check', blocks: [{ type: 'tool_use', name: `${prefix}claude_check`, input: { jobId } }] };
+    }
+    return { kind: 'delegate-done', blocks: [{ type: 'text', text: `delegated ${jobId}: ${toolResultText(last)}` }] };
   }
 
   const subagent = /\bsubagent(?: (sonnet|opus|haiku))?: ([\s\S]+)$/i.exec(prompt);
