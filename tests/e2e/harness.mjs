@@ -1,6 +1,6 @@
 // Shared helpers for the end-to-end tests: paths, temp dirs, running the real `claude` CLI
-// directly, and starting the claude-jobs server as an MCP server over stdio with the official
-// MCP SDK client.
+// directly or as the host of one MCP server (and reading what its model was given), and starting
+// the claude-jobs server as an MCP server over stdio with the official MCP SDK client.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -264,10 +264,10 @@ export function runClaude({ prompt, cwd, env, args = [], timeoutMs = 90_000, onS
 }
 
 /**
- * One `claude -p` against the fake API (api, from startFakeApi) with every permission granted and
- * server, a stdio MCP server {command, args, env}, as its only MCP server, named name (its tools
- * are mcp__<name>__<tool>). Asserts the CLI exited 0; resolves what runClaude does, and the
- * requests the fake API received meanwhile.
+ * One `claude -p` against the fake API (api, from startFakeApi), every permission granted, whose
+ * only MCP server is server, a stdio server {command, args, env} called name (its tools are
+ * mcp__<name>__<tool>). Asserts the CLI exited 0; resolves runClaude's result plus requests: those
+ * the fake API received during the run.
  */
 export async function runClaudeWithServer({ api, prompt, cwd, home, name = 'claude-jobs', server }) {
   const mcpConfig = { mcpServers: { [name]: { type: 'stdio', ...server } } };
