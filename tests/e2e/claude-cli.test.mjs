@@ -10,13 +10,12 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import { startFakeApi } from './fake-anthropic.mjs';
 import {
   callTool,
-  makeTempDir,
   pidAlive,
   pollUntil,
   readRunnerJson,
   realClaudeConfig,
-  removeTempDir,
   startServer,
+  tempDirs,
   waitForJob,
 } from './harness.mjs';
 
@@ -31,14 +30,8 @@ function procState(pid) {
 
 describe('claude-jobs with the real claude CLI', { concurrency: false }, () => {
   let api;
-  const dirs = [];
+  const { tempDir, removeTempDirs } = tempDirs();
   const servers = [];
-
-  const tempDir = (prefix) => {
-    const d = makeTempDir(prefix);
-    dirs.push(d);
-    return d;
-  };
 
   /** A server whose jobs run the real CLI against the fake API, with its own state dir. */
   async function serverWith({ apiKey = 'test-key' } = {}) {
@@ -58,7 +51,7 @@ describe('claude-jobs with the real claude CLI', { concurrency: false }, () => {
   });
   after(async () => {
     await api.close();
-    for (const d of dirs) removeTempDir(d);
+    removeTempDirs();
   });
 
   test('print hello world: completed, exit 0, result text "hello world"', async () => {

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { modelTurns, startFakeApi } from './fake-anthropic.mjs';
-import { CLAUDE_BIN, cliEnv, makeTempDir, removeTempDir, runClaude } from './harness.mjs';
+import { CLAUDE_BIN, cliEnv, runClaude, tempDirs } from './harness.mjs';
 
 // A minimal stdio MCP server: answers initialize and tools/list, and writes the Claude-related
 // part of its environment to the file named by its first argument (when given).
@@ -42,12 +42,8 @@ describe('claude CLI options for the job spec', { concurrency: false }, () => {
   let home;
   let root;
   let mcpServer;
-  const dirs = [];
-  const work = () => {
-    const d = makeTempDir('cj-e2e-work-');
-    dirs.push(d);
-    return d;
-  };
+  const { tempDir, removeTempDirs } = tempDirs();
+  const work = () => tempDir('cj-e2e-work-');
   const env = () => cliEnv({ apiUrl: api.url, home, sandbox: true });
   /** Run `print hello world` with args; returns the run and the model turns it caused. */
   async function run(args, { cwd = work(), prompt = 'print hello world\n' } = {}) {
@@ -76,8 +72,7 @@ describe('claude CLI options for the job spec', { concurrency: false }, () => {
 
   before(async () => {
     api = await startFakeApi();
-    root = makeTempDir('cj-e2e-flags-');
-    dirs.push(root);
+    root = tempDir('cj-e2e-flags-');
     home = path.join(root, 'home');
     fs.mkdirSync(home);
     mcpServer = path.join(root, 'mcp-server.mjs');
@@ -85,7 +80,7 @@ describe('claude CLI options for the job spec', { concurrency: false }, () => {
   });
   after(async () => {
     await api.close();
-    for (const d of dirs) removeTempDir(d);
+    removeTempDirs();
   });
 
   test('--help lists the options (with their value forms); --max-turns is hidden but accepted', () => {

@@ -13,10 +13,9 @@ import { startFakeApi } from './fake-anthropic.mjs';
 import {
   SERVER_BIN,
   callTool,
-  makeTempDir,
   pollUntil,
-  removeTempDir,
   startServer,
+  tempDirs,
   waitForJob,
 } from './harness.mjs';
 
@@ -42,15 +41,9 @@ if (!fs.existsSync(CONTAINERS_CONF) || !podman(['image', 'exists', IMAGE])) {
 
 describe('the container backend with the real claude CLI', { concurrency: false }, () => {
   let api;
-  const dirs = [];
+  const { tempDir, removeTempDirs } = tempDirs();
   const servers = [];
   const jobs = [];
-
-  const tempDir = (prefix) => {
-    const d = makeTempDir(prefix);
-    dirs.push(d);
-    return d;
-  };
 
   async function boxServer() {
     const server = await startServer({
@@ -96,7 +89,7 @@ describe('the container backend with the real claude CLI', { concurrency: false 
         label: `container of job ${id} to be removed`,
       });
     }
-    for (const d of dirs) removeTempDir(d);
+    removeTempDirs();
   });
 
   test('print hello world completes inside the container', async () => {

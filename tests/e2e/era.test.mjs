@@ -15,11 +15,12 @@ import { startFakeApi } from './fake-anthropic.mjs';
 import {
   E2E_DIR,
   SERVER_BIN,
-  cliEnv,
   fakeClaudeConfig,
-  makeTempDir,
-  removeTempDir,
-  runClaude,
+  runClaudeWithServer,
+  tempDirs,
+  toolResultText,
+  toolResults,
+  writeConfigFile,
 } from './harness.mjs';
 
 const RECORDER = path.join(E2E_DIR, 'stdio-recorder.mjs');
@@ -39,38 +40,16 @@ function readTape(file) {
     });
 }
 
-/** The text of every tool_result the model was given, in order. */
-function toolResultTexts(api) {
-  const texts = [];
-  for (const r of api.requests) {
-    const messages = r.body && Array.isArray(r.body.messages) ? r.body.messages : [];
-    for (const m of messages) {
-      if (!Array.isArray(m.content)) continue;
-      for (const b of m.content) {
-        if (b.type !== 'tool_result') continue;
-        const parts = Array.isArray(b.content) ? b.content : [{ type: 'text', text: String(b.content) }];
-        texts.push(parts.map((p) => p.text || '').join('\n'));
-      }
-    }
-  }
-  return texts;
-}
-
 describe('the real CLI and claude-jobs in the 2026-07-28 era', { concurrency: false }, () => {
   let api;
-  const dirs = [];
-  const tempDir = (prefix) => {
-    const d = makeTempDir(prefix);
-    dirs.push(d);
-    return d;
-  };
+  const { tempDir, removeTempDirs } = tempDirs();
 
   before(async () => {
     api = await startFakeApi();
   });
   after(async () => {
     await api.close();
-    for (const d of dirs) removeTempDir(d);
+    removeTempDirs();
   });
 
   /** One `claude -p` whose only MCP server is claude-jobs behind the recorder. */
@@ -80,29 +59,20 @@ describe('the real CLI and claude-jobs in the 2026-07-28 era', { concurrency: fa
     const home = path.join(root, 'home');
     const work = path.join(root, 'work');
     for (const d of [state, home, work]) fs.mkdirSync(d);
-    const configPath = path.join(root, 'config.json');
-    fs.writeFileSync(configPath, JSON.stringify({ ...fakeClaudeConfig(), stateDir: state, ...config }));
+    const configPath = writeConfigFile(root, { ...fakeClaudeConfig(), stateDir: state, ...config });
     const tape = path.join(root, 'tape.jsonl');
-    const mcp = {
-      mcpServers: {
-        'claude-jobs': {
-          type: 'stdio',
-          command: process.execPath,
-          args: [RECORDER, tape, '--', SERVER_BIN, '--config', configPath],
-          env: { HOME: home },
-        },
-      },
-    };
-    const first = api.requests.length;
-    const r = await runClaude({
+    const r = await runClaudeWithServer({
+      api,
       prompt: prompt(work),
       cwd: work,
-      env: cliEnv({ apiUrl: api.url, home }),
-      args: ['--dangerously-skip-permissions', '--strict-mcp-config', '--mcp-config', JSON.stringify(mcp)],
+      home,
+      server: {
+        command: process.execPath,
+        args: [RECORDER, tape, '--', SERVER_BIN, '--config', configPath],
+        env: { HOME: home },
+      },
     });
-    assert.equal(r.code, 0, r.stderr);
-    const requests = api.requests.slice(first);
-    return { r, tape: readTape(tape), results: toolResultTexts({ requests }), work };
+    return { r, tape: readTape(tape), results: toolResults(r.requests).map(toolResultText), work };
   }
 
   const startAndWait = (work) =>

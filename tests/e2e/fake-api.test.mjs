@@ -7,7 +7,7 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import { modelTurns, startFakeApi } from './fake-anthropic.mjs';
-import { CLAUDE_BIN, cliEnv, makeTempDir, pollUntil, removeTempDir, runClaude } from './harness.mjs';
+import { CLAUDE_BIN, cliEnv, pollUntil, runClaude, tempDirs } from './harness.mjs';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const BYPASS = ['--dangerously-skip-permissions'];
@@ -445,21 +445,16 @@ describe('fake API over HTTP', () => {
 describe('real claude CLI against the fake API', { concurrency: false }, () => {
   let api;
   let home;
-  const dirs = [];
-  const work = () => {
-    const d = makeTempDir('cj-e2e-work-');
-    dirs.push(d);
-    return d;
-  };
+  const { tempDir, removeTempDirs } = tempDirs();
+  const work = () => tempDir('cj-e2e-work-');
 
   before(async () => {
     api = await startFakeApi();
-    home = makeTempDir('cj-e2e-home-');
-    dirs.push(home);
+    home = tempDir('cj-e2e-home-');
   });
   after(async () => {
     await api.close();
-    for (const d of dirs) removeTempDir(d);
+    removeTempDirs();
   });
 
   test('the CLI binary runs', async () => {
@@ -611,12 +606,8 @@ describe('real claude CLI against the fake API', { concurrency: false }, () => {
 describe('real claude CLI: limits, retries, cost, budgets, structured output, background tasks', { concurrency: false }, () => {
   let api;
   let home;
-  const dirs = [];
-  const work = () => {
-    const d = makeTempDir('cj-e2e-work-');
-    dirs.push(d);
-    return d;
-  };
+  const { tempDir, removeTempDirs } = tempDirs();
+  const work = () => tempDir('cj-e2e-work-');
   // Each subscriber test has its own token, so a usage limit one test starts binds only it.
   let tokenCount = 0;
   const subscriberEnv = (extra = {}) =>
@@ -628,12 +619,11 @@ describe('real claude CLI: limits, retries, cost, budgets, structured output, ba
 
   before(async () => {
     api = await startFakeApi();
-    home = makeTempDir('cj-e2e-home-');
-    dirs.push(home);
+    home = tempDir('cj-e2e-home-');
   });
   after(async () => {
     await api.close();
-    for (const d of dirs) removeTempDir(d);
+    removeTempDirs();
   });
 
   test('usage: total_cost_usd, usage and modelUsage follow the reported tokens and the model price', async () => {

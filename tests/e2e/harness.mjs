@@ -1,6 +1,6 @@
 // Shared helpers for the end-to-end tests: paths, temp dirs, running the real `claude` CLI
-// directly, and starting the claude-jobs server as an MCP server over stdio with the official
-// MCP SDK client.
+// directly or as the host of one MCP server (and reading what its model was given), and starting
+// the claude-jobs server as an MCP server over stdio with the official MCP SDK client.
 
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -73,6 +73,31 @@ export function removeTempDir(dir) {
   if (!dir || keepTmp) return;
   // Callers first wait for every process that writes into the tree (hook waiters, the CLI).
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * The temp dirs of one suite: tempDir(prefix) makes a fresh one, removeTempDirs() removes every
+ * one made so far (from the suite's after(), once nothing writes into them any more).
+ */
+export function tempDirs() {
+  const dirs = [];
+  return {
+    tempDir(prefix) {
+      const dir = makeTempDir(prefix);
+      dirs.push(dir);
+      return dir;
+    },
+    removeTempDirs() {
+      for (const dir of dirs.splice(0)) removeTempDir(dir);
+    },
+  };
+}
+
+/** Write config as <dir>/config.json, private to the user, for a --config FILE; returns its path. */
+export function writeConfigFile(dir, config) {
+  const configPath = path.join(dir, 'config.json');
+  fs.writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  return configPath;
 }
 
 /** Resolve after ms, for polling loops with an overall bound (never as a fixed wait). */
@@ -164,6 +189,21 @@ export function cliEnv({ apiUrl, apiKey = 'test-key', home, sandbox = true, subs
 }
 
 /**
+ * Claude Code's first-run answers in <home>/.claude.json (SPEC §10), so its interface starts
+ * straight away: onboarding done, the API key approved, work trusted (unless trusted is false),
+ * and with bypassAccepted the consent to bypass permissions given.
+ */
+export function preAnswerFirstRun(home, work, { apiKey, trusted = true, bypassAccepted = false }) {
+  const config = {
+    hasCompletedOnboarding: true,
+    customApiKeyResponses: { approved: [apiKey.slice(-20)], rejected: [] },
+    projects: trusted ? { [work]: { hasTrustDialogAccepted: true } } : {},
+  };
+  if (bypassAccepted) config.bypassPermissionsModeAccepted = true;
+  fs.writeFileSync(path.join(home, '.claude.json'), JSON.stringify(config), { mode: 0o600 });
+}
+
+/**
  * Run the real CLI once: `claude -p --output-format stream-json --verbose ...args`, prompt on
  * stdin. Resolves {code, signal, events, init, result, stdout, stderr, pid}.
  * onSpawn(child) is called once the process exists (e.g. to signal it later).
@@ -224,6 +264,50 @@ export function runClaude({ prompt, cwd, env, args = [], timeoutMs = 90_000, onS
 }
 
 /**
+ * One `claude -p` against the fake API (api, from startFakeApi), every permission granted, whose
+ * only MCP server is server, a stdio server {command, args, env} called name (its tools are
+ * mcp__<name>__<tool>). Asserts the CLI exited 0; resolves runClaude's result plus requests: those
+ * the fake API received during the run.
+ */
+export async function runClaudeWithServer({ api, prompt, cwd, home, name = 'claude-jobs', server }) {
+  const mcpConfig = { mcpServers: { [name]: { type: 'stdio', ...server } } };
+  const first = api.requests.length;
+  const r = await runClaude({
+    prompt,
+    cwd,
+    env: cliEnv({ apiUrl: api.url, home }),
+    args: ['--dangerously-skip-permissions', '--strict-mcp-config', '--mcp-config', JSON.stringify(mcpConfig)],
+  });
+  assert.equal(r.code, 0, r.stderr);
+  return { ...r, requests: api.requests.slice(first) };
+}
+
+/** The messages a request to the fake API carried ([] for one without any). */
+export function requestMessages(request) {
+  return request.body && Array.isArray(request.body.messages) ? request.body.messages : [];
+}
+
+/** Every tool_result block the model was given in these requests to the fake API, in order. */
+export function toolResults(requests) {
+  return requests
+    .flatMap(requestMessages)
+    .flatMap((m) => (Array.isArray(m.content) ? m.content : []))
+    .filter((b) => b.type === 'tool_result');
+}
+
+/** The text of a tool_result block as the CLI sent it: a string, or text blocks (nothing else). */
+export function toolResultText(block) {
+  if (typeof block.content === 'string') return block.content;
+  assert.ok(Array.isArray(block.content), `tool_result content: ${JSON.stringify(block)}`);
+  return block.content
+    .map((c) => {
+      assert.equal(c.type, 'text', `a tool_result block that is not text: ${JSON.stringify(c)}`);
+      return c.text;
+    })
+    .join('');
+}
+
+/**
  * The per-test config for running jobs with the real CLI against the fake API. subscriber: the
  * CLI authenticates with an OAuth token (rate_limit_event and usage-limit refusals as for a
  * subscription) instead of an API key.
@@ -275,8 +359,7 @@ export async function startServer({ config = {}, env = {}, args = [], clientName
   const home = path.join(root, 'home');
   fs.mkdirSync(stateDir, { mode: 0o700 });
   fs.mkdirSync(home, { mode: 0o700 });
-  const configPath = path.join(root, 'config.json');
-  fs.writeFileSync(configPath, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  const configPath = writeConfigFile(root, config);
 
   // The SDK only passes a short whitelist of variables unless env is given: give it all.
   const serverEnv = {

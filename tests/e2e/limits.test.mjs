@@ -16,25 +16,18 @@ import {
   SERVER_BIN,
   callTool,
   callToolError,
-  makeTempDir,
   pollUntil,
   realClaudeConfig,
-  removeTempDir,
   startServer,
+  tempDirs,
   waitForJob,
 } from './harness.mjs';
 
 describe('money and limits with the real claude CLI', { concurrency: false }, () => {
   let api;
   let tokens = 0;
-  const dirs = [];
+  const { tempDir, removeTempDirs } = tempDirs();
   const servers = [];
-
-  const tempDir = (prefix) => {
-    const d = makeTempDir(prefix);
-    dirs.push(d);
-    return d;
-  };
 
   /**
    * A server running the real CLI against the fake API. subscriber: OAuth auth, with a token of
@@ -59,7 +52,7 @@ describe('money and limits with the real claude CLI', { concurrency: false }, ()
   });
   after(async () => {
     await api.close();
-    for (const d of dirs) removeTempDir(d);
+    removeTempDirs();
   });
 
   test('a usage-limit refusal ends the job rate_limited with its reset time and type', async () => {

@@ -14,12 +14,12 @@ import { startFakeApi } from './fake-anthropic.mjs';
 import {
   SERVER_BIN,
   callTool,
-  cliEnv,
   fakeClaudeConfig,
-  makeTempDir,
-  removeTempDir,
-  runClaude,
+  runClaudeWithServer,
   startServer,
+  tempDirs,
+  toolResultText,
+  toolResults,
   waitForJob,
 } from './harness.mjs';
 
@@ -30,27 +30,10 @@ function occurrences(haystack, needle) {
   return n;
 }
 
-/** The text of a tool_result block as the CLI sent it: a string, or text blocks. */
-function toolResultText(block) {
-  if (typeof block.content === 'string') return block.content;
-  assert.ok(Array.isArray(block.content), `tool_result content: ${JSON.stringify(block)}`);
-  return block.content
-    .map((c) => {
-      assert.equal(c.type, 'text', `a tool_result block that is not text: ${JSON.stringify(c)}`);
-      return c.text;
-    })
-    .join('');
-}
-
 describe('what the model reads of a claude-jobs result, with the real claude CLI as host', { concurrency: false }, () => {
   let api;
   let server;
-  const dirs = [];
-  const tempDir = (prefix) => {
-    const d = makeTempDir(prefix);
-    dirs.push(d);
-    return d;
-  };
+  const { tempDir, removeTempDirs } = tempDirs();
 
   before(async () => {
     api = await startFakeApi();
@@ -59,7 +42,7 @@ describe('what the model reads of a claude-jobs result, with the real claude CLI
   after(async () => {
     if (server) await server.close();
     await api.close();
-    for (const d of dirs) removeTempDir(d);
+    removeTempDirs();
   });
 
   /**
@@ -69,30 +52,24 @@ describe('what the model reads of a claude-jobs result, with the real claude CLI
   async function modelView(tool, args) {
     const home = tempDir('cj-e2e-model-home-');
     const work = tempDir('cj-e2e-model-work-');
-    const mcpConfig = {
-      mcpServers: {
-        cj: {
-          command: SERVER_BIN,
-          args: ['--config', server.configPath],
-          env: { CLAUDE_ASYNC_JOB_DIR: server.stateDir, HOME: server.home, PATH: process.env.PATH },
-        },
-      },
-    };
-    const seen = api.requests.length;
-    const r = await runClaude({
+    const r = await runClaudeWithServer({
+      api,
       prompt: `call tool mcp__cj__${tool} ${JSON.stringify(args)}\n`,
       cwd: work,
-      env: cliEnv({ apiUrl: api.url, home }),
-      args: ['--strict-mcp-config', `--mcp-config=${JSON.stringify(mcpConfig)}`, '--dangerously-skip-permissions'],
+      home,
+      name: 'cj',
+      server: {
+        command: SERVER_BIN,
+        args: ['--config', server.configPath],
+        env: { CLAUDE_ASYNC_JOB_DIR: server.stateDir, HOME: server.home, PATH: process.env.PATH },
+      },
     });
-    assert.equal(r.code, 0, r.stderr);
     const server0 = r.init.mcp_servers.find((s) => s.name === 'cj');
     assert.equal(server0?.status, 'connected', JSON.stringify(r.init.mcp_servers));
     assert.equal(r.result.result, `called mcp__cj__${tool}`, JSON.stringify(r.result));
-    const next = api.requests.slice(seen).find((q) => q.kind === 'call-tool-done');
-    assert.ok(next, `no request after the tool call: ${api.requests.slice(seen).map((q) => q.kind)}`);
-    const blocks = next.body.messages.flatMap((m) => (Array.isArray(m.content) ? m.content : []));
-    const results = blocks.filter((b) => b.type === 'tool_result');
+    const next = r.requests.find((q) => q.kind === 'call-tool-done');
+    assert.ok(next, `no request after the tool call: ${r.requests.map((q) => q.kind)}`);
+    const results = toolResults([next]);
     assert.equal(results.length, 1, JSON.stringify(results));
     assert.notEqual(results[0].is_error, true, JSON.stringify(results[0]));
     return toolResultText(results[0]);

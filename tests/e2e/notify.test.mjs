@@ -21,13 +21,15 @@ import {
   callTool,
   cliEnv,
   fakeClaudeConfig,
-  makeTempDir,
   pidRunning,
+  preAnswerFirstRun,
   processTree,
   pollUntil,
-  removeTempDir,
+  requestMessages,
   runClaude,
   startServer,
+  tempDirs,
+  writeConfigFile,
 } from './harness.mjs';
 
 const API_KEY = 'test-key-for-the-notify-e2e';
@@ -42,22 +44,9 @@ function claude(args, env) {
   return spawnSync(CLAUDE_BIN, args, { encoding: 'utf8', env, timeout: 90_000 });
 }
 
-/** Claude Code's first-run answers (SPEC §10), so the interface starts straight away. */
-function preAnswer(home, work) {
-  const config = {
-    hasCompletedOnboarding: true,
-    customApiKeyResponses: { approved: [API_KEY.slice(-20)], rejected: [] },
-    projects: { [work]: { hasTrustDialogAccepted: true } },
-  };
-  fs.writeFileSync(path.join(home, '.claude.json'), JSON.stringify(config), { mode: 0o600 });
-}
-
 /** The last message of each request to the fake API, as JSON text. */
 function lastMessages(requests) {
-  return requests.map((r) => {
-    const messages = r.body && Array.isArray(r.body.messages) ? r.body.messages : [];
-    return JSON.stringify(messages[messages.length - 1] || '');
-  });
+  return requests.map((r) => JSON.stringify(requestMessages(r).at(-1) || ''));
 }
 
 /** Requests whose last message wakes the session about an end: a Stop hook's (or the
@@ -76,14 +65,12 @@ const ERAS = [
 
 describe('told when a job ends, real claude CLI', { concurrency: false }, () => {
   let api;
-  const dirs = [];
-  const tempDir = (prefix) => {
-    const d = makeTempDir(prefix);
-    dirs.push(d);
-    return d;
-  };
+  const { tempDir, removeTempDirs } = tempDirs();
   let stateDir;
   const stateDirs = [];
+  /** The environment of a CLI session in tmux, offline against the fake API, bin first on PATH. */
+  const sessionEnv = (home, bin, extra) =>
+    cliEnv({ apiUrl: api.url, apiKey: API_KEY, home, sandbox: false, extra: { PATH: `${bin}:${process.env.PATH}`, ...extra } });
 
   before(async () => {
     api = await startFakeApi();
@@ -117,7 +104,7 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
       label: 'the CLI sessions in tmux and their processes to end',
     });
     await api.close();
-    for (const d of dirs) removeTempDir(d);
+    removeTempDirs();
   });
 
   test('run_in_background: the model runs notify.command, and a new turn starts when the job ends (-p)', async () => {
@@ -187,17 +174,9 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
     stateDirs.push(stateDir);
     const bin = tempDir('cj-e2e-hook-bin-');
     fs.symlinkSync(CLAUDE_BIN, path.join(bin, 'claude'));
-    const configPath = path.join(stateDir, 'config.json');
-    fs.writeFileSync(configPath, JSON.stringify({ stateDir, claude: { path: FAKE_CLAUDE_BIN, permissionMode: '' } }));
-    preAnswer(home, work);
-    const env = {
-      HOME: home,
-      PATH: `${bin}:${process.env.PATH}`,
-      ANTHROPIC_BASE_URL: api.url,
-      ANTHROPIC_API_KEY: API_KEY,
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      ...era.env,
-    };
+    const configPath = writeConfigFile(stateDir, { stateDir, claude: { path: FAKE_CLAUDE_BIN, permissionMode: '' } });
+    preAnswerFirstRun(home, work, { apiKey: API_KEY });
+    const env = sessionEnv(home, bin, era.env);
     // --config-file: the jobs' claude (claude.path) is the stand-in, not the CLI to register with.
     const registered = spawnSync(SERVER_BIN, ['--config', configPath, 'register', '--client', 'claude-code', '--hooks',
       '--config-file', path.join(home, '.claude.json')], {
@@ -266,18 +245,10 @@ describe('told when a job ends, real claude CLI', { concurrency: false }, () => 
     stateDirs.push(state);
     const bin = tempDir('cj-e2e-plug-bin-');
     fs.symlinkSync(SERVER_BIN, path.join(bin, 'claude-jobs'));
-    const configPath = path.join(state, 'config.json');
-    fs.writeFileSync(configPath, JSON.stringify({ stateDir: state, claude: { path: FAKE_CLAUDE_BIN, permissionMode: '' } }));
-    preAnswer(home, work);
-    const env = {
-      HOME: home,
-      PATH: `${bin}:${process.env.PATH}`,
-      ANTHROPIC_BASE_URL: api.url,
-      ANTHROPIC_API_KEY: API_KEY,
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-      CLAUDE_JOBS_CONFIG: configPath, // the plugin's server, monitor and hook all read it
-      ...era.env,
-    };
+    const configPath = writeConfigFile(state, { stateDir: state, claude: { path: FAKE_CLAUDE_BIN, permissionMode: '' } });
+    preAnswerFirstRun(home, work, { apiKey: API_KEY });
+    // The plugin's server, monitor and hook all read CLAUDE_JOBS_CONFIG.
+    const env = sessionEnv(home, bin, { CLAUDE_JOBS_CONFIG: configPath, ...era.env });
     for (const args of [['plugin', 'marketplace', 'add', PLUGIN_ROOT], ['plugin', 'install', 'background-jobs@background-jobs-local']]) {
       const r = claude(args, env);
       assert.equal(r.status, 0, r.stdout + r.stderr);

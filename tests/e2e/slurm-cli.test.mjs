@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 
 import { startFakeApi } from './fake-anthropic.mjs';
-import { callTool, makeTempDir, realClaudeConfig, removeTempDir, startServer, waitForJob } from './harness.mjs';
+import { callTool, realClaudeConfig, startServer, tempDirs, waitForJob } from './harness.mjs';
 
 const SLURM_CONF = process.env.SLURM_CONF;
 const installed = ['/usr/bin/sbatch', '/usr/local/bin/sbatch'].some((p) => fs.existsSync(p));
@@ -24,19 +24,14 @@ function controllerUp() {
 
 describe('the slurm backend with the real claude CLI', { concurrency: false }, () => {
   let api;
-  const dirs = [];
-  const tempDir = (prefix) => {
-    const d = makeTempDir(prefix);
-    dirs.push(d);
-    return d;
-  };
+  const { tempDir, removeTempDirs } = tempDirs();
 
   before(async () => {
     api = await startFakeApi();
   });
   after(async () => {
     await api.close();
-    for (const d of dirs) removeTempDir(d);
+    removeTempDirs();
   });
 
   test(

@@ -12,11 +12,11 @@ import { startFakeApi } from './fake-anthropic.mjs';
 import {
   callTool,
   callToolError,
-  makeTempDir,
   pollUntil,
+  preAnswerFirstRun,
   realClaudeConfig,
-  removeTempDir,
   startServer,
+  tempDirs,
   waitForJob,
 } from './harness.mjs';
 
@@ -25,17 +25,6 @@ const SOCKET = `cj-e2e-tmux-${process.pid}`;
 
 function tmux(...args) {
   return spawnSync('tmux', ['-L', SOCKET, ...args], { encoding: 'utf8' });
-}
-
-/** Claude Code's first-run answers, as a user would have them (SPEC §10). */
-function preAnswer(home, work, { bypassAccepted, trusted = true, apiKey = API_KEY }) {
-  const config = {
-    hasCompletedOnboarding: true,
-    customApiKeyResponses: { approved: [apiKey.slice(-20)], rejected: [] },
-    projects: trusted ? { [work]: { hasTrustDialogAccepted: true } } : {},
-  };
-  if (bypassAccepted) config.bypassPermissionsModeAccepted = true;
-  fs.writeFileSync(path.join(home, '.claude.json'), JSON.stringify(config), { mode: 0o600 });
 }
 
 /** Waits (claude_wait, bounded calls) until the job is handed back: waiting, asking or ended. */
@@ -52,18 +41,13 @@ async function waitForTurn(client, jobId, overallMs = 90_000) {
 
 describe('tmux backend, interactive mode, real claude CLI', { concurrency: false }, () => {
   let api;
-  const dirs = [];
+  const { tempDir, removeTempDirs } = tempDirs();
   const servers = [];
-  const tempDir = (prefix) => {
-    const d = makeTempDir(prefix);
-    dirs.push(d);
-    return d;
-  };
 
   function tmuxConfig({ bypassAccepted, trusted = true, apiKey = API_KEY }) {
     const home = tempDir('cj-e2e-tmux-home-');
     const work = fs.realpathSync(tempDir('cj-e2e-tmux-work-'));
-    preAnswer(home, work, { bypassAccepted, trusted, apiKey });
+    preAnswerFirstRun(home, work, { bypassAccepted, trusted, apiKey });
     const base = realClaudeConfig({ apiUrl: api.url, apiKey, home });
     return {
       work,
@@ -98,7 +82,7 @@ describe('tmux backend, interactive mode, real claude CLI', { concurrency: false
     const socketDir = path.join(process.env.TMUX_TMPDIR || '/tmp', `tmux-${process.getuid()}`);
     fs.rmSync(path.join(socketDir, SOCKET), { force: true });
     await api.close();
-    for (const d of dirs) removeTempDir(d);
+    removeTempDirs();
   });
 
   test('a conversation: first answer, waiting for input, claude_send, /exit → completed', async () => {
