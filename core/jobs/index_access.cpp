@@ -68,6 +68,7 @@ Result<ReaderPool::Lease> ReaderPool::take() {
                           "cannot open the job index " + path_ + ": " + message, 0, true);
     }
     sqlite3_busy_timeout(db, kReaderBusyMs);
+    sqlite::keep_wal(db);
     return Lease(this, db);
 }
 
@@ -248,6 +249,7 @@ IndexWriter::Attempt IndexWriter::run_batch(std::vector<std::shared_ptr<Item>>& 
         results.push_back(std::move(r));
     }
     bool committed = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+    bool growWal = false;
     claude_jobs::Error commitError =
         committed ? claude_jobs::Error{} : sqlite::db_error(db_, "commit");
     if (!committed) exec_quietly(db_, "ROLLBACK");
@@ -259,6 +261,10 @@ IndexWriter::Attempt IndexWriter::run_batch(std::vector<std::shared_ptr<Item>>& 
     if (transition && onTransition_) onTransition_();
     {
         std::lock_guard<std::mutex> lock(mutex_);
+        if (committed && durable && wal_ == Wal::Unchecked) {
+            wal_ = Wal::Wanted;
+            growWal = true;
+        }
         for (std::size_t i = 0; i < batch.size(); ++i) {
             auto& item = batch[i];
             if (committed) {
@@ -272,14 +278,35 @@ IndexWriter::Attempt IndexWriter::run_batch(std::vector<std::shared_ptr<Item>>& 
         }
     }
     after(batch);
+    if (growWal) wake_.notify_one();
     return committed ? Attempt::Committed : Attempt::Failed;
+}
+
+void IndexWriter::grow_wal(std::unique_lock<std::mutex>& lock) {
+    wal_ = Wal::Done;
+    writing_ = true;  // callers of this process wait, as for a batch
+    lock.unlock();
+    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK) {
+        if (auto grown = sqlite::grow_wal(db_); !grown)
+            spdlog::debug("job index: the WAL was not grown: {}", grown.error().message);
+        exec_quietly(db_, "ROLLBACK");
+    }
+    lock.lock();
+    writing_ = false;
+    done_.notify_all();
 }
 
 void IndexWriter::loop() {
     std::unique_lock<std::mutex> lock(mutex_);
     std::chrono::steady_clock::time_point stopBy{};
     for (;;) {
-        wake_.wait(lock, [this] { return (stopping_ || !queue_.empty()) && !writing_; });
+        wake_.wait(lock, [this] {
+            return (stopping_ || !queue_.empty() || wal_ == Wal::Wanted) && !writing_;
+        });
+        if (!stopping_ && queue_.empty() && wal_ == Wal::Wanted) {
+            grow_wal(lock);
+            continue;
+        }
         if (stopping_) {
             if (stopBy == std::chrono::steady_clock::time_point{})
                 stopBy = std::chrono::steady_clock::now() + kStopFlush;

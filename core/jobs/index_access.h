@@ -111,6 +111,9 @@ class IndexWriter {
     // the lock held; released while writing).
     Attempt write_batch(std::unique_lock<std::mutex>& lock);
     Attempt run_batch(std::vector<std::shared_ptr<Item>>& batch);
+    // The writer's thread, when nothing is queued, after the first synchronous commit: the
+    // WAL grown once to the length it is reused at (sqlite::grow_wal), under the write lock.
+    void grow_wal(std::unique_lock<std::mutex>& lock);
     void finish(const std::shared_ptr<Item>& item, claude_jobs::Result<void> result);
     // Outside the lock: the done callbacks of what just finished.
     void after(const std::vector<std::shared_ptr<Item>>& finished);
@@ -124,6 +127,7 @@ class IndexWriter {
     std::deque<std::shared_ptr<Item>> queue_;
     std::string lastBusy_;  // why the last attempt could not begin, for the busy message
     bool stopping_ = false;
+    enum class Wal { Unchecked, Wanted, Done } wal_ = Wal::Unchecked;
     std::thread thread_;
 };
 

@@ -121,6 +121,7 @@ Result<std::unique_ptr<JobIndex>> JobIndex::open(const std::string& path) {
     }
     ::chmod(path.c_str(), 0600);  // WAL and SHM files take the database file's mode
     sqlite3_busy_timeout(db, kOpenBusyMs);
+    sqlite::keep_wal(db);
     // Two processes creating the same index at once can get SQLITE_BUSY from the switch to
     // WAL without the busy handler being asked (SQLite's deadlock avoidance): retry, bounded.
     auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kOpenBusyMs);

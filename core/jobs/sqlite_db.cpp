@@ -1,7 +1,16 @@
 #include "core/jobs/sqlite_db.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <mutex>
+#include <vector>
 
 namespace cj::jobs::sqlite {
 
@@ -106,6 +115,63 @@ Result<void> WriteTransaction::commit() {
         sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
         return e;
     }
+    return {};
+}
+
+void keep_wal(sqlite3* db) {
+    int keep = 1;
+    sqlite3_file_control(db, "main", SQLITE_FCNTL_PERSIST_WAL, &keep);
+}
+
+namespace {
+
+std::int64_t pragma_int(sqlite3* db, const char* sql, std::int64_t fallback) {
+    Statement s(db, sql);
+    if (!s.ok() || s.step() != SQLITE_ROW) return fallback;
+    return s.int64(0);
+}
+
+}  // namespace
+
+claude_jobs::Result<void> grow_wal(sqlite3* db) {
+    using claude_jobs::ErrorCode;
+    using claude_jobs::make_error;
+    const char* dbFile = sqlite3_db_filename(db, "main");
+    if (!dbFile || !*dbFile) return {};
+    const std::string wal = sqlite3_filename_wal(dbFile);
+    // A checkpoint runs once the log has this many pages; a batch can go a little past it.
+    std::int64_t pages = pragma_int(db, "PRAGMA wal_autocheckpoint", 1000);
+    std::int64_t pageSize = pragma_int(db, "PRAGMA page_size", 4096);
+    if (pages <= 0) return {};
+    const std::int64_t want = 32 + (pages + pages / 8) * (pageSize + 24);
+    int fd = ::open(wal.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) return make_error(ErrorCode::Unavailable, wal + ": " + std::strerror(errno));
+    struct Close {
+        int fd;
+        ~Close() { ::close(fd); }
+    } closer{fd};
+    struct stat st {};
+    struct statvfs vfs {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return make_error(ErrorCode::Unavailable, wal + ": not a regular file");
+    if (st.st_size >= want) return {};
+    if (::fstatvfs(fd, &vfs) != 0 ||
+        static_cast<std::int64_t>(vfs.f_bavail) * static_cast<std::int64_t>(vfs.f_frsize) <
+            10 * want)
+        return {};
+    const std::vector<char> zeros(256 * 1024, 0);
+    for (std::int64_t at = st.st_size; at < want;) {
+        auto n = static_cast<std::size_t>(
+            std::min<std::int64_t>(static_cast<std::int64_t>(zeros.size()), want - at));
+        ssize_t wrote = ::pwrite(fd, zeros.data(), n, at);
+        if (wrote <= 0) {
+            if (wrote < 0 && errno == EINTR) continue;
+            return make_error(ErrorCode::Unavailable, wal + ": " + std::strerror(errno));
+        }
+        at += wrote;
+    }
+    if (::fdatasync(fd) != 0)
+        return make_error(ErrorCode::Unavailable, wal + ": " + std::strerror(errno));
     return {};
 }
 

@@ -21,6 +21,19 @@ claude_jobs::Result<void> exec(sqlite3* db, const char* sql);
 // Finalizes every statement kept for a connection about to be closed.
 void forget_statements(sqlite3* db);
 
+// Keeps the WAL file when the connection that closes last is this one (it is not deleted):
+// its blocks stay allocated, so later commits overwrite them (see grow_wal).
+void keep_wal(sqlite3* db);
+
+// Makes the connection's WAL file at least as long as autocheckpoint pages (plus slack) need,
+// with zeros past its end, synced once. A commit that writes over blocks the file already has
+// is synced without a journal commit of the file system (a growing file's is one): on ext4
+// about 0.1-0.2 ms instead of 0.25-0.35 ms per synchronous commit. SQLite reads past the last
+// valid frame as the end of the log, so zeros there are as good as the old frames a reset
+// leaves. Must be called with the write lock held (inside BEGIN IMMEDIATE), so no other
+// writer appends meanwhile. Skipped when the disk has less than ten times that free.
+claude_jobs::Result<void> grow_wal(sqlite3* db);
+
 // One prepared statement, taken from the cache (or prepared) and given back on scope exit.
 class Statement {
   public:

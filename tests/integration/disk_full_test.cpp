@@ -10,6 +10,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "claude_jobs/job_folder.h"
 #include "harness.h"
 #include "support/small_disk.h"
 
@@ -44,10 +45,19 @@ class DiskFullTest : public ::testing::Test {
         return state_ + "/jobs/" + id + "/" + name;
     }
     // Starts the filling job, waits until its supervisor runs, fills the disk.
-    std::string start_job_and_fill(Server& server, const std::string& prompt = kFillingPrompt) {
+    std::string start_job_and_fill(Server& server, const std::string& prompt = kFillingPrompt,
+                                   bool afterFirstLine = false) {
         std::string id =
             server.ok("claude_start", {{"prompt", prompt}, {"workFolder", work_.path()}})["jobId"];
         runner_info(state_, id);
+        if (afterFirstLine) {
+            EXPECT_TRUE(wait_until([&] {
+                std::error_code ec;
+                return std::filesystem::file_size(
+                           job_file(id, claude_jobs::job_folder::kEventsFile), ec) > 0 &&
+                       !ec;
+            })) << "the job wrote nothing";
+        }
         EXPECT_TRUE(disk_.fill()) << "the disk did not fill";
         return id;
     }
@@ -114,7 +124,9 @@ TEST_F(DiskFullTest, AServerKilledWhileTheDiskIsFullLosesNothing) {
 // own look at the state dir says why.
 TEST_F(DiskFullTest, ASupervisorGoneWhileTheDiskIsFullIsOrphanedSayingSo) {
     auto server = start_server();
-    std::string id = start_job_and_fill(*server, "sleep 60");
+    // The stand-in's first line is in its log before the disk fills: otherwise, on a slow
+    // machine, that write can fail and end the job (failed, no space) before the kill.
+    std::string id = start_job_and_fill(*server, "sleep 60", /*afterFirstLine=*/true);
     json info = runner_info(state_, id);
     pid_t runner = info["runnerPid"].get<pid_t>();
     ::kill(runner, SIGKILL);

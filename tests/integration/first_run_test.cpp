@@ -112,7 +112,7 @@ TEST_F(FirstRunTest, QueuedJobFromTheShellIsLaunchedByWaitWithNoServer) {
     write_text(config_, config.dump());
     TempDir work{"cj-first-work"};
     CliResult first =
-        run_cli({"--config", config_, "start", "-C", work.path(), "sleep 2\nsay one"});
+        run_cli({"--config", config_, "start", "-C", work.path(), "sleep 6\nsay one"});
     ASSERT_EQ(first.status, 0) << first.err;
     CliResult second = run_cli({"--config", config_, "start", "-C", work.path(), "say two"});
     ASSERT_EQ(second.status, 0) << second.err;
@@ -122,7 +122,9 @@ TEST_F(FirstRunTest, QueuedJobFromTheShellIsLaunchedByWaitWithNoServer) {
     CliResult early = run_cli({"--config", config_, "wait", "--timeout", "0.2", id});
     EXPECT_EQ(early.status, 3) << early.err;
     EXPECT_TRUE(has(early.err, "queued: all 1 slots of maxConcurrentJobs are taken")) << early.err;
-    CliResult waited = run_cli({"--config", config_, "wait", "--timeout", "30", id});
+    // The first job holds the one slot long enough for the early look on a slow (sanitized,
+    // loaded) machine; wait then launches the second when it ends.
+    CliResult waited = run_cli({"--config", config_, "wait", "--timeout", "60", id});
     EXPECT_EQ(waited.status, 0) << waited.out << waited.err;
     EXPECT_TRUE(has(waited.out, "completed")) << waited.out;
 }

@@ -591,6 +591,40 @@ TEST_F(JobIndexTest, RowsSurviveReopening) {
     EXPECT_EQ(*check, "");
 }
 
+// The WAL is grown once, after the first synchronous commit, to the length SQLite reuses it
+// at (a commit over blocks the file has is synced without a file-system journal commit), and
+// kept when the index closes; every row stays readable through it, across a checkpoint and a
+// reopening.
+TEST_F(JobIndexTest, TheWalIsGrownOnceAndKeptAndEveryRowStaysReadable) {
+    const std::string wal = dbPath_ + "-wal";
+    auto walSize = [&] {
+        struct stat st {};
+        return ::stat(wal.c_str(), &st) == 0 ? static_cast<std::int64_t>(st.st_size) : -1;
+    };
+    constexpr std::int64_t kGrown = 4'000'000;  // ~1,000 pages of 4 KiB and their headers
+    insert(draft("first"), 1000);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (walSize() < kGrown && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    ASSERT_GE(walSize(), kGrown) << "the WAL was not grown after the first synchronous commit";
+    const std::int64_t grown = walSize();
+    // Enough commits for an automatic checkpoint and a reset of the log over the zeros.
+    for (int i = 0; i < 400; ++i) insert(draft("job-" + std::to_string(i)), 1000);
+    EXPECT_EQ(get("first").id, "first");
+    EXPECT_EQ(get("job-399").id, "job-399");
+    index_.reset();
+    EXPECT_GE(walSize(), grown) << "the WAL was deleted or cut when the index closed";
+    auto reopened = JobIndex::open(dbPath_);
+    ASSERT_TRUE(reopened.ok()) << reopened.error().message;
+    for (const char* id : {"first", "job-0", "job-399"}) {
+        auto j = (*reopened)->get(id);
+        ASSERT_TRUE(j.ok() && j->has_value()) << id;
+    }
+    auto check = (*reopened)->integrity_check();
+    ASSERT_TRUE(check.ok());
+    EXPECT_EQ(*check, "");
+}
+
 TEST_F(JobIndexTest, DatabaseFileIsPrivate) {
     insert(draft("a"), 4);
     struct stat st {};
