@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <regex>
 
+#include "common/spawn.h"
 #include "core/jobs/claude_program.h"
 #include "core/transcript/text.h"
 #include "core/util/clock.h"
@@ -130,6 +131,16 @@ Result<void> StartAcceptor::check_fields(const StartRequest& r) const {
     return {};
 }
 
+Result<void> StartAcceptor::runnable_claude(const std::vector<std::string>& env) {
+    // The program and the PATH it is looked up on name the check.
+    std::string key = config_.claude.path + '\n' + plugin_common::path_in(env, "");
+    if (claudeFound_.recent(key)) return {};
+    auto found = find_runnable_claude(config_.claude.path, env);
+    if (!found) return found.error();
+    claudeFound_.passed(key, *found);
+    return {};
+}
+
 Result<std::string> StartAcceptor::resolve_work_folder(const std::string& requested) const {
     return jobs::resolve_work_folder(config_, requested);
 }
@@ -245,12 +256,12 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
                           "unknown backend \"" + one_line(backend, 80) + "\"; " +
                               (names.empty() ? "none are configured" : "configured: " + names));
     }
-    if (auto h = backends_.health(*entry); !h) return h.error();
+    if (auto h = backends_.health_for_start(*entry); !h) return h.error();
     auto env = job_environment(baseEnv_, config_.claude, id, depth_ + 1);
     if (runs_host_claude(entry->plugin))
-        if (auto claude = find_runnable_claude(config_.claude.path, env); !claude)
-            return claude.error();
-    auto isolation = parse_isolation(config::choose_isolation(config_, r.isolation, *folder, backend));
+        if (auto claude = runnable_claude(env); !claude) return claude.error();
+    auto isolation =
+        parse_isolation(config::choose_isolation(config_, r.isolation, *folder, backend));
     if (!isolation)
         return make_error(ErrorCode::InvalidArgument, "isolation must be none, worktree or copy");
     if (r.includeUncommitted && *isolation != IsolationMode::Worktree)
@@ -270,7 +281,7 @@ Result<Acceptance> StartAcceptor::accept(const StartRequest& r) {
     settings.resumeSessionId = *session;
     settings.forkSession = r.forkSession;
     // A job always has a budget when the running jobs' budgets are capped (docs/limits.md).
-    settings.maxBudgetUsd = r.maxBudgetUsd          ? r.maxBudgetUsd
+    settings.maxBudgetUsd = r.maxBudgetUsd                ? r.maxBudgetUsd
                             : config_.limits.maxBudgetUsd ? config_.limits.maxBudgetUsd
                                                           : config_.limits.maxRunningUsd;
     settings.timeoutSec = *timeout;

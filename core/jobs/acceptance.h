@@ -2,12 +2,13 @@
 // `claude-jobs start`) is checked and resolved — the prompt and its size, a proposed job id,
 // the work folder (real path, allowed folders), the backend (argument, route or default, and
 // its health), the session to resume, the permission mode, tool names, the time limit and the
-// budget, and that the host's claude can run. What comes out is trusted by every later layer: the row to record and the exact
-// launch plan (claude's path, arguments, environment, time limit).
+// budget, and that the host's claude can run. What comes out is trusted by every later layer: the
+// row to record and the exact launch plan (claude's path, arguments, environment, time limit).
 //
 // Thread-safety: accept() may be called from any thread at once.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,7 @@
 #include "core/jobs/job_index.h"
 #include "core/jobs/reconciler.h"
 #include "core/jobs/start_request.h"
+#include "core/util/recent_passes.h"
 
 namespace cj::jobs {
 
@@ -68,6 +70,8 @@ class StartAcceptor {
     claude_jobs::Result<void> check_fields(const StartRequest& request) const;
     claude_jobs::Result<std::string> resolve_resume(const StartRequest& request);
     claude_jobs::Result<std::int64_t> resolve_timeout(const StartRequest& request) const;
+    // find_runnable_claude, a pass trusted for a second (util::RecentPasses).
+    claude_jobs::Result<void> runnable_claude(const std::vector<std::string>& env);
 
     const config::Config& config_;
     JobIndex& index_;
@@ -77,6 +81,7 @@ class StartAcceptor {
     int depth_;
     std::vector<std::string> baseEnv_;
     JobOwner self_;
+    util::RecentPasses claudeFound_{std::chrono::seconds(1)};
 };
 
 }  // namespace cj::jobs

@@ -63,6 +63,13 @@ Result<void> BackendSet::health(const BackendEntry& entry) const {
     return {};
 }
 
+Result<void> BackendSet::health_for_start(const BackendEntry& entry) const {
+    if (healthy_.recent(entry.name)) return {};
+    auto r = health(entry);
+    if (r) healthy_.passed(entry.name);
+    return r;
+}
+
 Result<void> BackendSet::ensure_known(const BackendEntry& entry,
                                       const claude_jobs::JobHandle& handle) {
     {

@@ -3,6 +3,7 @@
 // the reason, so the others keep serving and claude_backends can say what is wrong.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -13,6 +14,7 @@
 #include "core/config/config.h"
 #include "core/jobs/job_record.h"
 #include "core/plugins/plugin_loader.h"
+#include "core/util/recent_passes.h"
 
 namespace cj::jobs {
 
@@ -39,6 +41,10 @@ class BackendSet {
 
     // Whether health() passes now, re-asked each time (a binary may appear or vanish).
     claude_jobs::Result<void> health(const BackendEntry& entry) const;
+    // health() for a start: a pass is trusted for kHealthTrust (a burst of starts asks once);
+    // a failure is asked again on the next start.
+    claude_jobs::Result<void> health_for_start(const BackendEntry& entry) const;
+    static constexpr auto kHealthTrust = std::chrono::seconds(1);
 
     // Makes sure this process's instance knows the job (recover() once per job; the
     // process that started it already does).
@@ -56,6 +62,7 @@ class BackendSet {
     std::vector<BackendEntry> entries_;
     std::mutex mutex_;
     std::set<std::string> known_;
+    mutable util::RecentPasses healthy_{kHealthTrust};
 };
 
 // JobHandle <-> JSON text, as the job index stores it.

@@ -25,7 +25,7 @@ constexpr auto kStopFlush = std::chrono::seconds(2);
 constexpr std::size_t kMaxBatch = 500;
 
 void exec_quietly(sqlite3* db, const char* sql) {
-    sqlite3_exec(db, sql, nullptr, nullptr, nullptr);
+    sqlite::run(db, sql);
 }
 
 // The writer whose batch this thread is writing right now, if any: a done callback or a
@@ -211,7 +211,7 @@ IndexWriter::Attempt IndexWriter::run_batch(std::vector<std::shared_ptr<Item>>& 
             if (on) exec_quietly(db, "PRAGMA synchronous=NORMAL");
         }
     } restore{db_, durable};
-    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    if (sqlite::run(db_, "BEGIN IMMEDIATE") != SQLITE_OK) {
         bool busy = sqlite3_errcode(db_) == SQLITE_BUSY;
         claude_jobs::Error e = sqlite::db_error(db_, "begin");
         std::lock_guard<std::mutex> lock(mutex_);
@@ -248,7 +248,7 @@ IndexWriter::Attempt IndexWriter::run_batch(std::vector<std::shared_ptr<Item>>& 
         exec_quietly(db_, "RELEASE op");
         results.push_back(std::move(r));
     }
-    bool committed = sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+    bool committed = sqlite::run(db_, "COMMIT") == SQLITE_OK;
     bool growWal = false;
     claude_jobs::Error commitError =
         committed ? claude_jobs::Error{} : sqlite::db_error(db_, "commit");
@@ -286,7 +286,7 @@ void IndexWriter::grow_wal(std::unique_lock<std::mutex>& lock) {
     wal_ = Wal::Done;
     writing_ = true;  // callers of this process wait, as for a batch
     lock.unlock();
-    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) == SQLITE_OK) {
+    if (sqlite::run(db_, "BEGIN IMMEDIATE") == SQLITE_OK) {
         if (auto grown = sqlite::grow_wal(db_); !grown)
             spdlog::debug("job index: the WAL was not grown: {}", grown.error().message);
         exec_quietly(db_, "ROLLBACK");

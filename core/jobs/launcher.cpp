@@ -20,8 +20,18 @@ using claude_jobs::Result;
 
 Result<void> Launcher::write_job_folder(const std::string& id, const std::string& prompt) {
     std::string dir = dirs_.dir(id);
-    if (auto made = util::make_private_dirs(dirs_.root); !made) return made.error();
-    if (::mkdir(dir.c_str(), 0700) != 0) {
+    // The jobs folder is made and checked (a folder, not a symlink) by this process's first
+    // start, and again whenever it has gone missing since; not at every start.
+    if (!rootChecked_.load(std::memory_order_acquire)) {
+        if (auto root = util::make_private_dirs(dirs_.root); !root) return root.error();
+        rootChecked_.store(true, std::memory_order_release);
+    }
+    int made = ::mkdir(dir.c_str(), 0700);
+    if (made != 0 && errno == ENOENT) {
+        if (auto root = util::make_private_dirs(dirs_.root); !root) return root.error();
+        made = ::mkdir(dir.c_str(), 0700);
+    }
+    if (made != 0) {
         if (errno == EEXIST)
             return make_error(ErrorCode::AlreadyExists, "a job with id " + id + " exists");
         return make_error(ErrorCode::Unavailable,
@@ -58,8 +68,8 @@ Result<void> Launcher::record_base(const JobRecord& job) {
 Result<void> Launcher::isolate(const AcceptedStart& accepted) {
     // Without isolation only the base commit is recorded, at the launch (record_base).
     if (!isolation_ || accepted.isolation == IsolationMode::None) return {};
-    auto made = isolation_->prepare(accepted.draft.id, accepted.draft.workFolder, accepted.isolation,
-                                    accepted.includeUncommitted);
+    auto made = isolation_->prepare(accepted.draft.id, accepted.draft.workFolder,
+                                    accepted.isolation, accepted.includeUncommitted);
     if (!made) return made.error();
     return {};
 }
@@ -77,8 +87,8 @@ Result<std::string> Launcher::run_folder(const JobRecord& job) const {
     if (record) return record->runFolder;
     auto settings = JobSettings::from_json(util::parse_json_or_discarded(job.spec));
     if (settings.isolation != "none")
-        return make_error(ErrorCode::Unavailable, "its " + settings.isolation +
-                                                      " record (isolation.json) is missing");
+        return make_error(ErrorCode::Unavailable,
+                          "its " + settings.isolation + " record (isolation.json) is missing");
     return job.workFolder;
 }
 
@@ -169,9 +179,10 @@ bool Launcher::adopt_abandoned(const JobRecord& job, std::chrono::milliseconds a
                                "cancelled before it was launched");
         return false;
     }
-    spdlog::warn("job {}: the process that accepted it stopped before launching it; launching "
-                 "it here from its recorded plan",
-                 job.id);
+    spdlog::warn(
+        "job {}: the process that accepted it stopped before launching it; launching "
+        "it here from its recorded plan",
+        job.id);
     return launch_claimed(std::move(*now));
 }
 

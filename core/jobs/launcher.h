@@ -13,6 +13,7 @@
 // wait for each other.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -24,8 +25,8 @@
 #include "core/config/config.h"
 #include "core/jobs/acceptance.h"
 #include "core/jobs/backend_set.h"
-#include "core/jobs/job_dirs.h"
 #include "core/jobs/isolation.h"
+#include "core/jobs/job_dirs.h"
 #include "core/jobs/job_index.h"
 #include "core/jobs/reconciler.h"
 
@@ -96,7 +97,9 @@ class Launcher {
     claude_jobs::Result<std::string> run_folder(const JobRecord& job) const;
     // A job without isolation: its base commit, recorded before it runs (isolation.json).
     claude_jobs::Result<void> record_base(const JobRecord& job);
-    int slots() const { return slots_ ? slots_(config_.maxConcurrentJobs) : config_.maxConcurrentJobs; }
+    int slots() const {
+        return slots_ ? slots_(config_.maxConcurrentJobs) : config_.maxConcurrentJobs;
+    }
 
     const config::Config& config_;
     JobIndex& index_;
@@ -105,6 +108,7 @@ class Launcher {
     JobDirs dirs_;
     Isolation* isolation_;
     std::function<int(int)> slots_;
+    std::atomic<bool> rootChecked_{false};  // the jobs folder made and checked once
 };
 
 }  // namespace cj::jobs

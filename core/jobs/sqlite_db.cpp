@@ -91,6 +91,13 @@ Result<void> exec(sqlite3* db, const char* sql) {
     return {};
 }
 
+int run(sqlite3* db, const char* sql) {
+    Statement s(db, sql);
+    if (!s.ok()) return sqlite3_errcode(db);
+    int rc = s.step();
+    return rc == SQLITE_DONE || rc == SQLITE_ROW ? SQLITE_OK : rc;
+}
+
 void forget_statements(sqlite3* db) {
     StatementCache::instance().forget(db);
 }

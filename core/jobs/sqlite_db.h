@@ -18,6 +18,11 @@ claude_jobs::Error db_error(sqlite3* db, const std::string& what);
 // Runs SQL text that returns no rows (schema, pragmas).
 claude_jobs::Result<void> exec(sqlite3* db, const char* sql);
 
+// Runs a statement that returns no rows (BEGIN, COMMIT, SAVEPOINT, a PRAGMA) prepared once
+// and reused, as a write transaction runs several of them each time: SQLITE_OK or the error
+// code (the connection's message says more).
+int run(sqlite3* db, const char* sql);
+
 // Finalizes every statement kept for a connection about to be closed.
 void forget_statements(sqlite3* db);
 

@@ -8,12 +8,12 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <set>
 #include <string>
-#include <functional>
-#include <chrono>
 #include <thread>
 #include <vector>
 
@@ -36,8 +36,8 @@ using cj::testing::TempDir;
 
 const std::function<bool(const std::string&)> kAnyBackend = [](const std::string&) { return true; };
 
-JobRecord draft(const std::string& id, std::int64_t createdAt = 1000,
-                const std::string& label = "", const std::string& key = "") {
+JobRecord draft(const std::string& id, std::int64_t createdAt = 1000, const std::string& label = "",
+                const std::string& key = "") {
     JobRecord r;
     r.id = id;
     r.backend = "local";
@@ -51,7 +51,7 @@ JobRecord draft(const std::string& id, std::int64_t createdAt = 1000,
 }
 
 class JobIndexTest : public ::testing::Test {
-protected:
+  protected:
     void SetUp() override {
         ASSERT_FALSE(dir_.path().empty());
         dbPath_ = dir_.path() + "/jobs.db";
@@ -231,8 +231,8 @@ TEST_F(JobIndexTest, PromoteNextRespectsTheCapAndFifoOrder) {
 TEST_F(JobIndexTest, FinishRecordsTheEndOnceAndNeverAgain) {
     insert(draft("a"), 4);
     ASSERT_TRUE(index_->set_session_id("a", "sess-1").ok());
-    auto first = index_->finish("a", JobState::Failed, 1, "exit code 1: boom", R"({"text":"x"})",
-                                "", 7000);
+    auto first =
+        index_->finish("a", JobState::Failed, 1, "exit code 1: boom", R"({"text":"x"})", "", 7000);
     ASSERT_TRUE(first.ok());
     EXPECT_TRUE(*first);
     JobRecord ended = get("a");
