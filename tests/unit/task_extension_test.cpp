@@ -2,6 +2,7 @@
 // the flat task of a tools/call, tasks/get's result / error / inputRequests, tasks/update's
 // input to the job and its refusals, tasks/cancel.
 #include "core/protocol/task_extension.h"
+#include "support/task_outcomes.h"
 
 #include <gtest/gtest.h>
 
@@ -20,20 +21,11 @@ using claude_jobs::ErrorCode;
 using claude_jobs::make_error;
 using nlohmann::json;
 
+using cj::testing::code_of;
+using cj::testing::result_of;
+
 TaskInfo task(const std::string& id, const std::string& status) {
-    TaskInfo t;
-    t.taskId = id;
-    t.status = status;
-    t.createdAt = 1764000000000;  // 2025-11-24T16:00:00.000Z
-    t.lastUpdatedAt = 1764000001500;
-    t.ttlMs = 604800000;
-    t.pollIntervalMs = t.terminal() ? 0 : 1000;
-    if (status == "input_required") {
-        t.statusMessage = "asking: which file?";
-        t.inputKey = "input-1";
-    }
-    if (status == "failed") t.statusMessage = "timed_out: ran past 60 s";
-    return t;
+    return cj::testing::fake_task(id, status);
 }
 
 struct Fake {
@@ -75,19 +67,6 @@ struct Fake {
         return t;
     }
 };
-
-int code_of(const Outcome& o) {
-    if (auto* e = std::get_if<Error>(&o)) return e->code;
-    ADD_FAILURE() << "not an error: " << std::get<json>(o).dump();
-    return 0;
-}
-json result_of(const Outcome& o) {
-    if (auto* e = std::get_if<Error>(&o)) {
-        ADD_FAILURE() << "error " << e->code << ": " << e->message;
-        return json::object();
-    }
-    return std::get<json>(o);
-}
 
 TEST(TaskExtension, CreateAnswersTheFlatTask) {
     Fake fake;

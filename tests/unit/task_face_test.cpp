@@ -3,6 +3,7 @@
 // related-task _meta.
 #include "core/protocol/task_face.h"
 #include "core/tools/readable.h"
+#include "support/task_outcomes.h"
 
 #include <gtest/gtest.h>
 
@@ -23,15 +24,11 @@ using claude_jobs::ErrorCode;
 using claude_jobs::make_error;
 using nlohmann::json;
 
+using cj::testing::code_of;
+using cj::testing::result_of;
+
 TaskInfo task(const std::string& id, const std::string& status) {
-    TaskInfo t;
-    t.taskId = id;
-    t.status = status;
-    t.createdAt = 1764000000000;  // 2025-11-24T16:00:00.000Z
-    t.lastUpdatedAt = 1764000001500;
-    t.ttlMs = 604800000;
-    t.pollIntervalMs = t.terminal() ? 0 : 1000;
-    return t;
+    return cj::testing::fake_task(id, status);
 }
 
 // Tasks "done" (completed), "busy" (working), "asks" (input_required), "boom" (the provider
@@ -105,22 +102,9 @@ struct Fake {
     }
 };
 
-int code_of(const Outcome& o) {
-    if (auto* e = std::get_if<Error>(&o)) return e->code;
-    ADD_FAILURE() << "not an error: " << std::get<json>(o).dump();
-    return 0;
-}
 const Error& error_of(const Outcome& o) {
     return std::get<Error>(o);
 }
-json result_of(const Outcome& o) {
-    if (auto* e = std::get_if<Error>(&o)) {
-        ADD_FAILURE() << "error " << e->code << ": " << e->message;
-        return json::object();
-    }
-    return std::get<json>(o);
-}
-
 TEST(TaskFace, CapabilityAndToolExecution) {
     Fake fake;
     auto tasks = fake.provider();
