@@ -5,6 +5,7 @@
 // another connection's task ids.
 #include <gtest/gtest.h>
 
+#include "cli_runner.h"
 #include "harness.h"
 
 namespace cj::testing {
@@ -94,6 +95,12 @@ TEST_F(EraTest, DiscoverThenATaskToItsResultSeenByEveryFace) {
     EXPECT_NE(jobs["result"]["structuredContent"].dump().find(id), std::string::npos);
     json resource = era(server, "resources/read", {{"uri", "claude-jobs://job/" + id}});
     EXPECT_EQ(resource["result"]["ttlMs"], 0);
+    // And from a terminal: the command line reads the same store.
+    CliResult shown = run_cli({"--config", state_.path() + "/config.json", "show", id});
+    EXPECT_EQ(shown.status, 0) << shown.err;
+    EXPECT_NE(shown.out.find(id), std::string::npos) << shown.out;
+    EXPECT_NE(shown.out.find("completed"), std::string::npos) << shown.out;
+    EXPECT_NE(shown.out.find("era answer"), std::string::npos) << shown.out;
 
     // A job started as a plain call is one of this connection's tasks too.
     json plain = era(server, "tools/call",
