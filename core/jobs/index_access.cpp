@@ -178,8 +178,11 @@ IndexWriter::Attempt IndexWriter::write_batch(std::unique_lock<std::mutex>& lock
     lock.lock();
     writing_ = false;
     done_.notify_all();
-    // What is still queued: its callers (woken above) write it, or the writer's thread does.
-    if (!queue_.empty()) wake_.notify_one();
+    // What is still queued: its callers (woken above) write it, or the writer's thread does;
+    // the thread also grows the WAL once it is wanted. Told now that the batch is over
+    // (writing_ is false): told earlier, the thread would find a batch still being written
+    // and wait on.
+    if (!queue_.empty() || wal_ == Wal::Wanted) wake_.notify_one();
     return attempt;
 }
 
@@ -249,7 +252,6 @@ IndexWriter::Attempt IndexWriter::run_batch(std::vector<std::shared_ptr<Item>>& 
         results.push_back(std::move(r));
     }
     bool committed = sqlite::run(db_, "COMMIT") == SQLITE_OK;
-    bool growWal = false;
     claude_jobs::Error commitError =
         committed ? claude_jobs::Error{} : sqlite::db_error(db_, "commit");
     if (!committed) exec_quietly(db_, "ROLLBACK");
@@ -261,10 +263,7 @@ IndexWriter::Attempt IndexWriter::run_batch(std::vector<std::shared_ptr<Item>>& 
     if (transition && onTransition_) onTransition_();
     {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (committed && durable && wal_ == Wal::Unchecked) {
-            wal_ = Wal::Wanted;
-            growWal = true;
-        }
+        if (committed && durable && wal_ == Wal::Unchecked) wal_ = Wal::Wanted;
         for (std::size_t i = 0; i < batch.size(); ++i) {
             auto& item = batch[i];
             if (committed) {
@@ -278,7 +277,6 @@ IndexWriter::Attempt IndexWriter::run_batch(std::vector<std::shared_ptr<Item>>& 
         }
     }
     after(batch);
-    if (growWal) wake_.notify_one();
     return committed ? Attempt::Committed : Attempt::Failed;
 }
 
