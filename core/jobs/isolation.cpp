@@ -158,8 +158,13 @@ Result<std::string> Isolation::snapshot(const GitRepo& repo, const std::string& 
     std::string index = scratch + "/snapshot.index";
     std::error_code ec;
     std::filesystem::remove(index, ec);
-    if (!baseIndex.empty() && std::filesystem::exists(baseIndex, ec))
+    if (!baseIndex.empty() && std::filesystem::exists(baseIndex, ec)) {
+        // The copy keeps the index's time: git trusts an entry's stat only when the file is
+        // older than its index, and a copy made now would pass a same-size edit made in the
+        // second of the checkout as unchanged.
         std::filesystem::copy_file(baseIndex, index, ec);
+        if (!ec) std::filesystem::last_write_time(index, std::filesystem::last_write_time(baseIndex), ec);
+    }
     if (ec) return make_error(ErrorCode::Unavailable, "cannot copy the index: " + ec.message());
     git::RunOptions o;
     o.env = {"GIT_INDEX_FILE=" + index};

@@ -3,6 +3,7 @@
 // plain folder, the record (files, commits, the patch, the original changing meanwhile), and
 // delivery (apply with a dry run, conflicts file by file and nothing half-applied, merge,
 // discard, expiry that keeps a branch nobody applied). Hostile names never reach a shell.
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -122,6 +123,27 @@ TEST_F(IsolationTest, ThreeWorktreeJobsAreIsolatedAndTheOverlappingOneConflicts)
     EXPECT_EQ(clash.conflicts[0].path, "a.txt");
     EXPECT_EQ(read_text(repo_ + "/a.txt"), "ONE\ntwo\nthree\n");  // nothing half-applied
     EXPECT_EQ(changes_.load("three")->delivery, Delivery::Pending);
+}
+
+// Git trusts an index entry's stat only when the file is older than the index; an edit of the
+// same size made in the second of the checkout is found by its content. The record's snapshot
+// copies the index, and the copy must keep that time (a copy dated now lost such an edit).
+TEST_F(IsolationTest, ASameSizeEditInTheSecondOfTheCheckoutIsRecorded) {
+    auto job = prepare("racy", IsolationMode::Worktree);
+    must(job.checkout, {"config", "core.trustctime", "false"});  // the rewrite's ctime is now
+    const std::string file = job.runFolder + "/a.txt";
+    const auto then = fs::file_time_type::clock::now() - std::chrono::hours(1);
+    fs::last_write_time(file, then);
+    must(job.checkout, {"update-index", "-q", "--refresh"});  // the entry holds that time
+    write_text(file, "ONE\ntwo\nthree\n");                  // same size, same inode
+    fs::last_write_time(file, then);
+    auto index = must(job.checkout, {"rev-parse", "--path-format=absolute", "--git-path", "index"});
+    fs::last_write_time(index, then);  // written in the same instant as the file: racily clean
+
+    auto rec = record("racy");
+    ASSERT_EQ(rec.files.size(), 1u);
+    EXPECT_EQ(rec.files[0].path, "a.txt");
+    EXPECT_NE(read_text(rec.patchFile).find("+ONE"), std::string::npos);
 }
 
 TEST_F(IsolationTest, IncludeUncommittedCarriesStagedUnstagedAndUntrackedAndLeavesTheOriginal) {
