@@ -22,13 +22,11 @@ Result<void> Launcher::write_job_folder(const std::string& id, const std::string
     std::string dir = dirs_.dir(id);
     // The jobs folder is made and checked (a folder, not a symlink) by this process's first
     // start, and again whenever it has gone missing since; not at every start.
-    if (!rootChecked_.load(std::memory_order_acquire)) {
+    const bool rootKnown = rootChecked_.load(std::memory_order_acquire);
+    int made = rootKnown ? ::mkdir(dir.c_str(), 0700) : -1;
+    if (!rootKnown || (made != 0 && errno == ENOENT)) {
         if (auto root = util::make_private_dirs(dirs_.root); !root) return root.error();
         rootChecked_.store(true, std::memory_order_release);
-    }
-    int made = ::mkdir(dir.c_str(), 0700);
-    if (made != 0 && errno == ENOENT) {
-        if (auto root = util::make_private_dirs(dirs_.root); !root) return root.error();
         made = ::mkdir(dir.c_str(), 0700);
     }
     if (made != 0) {

@@ -12,6 +12,8 @@
 #include <mutex>
 #include <vector>
 
+#include "core/util/fd.h"
+
 namespace cj::jobs::sqlite {
 
 using claude_jobs::Error;
@@ -151,12 +153,9 @@ claude_jobs::Result<void> grow_wal(sqlite3* db) {
     std::int64_t pageSize = pragma_int(db, "PRAGMA page_size", 4096);
     if (pages <= 0) return {};
     const std::int64_t want = 32 + (pages + pages / 8) * (pageSize + 24);
-    int fd = ::open(wal.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+    util::Fd file(::open(wal.c_str(), O_WRONLY | O_CLOEXEC | O_NOFOLLOW));
+    const int fd = file.get();
     if (fd < 0) return make_error(ErrorCode::Unavailable, wal + ": " + std::strerror(errno));
-    struct Close {
-        int fd;
-        ~Close() { ::close(fd); }
-    } closer{fd};
     struct stat st {};
     struct statvfs vfs {};
     if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))

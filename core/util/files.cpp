@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/util/fd.h"
+
 namespace cj::util {
 
 using claude_jobs::ErrorCode;
@@ -26,25 +28,6 @@ claude_jobs::Error sys_error(const std::string& what, const std::string& path, i
     return make_error(code, what + " " + path + ": " + std::strerror(err) + hint, err,
                       err == ENOSPC || err == EDQUOT);
 }
-
-class Fd {
-public:
-    explicit Fd(int fd) : fd_(fd) {}
-    ~Fd() {
-        if (fd_ >= 0) ::close(fd_);
-    }
-    Fd(const Fd&) = delete;
-    Fd& operator=(const Fd&) = delete;
-    int get() const { return fd_; }
-    int release() {
-        int fd = fd_;
-        fd_ = -1;
-        return fd;
-    }
-
-private:
-    int fd_;
-};
 
 Result<void> write_all(int fd, const std::string& data, const std::string& path) {
     std::size_t done = 0;
